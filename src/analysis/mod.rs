@@ -1,0 +1,269 @@
+//! From a module's parsed files to a plan: which sites are converted, the
+//! local workqueue's name and flags, and what a human must review. Pure:
+//! no file I/O here.
+
+pub mod sites;
+
+use crate::entry::{initcall_level, Entry, Invocation};
+use crate::kbuild::{Module, ModuleKind};
+use crate::parse::{words_in, SourceFile};
+use crate::wq::SystemWq;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+pub use sites::{Site, SiteState};
+
+/// A module with its files parsed: .c files first, then private headers.
+pub struct Unit {
+    pub module: Module,
+    pub files: Vec<SourceFile>,
+    /// Headers that also belong to other code: never rewritten.
+    pub shared_headers: BTreeSet<PathBuf>,
+    /// Entry macros found at the top level of the module's .c files.
+    pub invocations: Vec<Invocation>,
+    pub entry: Entry,
+}
+
+impl Unit {
+    pub fn is_header(&self, file: usize) -> bool {
+        self.files[file].path.extension().is_some_and(|e| e == "h")
+    }
+
+    /// Every identifier in the module's files, for collision checks.
+    pub fn identifiers(&self) -> BTreeSet<String> {
+        self.files
+            .iter()
+            .flat_map(|f| words_in(&f.text).map(|(_, w)| w.to_string()))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FlagKind {
+    InMacro,
+    SharedHeader,
+    Unparsed,
+    OtherSystemWq,
+    NoExit,
+    SharedFile,
+    NoQueueing,
+    BeforeAlloc,
+}
+
+impl FlagKind {
+    pub fn slug(self) -> &'static str {
+        match self {
+            FlagKind::InMacro => "in-macro",
+            FlagKind::SharedHeader => "shared-header",
+            FlagKind::Unparsed => "unparsed",
+            FlagKind::OtherSystemWq => "other-system-wq",
+            FlagKind::NoExit => "no-exit",
+            FlagKind::SharedFile => "shared-file",
+            FlagKind::NoQueueing => "work-from-elsewhere",
+            FlagKind::BeforeAlloc => "before-alloc",
+        }
+    }
+}
+
+/// Something a maintainer must look at, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Flag {
+    pub file: PathBuf,
+    pub line: usize,
+    pub kind: FlagKind,
+    pub excerpt: String,
+    pub reason: String,
+}
+
+/// The workqueue the module gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalWq {
+    pub name: String,
+    pub flags: &'static str,
+    /// The system workqueues it replaces.
+    pub replaces: Vec<SystemWq>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Convertible,
+    NeedsReview,
+    Refused(String),
+    /// Nothing to convert (e.g. the module flushes no system workqueue).
+    NotApplicable(String),
+}
+
+/// What analysis decided for one module.
+pub struct Plan {
+    pub sites: Vec<Site>,
+    pub wq: Option<LocalWq>,
+    pub flags: Vec<Flag>,
+    pub verdict: Verdict,
+}
+
+/// Picks a name `<module>_wq` that no identifier of the module uses yet.
+pub fn wq_name(unit: &Unit) -> String {
+    let taken = unit.identifiers();
+    let base = unit.module.ident();
+    let mut candidates = vec![format!("{base}_wq"), format!("{base}_local_wq")];
+    candidates.extend((2..).take(8).map(|n| format!("{base}_wq{n}")));
+    candidates
+        .into_iter()
+        .find(|name| !taken.contains(name))
+        .unwrap_or_else(|| format!("{base}_localwq_wq"))
+}
+
+/// Builds the plan for a unit whose flush sites are known to exist.
+pub fn plan(unit: &Unit) -> Plan {
+    let sites = sites::collect(unit);
+    let mut flags = sites::flags(unit, &sites);
+    let flushed: BTreeSet<&'static str> = sites
+        .iter()
+        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
+        .map(|s| s.wq.flags())
+        .collect();
+    let refuse = |reason: String, flags: Vec<Flag>, sites: Vec<Site>| Plan {
+        sites,
+        wq: None,
+        flags,
+        verdict: Verdict::Refused(reason),
+    };
+    if flushed.is_empty() && sites.iter().any(|s| s.is_flush()) {
+        let reason = "every flush of a system workqueue is in code localwq cannot rewrite \
+                      (see the flags)";
+        return refuse(reason.into(), flags, sites);
+    }
+    if flushed.is_empty() {
+        return Plan {
+            sites,
+            wq: None,
+            flags,
+            verdict: Verdict::NotApplicable("flushes no system workqueue".into()),
+        };
+    }
+    if flushed.len() > 1 {
+        let reason = "flushes system workqueues with different flags; one local \
+                      workqueue cannot stand for all of them"
+            .to_string();
+        return refuse(reason, flags, sites);
+    }
+    let wq_flags = *flushed.first().expect("one flag set");
+    let mut sites = sites;
+    sites::leave_other_flags(unit, &mut sites, wq_flags, &mut flags);
+    if let Some(reason) = entry_refusal(unit) {
+        return refuse(reason, flags, sites);
+    }
+    flags.extend(entry_flags(unit));
+    flags.sort();
+    flags.dedup();
+    let replaces: BTreeSet<SystemWq> = sites
+        .iter()
+        .filter(|s| s.state == SiteState::Convert)
+        .map(|s| s.wq)
+        .collect();
+    let verdict = if flags.is_empty() {
+        Verdict::Convertible
+    } else {
+        Verdict::NeedsReview
+    };
+    Plan {
+        wq: Some(LocalWq {
+            name: wq_name(unit),
+            flags: wq_flags,
+            replaces: replaces.into_iter().collect(),
+        }),
+        sites,
+        flags,
+        verdict,
+    }
+}
+
+fn entry_refusal(unit: &Unit) -> Option<String> {
+    if let Some(tie) = initcall_tie(unit) {
+        return Some(tie);
+    }
+    match &unit.entry {
+        Entry::None => Some(
+            "no module_init(), initcall or module_*_driver() in the module's files: \
+             there is no init to allocate the workqueue in"
+                .into(),
+        ),
+        Entry::Explicit { init: None, .. } => {
+            Some("module_exit() but no module_init() or initcall in the module's files".into())
+        }
+        Entry::DriverMacro {
+            invocation,
+            pair: None,
+        } => Some(format!(
+            "{}() does not expand through module_driver() in this tree: write the \
+             init/exit pair by hand",
+            invocation.macro_name
+        )),
+        _ => None,
+    }
+}
+
+/// Several initcalls at the earliest level: which runs first depends on
+/// link order, so no single one is known to run before the others.
+fn initcall_tie(unit: &Unit) -> Option<String> {
+    let Entry::Explicit {
+        init: Some(init), ..
+    } = &unit.entry
+    else {
+        return None;
+    };
+    let level = initcall_level(&init.macro_name);
+    let tied: Vec<String> = unit
+        .invocations
+        .iter()
+        .filter(|i| initcall_level(&i.macro_name) == level)
+        .map(|i| format!("{}({})", i.macro_name, i.args.join(", ")))
+        .collect();
+    (tied.len() > 1).then(|| {
+        format!(
+            "several initcalls at the same level ({}): none is known to run first",
+            tied.join(", ")
+        )
+    })
+}
+
+fn entry_flags(unit: &Unit) -> Vec<Flag> {
+    let Entry::Explicit {
+        init: Some(init),
+        exit,
+    } = &unit.entry
+    else {
+        return Vec::new();
+    };
+    let file = &unit.files[init.file];
+    let at_init = |kind: FlagKind, reason: String| Flag {
+        file: file.path.clone(),
+        line: file.line_of(init.range.start),
+        kind,
+        excerpt: file.excerpt(init.range.start),
+        reason,
+    };
+    let mut flags = Vec::new();
+    let init_fn = init.args.first().cloned().unwrap_or_default();
+    if unit.module.kind == ModuleKind::BuiltIn {
+        flags.push(at_init(
+            FlagKind::BeforeAlloc,
+            format!(
+                "built-in code: other code may call into this module before \
+                 {init_fn}() ({}) allocates the workqueue; check that nothing queues earlier",
+                init.macro_name
+            ),
+        ));
+    }
+    if exit.is_none() {
+        let reason = match unit.module.kind {
+            ModuleKind::BuiltIn => "built-in code has no exit: the workqueue is never destroyed",
+            ModuleKind::Loadable => {
+                "no module_exit(): the module cannot be unloaded and the workqueue is \
+                 never destroyed"
+            }
+        };
+        flags.push(at_init(FlagKind::NoExit, reason.into()));
+    }
+    flags
+}

@@ -1,0 +1,260 @@
+//! Queue and flush sites on system workqueues, and the reasons a site cannot
+//! be rewritten mechanically.
+
+use super::{Flag, FlagKind, Unit};
+use crate::entry::matching_paren;
+use crate::parse::{words_in, SourceFile};
+use crate::wq::{self, ApiKind, SystemWq, WqApi, WqArg};
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteState {
+    Convert,
+    /// Left as it is; a flag says why.
+    Flagged,
+}
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub file: usize,
+    pub callee_range: Range<usize>,
+    pub range: Range<usize>,
+    pub args: Vec<Range<usize>>,
+    pub api: &'static WqApi,
+    pub wq: SystemWq,
+    pub line: usize,
+    /// Found in a `#define` body rather than parsed as a call.
+    pub in_macro: bool,
+    pub state: SiteState,
+}
+
+impl Site {
+    pub fn is_flush(&self) -> bool {
+        self.api.kind == ApiKind::Flush
+    }
+}
+
+/// The system workqueue a call acts on, if it acts on one.
+fn system_wq_of(file: &SourceFile, api: &WqApi, args: &[Range<usize>]) -> Option<SystemWq> {
+    match api.wq_arg {
+        WqArg::Implied { .. } => Some(SystemWq::Wq),
+        WqArg::Explicit { index, .. } => {
+            let arg = args.get(index)?;
+            SystemWq::from_ident(file.slice(arg.clone()).trim())
+        }
+    }
+}
+
+pub fn collect(unit: &Unit) -> Vec<Site> {
+    let mut sites = Vec::new();
+    for (index, file) in unit.files.iter().enumerate() {
+        let shared = unit.shared_headers.contains(&file.path);
+        for call in &file.facts.calls {
+            let Some(api) = wq::api(&call.callee) else {
+                continue;
+            };
+            let Some(wq) = system_wq_of(file, api, &call.args) else {
+                continue;
+            };
+            // The edit touches only the call, so an ERROR elsewhere in the
+            // function (`container_of(p, struct t, m)` is the usual one)
+            // does not make it unsafe; one in or around the call does.
+            let trusted = !call.in_error && call.function.is_some();
+            let state = if trusted && !shared {
+                SiteState::Convert
+            } else {
+                SiteState::Flagged
+            };
+            sites.push(Site {
+                file: index,
+                callee_range: call.callee_range.clone(),
+                range: call.range.clone(),
+                args: call.args.clone(),
+                api,
+                wq,
+                line: file.line_of(call.range.start),
+                in_macro: false,
+                state,
+            });
+        }
+        sites.extend(macro_sites(unit, index, shared));
+    }
+    sites
+}
+
+/// Calls in `#define` bodies. A macro defined in a .c file is private to
+/// that file and is rewritten; one in a header is left for review.
+fn macro_sites(unit: &Unit, index: usize, shared: bool) -> Vec<Site> {
+    let file = &unit.files[index];
+    let rewritable = !unit.is_header(index) && !shared;
+    file.facts
+        .macro_mentions
+        .iter()
+        .filter_map(|mention| {
+            let api = wq::api(&mention.word)?;
+            let (callee_range, range, args) = text_call(&file.text, mention.offset)?;
+            let wq = system_wq_of(file, api, &args)?;
+            Some(Site {
+                file: index,
+                callee_range,
+                range,
+                args,
+                api,
+                wq,
+                line: file.line_of(mention.offset),
+                in_macro: true,
+                state: if rewritable {
+                    SiteState::Convert
+                } else {
+                    SiteState::Flagged
+                },
+            })
+        })
+        .collect()
+}
+
+type TextCall = (Range<usize>, Range<usize>, Vec<Range<usize>>);
+
+/// A call's shape read from raw text (macro bodies are not parsed).
+fn text_call(text: &[u8], at: usize) -> Option<TextCall> {
+    let name_end = at
+        + text[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+    let open = name_end + text[name_end..].iter().take_while(|b| **b == b' ').count();
+    if text.get(open) != Some(&b'(') {
+        return None;
+    }
+    let close = matching_paren(text, open)?;
+    let mut args = Vec::new();
+    let mut depth = 0;
+    let mut start = open + 1;
+    for i in open + 1..close {
+        match text[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            b',' if depth == 0 => {
+                args.push(trimmed(text, start..i));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if text[start..close].iter().any(|b| !b.is_ascii_whitespace()) {
+        args.push(trimmed(text, start..close));
+    }
+    Some((at..name_end, at..close + 1, args))
+}
+
+fn trimmed(text: &[u8], range: Range<usize>) -> Range<usize> {
+    let lead = text[range.clone()]
+        .iter()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    let trail = text[range.clone()]
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    range.start + lead..range.end - trail.min(range.len() - lead)
+}
+
+/// A flag for every site left alone, and for workqueue calls the parser
+/// did not see as calls at all.
+pub fn flags(unit: &Unit, sites: &[Site]) -> Vec<Flag> {
+    let mut flags: Vec<Flag> = sites
+        .iter()
+        .filter(|s| s.state == SiteState::Flagged)
+        .map(|site| site_flag(unit, site))
+        .collect();
+    for (index, file) in unit.files.iter().enumerate() {
+        flags.extend(unseen_mentions(unit, index, file, sites));
+    }
+    flags
+}
+
+fn site_flag(unit: &Unit, site: &Site) -> Flag {
+    let file = &unit.files[site.file];
+    let (kind, reason) = if unit.shared_headers.contains(&file.path) {
+        (
+            FlagKind::SharedHeader,
+            "in a header that code outside the module includes: not rewritten".to_string(),
+        )
+    } else if site.in_macro {
+        (
+            FlagKind::InMacro,
+            "in a #define body of a header: every user of the macro must agree".to_string(),
+        )
+    } else {
+        (
+            FlagKind::Unparsed,
+            "the parser could not read the code around this call: not rewritten".to_string(),
+        )
+    };
+    Flag {
+        file: file.path.clone(),
+        line: site.line,
+        kind,
+        excerpt: file.excerpt(site.range.start),
+        reason: format!("{}() on {}: {reason}", site.api.name, site.wq.ident()),
+    }
+}
+
+/// Workqueue API names in code that is neither a parsed call, a macro body,
+/// a comment nor a string: whatever they are, localwq did not convert them.
+fn unseen_mentions(unit: &Unit, index: usize, file: &SourceFile, sites: &[Site]) -> Vec<Flag> {
+    let known: BTreeSet<usize> = file
+        .facts
+        .calls
+        .iter()
+        .map(|c| c.callee_range.start)
+        .chain(file.facts.macro_mentions.iter().map(|m| m.offset))
+        .chain(
+            sites
+                .iter()
+                .filter(|s| s.file == index)
+                .map(|s| s.callee_range.start),
+        )
+        .collect();
+    words_in(&file.text)
+        .filter(|(offset, word)| {
+            wq::api(word)
+                .is_some_and(|a| a.kind == ApiKind::Queue || a.name == "flush_scheduled_work")
+                && !known.contains(offset)
+                && !file.in_inert(*offset)
+        })
+        .map(|(offset, word)| Flag {
+            file: unit.files[index].path.clone(),
+            line: file.line_of(offset),
+            kind: FlagKind::Unparsed,
+            excerpt: file.excerpt(offset),
+            reason: format!("{word} is used here but not as a call localwq could parse"),
+        })
+        .collect()
+}
+
+/// Queue sites on a system workqueue with other flags than the flushed one
+/// are not waited for by the flush: they stay, flagged for a decision.
+pub fn leave_other_flags(unit: &Unit, sites: &mut [Site], flags_kept: &str, out: &mut Vec<Flag>) {
+    for site in sites.iter_mut() {
+        if site.state != SiteState::Convert || site.wq.flags() == flags_kept {
+            continue;
+        }
+        site.state = SiteState::Flagged;
+        let file = &unit.files[site.file];
+        out.push(Flag {
+            file: file.path.clone(),
+            line: site.line,
+            kind: FlagKind::OtherSystemWq,
+            excerpt: file.excerpt(site.range.start),
+            reason: format!(
+                "queues on {} (flags {}), which the converted flush never waited for: \
+                 left as is; give it a workqueue of its own if it must be flushed too",
+                site.wq.ident(),
+                site.wq.flags()
+            ),
+        });
+    }
+}

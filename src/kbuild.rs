@@ -1,0 +1,287 @@
+//! Kbuild Makefiles → modules. Conditionals are ignored (the union of all
+//! branches counts), `$(var)` references are expanded, and a file listed in
+//! a composite object (`foo-y`, `foo-objs`, `foo-$(CONFIG_X)`) belongs to it.
+
+use anyhow::Result;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleKind {
+    /// Can be built as a loadable module (obj-m, or a tristate option).
+    Loadable,
+    /// Always built in (obj-y, or a bool option): there is no exit.
+    BuiltIn,
+}
+
+#[derive(Debug, Clone)]
+pub struct Module {
+    /// The object name as Kbuild spells it (`rtc-core`, `aoe`).
+    pub name: String,
+    /// Directory of the Makefile that names the object, relative to the root.
+    pub dir: PathBuf,
+    /// Its .c files, relative to the root, sorted.
+    pub files: Vec<PathBuf>,
+    pub kind: ModuleKind,
+    pub config: Option<String>,
+}
+
+impl Module {
+    /// The name as a C identifier fragment (`rtc_core`).
+    pub fn ident(&self) -> String {
+        self.name.replace('-', "_")
+    }
+}
+
+/// One Makefile's variables: name → words, the union of every assignment.
+#[derive(Debug, Default)]
+struct Vars(BTreeMap<String, Vec<String>>);
+
+impl Vars {
+    fn parse(text: &str) -> Vars {
+        let mut vars = Vars::default();
+        for line in logical_lines(text) {
+            if let Some((name, words)) = assignment(&line) {
+                vars.0.entry(name).or_default().extend(words);
+            }
+        }
+        vars
+    }
+
+    fn expanded(&self, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.expand_into(name, &mut out, 0);
+        out
+    }
+
+    fn expand_into(&self, name: &str, out: &mut Vec<String>, depth: usize) {
+        let Some(words) = self.0.get(name) else {
+            return;
+        };
+        for word in words {
+            match word.strip_prefix("$(").and_then(|w| w.strip_suffix(')')) {
+                Some(inner) if depth < 8 && !inner.contains(['$', ' ', ',']) => {
+                    self.expand_into(inner, out, depth + 1)
+                }
+                _ => out.push(word.clone()),
+            }
+        }
+    }
+
+    /// `obj-…` variables: (condition, expanded words).
+    fn object_lists(&self) -> Vec<(Option<String>, Vec<String>)> {
+        self.0
+            .keys()
+            .filter_map(|name| {
+                let cond = name.strip_prefix("obj-")?;
+                Some((Some(cond.to_string()), self.expanded(name)))
+            })
+            .collect()
+    }
+
+    /// All members of composite object `stem`.
+    fn composite_members(&self, stem: &str) -> Vec<String> {
+        let prefix = format!("{stem}-");
+        self.0
+            .keys()
+            .filter(|name| {
+                name.strip_prefix(&prefix).is_some_and(|suffix| {
+                    matches!(suffix, "y" | "objs" | "m") || suffix.starts_with("$(CONFIG_")
+                })
+            })
+            .flat_map(|name| self.expanded(name))
+            .collect()
+    }
+}
+
+/// Joins backslash continuations and drops comments.
+fn logical_lines(text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for raw in text.lines() {
+        let raw = raw.split('#').next().unwrap_or("");
+        match raw.strip_suffix('\\') {
+            Some(head) => {
+                current.push_str(head);
+                current.push(' ');
+            }
+            None => {
+                current.push_str(raw);
+                lines.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    lines.push(current);
+    lines
+}
+
+fn assignment(line: &str) -> Option<(String, Vec<String>)> {
+    let op_at = line.find('=')?;
+    let (lhs, rhs) = line.split_at(op_at);
+    let name = lhs.trim_end_matches([':', '+', '?']).trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return None;
+    }
+    let words = rhs[1..].split_whitespace().map(str::to_string).collect();
+    Some((name.to_string(), words))
+}
+
+fn read_vars(dir: &Path) -> Option<Vars> {
+    let mut text = String::new();
+    for name in ["Makefile", "Kbuild"] {
+        if let Ok(bytes) = fs::read(dir.join(name)) {
+            text.push_str(&String::from_utf8_lossy(&bytes));
+            text.push('\n');
+        }
+    }
+    (!text.is_empty()).then(|| Vars::parse(&text))
+}
+
+/// The modules that `file` (a .c path relative to `root`) is built into.
+/// More than one means the file is shared: the caller flags it.
+pub fn modules_of(root: &Path, file: &Path) -> Result<Vec<Module>> {
+    let object = file.with_extension("o");
+    let mut dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    for _ in 0..4 {
+        if let Some(vars) = read_vars(&root.join(&dir)) {
+            let rel = object.strip_prefix(&dir).unwrap_or(&object);
+            let found = modules_in(root, &dir, &vars, &rel.to_string_lossy());
+            if !found.is_empty() {
+                return Ok(found);
+            }
+        }
+        if !dir.pop() {
+            break;
+        }
+    }
+    Ok(Vec::new())
+}
+
+fn modules_in(root: &Path, dir: &Path, vars: &Vars, object: &str) -> Vec<Module> {
+    let mut found = Vec::new();
+    for (cond, words) in vars.object_lists() {
+        for word in words.iter().filter(|w| w.ends_with(".o")) {
+            let stem = &word[..word.len() - 2];
+            let members = vars.composite_members(stem);
+            let is_member = members.iter().any(|m| m == object);
+            if is_member || (members.is_empty() && word == object) {
+                let objects = if members.is_empty() {
+                    vec![word.clone()]
+                } else {
+                    members
+                };
+                found.push(module(root, dir, stem, &objects, cond.as_deref()));
+            }
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    found.dedup_by(|a, b| a.name == b.name);
+    found
+}
+
+fn module(root: &Path, dir: &Path, stem: &str, objects: &[String], cond: Option<&str>) -> Module {
+    let mut files: Vec<PathBuf> = objects
+        .iter()
+        .filter_map(|o| o.strip_suffix(".o"))
+        .map(|o| dir.join(format!("{o}.c")))
+        .filter(|path| root.join(path).is_file())
+        .collect();
+    files.sort();
+    files.dedup();
+    let config = cond
+        .and_then(|c| c.strip_prefix("$(CONFIG_"))
+        .and_then(|c| c.strip_suffix(')'))
+        .map(str::to_string);
+    let kind = match (cond, &config) {
+        (Some("y"), _) => ModuleKind::BuiltIn,
+        (_, Some(symbol)) if kconfig_is_bool(root, dir, symbol) => ModuleKind::BuiltIn,
+        _ => ModuleKind::Loadable,
+    };
+    Module {
+        name: Path::new(stem)
+            .file_name()
+            .map_or(stem.into(), |n| n.to_string_lossy().into()),
+        dir: dir.to_path_buf(),
+        files,
+        kind,
+        config,
+    }
+}
+
+/// Whether `symbol` is declared `bool` in a Kconfig beside the Makefile or
+/// above it; an option that is not found counts as tristate.
+fn kconfig_is_bool(root: &Path, dir: &Path, symbol: &str) -> bool {
+    let mut dir = dir.to_path_buf();
+    loop {
+        if let Some(kind) = kconfig_type_in(&root.join(&dir), symbol) {
+            return kind == "bool";
+        }
+        if !dir.pop() {
+            return false;
+        }
+    }
+}
+
+fn kconfig_type_in(dir: &Path, symbol: &str) -> Option<&'static str> {
+    let entries = fs::read_dir(dir).ok()?;
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with("Kconfig") {
+            continue;
+        }
+        let Ok(bytes) = fs::read(entry.path()) else {
+            continue;
+        };
+        if let Some(kind) = kconfig_type(&String::from_utf8_lossy(&bytes), symbol) {
+            return Some(kind);
+        }
+    }
+    None
+}
+
+fn kconfig_type(text: &str, symbol: &str) -> Option<&'static str> {
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let mut words = line.split_whitespace();
+        let keyword = words.next();
+        if !matches!(keyword, Some("config" | "menuconfig")) || words.next() != Some(symbol) {
+            continue;
+        }
+        for body in lines.by_ref() {
+            let first = body.split_whitespace().next();
+            match first {
+                Some("tristate" | "def_tristate") => return Some("tristate"),
+                Some("bool" | "def_bool" | "boolean") => return Some("bool"),
+                Some("config" | "menuconfig" | "endmenu" | "menu" | "choice") => break,
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_composites_and_variables() {
+        let vars = Vars::parse(
+            "obj-$(CONFIG_FOO) += foo.o\ngt-y += gt/a.o \\\n\tgt/b.o\nfoo-y := main.o $(gt-y)\n\
+             foo-$(CONFIG_FOO_DEBUG) += debug.o # comment\n",
+        );
+        assert_eq!(
+            vars.composite_members("foo"),
+            ["debug.o", "main.o", "gt/a.o", "gt/b.o"]
+        );
+        assert_eq!(vars.object_lists()[0].1, ["foo.o"]);
+    }
+
+    #[test]
+    fn reads_kconfig_types() {
+        let text = "config FOO\n\ttristate \"Foo\"\n\nconfig BAR\n\tbool \"Bar\"\n";
+        assert_eq!(kconfig_type(text, "FOO"), Some("tristate"));
+        assert_eq!(kconfig_type(text, "BAR"), Some("bool"));
+        assert_eq!(kconfig_type(text, "BAZ"), None);
+    }
+}

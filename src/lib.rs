@@ -1,0 +1,347 @@
+//! localwq: tree → modules → sites → edits → patches. The pipeline as
+//! plain functions; printing and exit codes live in main.rs.
+
+pub mod analysis;
+pub mod edit;
+pub mod entry;
+pub mod kbuild;
+pub mod parse;
+pub mod patch;
+pub mod report;
+pub mod rewrite;
+pub mod tree;
+pub mod wq;
+
+use analysis::{Plan, Unit, Verdict};
+use anyhow::{Context, Result};
+use entry::{DriverMacro, Entry};
+use kbuild::Module;
+use parse::SourceFile;
+use rayon::prelude::*;
+use rewrite::FileChange;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use tree::KernelTree;
+
+/// What a flush of a system workqueue looks like in text.
+pub const FLUSH_NEEDLES: &[&str] = &[
+    "flush_scheduled_work",
+    "flush_workqueue(system_",
+    "__flush_workqueue(system_",
+];
+
+/// A kernel tree and what is worth computing once per run.
+pub struct Session {
+    pub tree: KernelTree,
+    driver_macros: OnceLock<BTreeMap<String, DriverMacro>>,
+}
+
+/// One module's outcome.
+pub struct Outcome {
+    pub module: Module,
+    pub unit: Option<Unit>,
+    pub plan: Option<Plan>,
+    pub changes: Vec<FileChange>,
+    pub verdict: Verdict,
+}
+
+/// A file that flushes but that localwq could not place in a module.
+pub struct Orphan {
+    pub file: PathBuf,
+    pub reason: String,
+}
+
+pub struct Selection {
+    pub modules: Vec<Module>,
+    pub orphans: Vec<Orphan>,
+}
+
+impl Session {
+    pub fn open(path: &Path) -> Result<Self> {
+        Ok(Session {
+            tree: KernelTree::open(path)?,
+            driver_macros: OnceLock::new(),
+        })
+    }
+
+    fn driver_macros(&self) -> &BTreeMap<String, DriverMacro> {
+        self.driver_macros
+            .get_or_init(|| self.tree.driver_macros(&[]))
+    }
+
+    /// The modules named by `paths` (directories, files, `foo.o`/`foo.ko`),
+    /// or every module that flushes a system workqueue when none is given.
+    pub fn select(&self, paths: &[PathBuf]) -> Result<Selection> {
+        let mut files = Vec::new();
+        let mut modules = Vec::new();
+        let wanted: Vec<PathBuf> = match paths.is_empty() {
+            true => vec![PathBuf::new()],
+            false => paths
+                .iter()
+                .map(|p| self.relative(p))
+                .collect::<Result<_>>()?,
+        };
+        for rel in wanted {
+            let ext = rel.extension().and_then(|e| e.to_str()).unwrap_or("");
+            match ext {
+                "o" | "ko" => modules.push(self.module_by_object(&rel)?),
+                "c" => files.push(rel),
+                _ => files.extend(self.tree.files_mentioning(&rel, FLUSH_NEEDLES)?),
+            }
+        }
+        let mut orphans = Vec::new();
+        for file in files {
+            let found = kbuild::modules_of(&self.tree.root, &file)?;
+            if found.is_empty() {
+                orphans.push(Orphan {
+                    reason:
+                        "no Makefile builds it into a module (is it #included by another file?)"
+                            .into(),
+                    file,
+                });
+            }
+            modules.extend(found);
+        }
+        modules.sort_by(|a, b| (&a.dir, &a.name).cmp(&(&b.dir, &b.name)));
+        modules.dedup_by(|a, b| a.dir == b.dir && a.name == b.name);
+        Ok(Selection { modules, orphans })
+    }
+
+    fn relative(&self, path: &Path) -> Result<PathBuf> {
+        let full = match path.is_absolute() {
+            true => path.to_path_buf(),
+            false if self.tree.root.join(path).exists() => self.tree.root.join(path),
+            false => std::env::current_dir()?.join(path),
+        };
+        let object = matches!(full.extension().and_then(|e| e.to_str()), Some("o" | "ko"));
+        let probe = if object {
+            full.with_extension("c")
+        } else {
+            full.clone()
+        };
+        let canonical = probe
+            .canonicalize()
+            .or_else(|_| {
+                full.parent()
+                    .map_or(Ok(full.clone()), Path::canonicalize)
+                    .map(|d| d.join(full.file_name().unwrap_or_default()))
+            })
+            .with_context(|| {
+                format!("{}: no such file or directory in the tree", path.display())
+            })?;
+        let rel = canonical.strip_prefix(&self.tree.root).with_context(|| {
+            format!(
+                "{} is outside the kernel tree {}",
+                path.display(),
+                self.tree.root.display()
+            )
+        })?;
+        Ok(if object {
+            rel.with_extension("o")
+        } else {
+            rel.to_path_buf()
+        })
+    }
+
+    fn module_by_object(&self, rel: &Path) -> Result<Module> {
+        let stem = rel
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let c_file = rel.with_extension("c");
+        let probe = if self.tree.root.join(&c_file).is_file() {
+            kbuild::modules_of(&self.tree.root, &c_file)?
+        } else {
+            let dir = rel.parent().unwrap_or(Path::new(""));
+            let candidates = self.tree.c_files(dir);
+            let mut found = Vec::new();
+            for file in candidates.iter().filter(|f| f.parent() == Some(dir)) {
+                found.extend(kbuild::modules_of(&self.tree.root, file)?);
+            }
+            found
+        };
+        probe
+            .into_iter()
+            .find(|m| m.name == stem)
+            .with_context(|| format!("{}: no Kbuild object of that name", rel.display()))
+    }
+
+    /// Reads and parses a module's files and its private headers.
+    pub fn load(&self, module: &Module) -> Result<Unit> {
+        let mut files: Vec<SourceFile> = module
+            .files
+            .par_iter()
+            .map(|rel| {
+                let text = self.tree.read(rel)?;
+                SourceFile::parse(rel.clone(), text)
+                    .with_context(|| format!("parsing {}", rel.display()))
+            })
+            .collect::<Result<_>>()?;
+        let headers = private_headers(&self.tree.root, module, &files);
+        for rel in &headers {
+            let text = self.tree.read(rel)?;
+            files.push(SourceFile::parse(rel.clone(), text)?);
+        }
+        let shared_headers = shared_headers(&self.tree, module, &headers);
+        let invocations: Vec<_> = files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.path.extension().is_some_and(|e| e == "c"))
+            .flat_map(|(i, f)| entry::invocations(f, i))
+            .collect();
+        let uses_driver_macro = invocations
+            .iter()
+            .any(|i| entry::is_driver_macro(&i.macro_name));
+        let macros = match uses_driver_macro {
+            true => self.driver_macros_for(&files),
+            false => BTreeMap::new(),
+        };
+        let entry = entry::entry(&invocations, &macros);
+        Ok(Unit {
+            module: module.clone(),
+            files,
+            shared_headers,
+            invocations,
+            entry,
+        })
+    }
+
+    fn driver_macros_for(&self, files: &[SourceFile]) -> BTreeMap<String, DriverMacro> {
+        let mut macros = BTreeMap::new();
+        for file in files {
+            entry::driver_macros_in(&file.text, &mut macros);
+        }
+        for (name, def) in self.driver_macros() {
+            macros.entry(name.clone()).or_insert_with(|| def.clone());
+        }
+        macros
+    }
+
+    /// Analyses and rewrites one module.
+    pub fn convert(&self, module: &Module) -> Outcome {
+        let unit = match self.load(module) {
+            Ok(unit) => unit,
+            Err(err) => {
+                return Outcome {
+                    module: module.clone(),
+                    unit: None,
+                    plan: None,
+                    changes: Vec::new(),
+                    verdict: Verdict::Refused(format!("{err:#}")),
+                }
+            }
+        };
+        let plan = analysis::plan(&unit);
+        let (changes, verdict) = match &plan.verdict {
+            Verdict::Refused(_) | Verdict::NotApplicable(_) => (Vec::new(), plan.verdict.clone()),
+            _ => match rewrite::rewrite(&unit, &plan) {
+                Ok(changes) => (changes, plan.verdict.clone()),
+                Err(refusal) => (Vec::new(), Verdict::Refused(refusal.to_string())),
+            },
+        };
+        Outcome {
+            module: module.clone(),
+            unit: Some(unit),
+            plan: Some(plan),
+            changes,
+            verdict,
+        }
+    }
+}
+
+/// Quoted includes of the module's files that resolve below its directory,
+/// followed through the headers themselves.
+fn private_headers(root: &Path, module: &Module, files: &[SourceFile]) -> Vec<PathBuf> {
+    let mut headers = BTreeSet::new();
+    let mut pending: Vec<(PathBuf, Vec<String>)> = files
+        .iter()
+        .map(|f| (f.path.clone(), quoted_includes(&f.facts.includes)))
+        .collect();
+    while let Some((path, includes)) = pending.pop() {
+        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        for include in includes {
+            let candidate = normalize(&dir.join(&include));
+            if !candidate.starts_with(&module.dir) || headers.contains(&candidate) {
+                continue;
+            }
+            let Ok(text) = std::fs::read(root.join(&candidate)) else {
+                continue;
+            };
+            let nested = parse::SourceFile::parse(candidate.clone(), text)
+                .map(|f| quoted_includes(&f.facts.includes))
+                .unwrap_or_default();
+            headers.insert(candidate.clone());
+            pending.push((candidate, nested));
+        }
+    }
+    headers.into_iter().collect()
+}
+
+fn quoted_includes(includes: &[parse::Include]) -> Vec<String> {
+    includes
+        .iter()
+        .filter(|i| i.quoted)
+        .map(|i| i.path.clone())
+        .collect()
+}
+
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Headers that a .c file outside the module, in the header's directory,
+/// also includes.
+fn shared_headers(tree: &KernelTree, module: &Module, headers: &[PathBuf]) -> BTreeSet<PathBuf> {
+    let mut shared = BTreeSet::new();
+    for header in headers {
+        let dir = header.parent().unwrap_or(Path::new(""));
+        let name = header
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let needle = format!("\"{name}\"");
+        let outsiders = tree
+            .c_files(dir)
+            .into_iter()
+            .filter(|f| !module.files.contains(f));
+        for other in outsiders {
+            let Ok(text) = tree.read(&other) else {
+                continue;
+            };
+            if memchr::memmem::find(&text, needle.as_bytes()).is_some() {
+                shared.insert(header.clone());
+                break;
+            }
+        }
+    }
+    shared
+}
+
+/// A one-line description of a module's entry points.
+pub fn describe_entry(unit: &Unit) -> String {
+    let name = |inv: &entry::Invocation| format!("{}({})", inv.macro_name, inv.args.join(", "));
+    match &unit.entry {
+        Entry::Explicit { init, exit } => {
+            let parts: Vec<String> = init.iter().chain(exit.iter()).map(name).collect();
+            parts.join(", ")
+        }
+        Entry::DriverMacro { invocation, pair } => match pair {
+            Some(p) => format!("{} → {}/{}", name(invocation), p.register, p.unregister),
+            None => name(invocation),
+        },
+        Entry::None => "none found".into(),
+    }
+}

@@ -1,0 +1,423 @@
+//! tree-sitter-c wrapper: one file's bytes in, the facts localwq needs out.
+//! Kernel code is full of macros the grammar does not know, so ERROR nodes
+//! are treated as local: a fact records whether it sits under one.
+
+use anyhow::{anyhow, Result};
+use std::cell::RefCell;
+use std::ops::Range;
+use std::path::PathBuf;
+use tree_sitter::{Node, Parser, Tree};
+
+thread_local! {
+    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+}
+
+/// Parses C with this thread's parser, created on first use.
+pub fn parse_c(text: &[u8]) -> Result<Tree> {
+    PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser.set_language(&tree_sitter_c::LANGUAGE.into())?;
+            *slot = Some(parser);
+        }
+        let parser = slot.as_mut().expect("parser was just created");
+        parser.reset();
+        parser
+            .parse(text, None)
+            .ok_or_else(|| anyhow!("tree-sitter gave up on the file"))
+    })
+}
+
+/// Byte offsets of line starts, for 1-based line numbers.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &[u8]) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset)
+    }
+
+    pub fn line_start(&self, offset: usize) -> usize {
+        self.starts[self.line(offset) - 1]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: String,
+    pub range: Range<usize>,
+    pub body: Range<usize>,
+    /// The text before the body: storage class, `__init`, name, parameters.
+    pub head: String,
+    /// No ERROR node inside the body.
+    pub body_clean: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub callee: String,
+    pub callee_range: Range<usize>,
+    pub range: Range<usize>,
+    /// Byte range of each argument's text.
+    pub args: Vec<Range<usize>>,
+    /// Index into `Facts::functions` of the enclosing function.
+    pub function: Option<usize>,
+    /// Under an ERROR node: the shape around the call is a guess.
+    pub in_error: bool,
+}
+
+/// A workqueue identifier mentioned in a `#define` body, which the grammar
+/// does not parse.
+#[derive(Debug, Clone)]
+pub struct MacroMention {
+    pub word: String,
+    pub offset: usize,
+    pub macro_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Include {
+    pub path: String,
+    pub quoted: bool,
+    pub range: Range<usize>,
+    /// Directly under the translation unit, not inside `#if`.
+    pub top_level: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub functions: Vec<Function>,
+    pub calls: Vec<Call>,
+    pub macro_mentions: Vec<MacroMention>,
+    pub includes: Vec<Include>,
+    /// Comments and string literals: identifiers there are not code.
+    pub inert: Vec<Range<usize>>,
+    pub error_nodes: usize,
+}
+
+/// One source file of a module, parsed.
+pub struct SourceFile {
+    /// Relative to the kernel tree's root.
+    pub path: PathBuf,
+    pub text: Vec<u8>,
+    pub tree: Tree,
+    pub lines: LineIndex,
+    pub facts: Facts,
+}
+
+impl SourceFile {
+    pub fn parse(path: PathBuf, text: Vec<u8>) -> Result<Self> {
+        let tree = parse_c(&text)?;
+        let facts = collect_facts(&tree, &text, macro_words());
+        let lines = LineIndex::new(&text);
+        Ok(SourceFile {
+            path,
+            text,
+            tree,
+            lines,
+            facts,
+        })
+    }
+
+    pub fn slice(&self, range: Range<usize>) -> &str {
+        std::str::from_utf8(&self.text[range]).unwrap_or("")
+    }
+
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.lines.line(offset)
+    }
+
+    /// The trimmed source line holding `offset`, for review notes.
+    pub fn excerpt(&self, offset: usize) -> String {
+        let start = self.lines.line_start(offset);
+        let end = memchr::memchr(b'\n', &self.text[start..]).map_or(self.text.len(), |i| start + i);
+        String::from_utf8_lossy(&self.text[start..end])
+            .trim()
+            .to_string()
+    }
+
+    pub fn function(&self, name: &str) -> Option<(usize, &Function)> {
+        self.facts
+            .functions
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.name == name)
+    }
+
+    pub fn in_inert(&self, offset: usize) -> bool {
+        self.facts.inert.iter().any(|r| r.contains(&offset))
+    }
+}
+
+fn macro_words() -> Vec<&'static str> {
+    crate::wq::prefilter_words()
+}
+
+fn text_of<'a>(node: Node, text: &'a [u8]) -> &'a str {
+    node.utf8_text(text).unwrap_or("")
+}
+
+/// The name a function definition declares, through pointer declarators.
+pub fn function_name(def: Node, text: &[u8]) -> Option<String> {
+    let mut declarator = def.child_by_field_name("declarator")?;
+    loop {
+        match declarator.kind() {
+            "function_declarator" => {
+                let name = declarator.child_by_field_name("declarator")?;
+                return (name.kind() == "identifier").then(|| text_of(name, text).to_string());
+            }
+            _ => declarator = declarator.child_by_field_name("declarator")?,
+        }
+    }
+}
+
+struct Walk<'a> {
+    text: &'a [u8],
+    words: Vec<&'static str>,
+    facts: Facts,
+}
+
+fn collect_facts(tree: &Tree, text: &[u8], words: Vec<&'static str>) -> Facts {
+    let mut walk = Walk {
+        text,
+        words,
+        facts: Facts::default(),
+    };
+    walk.visit(tree.root_node(), None, false, true);
+    walk.facts
+}
+
+impl Walk<'_> {
+    fn visit(&mut self, node: Node, function: Option<usize>, in_error: bool, top_level: bool) {
+        let in_error = in_error || node.is_error();
+        if node.is_error() {
+            self.facts.error_nodes += 1;
+        }
+        let mut function = function;
+        match node.kind() {
+            "function_definition" => function = self.function(node).or(function),
+            "call_expression" => self.call(node, function, in_error),
+            "preproc_def" | "preproc_function_def" => self.macro_body(node),
+            "preproc_include" => self.include(node, top_level),
+            "comment" | "string_literal" | "char_literal" | "system_lib_string" => {
+                self.facts.inert.push(node.byte_range());
+                return;
+            }
+            _ => {}
+        }
+        let children_top_level = node.kind() == "translation_unit";
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            self.visit(child, function, in_error, children_top_level);
+        }
+    }
+
+    fn function(&mut self, node: Node) -> Option<usize> {
+        let name = function_name(node, self.text)?;
+        let body = node.child_by_field_name("body")?;
+        self.facts.functions.push(Function {
+            name,
+            range: node.byte_range(),
+            body: body.byte_range(),
+            head: String::from_utf8_lossy(&self.text[node.start_byte()..body.start_byte()]).into(),
+            body_clean: !has_real_error(body, self.text),
+        });
+        Some(self.facts.functions.len() - 1)
+    }
+
+    fn call(&mut self, node: Node, function: Option<usize>, in_error: bool) {
+        let Some(callee) = node.child_by_field_name("function") else {
+            return;
+        };
+        if callee.kind() != "identifier" {
+            return;
+        }
+        let args = node
+            .child_by_field_name("arguments")
+            .map_or_else(Vec::new, |list| {
+                let mut cursor = list.walk();
+                list.named_children(&mut cursor)
+                    .filter(|arg| arg.kind() != "comment")
+                    .map(|arg| arg.byte_range())
+                    .collect()
+            });
+        self.facts.calls.push(Call {
+            callee: text_of(callee, self.text).to_string(),
+            callee_range: callee.byte_range(),
+            range: node.byte_range(),
+            args,
+            function,
+            in_error: in_error || node.has_error(),
+        });
+    }
+
+    fn macro_body(&mut self, node: Node) {
+        let macro_name = node
+            .child_by_field_name("name")
+            .map(|n| text_of(n, self.text).to_string())
+            .unwrap_or_default();
+        let Some(value) = node.child_by_field_name("value") else {
+            return;
+        };
+        let start = value.start_byte();
+        for (offset, word) in words_in(&self.text[value.byte_range()]) {
+            if let Some(known) = self.words.iter().find(|w| **w == word) {
+                self.facts.macro_mentions.push(MacroMention {
+                    word: known.to_string(),
+                    offset: start + offset,
+                    macro_name: macro_name.clone(),
+                });
+            }
+        }
+    }
+
+    fn include(&mut self, node: Node, top_level: bool) {
+        let Some(path) = node.child_by_field_name("path") else {
+            return;
+        };
+        let raw = text_of(path, self.text);
+        self.facts.includes.push(Include {
+            path: raw
+                .trim_matches(|c| c == '"' || c == '<' || c == '>')
+                .to_string(),
+            quoted: path.kind() == "string_literal",
+            range: node.byte_range(),
+            top_level,
+        });
+        if path.kind() == "system_lib_string" {
+            self.facts.inert.push(path.byte_range());
+        }
+    }
+}
+
+/// ERROR or MISSING nodes, except the MISSING `;` that a for-each macro
+/// (`list_for_each_entry(pos, head, member) {`) leaves: the grammar reads
+/// it as a call statement followed by a block, and both are intact.
+pub fn has_real_error(node: Node, text: &[u8]) -> bool {
+    if node.is_error() || (node.is_missing() && !is_foreach_artifact(node, text)) {
+        return true;
+    }
+    if !node.has_error() {
+        return false;
+    }
+    let mut cursor = node.walk();
+    let children: Vec<Node> = node.children(&mut cursor).collect();
+    children.into_iter().any(|c| has_real_error(c, text))
+}
+
+fn is_foreach_artifact(missing: Node, text: &[u8]) -> bool {
+    let Some(statement) = missing
+        .parent()
+        .filter(|p| p.kind() == "expression_statement")
+    else {
+        return false;
+    };
+    let Some(call) = statement
+        .named_child(0)
+        .filter(|c| c.kind() == "call_expression")
+    else {
+        return false;
+    };
+    let block_follows = statement
+        .next_named_sibling()
+        .is_some_and(|n| n.kind() == "compound_statement");
+    let named_for_each = call
+        .child_by_field_name("function")
+        .and_then(|f| f.utf8_text(text).ok())
+        .is_some_and(|name| name.contains("for_each"));
+    missing.kind() == ";" && (block_follows || named_for_each)
+}
+
+/// C identifiers in `text` with their offsets.
+pub fn words_in(text: &[u8]) -> impl Iterator<Item = (usize, &str)> {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < text.len() {
+            if is_word(text[i]) && (i == 0 || !is_word(text[i - 1])) {
+                let start = i;
+                while i < text.len() && is_word(text[i]) {
+                    i += 1;
+                }
+                if !text[start].is_ascii_digit() {
+                    let word = std::str::from_utf8(&text[start..i]).expect("ASCII");
+                    return Some((start, word));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(src: &str) -> SourceFile {
+        SourceFile::parse("t.c".into(), src.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn finds_functions_through_kernel_attributes() {
+        let file = facts("static int __init foo_init(void)\n{\n\treturn 0;\n}\n");
+        let (_, f) = file.function("foo_init").expect("foo_init");
+        assert!(f.body_clean);
+        assert!(f.head.contains("__init"));
+    }
+
+    #[test]
+    fn records_call_arguments_and_enclosing_function() {
+        let file = facts("void f(void)\n{\n\tqueue_work(system_wq, &w);\n}\n");
+        let call = file
+            .facts
+            .calls
+            .iter()
+            .find(|c| c.callee == "queue_work")
+            .unwrap();
+        assert_eq!(call.args.len(), 2);
+        assert_eq!(file.slice(call.args[0].clone()), "system_wq");
+        assert_eq!(call.function, Some(0));
+        assert!(!call.in_error);
+    }
+
+    #[test]
+    fn sees_workqueue_calls_in_macro_bodies() {
+        let file = facts("#define KICK(w) schedule_work(w)\n");
+        assert_eq!(file.facts.macro_mentions.len(), 1);
+        assert_eq!(file.facts.macro_mentions[0].macro_name, "KICK");
+    }
+
+    #[test]
+    fn for_each_macros_leave_the_body_clean() {
+        let file = facts("void f(void)\n{\n\tlist_for_each_entry(a, b, c) {\n\t\tg(a);\n\t}\n}\n");
+        assert!(file.facts.functions[0].body_clean);
+        let broken = facts("void f(void)\n{\n\tint = ;\n}\n");
+        assert!(!broken.facts.functions[0].body_clean);
+    }
+
+    #[test]
+    fn comments_are_inert() {
+        let file = facts("/* flush_scheduled_work() */\nint x;\n");
+        assert!(file.in_inert(5));
+        assert!(file.facts.calls.is_empty());
+    }
+
+    #[test]
+    fn line_numbers_are_one_based() {
+        let lines = LineIndex::new(b"a\nb\nc");
+        assert_eq!(lines.line(0), 1);
+        assert_eq!(lines.line(2), 2);
+        assert_eq!(lines.line(4), 3);
+    }
+}

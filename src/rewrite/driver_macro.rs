@@ -1,0 +1,57 @@
+//! A `module_*_driver(drv)` module has no init or exit of its own: write
+//! the pair the macro stood for, with the workqueue around registration.
+
+use super::init::alloc_lines;
+use super::layout::block;
+use super::Refusal;
+use crate::analysis::{LocalWq, Unit};
+use crate::edit::Edit;
+use crate::entry::{DriverPair, Invocation};
+
+pub fn expand(
+    unit: &Unit,
+    invocation: &Invocation,
+    pair: &DriverPair,
+    wq: &LocalWq,
+) -> Result<Edit, Refusal> {
+    let file = &unit.files[invocation.file];
+    let driver = pair.driver_name();
+    let (init, exit) = (format!("{driver}_init"), format!("{driver}_exit"));
+    let taken = unit.identifiers();
+    if taken.contains(&init) || taken.contains(&exit) {
+        return Err(Refusal::at(
+            file,
+            invocation.range.start,
+            &format!("{init}() or {exit}() already exists: name the init/exit pair by hand"),
+        ));
+    }
+    let args: Vec<&str> = std::iter::once(pair.driver.as_str())
+        .chain(pair.extra.iter().map(String::as_str))
+        .collect();
+    let args = args.join(", ");
+    let mut init_body = vec![(0, "int ret;".to_string()), (0, String::new())];
+    init_body.extend(alloc_lines(wq));
+    init_body.extend([
+        (0, String::new()),
+        (0, format!("ret = {}({args});", pair.register)),
+        (0, "if (ret)".into()),
+        (1, format!("destroy_workqueue({});", wq.name)),
+        (0, String::new()),
+        (0, "return ret;".into()),
+    ]);
+    let exit_body = vec![
+        (0, format!("{}({args});", pair.unregister)),
+        (0, format!("destroy_workqueue({});", wq.name)),
+    ];
+    let text = format!(
+        "static int __init {init}(void)\n{{\n{}}}\nmodule_init({init});\n\n\
+         static void __exit {exit}(void)\n{{\n{}}}\nmodule_exit({exit});\n",
+        block("\t", &init_body),
+        block("\t", &exit_body),
+    );
+    Ok(Edit::replace(
+        invocation.range.clone(),
+        text,
+        "driver-macro",
+    ))
+}

@@ -1,0 +1,337 @@
+//! Step 2: allocate the workqueue at the top of `__init`, after the local
+//! declarations, and destroy it on every later exit that returns an error.
+//! The success path (`return 0;`, or a variable that is 0 then) keeps it.
+
+use super::layout::{self, block};
+use super::Refusal;
+use crate::analysis::LocalWq;
+use crate::edit::Edit;
+use crate::parse::{words_in, Function, SourceFile};
+use tree_sitter::Node;
+
+/// How a `return` leaves the init function.
+#[derive(Debug, PartialEq, Eq)]
+enum Exit {
+    Success,
+    /// A negative constant or `PTR_ERR()`: always an error.
+    Error,
+    /// A variable: an error unless it is 0, and only goto can reach it.
+    Ladder,
+    Variable(String),
+    /// Any other expression: its value decides.
+    Computed(String),
+}
+
+const RESULT_VARS: &[&str] = &[
+    "ret", "err", "rc", "error", "retval", "result", "status", "r",
+];
+
+pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<Edit>, Refusal> {
+    let text = &file.text;
+    let refuse = |offset: usize, reason: &str| Refusal::at(file, offset, reason);
+    if !func.body_clean {
+        return Err(refuse(
+            func.body.start,
+            "the init function does not parse cleanly",
+        ));
+    }
+    let body = body_node(file, func).ok_or_else(|| refuse(func.body.start, "no body"))?;
+    let decls = leading_declarations(body);
+    let at = match decls.last() {
+        Some(last) => layout::next_line_start(text, last.end_byte()),
+        None if layout::line_at(text, body.start_byte()).end == body.start_byte() + 1 => {
+            layout::next_line_start(text, body.start_byte())
+        }
+        None => {
+            return Err(refuse(
+                body.start_byte(),
+                "statements share the line of `{`",
+            ))
+        }
+    };
+    let exits = exits_after(body, at, text);
+    let needs_var = exits.iter().any(|(_, e)| matches!(e, Exit::Computed(_)));
+    let (var, declare) = match needs_var {
+        true => result_var(file, func, &decls),
+        false => (String::new(), None),
+    };
+    let mut prologue = Vec::new();
+    if let Some(declaration) = declare {
+        prologue.push((0, declaration));
+        prologue.push((0, String::new()));
+    } else if !decls.is_empty() {
+        prologue.push((0, String::new()));
+    }
+    prologue.extend(alloc_lines(wq));
+    if !layout::is_blank_line(text, at) {
+        prologue.push((0, String::new()));
+    }
+    let mut edits = vec![Edit::insert(at, block("\t", &prologue), "init-alloc")];
+    for (node, exit) in exits {
+        if let Some(edit) = destroy_on(file, node, exit, &wq.name, &var)? {
+            edits.push(edit);
+        }
+    }
+    Ok(edits)
+}
+
+pub fn alloc_lines(wq: &LocalWq) -> Vec<(usize, String)> {
+    vec![
+        (
+            0,
+            format!(
+                "{} = alloc_workqueue(\"{}\", {}, 0);",
+                wq.name, wq.name, wq.flags
+            ),
+        ),
+        (0, format!("if (!{})", wq.name)),
+        (1, "return -ENOMEM;".into()),
+    ]
+}
+
+fn body_node<'t>(file: &'t SourceFile, func: &Function) -> Option<Node<'t>> {
+    let node = file
+        .tree
+        .root_node()
+        .descendant_for_byte_range(func.body.start, func.body.end)?;
+    (node.kind() == "compound_statement").then_some(node)
+}
+
+fn leading_declarations(body: Node) -> Vec<Node> {
+    let mut cursor = body.walk();
+    let mut decls: Vec<Node> = body
+        .named_children(&mut cursor)
+        .take_while(|n| matches!(n.kind(), "declaration" | "comment"))
+        .collect();
+    while decls.last().is_some_and(|n| n.kind() == "comment") {
+        decls.pop();
+    }
+    decls
+}
+
+/// Every `return` after `from`, with how it leaves.
+fn exits_after<'t>(body: Node<'t>, from: usize, text: &[u8]) -> Vec<(Node<'t>, Exit)> {
+    let mut found = Vec::new();
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "return_statement" && node.start_byte() >= from {
+            found.push((node, classify(node, text)));
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    found.sort_by_key(|(n, _)| n.start_byte());
+    found
+}
+
+fn classify(ret: Node, text: &[u8]) -> Exit {
+    let mut cursor = ret.walk();
+    let Some(mut expr) = ret
+        .named_children(&mut cursor)
+        .find(|n| n.kind() != "comment")
+    else {
+        return Exit::Success;
+    };
+    while expr.kind() == "parenthesized_expression" {
+        match expr.named_child(0) {
+            Some(inner) => expr = inner,
+            None => break,
+        }
+    }
+    let source = expr.utf8_text(text).unwrap_or("").to_string();
+    match expr.kind() {
+        "number_literal" if source == "0" => Exit::Success,
+        "unary_expression" if source.starts_with('-') => Exit::Error,
+        "call_expression" if source.starts_with("PTR_ERR(") => Exit::Error,
+        "identifier" if reached_only_by_goto(ret) => Exit::Ladder,
+        "identifier" if guarded_by_failure(ret, &source, text) => Exit::Error,
+        "identifier" => Exit::Variable(source),
+        _ => Exit::Computed(source),
+    }
+}
+
+/// True when the statements before `ret` in its block end in a return or
+/// goto with a label after it: an error ladder's common exit.
+fn reached_only_by_goto(ret: Node) -> bool {
+    let mut stmt = ret;
+    let mut seen_label = false;
+    if let Some(parent) = ret.parent().filter(|p| p.kind() == "labeled_statement") {
+        stmt = parent;
+        seen_label = true;
+    }
+    let mut prev = stmt.prev_named_sibling();
+    while let Some(node) = prev {
+        match node.kind() {
+            "labeled_statement" => seen_label = true,
+            "return_statement" | "goto_statement" => return seen_label,
+            _ => {}
+        }
+        prev = node.prev_named_sibling();
+    }
+    false
+}
+
+/// True when `ret` sits in the branch of an `if` that tests `var` for
+/// failure (`if (err)`, `if (ret < 0)`, `if (ret != 0)`).
+fn guarded_by_failure(ret: Node, var: &str, text: &[u8]) -> bool {
+    let failing = [
+        var.to_string(),
+        format!("{var} < 0"),
+        format!("{var} != 0"),
+        format!("unlikely({var})"),
+    ];
+    let mut child = ret;
+    while let Some(parent) = child.parent() {
+        if parent.kind() == "if_statement" {
+            let in_consequence = parent
+                .child_by_field_name("consequence")
+                .is_some_and(|c| c.id() == child.id());
+            let condition = parent
+                .child_by_field_name("condition")
+                .and_then(|c| c.utf8_text(text).ok())
+                .map(|c| {
+                    c.trim_start_matches('(')
+                        .trim_end_matches(')')
+                        .trim()
+                        .to_string()
+                });
+            return in_consequence && condition.is_some_and(|c| failing.contains(&c));
+        }
+        if parent.kind() != "compound_statement" {
+            return false;
+        }
+        child = parent;
+    }
+    false
+}
+
+/// An existing `int` result variable of the function, or a new `int ret;`.
+fn result_var(file: &SourceFile, func: &Function, decls: &[Node]) -> (String, Option<String>) {
+    for decl in decls {
+        let source = decl.utf8_text(&file.text).unwrap_or("");
+        let Some(rest) = source.strip_prefix("int ") else {
+            continue;
+        };
+        for name in rest
+            .trim_end_matches(';')
+            .split(',')
+            .map(|d| d.split('=').next().unwrap_or("").trim())
+        {
+            if RESULT_VARS.contains(&name) {
+                return (name.to_string(), None);
+            }
+        }
+    }
+    let used: Vec<&str> = words_in(&file.text[func.range.clone()])
+        .map(|(_, w)| w)
+        .collect();
+    let name = RESULT_VARS
+        .iter()
+        .find(|v| !used.contains(v))
+        .expect("one of the result names is free");
+    (name.to_string(), Some(format!("int {name};")))
+}
+
+/// The edit that destroys the workqueue before `ret` leaves with an error.
+fn destroy_on(
+    file: &SourceFile,
+    ret: Node,
+    exit: Exit,
+    wq: &str,
+    var: &str,
+) -> Result<Option<Edit>, Refusal> {
+    let destroy = format!("destroy_workqueue({wq});");
+    let ret_text = ret.utf8_text(&file.text).unwrap_or("").to_string();
+    let (before, replacement): (Vec<(usize, String)>, Option<Vec<(usize, String)>>) = match exit {
+        Exit::Success => return Ok(None),
+        Exit::Error | Exit::Ladder => (vec![(0, destroy)], None),
+        Exit::Variable(name) => (
+            vec![
+                (0, format!("if ({name})")),
+                (1, destroy),
+                (0, String::new()),
+            ],
+            None,
+        ),
+        Exit::Computed(expr) => (
+            Vec::new(),
+            Some(vec![
+                (0, format!("{var} = {expr};")),
+                (0, format!("if ({var})")),
+                (1, destroy),
+                (0, String::new()),
+                (0, format!("return {var};")),
+            ]),
+        ),
+    };
+    let lines = match replacement {
+        Some(lines) => lines,
+        None => {
+            let mut lines = before;
+            lines.push((0, ret_text));
+            lines
+        }
+    };
+    place(file, ret, lines).map(Some)
+}
+
+/// Replaces the return statement with `lines` (which end with a return),
+/// adding braces where the return was an unbraced `if`/`else` branch.
+fn place(file: &SourceFile, ret: Node, lines: Vec<(usize, String)>) -> Result<Edit, Refusal> {
+    let text = &file.text;
+    let parent = ret.parent().map(|p| p.kind()).unwrap_or("");
+    match parent {
+        "compound_statement" | "case_statement" | "labeled_statement" => {
+            if !layout::first_on_line(text, ret.start_byte()) {
+                return Err(Refusal::at(
+                    file,
+                    ret.start_byte(),
+                    "return shares its line with other code",
+                ));
+            }
+            let indent = layout::indent_at(text, ret.start_byte());
+            let mut replacement = block(&indent, &lines);
+            replacement.drain(..indent.len());
+            replacement.pop();
+            Ok(Edit::replace(
+                ret.byte_range(),
+                replacement,
+                "init-error-path",
+            ))
+        }
+        "if_statement" | "else_clause" => braced(file, ret, &lines),
+        _ => Err(Refusal::at(
+            file,
+            ret.start_byte(),
+            &format!("cannot add the error path's destroy inside a {parent}"),
+        )),
+    }
+}
+
+fn braced(file: &SourceFile, ret: Node, lines: &[(usize, String)]) -> Result<Edit, Refusal> {
+    let text = &file.text;
+    let parent = ret.parent().expect("checked by the caller");
+    let owner = if parent.kind() == "else_clause" {
+        parent
+    } else {
+        ret
+    };
+    let head_end = ret
+        .prev_sibling()
+        .map(|n| n.end_byte())
+        .ok_or_else(|| Refusal::at(file, ret.start_byte(), "unbraced branch without a head"))?;
+    let indent = layout::indent_at(text, owner.start_byte().min(head_end));
+    let inner: Vec<(usize, String)> = lines.iter().map(|(d, l)| (d + 1, l.clone())).collect();
+    let mut replacement = format!(" {{\n{}{indent}}}", block(&indent, &inner));
+    let mut end = ret.end_byte();
+    if parent.kind() == "if_statement" {
+        if let Some(alternative) = parent.child_by_field_name("alternative") {
+            if alternative.start_byte() > ret.end_byte() {
+                replacement.push(' ');
+                end = alternative.start_byte();
+            }
+        }
+    }
+    Ok(Edit::replace(head_end..end, replacement, "init-error-path"))
+}

@@ -1,0 +1,96 @@
+//! Kernel layout: tabs of 8 columns, lines of at most 80.
+
+use std::ops::Range;
+
+pub const MAX_COLUMNS: usize = 80;
+
+/// Columns `bytes` take on screen when they start at column `from`.
+pub fn width_from(from: usize, bytes: &[u8]) -> usize {
+    bytes.iter().fold(from, |col, &b| match b {
+        b'\t' => (col / 8 + 1) * 8,
+        _ => col + 1,
+    })
+}
+
+pub fn width(bytes: &[u8]) -> usize {
+    width_from(0, bytes)
+}
+
+/// The line holding `offset`, without its newline.
+pub fn line_at(text: &[u8], offset: usize) -> Range<usize> {
+    let start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &text[offset..]).map_or(text.len(), |i| offset + i);
+    start..end
+}
+
+/// The leading whitespace of the line holding `offset`.
+pub fn indent_at(text: &[u8], offset: usize) -> String {
+    let line = line_at(text, offset);
+    let indent: Vec<u8> = text[line]
+        .iter()
+        .take_while(|b| **b == b' ' || **b == b'\t')
+        .copied()
+        .collect();
+    String::from_utf8(indent).expect("ASCII whitespace")
+}
+
+/// Whether only whitespace precedes `offset` on its line.
+pub fn first_on_line(text: &[u8], offset: usize) -> bool {
+    let line = line_at(text, offset);
+    text[line.start..offset]
+        .iter()
+        .all(|b| *b == b' ' || *b == b'\t')
+}
+
+/// Offset just past the newline ending the line that holds `offset`.
+pub fn next_line_start(text: &[u8], offset: usize) -> usize {
+    let end = line_at(text, offset).end;
+    (end + 1).min(text.len())
+}
+
+/// Whether the line starting at `offset` is empty or whitespace.
+pub fn is_blank_line(text: &[u8], offset: usize) -> bool {
+    if offset >= text.len() {
+        return true;
+    }
+    let line = line_at(text, offset);
+    text[line].iter().all(|b| b.is_ascii_whitespace())
+}
+
+/// Tabs then spaces reaching column `col`, as kernel continuation lines do.
+pub fn align_to(col: usize) -> String {
+    format!("{}{}", "\t".repeat(col / 8), " ".repeat(col % 8))
+}
+
+/// Lines of C at a nesting depth below `indent`, each ending in a newline;
+/// an empty string stands for a blank line.
+pub fn block(indent: &str, lines: &[(usize, String)]) -> String {
+    lines
+        .iter()
+        .map(|(depth, line)| match line.is_empty() {
+            true => "\n".to_string(),
+            false => format!("{indent}{}{line}\n", "\t".repeat(*depth)),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabs_stop_every_eight_columns() {
+        assert_eq!(width(b"\tx"), 9);
+        assert_eq!(width(b"abc\tx"), 9);
+        assert_eq!(align_to(19), "\t\t   ");
+    }
+
+    #[test]
+    fn blocks_indent_and_keep_blank_lines_empty() {
+        let text = block(
+            "\t",
+            &[(0, "if (x)".into()), (1, "y();".into()), (0, String::new())],
+        );
+        assert_eq!(text, "\tif (x)\n\t\ty();\n\n");
+    }
+}

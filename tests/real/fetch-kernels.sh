@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Fetch the Debian kernel source packages and unpack each into a git
+# repository under the cache directory, reusing whatever is already there.
+#   usage: fetch-kernels.sh [VERSION...]   (default: 5.10 6.1)
+# Prints one line per tree: "<version> <path>".
+set -euo pipefail
+
+cache=${LOCALWQ_CACHE:-$HOME/.cache/localwq}
+versions=("$@")
+[ ${#versions[@]} -gt 0 ] || versions=(5.10 6.1)
+mkdir -p "$cache"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_bullseye_suite() {
+	grep -rqs 'bullseye' /etc/apt/sources.list /etc/apt/sources.list.d/ && return
+	local mirror
+	mirror=$(grep -rhoE 'https?://[^ ]+/debian( |$)' /etc/apt/sources.list \
+		/etc/apt/sources.list.d/ 2>/dev/null | head -n 1 | tr -d ' ' || true)
+	mirror=${mirror:-http://deb.debian.org/debian}
+	as_root tee /etc/apt/sources.list.d/localwq-bullseye.sources >/dev/null <<SRC
+Types: deb
+URIs: $mirror
+Suites: bullseye
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	as_root apt-get update -qq
+}
+
+unpack_tree() {
+	local version=$1 dest=$cache/linux-$1
+	[ -f "$dest.ready" ] && return
+	rm -rf "$dest" "$cache/deb-$version"
+	mkdir -p "$cache/deb-$version"
+	(cd "$cache/deb-$version" && apt-get download -q "linux-source-$version")
+	dpkg-deb -x "$cache/deb-$version"/linux-source-"$version"_*.deb \
+		"$cache/deb-$version/x"
+	mkdir -p "$dest"
+	tar -xJf "$cache/deb-$version/x/usr/src/linux-source-$version.tar.xz" \
+		-C "$dest" --strip-components=1
+	rm -rf "$cache/deb-$version"
+	git -C "$dest" init -q
+	git -C "$dest" add -f -A .
+	git -C "$dest" -c user.name=localwq -c user.email=localwq@localhost \
+		commit -q -m "Debian linux-source-$version"
+	touch "$dest.ready"
+}
+
+for v in "${versions[@]}"; do
+	[ "$v" = 5.10 ] && ensure_bullseye_suite
+	unpack_tree "$v" >&2
+	echo "$v $cache/linux-$v"
+done
