@@ -242,7 +242,7 @@ impl DriverMacro {
     pub fn parse(definition: &str) -> Option<(String, DriverMacro)> {
         let open = definition.find('(')?;
         let name = definition[..open].trim().to_string();
-        let close = open + matching_paren(definition[open..].as_bytes(), 0)?;
+        let close = open + matching_paren(&definition.as_bytes()[open..], 0)?;
         let params = split_args(&definition[open + 1..close]);
         let body = definition[close + 1..].trim_start();
         let Some(rest) = body.strip_prefix("module_driver") else {

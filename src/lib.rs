@@ -251,6 +251,26 @@ impl Session {
     }
 }
 
+/// Writes each change under `root`: to a temporary file beside the target,
+/// then renamed over it, so a file is never left half-written.
+pub fn write_changes(root: &Path, changes: &[FileChange]) -> Result<()> {
+    for change in changes {
+        let target = root.join(&change.path);
+        let dir = target.parent().unwrap_or(root);
+        let mut temp = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        std::io::Write::write_all(&mut temp, &change.after)
+            .with_context(|| format!("writing {}", target.display()))?;
+        let permissions = std::fs::metadata(&target).map(|m| m.permissions());
+        temp.persist(&target)
+            .with_context(|| format!("replacing {}", target.display()))?;
+        if let Ok(permissions) = permissions {
+            std::fs::set_permissions(&target, permissions)?;
+        }
+    }
+    Ok(())
+}
+
 /// Quoted includes of the module's files that resolve below its directory,
 /// followed through the headers themselves.
 fn private_headers(root: &Path, module: &Module, files: &[SourceFile]) -> Vec<PathBuf> {

@@ -4,8 +4,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use localwq::analysis::Verdict;
-use localwq::patch::diff::file_diff;
-use localwq::report::module_header;
+use localwq::patch::diff::module_diff;
 use localwq::Session;
 use std::io::Write;
 use std::path::PathBuf;
@@ -48,7 +47,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn diff(tree: &PathBuf, paths: &[PathBuf]) -> Result<()> {
+fn diff(tree: &std::path::Path, paths: &[PathBuf]) -> Result<()> {
     let session = Session::open(tree)?;
     let selection = session.select(paths)?;
     let explicit = !paths.is_empty();
@@ -66,11 +65,7 @@ fn diff(tree: &PathBuf, paths: &[PathBuf]) -> Result<()> {
         if !explicit && matches!(outcome.verdict, Verdict::NotApplicable(_)) {
             continue;
         }
-        stdout.write_all(module_header(&outcome).as_bytes())?;
-        for change in &outcome.changes {
-            stdout.write_all(file_diff(change).0.as_bytes())?;
-        }
-        writeln!(stdout)?;
+        writeln!(stdout, "{}", module_diff(&outcome))?;
     }
     Ok(())
 }

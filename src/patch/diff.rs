@@ -3,7 +3,9 @@
 //! (git's default funcname rule: the nearest earlier line that starts with a
 //! letter, `_` or `$`).
 
+use crate::report::module_header;
 use crate::rewrite::FileChange;
+use crate::Outcome;
 use similar::{ChangeTag, DiffOp, TextDiff};
 use std::fmt::Write;
 
@@ -56,6 +58,15 @@ pub fn file_diff(change: &FileChange) -> (String, Counts) {
         }
     }
     (out, counts)
+}
+
+/// What `localwq diff` prints for a module: its header, then its diff.
+pub fn module_diff(outcome: &Outcome) -> String {
+    let mut out = module_header(outcome);
+    for change in &outcome.changes {
+        out.push_str(&file_diff(change).0);
+    }
+    out
 }
 
 fn split_lines(text: &[u8]) -> Vec<&[u8]> {

@@ -98,24 +98,10 @@ fn reflowed(text: &[u8], site: &Site, wq: &str) -> Option<String> {
     let start_col = layout::width(&text[line.start..site.range.start]);
     let end_line = layout::line_at(text, site.range.end - 1);
     let suffix_width = layout::width(&text[site.range.end..end_line.end]);
-    let name = renamed(site);
-    let align = start_col + name.len() + 1;
-    let mut out = format!("{name}(");
-    let mut col = align;
-    for (i, arg) in args.iter().enumerate() {
-        let last = i + 1 == args.len();
-        let piece = format!("{arg}{}", if last { ")" } else { "," });
-        let needed = piece.len() + if last { suffix_width } else { 0 };
-        if i > 0 && col + 1 + needed > MAX_COLUMNS {
-            out.push('\n');
-            out.push_str(&layout::align_to(align));
-            col = align;
-        } else if i > 0 {
-            out.push(' ');
-            col += 1;
-        }
-        out.push_str(&piece);
-        col += piece.len();
-    }
-    Some(out)
+    Some(layout::fill_call(
+        start_col,
+        renamed(site),
+        &args,
+        suffix_width,
+    ))
 }

@@ -68,22 +68,22 @@ pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<
     }
     let mut edits = vec![Edit::insert(at, block("\t", &prologue), "init-alloc")];
     for (node, exit) in exits {
-        if let Some(edit) = destroy_on(file, node, exit, &wq.name, &var)? {
-            edits.push(edit);
-        }
+        edits.extend(destroy_on(file, node, exit, &wq.name, &var)?);
     }
     Ok(edits)
 }
 
+/// The allocation and its check, for a function body indented one tab.
 pub fn alloc_lines(wq: &LocalWq) -> Vec<(usize, String)> {
+    let assign = format!("{} = ", wq.name);
+    let args = [
+        format!("\"{}\"", wq.name),
+        wq.flags.to_string(),
+        "0".to_string(),
+    ];
+    let call = layout::fill_call(8 + assign.len(), "alloc_workqueue", &args, 1);
     vec![
-        (
-            0,
-            format!(
-                "{} = alloc_workqueue(\"{}\", {}, 0);",
-                wq.name, wq.name, wq.flags
-            ),
-        ),
+        (0, format!("{assign}{call};")),
         (0, format!("if (!{})", wq.name)),
         (1, "return -ENOMEM;".into()),
     ]
@@ -240,45 +240,32 @@ fn destroy_on(
     exit: Exit,
     wq: &str,
     var: &str,
-) -> Result<Option<Edit>, Refusal> {
+) -> Result<Vec<Edit>, Refusal> {
     let destroy = format!("destroy_workqueue({wq});");
     let ret_text = ret.utf8_text(&file.text).unwrap_or("").to_string();
-    let (before, replacement): (Vec<(usize, String)>, Option<Vec<(usize, String)>>) = match exit {
-        Exit::Success => return Ok(None),
-        Exit::Error | Exit::Ladder => (vec![(0, destroy)], None),
-        Exit::Variable(name) => (
-            vec![
-                (0, format!("if ({name})")),
-                (1, destroy),
-                (0, String::new()),
-            ],
-            None,
-        ),
-        Exit::Computed(expr) => (
-            Vec::new(),
-            Some(vec![
-                (0, format!("{var} = {expr};")),
-                (0, format!("if ({var})")),
-                (1, destroy),
-                (0, String::new()),
-                (0, format!("return {var};")),
-            ]),
-        ),
+    let lines = match exit {
+        Exit::Success => return Ok(Vec::new()),
+        Exit::Error | Exit::Ladder => vec![(0, destroy), (0, ret_text)],
+        Exit::Variable(name) => vec![
+            (0, format!("if ({name})")),
+            (1, destroy),
+            (0, String::new()),
+            (0, ret_text),
+        ],
+        Exit::Computed(expr) => vec![
+            (0, format!("{var} = {expr};")),
+            (0, format!("if ({var})")),
+            (1, destroy),
+            (0, String::new()),
+            (0, format!("return {var};")),
+        ],
     };
-    let lines = match replacement {
-        Some(lines) => lines,
-        None => {
-            let mut lines = before;
-            lines.push((0, ret_text));
-            lines
-        }
-    };
-    place(file, ret, lines).map(Some)
+    place(file, ret, lines)
 }
 
 /// Replaces the return statement with `lines` (which end with a return),
 /// adding braces where the return was an unbraced `if`/`else` branch.
-fn place(file: &SourceFile, ret: Node, lines: Vec<(usize, String)>) -> Result<Edit, Refusal> {
+fn place(file: &SourceFile, ret: Node, lines: Vec<(usize, String)>) -> Result<Vec<Edit>, Refusal> {
     let text = &file.text;
     let parent = ret.parent().map(|p| p.kind()).unwrap_or("");
     match parent {
@@ -294,11 +281,11 @@ fn place(file: &SourceFile, ret: Node, lines: Vec<(usize, String)>) -> Result<Ed
             let mut replacement = block(&indent, &lines);
             replacement.drain(..indent.len());
             replacement.pop();
-            Ok(Edit::replace(
+            Ok(vec![Edit::replace(
                 ret.byte_range(),
                 replacement,
                 "init-error-path",
-            ))
+            )])
         }
         "if_statement" | "else_clause" => braced(file, ret, &lines),
         _ => Err(Refusal::at(
@@ -309,29 +296,63 @@ fn place(file: &SourceFile, ret: Node, lines: Vec<(usize, String)>) -> Result<Ed
     }
 }
 
-fn braced(file: &SourceFile, ret: Node, lines: &[(usize, String)]) -> Result<Edit, Refusal> {
+fn braced(file: &SourceFile, ret: Node, lines: &[(usize, String)]) -> Result<Vec<Edit>, Refusal> {
     let text = &file.text;
     let parent = ret.parent().expect("checked by the caller");
-    let owner = if parent.kind() == "else_clause" {
-        parent
-    } else {
-        ret
-    };
     let head_end = ret
         .prev_sibling()
         .map(|n| n.end_byte())
         .ok_or_else(|| Refusal::at(file, ret.start_byte(), "unbraced branch without a head"))?;
-    let indent = layout::indent_at(text, owner.start_byte().min(head_end));
+    let statement = if parent.kind() == "else_clause" {
+        parent.parent()
+    } else {
+        Some(parent)
+    };
+    let statement =
+        statement.ok_or_else(|| Refusal::at(file, ret.start_byte(), "else without if"))?;
+    let indent = layout::indent_at(text, statement.start_byte());
     let inner: Vec<(usize, String)> = lines.iter().map(|(d, l)| (d + 1, l.clone())).collect();
     let mut replacement = format!(" {{\n{}{indent}}}", block(&indent, &inner));
     let mut end = ret.end_byte();
     if parent.kind() == "if_statement" {
         if let Some(alternative) = parent.child_by_field_name("alternative") {
-            if alternative.start_byte() > ret.end_byte() {
-                replacement.push(' ');
-                end = alternative.start_byte();
-            }
+            // `} else` share a line.
+            replacement.push(' ');
+            end = alternative.start_byte();
         }
     }
-    Ok(Edit::replace(head_end..end, replacement, "init-error-path"))
+    let mut edits = vec![Edit::replace(head_end..end, replacement, "init-error-path")];
+    // Kernel style braces every arm once one arm needs braces.
+    let other_arm = match parent.kind() {
+        "else_clause" => statement.child_by_field_name("consequence"),
+        _ => statement
+            .child_by_field_name("alternative")
+            .and_then(|alt| alt.named_child(0)),
+    };
+    if let Some(arm) =
+        other_arm.filter(|a| !matches!(a.kind(), "compound_statement" | "if_statement"))
+    {
+        edits.push(brace_arm(text, arm, &indent));
+    }
+    Ok(edits)
+}
+
+/// Wraps an unbraced single-statement arm in braces.
+fn brace_arm(text: &[u8], arm: Node, indent: &str) -> Edit {
+    let head_end = arm
+        .prev_sibling()
+        .map_or(arm.start_byte(), |n| n.end_byte());
+    let body = arm.utf8_text(text).unwrap_or("");
+    let follows_else =
+        arm.next_sibling().is_none() && arm.parent().is_some_and(|p| p.kind() == "else_clause");
+    let mut replacement = format!(" {{\n{indent}\t{body}\n{indent}}}");
+    let mut end = arm.end_byte();
+    if !follows_else {
+        // The consequence: `}` and `else` share a line.
+        if let Some(alternative) = arm.next_sibling() {
+            replacement.push(' ');
+            end = alternative.start_byte();
+        }
+    }
+    Edit::replace(head_end..end, replacement, "init-brace-arm")
 }

@@ -62,6 +62,34 @@ pub fn align_to(col: usize) -> String {
     format!("{}{}", "\t".repeat(col / 8), " ".repeat(col % 8))
 }
 
+/// `name(args)` starting at column `start`, arguments filled greedily and
+/// continuation lines aligned after the `(`; `suffix` columns follow the
+/// `)` on the last line.
+pub fn fill_call(start: usize, name: &str, args: &[String], suffix: usize) -> String {
+    let align = start + name.len() + 1;
+    let mut out = format!("{name}(");
+    let mut col = align;
+    for (i, arg) in args.iter().enumerate() {
+        let last = i + 1 == args.len();
+        let piece = format!("{arg}{}", if last { ")" } else { "," });
+        let needed = piece.len() + if last { suffix } else { 0 };
+        if i > 0 && col + 1 + needed > MAX_COLUMNS {
+            out.push('\n');
+            out.push_str(&align_to(align));
+            col = align;
+        } else if i > 0 {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(&piece);
+        col += piece.len();
+    }
+    if args.is_empty() {
+        out.push(')');
+    }
+    out
+}
+
 /// Lines of C at a nesting depth below `indent`, each ending in a newline;
 /// an empty string stands for a blank line.
 pub fn block(indent: &str, lines: &[(usize, String)]) -> String {
@@ -83,6 +111,20 @@ mod tests {
         assert_eq!(width(b"\tx"), 9);
         assert_eq!(width(b"abc\tx"), 9);
         assert_eq!(align_to(19), "\t\t   ");
+    }
+
+    #[test]
+    fn long_calls_wrap_under_the_open_parenthesis() {
+        let args = [
+            "\"a_rather_long_module_name_wq\"".to_string(),
+            "WQ_UNBOUND".into(),
+            "0".into(),
+        ];
+        let call = fill_call(40, "alloc_workqueue", &args, 1);
+        assert_eq!(
+            call,
+            "alloc_workqueue(\"a_rather_long_module_name_wq\",\n\t\t\t\t\t\t\tWQ_UNBOUND, 0)"
+        );
     }
 
     #[test]
