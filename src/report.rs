@@ -25,6 +25,21 @@ pub fn flag_line(flag: &Flag) -> String {
     )
 }
 
+/// A flag for a mail: location and kind, the reason wrapped at 72
+/// columns, the code excerpt indented.
+pub fn flag_block(flag: &Flag) -> String {
+    let reason = crate::patch::mail::wrap(&flag.reason, 70);
+    let reason: Vec<String> = reason.lines().map(|l| format!("  {l}")).collect();
+    format!(
+        "- {}:{} [{}]\n{}\n    {}\n",
+        flag.file.display(),
+        flag.line,
+        flag.kind.slug(),
+        reason.join("\n"),
+        flag.excerpt
+    )
+}
+
 /// The lines `# …` that precede a module's diff.
 pub fn module_header(outcome: &Outcome) -> String {
     let module = &outcome.module;

@@ -20,7 +20,7 @@ fn dry_run(root: &Path) -> String {
         ));
     }
     for module in &selection.modules {
-        out.push_str(&module_diff(&session.convert(module)));
+        out.push_str(&String::from_utf8(module_diff(&session.convert(module))).unwrap());
     }
     out
 }

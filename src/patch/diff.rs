@@ -22,19 +22,21 @@ pub fn blob_id(bytes: &[u8]) -> String {
         .unwrap_or_else(|_| "0".repeat(40))
 }
 
-/// The diff of one file with paths relative to the tree root.
-pub fn file_diff(change: &FileChange) -> (String, Counts) {
+/// The diff of one file with paths relative to the tree root. Bytes, not
+/// text: context lines must reach `git am` exactly as they are in the tree.
+pub fn file_diff(change: &FileChange) -> (Vec<u8>, Counts) {
     let path = change.path.display();
-    let mut out = format!(
+    let header = format!(
         "diff --git a/{path} b/{path}\nindex {}..{} 100644\n--- a/{path}\n+++ b/{path}\n",
         &blob_id(&change.before)[..12],
         &blob_id(&change.after)[..12],
     );
+    let mut out = header.into_bytes();
     let diff = TextDiff::configure().diff_lines(&change.before[..], &change.after[..]);
     let old_lines: Vec<&[u8]> = split_lines(&change.before);
     let mut counts = Counts::default();
     for group in diff.grouped_ops(3) {
-        out.push_str(&hunk_header(&group, &old_lines));
+        out.extend_from_slice(hunk_header(&group, &old_lines).as_bytes());
         for op in &group {
             for change in diff.iter_changes(op) {
                 let sign = match change.tag() {
@@ -48,11 +50,11 @@ pub fn file_diff(change: &FileChange) -> (String, Counts) {
                         '+'
                     }
                 };
-                let line = String::from_utf8_lossy(change.value());
-                out.push(sign);
-                out.push_str(&line);
-                if !line.ends_with('\n') {
-                    out.push_str("\n\\ No newline at end of file\n");
+                let line = change.value();
+                out.push(sign as u8);
+                out.extend_from_slice(line);
+                if !line.ends_with(b"\n") {
+                    out.extend_from_slice(b"\n\\ No newline at end of file\n");
                 }
             }
         }
@@ -61,12 +63,95 @@ pub fn file_diff(change: &FileChange) -> (String, Counts) {
 }
 
 /// What `localwq diff` prints for a module: its header, then its diff.
-pub fn module_diff(outcome: &Outcome) -> String {
-    let mut out = module_header(outcome);
+pub fn module_diff(outcome: &Outcome) -> Vec<u8> {
+    let mut out = module_header(outcome).into_bytes();
     for change in &outcome.changes {
-        out.push_str(&file_diff(change).0);
+        out.extend(file_diff(change).0);
     }
     out
+}
+
+/// git's diffstat (`--stat` at format-patch's 72 columns): one line per
+/// file, then the summary line.
+pub fn diffstat(files: &[(String, Counts)]) -> String {
+    const WIDTH: usize = 72;
+    let max_change = files
+        .iter()
+        .map(|(_, c)| c.added + c.removed)
+        .max()
+        .unwrap_or(0);
+    let max_len = files.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let number_width = max_change.max(1).to_string().len();
+    let mut graph_width = max_change;
+    let mut name_width = max_len;
+    if name_width + number_width + 6 + graph_width > WIDTH {
+        if graph_width > (WIDTH * 3 / 8).saturating_sub(number_width + 6) {
+            graph_width = ((WIDTH * 3 / 8).saturating_sub(number_width + 6)).max(6);
+        }
+        if name_width > WIDTH.saturating_sub(number_width + 6 + graph_width) {
+            name_width = WIDTH - number_width - 6 - graph_width;
+        } else {
+            graph_width = WIDTH - number_width - 6 - name_width;
+        }
+    }
+    let scale = |n: usize| match (n, max_change > graph_width) {
+        (0, _) => 0,
+        (n, true) => 1 + n * (graph_width - 1) / max_change,
+        (n, false) => n,
+    };
+    let mut out = String::new();
+    let (mut added, mut removed) = (0, 0);
+    for (name, counts) in files {
+        added += counts.added;
+        removed += counts.removed;
+        let shown = shorten(name, name_width);
+        let _ = writeln!(
+            out,
+            " {shown:<name_width$} | {:>number_width$} {}{}",
+            counts.added + counts.removed,
+            "+".repeat(scale(counts.added)),
+            "-".repeat(scale(counts.removed)),
+        );
+    }
+    out.push_str(&summary(files.len(), added, removed));
+    out
+}
+
+/// `.../tail/of/the/path` within `width` columns, cut at a `/`.
+fn shorten(name: &str, width: usize) -> String {
+    if name.len() <= width {
+        return name.to_string();
+    }
+    let tail = &name[name.len() - width.saturating_sub(3)..];
+    let tail = tail.find('/').map_or(tail, |i| &tail[i..]);
+    format!("...{tail}")
+}
+
+fn summary(files: usize, added: usize, removed: usize) -> String {
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            one.to_string()
+        } else {
+            many.to_string()
+        }
+    };
+    let mut line = format!(" {files} {} changed", plural(files, "file", "files"));
+    if added > 0 || removed == 0 {
+        let _ = write!(
+            line,
+            ", {added} {}(+)",
+            plural(added, "insertion", "insertions")
+        );
+    }
+    if removed > 0 || added == 0 {
+        let _ = write!(
+            line,
+            ", {removed} {}(-)",
+            plural(removed, "deletion", "deletions")
+        );
+    }
+    line.push('\n');
+    line
 }
 
 fn split_lines(text: &[u8]) -> Vec<&[u8]> {
@@ -127,6 +212,7 @@ mod tests {
             after: after.into_bytes(),
         };
         let (diff, counts) = file_diff(&change);
+        let diff = String::from_utf8(diff).unwrap();
         assert!(
             diff.contains("@@ -5,6 +5,6 @@ static void f(void)\n"),
             "{diff}"
@@ -137,6 +223,31 @@ mod tests {
                 added: 1,
                 removed: 1
             }
+        );
+    }
+
+    #[test]
+    fn diffstat_matches_git() {
+        let files = vec![
+            (
+                "drivers/block/aoe/aoemain.c".to_string(),
+                Counts {
+                    added: 19,
+                    removed: 1,
+                },
+            ),
+            (
+                "drivers/block/aoe/aoe.h".to_string(),
+                Counts {
+                    added: 2,
+                    removed: 0,
+                },
+            ),
+        ];
+        assert_eq!(
+            diffstat(&files),
+            " drivers/block/aoe/aoemain.c | 20 +++++++++++++++++++-\n \
+             drivers/block/aoe/aoe.h     |  2 ++\n 2 files changed, 21 insertions(+), 1 deletion(-)\n"
         );
     }
 

@@ -57,8 +57,9 @@ fn simple_edits(text: &[u8], site: &Site, wq: &str, origin: &'static str) -> Vec
     edits
 }
 
-/// Whether the edits push a line that fitted in 80 columns past it. Macro
-/// bodies keep their layout: their line ends carry continuation backslashes.
+/// Whether the edits push a line past 80 columns that fitted before, or a
+/// line that was already long past checkpatch's 100. Macro bodies keep
+/// their layout: their line ends carry continuation backslashes.
 fn overflows(text: &[u8], site: &Site, edits: &[Edit]) -> bool {
     if site.in_macro {
         return false;
@@ -74,7 +75,13 @@ fn overflows(text: &[u8], site: &Site, edits: &[Edit]) -> bool {
             let local = e.range.start - line.start..e.range.end - line.start;
             after.splice(local, e.text.bytes());
         }
-        layout::width(&text[line]) <= MAX_COLUMNS && layout::width(&after) > MAX_COLUMNS
+        let (before, after) = (layout::width(&text[line]), layout::width(&after));
+        let limit = if before <= MAX_COLUMNS {
+            MAX_COLUMNS
+        } else {
+            layout::CHECKPATCH_COLUMNS
+        };
+        after > limit
     })
 }
 

@@ -43,9 +43,14 @@ pub fn expand(
         (0, format!("{}({args});", pair.unregister)),
         (0, format!("destroy_workqueue({});", wq.name)),
     ];
+    let previous =
+        crate::rewrite::layout::line_at(&file.text, invocation.range.start.saturating_sub(1));
+    let separated =
+        invocation.range.start == 0 || file.text[previous].iter().all(u8::is_ascii_whitespace);
     let text = format!(
-        "static int __init {init}(void)\n{{\n{}}}\nmodule_init({init});\n\n\
+        "{}static int __init {init}(void)\n{{\n{}}}\nmodule_init({init});\n\n\
          static void __exit {exit}(void)\n{{\n{}}}\nmodule_exit({exit});\n",
+        if separated { "" } else { "\n" },
         block("\t", &init_body),
         block("\t", &exit_body),
     );

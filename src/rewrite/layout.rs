@@ -3,6 +3,8 @@
 use std::ops::Range;
 
 pub const MAX_COLUMNS: usize = 80;
+/// Where checkpatch.pl starts to warn.
+pub const CHECKPATCH_COLUMNS: usize = 100;
 
 /// Columns `bytes` take on screen when they start at column `from`.
 pub fn width_from(from: usize, bytes: &[u8]) -> usize {
@@ -73,7 +75,7 @@ pub fn fill_call(start: usize, name: &str, args: &[String], suffix: usize) -> St
         let last = i + 1 == args.len();
         let piece = format!("{arg}{}", if last { ")" } else { "," });
         let needed = piece.len() + if last { suffix } else { 0 };
-        if i > 0 && col + 1 + needed > MAX_COLUMNS {
+        if i > 0 && col + 1 + needed > MAX_COLUMNS.max(align + needed) {
             out.push('\n');
             out.push_str(&align_to(align));
             col = align;

@@ -68,10 +68,18 @@ pub fn rewrite(unit: &Unit, plan: &Plan) -> Result<Vec<FileChange>, Refusal> {
     for (file, edit) in declare::declare(unit, home, &users, &wq.name)? {
         edits.entry(file).or_default().push(edit);
     }
-    edits
+    let mut changes = edits
         .into_iter()
         .map(|(index, file_edits)| apply(&unit.files[index], file_edits))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // git's order: plain byte order of the path, as a diff lists files.
+    changes.sort_by(|a, b| {
+        a.path
+            .as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.path.as_os_str().as_encoded_bytes())
+    });
+    Ok(changes)
 }
 
 /// Steps 2 and 3; returns the index of the file holding the init.

@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests: fixture trees and copies.
+#![allow(dead_code)] // each test crate uses a different subset
 
 use std::path::{Path, PathBuf};
 

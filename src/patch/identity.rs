@@ -1,0 +1,27 @@
+//! Who signs the patches: `--from`, else user.name/user.email from git's
+//! configuration (the tree's repository first, then the user's).
+
+use anyhow::{bail, Result};
+use git2::{Config, Repository};
+
+pub fn identity(from: Option<&str>, repo: Option<&Repository>) -> Result<String> {
+    if let Some(from) = from {
+        if !from.contains('<') || !from.ends_with('>') {
+            bail!("--from must look like 'Name <email>', not '{from}'");
+        }
+        return Ok(from.to_string());
+    }
+    let config = match repo {
+        Some(repo) => repo.config()?,
+        None => Config::open_default()?,
+    };
+    let name = config.get_string("user.name").ok();
+    let email = config.get_string("user.email").ok();
+    match (name, email) {
+        (Some(name), Some(email)) => Ok(format!("{name} <{email}>")),
+        _ => bail!(
+            "no identity to sign the patches with: set git's user.name and \
+             user.email, or pass --from 'Name <email>'"
+        ),
+    }
+}

@@ -1,0 +1,338 @@
+//! The mail series, byte for byte in `git format-patch --cover-letter
+//! --base` form: what `git am` applies and `git send-email` sends as is.
+//! Commit messages and the cover letter come from templates/.
+
+use super::diff::{diffstat, file_diff, Counts};
+use super::mail::{encode_address, header, rfc2822, slug, wrap};
+use super::maintainers::Recipients;
+use crate::analysis::{SiteState, Verdict};
+use crate::entry::Entry;
+use crate::report::flag_block;
+use crate::Outcome;
+use std::collections::BTreeMap;
+
+const COMMIT_TEMPLATE: &str = include_str!("../../templates/commit.txt");
+const COVER_TEMPLATE: &str = include_str!("../../templates/cover.txt");
+const RFC_NOTE: &str = include_str!("../../templates/rfc-note.txt");
+const NOTES_TEMPLATE: &str = include_str!("../../templates/review-notes.txt");
+const SIGNATURE: &str = concat!("localwq ", env!("CARGO_PKG_VERSION"));
+
+pub struct SeriesOptions {
+    pub identity: String,
+    pub subject_prefix: String,
+    pub version: Option<u32>,
+    /// None: a cover letter when there is more than one patch.
+    pub cover_letter: Option<bool>,
+    pub unix_time: i64,
+}
+
+/// One module's patch, before numbering.
+pub struct PatchPlan<'a> {
+    pub outcome: &'a Outcome,
+    pub prefix: String,
+    pub recipients: Recipients,
+}
+
+impl PatchPlan<'_> {
+    pub fn rfc(&self) -> bool {
+        self.outcome.verdict == Verdict::NeedsReview
+    }
+}
+
+pub struct Mail {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+fn fill(template: &str, values: &BTreeMap<&str, String>) -> String {
+    let mut out = template.to_string();
+    for (key, value) in values {
+        out = out.replace(&format!("{{{key}}}"), value);
+    }
+    out
+}
+
+fn sites(n: usize) -> String {
+    format!("{n} call site{}", if n == 1 { "" } else { "s" })
+}
+
+/// The commit message's subject and body (with Signed-off-by).
+pub fn commit_message(outcome: &Outcome, prefix: &str, identity: &str) -> (String, String) {
+    let plan = outcome
+        .plan
+        .as_ref()
+        .expect("converted modules have a plan");
+    let wq = plan
+        .wq
+        .as_ref()
+        .expect("converted modules have a workqueue");
+    let converted = |flush: bool| {
+        plan.sites
+            .iter()
+            .filter(|s| s.state == SiteState::Convert && s.is_flush() == flush)
+            .count()
+    };
+    let first_flush = plan
+        .sites
+        .iter()
+        .find(|s| s.is_flush() && s.state == SiteState::Convert);
+    let flush = first_flush.map_or("flush_scheduled_work()".to_string(), |s| match s.api.name {
+        "flush_scheduled_work" => "flush_scheduled_work()".into(),
+        name => format!("{name}({})", s.wq.ident()),
+    });
+    let (init, destroy) = entry_names(outcome);
+    let avoid = if prefix.ends_with(" - ") {
+        "avoid"
+    } else {
+        "Avoid"
+    };
+    let values = BTreeMap::from([
+        ("prefix", prefix.to_string()),
+        ("avoid", avoid.to_string()),
+        ("flush", flush),
+        ("module", outcome.module.name.clone()),
+        ("wq", wq.name.clone()),
+        ("flags", wq.flags.to_string()),
+        (
+            "system",
+            wq.replaces
+                .iter()
+                .map(|w| w.ident())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("init", init),
+        ("destroy", destroy),
+        ("queue_sites", sites(converted(false))),
+        ("flush_sites", sites(converted(true))),
+    ]);
+    let text = fill(COMMIT_TEMPLATE, &values);
+    let (subject, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let body = format!("{}\n\nSigned-off-by: {identity}\n", wrap(body.trim(), 75));
+    (subject.trim().to_string(), body)
+}
+
+fn entry_names(outcome: &Outcome) -> (String, String) {
+    let entry = outcome.unit.as_ref().map(|u| &u.entry);
+    match entry {
+        Some(Entry::DriverMacro {
+            invocation,
+            pair: Some(pair),
+        }) => (
+            format!(
+                "a new {}_init() that replaces {}()",
+                pair.driver_name(),
+                invocation.macro_name
+            ),
+            format!(" and destroyed in {}_exit()", pair.driver_name()),
+        ),
+        Some(Entry::Explicit { init, exit }) => {
+            let name = |i: &Option<crate::entry::Invocation>| {
+                i.as_ref()
+                    .and_then(|i| i.args.first().cloned())
+                    .unwrap_or_default()
+            };
+            let destroy = match exit {
+                Some(_) => format!(" and destroyed in {}()", name(exit)),
+                None => "; the code has no exit, so it is never destroyed".to_string(),
+            };
+            (format!("{}()", name(init)), destroy)
+        }
+        _ => (String::new(), String::new()),
+    }
+}
+
+/// `[RFC PATCH v2 03/12]`, or `[PATCH]` for a lone patch.
+fn tag(options: &SeriesOptions, rfc: bool, number: usize, total: usize, numbered: bool) -> String {
+    let mut tag = String::from("[");
+    if rfc {
+        tag.push_str("RFC ");
+    }
+    tag.push_str(&options.subject_prefix);
+    if let Some(v) = options.version {
+        tag.push_str(&format!(" v{v}"));
+    }
+    if numbered {
+        let width = total.to_string().len();
+        tag.push_str(&format!(" {number:0width$}/{total}"));
+    }
+    tag.push(']');
+    tag
+}
+
+fn addresses(list: &[String]) -> String {
+    list.iter()
+        .map(|a| encode_address(a))
+        .collect::<Vec<_>>()
+        .join(",\n    ")
+}
+
+fn headers(options: &SeriesOptions, id: &str, subject: &str, recipients: &Recipients) -> String {
+    let mut out = format!("From {id} Mon Sep 17 00:00:00 2001\n");
+    out.push_str(&header("From", &encode_address(&options.identity)));
+    out.push_str(&format!("Date: {}\n", rfc2822(options.unix_time)));
+    out.push_str(&header("Subject", subject));
+    if !recipients.to.is_empty() {
+        out.push_str(&format!("To: {}\n", addresses(&recipients.to)));
+    }
+    if !recipients.cc.is_empty() {
+        out.push_str(&format!("Cc: {}\n", addresses(&recipients.cc)));
+    }
+    out
+}
+
+/// Review notes for below the `---`, where `git am` drops them.
+fn review_notes(plan: &PatchPlan) -> String {
+    let flags = plan
+        .outcome
+        .plan
+        .as_ref()
+        .map(|p| p.flags.as_slice())
+        .unwrap_or(&[]);
+    if flags.is_empty() {
+        return String::new();
+    }
+    let blocks: String = flags.iter().map(flag_block).collect();
+    format!("{}\n{blocks}\n", NOTES_TEMPLATE.trim_end())
+}
+
+/// The numbered mails: cover letter (if any) first.
+pub fn render(
+    plans: &[PatchPlan],
+    options: &SeriesOptions,
+    ids: &[String],
+    base: Option<&str>,
+) -> Vec<Mail> {
+    let total = plans.len();
+    let cover = options.cover_letter.unwrap_or(total > 1);
+    let numbered = total > 1 || cover;
+    let mut mails = Vec::new();
+    let mut stats: Vec<(String, Counts)> = Vec::new();
+    let mut subjects = Vec::new();
+    for (index, plan) in plans.iter().enumerate() {
+        let (subject, body) = commit_message(plan.outcome, &plan.prefix, &options.identity);
+        let full = format!(
+            "{} {subject}",
+            tag(options, plan.rfc(), index + 1, total, numbered)
+        );
+        let mut diffs = Vec::new();
+        let mut file_stats = Vec::new();
+        for change in &plan.outcome.changes {
+            let (diff, counts) = file_diff(change);
+            diffs.extend(diff);
+            file_stats.push((change.path.display().to_string(), counts));
+        }
+        let mut text = headers(options, &ids[index], &full, &plan.recipients).into_bytes();
+        let base_line = match (cover, index, base) {
+            (false, 0, Some(base)) => format!("\nbase-commit: {base}\n"),
+            _ => String::new(),
+        };
+        text.extend(
+            format!(
+                "\n{body}---\n{}{}\n",
+                review_notes(plan),
+                diffstat(&file_stats)
+            )
+            .bytes(),
+        );
+        text.extend(diffs);
+        text.extend(format!("{base_line}-- \n{SIGNATURE}\n\n").bytes());
+        let number = index + 1;
+        mails.push(Mail {
+            file_name: format!("{number:04}-{}.patch", slug(&subject, 52)),
+            bytes: text,
+        });
+        stats.extend(file_stats);
+        subjects.push(subject);
+    }
+    if cover {
+        let id = ids.last().cloned().unwrap_or_else(|| "0".repeat(40));
+        mails.insert(
+            0,
+            cover_letter(plans, options, &id, &subjects, &stats, base),
+        );
+    }
+    mails
+}
+
+fn cover_letter(
+    plans: &[PatchPlan],
+    options: &SeriesOptions,
+    id: &str,
+    subjects: &[String],
+    stats: &[(String, Counts)],
+    base: Option<&str>,
+) -> Mail {
+    let rfc = plans.iter().any(PatchPlan::rfc);
+    let mut recipients = Recipients::default();
+    for plan in plans {
+        recipients.merge(&plan.recipients);
+    }
+    let values = BTreeMap::from([
+        ("version", env!("CARGO_PKG_VERSION").to_string()),
+        (
+            "rfc_note",
+            if rfc {
+                RFC_NOTE.trim_end().to_string()
+            } else {
+                String::new()
+            },
+        ),
+    ]);
+    let text = fill(COVER_TEMPLATE, &values);
+    let (subject, blurb) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let full = format!(
+        "{} {}",
+        tag(options, rfc, 0, plans.len(), true),
+        subject.trim()
+    );
+    let mut body = headers(options, id, &full, &recipients);
+    body.push('\n');
+    body.push_str(&wrap(blurb.trim(), 72));
+    body.push_str("\n\n");
+    for plan in plans.iter().filter(|p| p.rfc()) {
+        let module = &plan.outcome.module;
+        body.push_str(&format!(
+            "{} ({}):\n{}",
+            module.name,
+            module.dir.display(),
+            review_notes(plan)
+        ));
+    }
+    body.push_str(&shortlog(&options.identity, subjects));
+    body.push('\n');
+    body.push_str(&diffstat(&combined(stats)));
+    if let Some(base) = base {
+        body.push_str(&format!("\n\nbase-commit: {base}\n"));
+    }
+    body.push_str(&format!("-- \n{SIGNATURE}\n\n"));
+    Mail {
+        file_name: "0000-cover-letter.patch".into(),
+        bytes: body.into_bytes(),
+    }
+}
+
+/// `Name (N):` and the subjects, wrapped at 72 columns as git's shortlog.
+fn shortlog(identity: &str, subjects: &[String]) -> String {
+    let name = identity.split('<').next().unwrap_or(identity).trim();
+    let mut out = format!("{name} ({}):\n", subjects.len());
+    for subject in subjects {
+        let wrapped = wrap(subject, 70);
+        for (i, line) in wrapped.lines().enumerate() {
+            let indent = if i == 0 { "  " } else { "    " };
+            out.push_str(&format!("{indent}{line}\n"));
+        }
+    }
+    out
+}
+
+/// Per-file counts summed across patches, in path order.
+fn combined(stats: &[(String, Counts)]) -> Vec<(String, Counts)> {
+    let mut sums: BTreeMap<&str, Counts> = BTreeMap::new();
+    for (name, counts) in stats {
+        let sum = sums.entry(name).or_default();
+        sum.added += counts.added;
+        sum.removed += counts.removed;
+    }
+    sums.into_iter().map(|(n, c)| (n.to_string(), c)).collect()
+}

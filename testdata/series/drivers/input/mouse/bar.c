@@ -1,0 +1,24 @@
+#include <linux/module.h>
+#include <linux/workqueue.h>
+
+static struct work_struct bar_work;
+static struct work_struct bar_bulk;
+
+void bar_kick(void)
+{
+	schedule_work(&bar_work);
+	queue_work(system_unbound_wq, &bar_bulk);
+}
+
+static int __init bar_init(void)
+{
+	return 0;
+}
+
+static void __exit bar_exit(void)
+{
+	flush_scheduled_work();
+}
+
+module_init(bar_init);
+module_exit(bar_exit);

@@ -1,0 +1,138 @@
+//! The patch series: snapshots of every mail, and a round trip through
+//! `git am` that must land on the same tree as `localwq apply`.
+
+mod common;
+
+use localwq::patch::{apply_series, build_series, ExtraRecipients, SeriesOptions};
+use localwq::{Outcome, Session};
+use std::path::Path;
+use std::process::Command;
+
+const IDENTITY: &str = "Dev Eloper <dev@example.org>";
+const DATE: i64 = 1_795_431_845;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_DATE", "@1795431845 +0000")
+        .env("GIT_COMMITTER_DATE", "@1795431845 +0000")
+        .env("GIT_AUTHOR_NAME", "Fixture")
+        .env("GIT_AUTHOR_EMAIL", "fixture@example.org")
+        .env("GIT_COMMITTER_NAME", "Fixture")
+        .env("GIT_COMMITTER_EMAIL", "fixture@example.org")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A git repository holding a copy of the fixture in one commit.
+fn repository(case: &str) -> tempfile::TempDir {
+    let dir = common::copy_case(case);
+    git(dir.path(), &["init", "-q", "-b", "master"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "fixture"]);
+    dir
+}
+
+fn outcomes(root: &Path) -> Vec<Outcome> {
+    let session = Session::open(root).unwrap();
+    let modules = session.select(&[]).unwrap().modules;
+    modules.iter().map(|m| session.convert(m)).collect()
+}
+
+fn options() -> SeriesOptions {
+    SeriesOptions {
+        identity: IDENTITY.into(),
+        subject_prefix: "PATCH".into(),
+        version: None,
+        cover_letter: None,
+        unix_time: DATE,
+    }
+}
+
+#[test]
+fn series_snapshot() {
+    let repo = repository("series");
+    let mails = build_series(
+        repo.path(),
+        &outcomes(repo.path()),
+        &options(),
+        &ExtraRecipients::default(),
+    )
+    .unwrap();
+    let names: Vec<&str> = mails.iter().map(|m| m.file_name.as_str()).collect();
+    insta::assert_snapshot!("series-files@series", names.join("\n"));
+    for mail in &mails {
+        let text = String::from_utf8(mail.bytes.clone()).unwrap();
+        insta::assert_snapshot!(format!("mail@series-{}", &mail.file_name[..4]), text);
+    }
+}
+
+#[test]
+fn git_am_lands_on_the_tree_apply_commits() {
+    let repo = repository("series");
+    let mails = build_series(
+        repo.path(),
+        &outcomes(repo.path()),
+        &options(),
+        &ExtraRecipients::default(),
+    )
+    .unwrap();
+    let patches = tempfile::tempdir().unwrap();
+    let mut numbered = Vec::new();
+    for mail in &mails {
+        let path = patches.path().join(&mail.file_name);
+        std::fs::write(&path, &mail.bytes).unwrap();
+        if !mail.file_name.starts_with("0000-") {
+            numbered.push(path.display().to_string());
+        }
+    }
+    let clone = tempfile::tempdir().unwrap();
+    let clone_path = clone.path().join("tree");
+    git(
+        repo.path(),
+        &["clone", "-q", ".", clone_path.to_str().unwrap()],
+    );
+    let mut am = vec!["am", "-q"];
+    am.extend(numbered.iter().map(String::as_str));
+    git(&clone_path, &am);
+
+    apply_series(
+        repo.path(),
+        &outcomes(repo.path()),
+        IDENTITY,
+        DATE,
+        "localwq",
+    )
+    .unwrap();
+    assert_eq!(
+        git(repo.path(), &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "localwq"
+    );
+    assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
+    let applied = git(repo.path(), &["rev-parse", "HEAD^{tree}"]);
+    let mailed = git(&clone_path, &["rev-parse", "HEAD^{tree}"]);
+    assert_eq!(applied, mailed, "git am and apply disagree");
+    assert_ne!(applied, git(repo.path(), &["rev-parse", "master^{tree}"]));
+}
+
+#[test]
+fn apply_refuses_a_dirty_tree() {
+    let repo = repository("series");
+    std::fs::write(repo.path().join("drivers/foo/foo.c"), "edited\n").unwrap();
+    let err = apply_series(
+        repo.path(),
+        &outcomes(repo.path()),
+        IDENTITY,
+        DATE,
+        "localwq",
+    )
+    .expect_err("refused");
+    assert!(err.to_string().contains("uncommitted changes"), "{err}");
+}
