@@ -2,6 +2,7 @@
 //! plain functions; printing and exit codes live in main.rs.
 
 pub mod analysis;
+pub mod check;
 pub mod edit;
 pub mod entry;
 pub mod kbuild;
@@ -23,6 +24,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use tree::KernelTree;
+
+/// What queueing on a system workqueue looks like in text.
+pub const QUEUE_NEEDLES: &[&str] = &[
+    "schedule_work",
+    "schedule_delayed_work",
+    "(system_",
+    ", system_",
+];
 
 /// What a flush of a system workqueue looks like in text.
 pub const FLUSH_NEEDLES: &[&str] = &[
@@ -73,6 +82,11 @@ impl Session {
     /// The modules named by `paths` (directories, files, `foo.o`/`foo.ko`),
     /// or every module that flushes a system workqueue when none is given.
     pub fn select(&self, paths: &[PathBuf]) -> Result<Selection> {
+        self.select_by(paths, FLUSH_NEEDLES)
+    }
+
+    /// Like `select`, but a directory's files are picked by `needles`.
+    pub fn select_by(&self, paths: &[PathBuf], needles: &[&str]) -> Result<Selection> {
         let mut files = Vec::new();
         let mut modules = Vec::new();
         let wanted: Vec<PathBuf> = match paths.is_empty() {
@@ -87,7 +101,7 @@ impl Session {
             match ext {
                 "o" | "ko" => modules.push(self.module_by_object(&rel)?),
                 "c" => files.push(rel),
-                _ => files.extend(self.tree.files_mentioning(&rel, FLUSH_NEEDLES)?),
+                _ => files.extend(self.tree.files_mentioning(&rel, needles)?),
             }
         }
         let mut orphans = Vec::new();

@@ -4,12 +4,13 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use localwq::analysis::Verdict;
+use localwq::check::{symbols, BuildDir, BuildVerdict, ModuleCheck};
 use localwq::patch::diff::module_diff;
 use localwq::patch::{
     apply_series, build_series, identity::identity, ExtraRecipients, SeriesOptions,
 };
-use localwq::report::verdict_word;
-use localwq::{Outcome, Session};
+use localwq::report::{scan_row, verdict_word, ModuleView, OrphanView, ScanView};
+use localwq::{Orphan, Outcome, Session};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,12 +47,49 @@ struct Signing {
     date: Option<i64>,
 }
 
+#[derive(Args)]
+struct BuildCheck {
+    /// Build every touched object before and after conversion first (see
+    /// `check`); a conversion that does not compile stops the command.
+    #[arg(long)]
+    build_check: bool,
+    /// Where `check` keeps its scratch copy and prepared build.
+    #[arg(long, value_name = "DIR", default_value = "localwq-build")]
+    build_dir: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// List the modules that flush a system workqueue, with their entry
+    /// points, sites, verdict and review flags.
+    Scan {
+        #[command(flatten)]
+        target: Target,
+        /// Machine-readable output (schema in README.md).
+        #[arg(long)]
+        json: bool,
+        /// Every module that queues on a system workqueue, flushing or not.
+        #[arg(long)]
+        all: bool,
+    },
     /// Dry run: print each module's conversion as a git diff on stdout.
     Diff {
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        build: BuildCheck,
+    },
+    /// Build each converted module's touched objects before and after
+    /// conversion, in a scratch copy, and report per module.
+    Check {
+        #[command(flatten)]
+        target: Target,
+        /// Where the scratch copy and the prepared build live (reused).
+        #[arg(long, value_name = "DIR", default_value = "localwq-build")]
+        build_dir: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
     },
     /// Write a git format-patch series (one patch per module) to a directory.
     Patches {
@@ -83,6 +121,8 @@ enum Command {
         /// Write into a non-empty output directory, replacing its .patch files.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        build: BuildCheck,
     },
     /// Commit each module's conversion on a new branch of the tree's git
     /// repository and check it out.
@@ -100,7 +140,13 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Diff { target } => diff(&target),
+        Command::Scan { target, json, all } => scan(&target, json, all),
+        Command::Diff { target, build } => diff(&target, &build),
+        Command::Check {
+            target,
+            build_dir,
+            json,
+        } => check(&target, &build_dir, json),
         Command::Patches {
             target,
             output,
@@ -112,6 +158,7 @@ fn main() -> ExitCode {
             cover_letter,
             no_cover_letter,
             force,
+            build,
         } => {
             let cover = match (cover_letter, no_cover_letter) {
                 (true, _) => Some(true),
@@ -126,6 +173,7 @@ fn main() -> ExitCode {
                 version,
                 cover,
                 force,
+                build,
             };
             patches(&target, request)
         }
@@ -144,33 +192,178 @@ fn main() -> ExitCode {
     }
 }
 
-/// Converts the selected modules; orphans and refusals go to stderr.
+/// Converts the selected modules; orphans go to stderr.
 fn convert(target: &Target) -> Result<(Session, Vec<Outcome>)> {
-    let session = Session::open(&target.tree)?;
-    let selection = session.select(&target.paths)?;
-    for orphan in &selection.orphans {
+    let (session, outcomes, orphans) = convert_by(target, localwq::FLUSH_NEEDLES)?;
+    for orphan in &orphans {
         eprintln!(
             "localwq: {}: refused: {}",
             orphan.file.display(),
             orphan.reason
         );
     }
-    let explicit = !target.paths.is_empty();
-    let outcomes = selection
-        .modules
-        .iter()
-        .map(|m| session.convert(m))
-        .filter(|o| explicit || !matches!(o.verdict, Verdict::NotApplicable(_)))
-        .collect();
     Ok((session, outcomes))
 }
 
-fn diff(target: &Target) -> Result<()> {
-    let (_, outcomes) = convert(target)?;
-    let mut stdout = std::io::stdout().lock();
+/// Converts the modules whose files mention `needles`, on all cores, with
+/// a progress bar when stderr is a terminal.
+fn convert_by(target: &Target, needles: &[&str]) -> Result<(Session, Vec<Outcome>, Vec<Orphan>)> {
+    use indicatif::ParallelProgressIterator;
+    use rayon::prelude::*;
+    let session = Session::open(&target.tree)?;
+    let selection = session.select_by(&target.paths, needles)?;
+    let explicit = !target.paths.is_empty();
+    let bar = indicatif::ProgressBar::new(selection.modules.len() as u64);
+    let outcomes: Vec<Outcome> = selection
+        .modules
+        .par_iter()
+        .progress_with(bar)
+        .map(|m| session.convert(m))
+        .collect();
+    let outcomes = outcomes
+        .into_iter()
+        .filter(|o| explicit || !matches!(o.verdict, Verdict::NotApplicable(_)))
+        .collect();
+    Ok((session, outcomes, selection.orphans))
+}
+
+fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
+    let needles = if all {
+        localwq::QUEUE_NEEDLES
+    } else {
+        localwq::FLUSH_NEEDLES
+    };
+    let (session, outcomes, orphans) = convert_by(target, needles)?;
+    let outcomes: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| {
+            all || o
+                .plan
+                .as_ref()
+                .is_some_and(|p| p.sites.iter().any(|s| s.is_flush()))
+        })
+        .collect();
+    if json {
+        let view = ScanView {
+            schema: 1,
+            tree: session.tree.root.display().to_string(),
+            modules: outcomes.iter().map(|o| ModuleView::new(o)).collect(),
+            orphans: orphans
+                .iter()
+                .map(|o| OrphanView {
+                    file: o.file.display().to_string(),
+                    reason: o.reason.clone(),
+                })
+                .collect(),
+        };
+        println!("{}", serde_json::to_string_pretty(&view)?);
+        return Ok(());
+    }
+    for orphan in &orphans {
+        println!(
+            "{} [refused]\n  reason: {}\n",
+            orphan.file.display(),
+            orphan.reason
+        );
+    }
     for outcome in &outcomes {
+        println!("{}", scan_row(outcome));
+    }
+    Ok(())
+}
+
+fn diff(target: &Target, build: &BuildCheck) -> Result<()> {
+    let (session, outcomes) = convert(target)?;
+    let checks = build_checks(&session, &outcomes, build)?;
+    let mut stdout = std::io::stdout().lock();
+    for (outcome, check) in outcomes.iter().zip(checks) {
+        if let Some(check) = check {
+            writeln!(stdout, "# build: {}", build_line(&check.verdict))?;
+        }
         stdout.write_all(&module_diff(outcome))?;
         writeln!(stdout)?;
+    }
+    Ok(())
+}
+
+/// One check per outcome (None where nothing is converted or not asked).
+fn build_checks(
+    session: &Session,
+    outcomes: &[Outcome],
+    build: &BuildCheck,
+) -> Result<Vec<Option<ModuleCheck>>> {
+    if !build.build_check {
+        return Ok(outcomes.iter().map(|_| None).collect());
+    }
+    let dir = BuildDir::prepare(&session.tree.root, &build.build_dir, &symbols(outcomes))?;
+    outcomes
+        .iter()
+        .map(|o| match o.changes.is_empty() {
+            true => Ok(None),
+            false => dir.check(o).map(Some),
+        })
+        .collect()
+}
+
+fn build_line(verdict: &BuildVerdict) -> String {
+    match verdict {
+        BuildVerdict::Builds { new_warnings } if new_warnings.is_empty() => {
+            "builds, no new warnings".into()
+        }
+        BuildVerdict::Builds { new_warnings } => {
+            format!(
+                "builds with {} new warning(s): {}",
+                new_warnings.len(),
+                new_warnings.join(" | ")
+            )
+        }
+        BuildVerdict::Fails { messages } => format!("FAILS: {}", messages.join(" | ")),
+        BuildVerdict::NoBuild { reason } => format!("not built: {reason}"),
+    }
+}
+
+fn status_word(check: Option<&ModuleCheck>) -> &'static str {
+    match check.map(|c| &c.verdict) {
+        Some(BuildVerdict::Builds { new_warnings }) if new_warnings.is_empty() => "builds",
+        Some(BuildVerdict::Builds { .. }) => "new-warnings",
+        Some(BuildVerdict::Fails { .. }) => "fails",
+        Some(BuildVerdict::NoBuild { .. }) => "not-built",
+        None => "not-converted",
+    }
+}
+
+fn check(target: &Target, build_dir: &Path, json: bool) -> Result<()> {
+    let (session, outcomes) = convert(target)?;
+    let build = BuildCheck {
+        build_check: true,
+        build_dir: build_dir.to_path_buf(),
+    };
+    let checks = build_checks(&session, &outcomes, &build)?;
+    let mut rows = Vec::new();
+    for (outcome, check) in outcomes.iter().zip(&checks) {
+        let line = match check {
+            Some(c) => build_line(&c.verdict),
+            None => format!("nothing converted ({})", verdict_word(&outcome.verdict)),
+        };
+        if !json {
+            println!(
+                "{} ({}): {line}",
+                outcome.module.name,
+                outcome.module.dir.display()
+            );
+        }
+        rows.push(serde_json::json!({
+            "module": outcome.module.name,
+            "dir": outcome.module.dir.display().to_string(),
+            "status": status_word(check.as_ref()),
+            "result": line,
+        }));
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    }
+    if checks.iter().any(|c| status_word(c.as_ref()) == "fails") {
+        bail!("a conversion does not build");
     }
     Ok(())
 }
@@ -183,6 +376,7 @@ struct PatchRequest<'a> {
     version: Option<u32>,
     cover: Option<bool>,
     force: bool,
+    build: BuildCheck,
 }
 
 fn now() -> i64 {
@@ -210,6 +404,18 @@ fn patches(target: &Target, request: PatchRequest) -> Result<()> {
     prepare_output(request.output, request.force)?;
     let (session, outcomes) = convert(target)?;
     report_skipped(&outcomes);
+    for (outcome, check) in outcomes
+        .iter()
+        .zip(build_checks(&session, &outcomes, &request.build)?)
+    {
+        if let Some(BuildVerdict::Fails { messages }) = check.map(|c| c.verdict) {
+            bail!(
+                "{} does not build once converted; nothing written:\n{}",
+                outcome.module.name,
+                messages.join("\n")
+            );
+        }
+    }
     let repo = git2::Repository::open(&session.tree.root).ok();
     let options = SeriesOptions {
         identity: identity(request.signing.from.as_deref(), repo.as_ref())?,

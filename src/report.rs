@@ -1,7 +1,7 @@
 //! What a reviewer reads: a header per module (outside the hunks), and a
 //! JSON view with its own structs so the core types stay serde-free.
 
-use crate::analysis::{Flag, Verdict};
+use crate::analysis::{Flag, SiteState, Verdict};
 use crate::{describe_entry, Outcome};
 use serde::Serialize;
 
@@ -96,4 +96,153 @@ impl From<&Flag> for FlagView {
             reason: flag.reason.clone(),
         }
     }
+}
+
+/// `localwq scan --json`: schema version 1, documented in README.md.
+#[derive(Serialize)]
+pub struct ScanView {
+    pub schema: u32,
+    pub tree: String,
+    pub modules: Vec<ModuleView>,
+    pub orphans: Vec<OrphanView>,
+}
+
+#[derive(Serialize)]
+pub struct OrphanView {
+    pub file: String,
+    pub reason: String,
+}
+
+#[derive(Serialize)]
+pub struct ModuleView {
+    pub module: String,
+    pub dir: String,
+    pub kind: &'static str,
+    pub files: Vec<String>,
+    pub entry: String,
+    pub verdict: &'static str,
+    pub reason: Option<String>,
+    pub workqueue: Option<WorkqueueView>,
+    pub queue_sites: Vec<SiteView>,
+    pub flush_sites: Vec<SiteView>,
+    pub system_workqueues: Vec<&'static str>,
+    pub flags: Vec<FlagView>,
+    pub changed_files: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct WorkqueueView {
+    pub name: String,
+    pub flags: &'static str,
+    pub replaces: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+pub struct SiteView {
+    pub file: String,
+    pub line: usize,
+    pub api: &'static str,
+    pub workqueue: &'static str,
+    pub converted: bool,
+}
+
+impl ModuleView {
+    pub fn new(outcome: &Outcome) -> Self {
+        let module = &outcome.module;
+        let plan = outcome.plan.as_ref();
+        let sites = |flush: bool| -> Vec<SiteView> {
+            let (Some(plan), Some(unit)) = (plan, outcome.unit.as_ref()) else {
+                return Vec::new();
+            };
+            plan.sites
+                .iter()
+                .filter(|s| s.is_flush() == flush)
+                .map(|s| SiteView {
+                    file: unit.files[s.file].path.display().to_string(),
+                    line: s.line,
+                    api: s.api.name,
+                    workqueue: s.wq.ident(),
+                    converted: s.state == SiteState::Convert && !outcome.changes.is_empty(),
+                })
+                .collect()
+        };
+        let mut system: Vec<&'static str> = plan
+            .map(|p| p.sites.iter().map(|s| s.wq.ident()).collect())
+            .unwrap_or_default();
+        system.sort_unstable();
+        system.dedup();
+        let reason = match &outcome.verdict {
+            Verdict::Refused(r) | Verdict::NotApplicable(r) => Some(r.clone()),
+            _ => None,
+        };
+        ModuleView {
+            module: module.name.clone(),
+            dir: module.dir.display().to_string(),
+            kind: match module.kind {
+                crate::kbuild::ModuleKind::Loadable => "loadable",
+                crate::kbuild::ModuleKind::BuiltIn => "built-in",
+            },
+            files: module
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            entry: outcome
+                .unit
+                .as_ref()
+                .map(describe_entry)
+                .unwrap_or_default(),
+            verdict: verdict_word(&outcome.verdict),
+            reason,
+            workqueue: plan.and_then(|p| p.wq.as_ref()).map(|wq| WorkqueueView {
+                name: wq.name.clone(),
+                flags: wq.flags,
+                replaces: wq.replaces.iter().map(|w| w.ident()).collect(),
+            }),
+            queue_sites: sites(false),
+            flush_sites: sites(true),
+            system_workqueues: system,
+            flags: plan
+                .map(|p| p.flags.iter().map(FlagView::from).collect())
+                .unwrap_or_default(),
+            changed_files: outcome
+                .changes
+                .iter()
+                .map(|c| c.path.display().to_string())
+                .collect(),
+        }
+    }
+}
+
+/// One row of `localwq scan`'s table.
+pub fn scan_row(outcome: &Outcome) -> String {
+    let view = ModuleView::new(outcome);
+    let mut apis: std::collections::BTreeMap<&str, usize> = Default::default();
+    for site in &view.queue_sites {
+        *apis.entry(site.api).or_default() += 1;
+    }
+    let queue: Vec<String> = apis.iter().map(|(api, n)| format!("{api}×{n}")).collect();
+    let mut row = format!(
+        "{} ({}, {} file{}) [{}]\n  entry: {}\n  queues: {}\n  flushes: {}\n  system wqs: {}\n",
+        view.module,
+        view.dir,
+        view.files.len(),
+        if view.files.len() == 1 { "" } else { "s" },
+        view.verdict,
+        view.entry,
+        if queue.is_empty() {
+            "none".into()
+        } else {
+            queue.join(", ")
+        },
+        view.flush_sites.len(),
+        view.system_workqueues.join(", "),
+    );
+    if let Some(reason) = &view.reason {
+        row.push_str(&format!("  reason: {reason}\n"));
+    }
+    for flag in outcome.plan.iter().flat_map(|p| &p.flags) {
+        row.push_str(&format!("  flag: {}\n", flag_line(flag)));
+    }
+    row
 }

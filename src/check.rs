@@ -1,0 +1,322 @@
+//! Build check: the conversion compiled by the tree's own Kbuild. The tree
+//! itself is never touched: a scratch copy (hard links, so it is cheap)
+//! takes the rewritten files, and a prepared `O=` directory is reused
+//! across runs. Each touched object is built before and after conversion,
+//! and warnings that only the converted build shows are reported.
+
+use crate::Outcome;
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Options that slow the build down or turn warnings into errors.
+const CONFIG_OFF: &[&str] = &[
+    "WERROR",
+    "KASAN",
+    "UBSAN",
+    "KCOV",
+    "GCOV_KERNEL",
+    "DEBUG_INFO",
+    "DEBUG_INFO_BTF",
+    "STACK_VALIDATION",
+    "GCC_PLUGINS",
+    "LTO_CLANG",
+];
+
+pub struct BuildDir {
+    source: PathBuf,
+    objects: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildVerdict {
+    Builds {
+        new_warnings: Vec<String>,
+    },
+    Fails {
+        messages: Vec<String>,
+    },
+    /// The unconverted object does not build here either.
+    NoBuild {
+        reason: String,
+    },
+}
+
+pub struct ModuleCheck {
+    pub module: String,
+    pub objects: Vec<PathBuf>,
+    pub verdict: BuildVerdict,
+}
+
+fn run(command: &mut Command, what: &str) -> Result<std::process::Output> {
+    let output = command
+        .output()
+        .with_context(|| format!("running {what}"))?;
+    Ok(output)
+}
+
+fn run_ok(command: &mut Command, what: &str) -> Result<()> {
+    let output = run(command, what)?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+impl BuildDir {
+    /// Makes (or reuses) `dir/src`, a hard-linked copy of `tree`, and
+    /// `dir/obj`, configured with allmodconfig plus `symbols` (`FOO=m`,
+    /// `BAR=y`) and prepared for building single objects.
+    pub fn prepare(tree: &Path, dir: &Path, symbols: &BTreeSet<String>) -> Result<Self> {
+        let source = dir.join("src");
+        let objects = dir.join("obj");
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        copy_tree(tree, &source)?;
+        let build = BuildDir { source, objects };
+        build.configure(symbols)?;
+        Ok(build)
+    }
+
+    fn make(&self) -> Command {
+        let mut make = Command::new("make");
+        make.arg("-C")
+            .arg(&self.source)
+            .arg(format!("O={}", self.objects.display()));
+        make.arg(format!(
+            "-j{}",
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        ));
+        make
+    }
+
+    fn configure(&self, symbols: &BTreeSet<String>) -> Result<()> {
+        let stamp = self.objects.join(".localwq-symbols");
+        let wanted: String = symbols.iter().map(|s| format!("{s}\n")).collect();
+        let config = self.objects.join(".config");
+        if config.is_file() && fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
+            return Ok(());
+        }
+        fs::create_dir_all(&self.objects)?;
+        if !config.is_file() {
+            run_ok(
+                self.make().arg("-s").arg("allmodconfig"),
+                "make allmodconfig",
+            )?;
+        }
+        let mut edit = Command::new(self.source.join("scripts/config"));
+        edit.arg("--file").arg(&config);
+        for option in CONFIG_OFF {
+            edit.args(["-d", option]);
+        }
+        for symbol in symbols {
+            // "FOO=y" for built-in code, "FOO=m" for a module.
+            let (name, value) = symbol.split_once('=').unwrap_or((symbol, "m"));
+            edit.args([if value == "y" { "-e" } else { "-m" }, name]);
+        }
+        run_ok(&mut edit, "scripts/config")?;
+        run_ok(
+            self.make().arg("-s").arg("olddefconfig"),
+            "make olddefconfig",
+        )?;
+        run_ok(
+            self.make().arg("-s").arg("modules_prepare"),
+            "make modules_prepare",
+        )?;
+        fs::write(&stamp, wanted)?;
+        Ok(())
+    }
+
+    /// Builds one object; returns success and the compiler's diagnostics.
+    /// The first single-object build after `modules_prepare` (seen on
+    /// 5.10) fails with a spurious "No rule to make target" and succeeds
+    /// when run again: every failure is tried once more.
+    fn build(&self, object: &Path) -> Result<(bool, Vec<String>)> {
+        let first = self.build_once(object)?;
+        if first.0 {
+            return Ok(first);
+        }
+        self.build_once(object)
+    }
+
+    fn build_once(&self, object: &Path) -> Result<(bool, Vec<String>)> {
+        let output = run(
+            self.make().arg(object),
+            &format!("make {}", object.display()),
+        )?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let diagnostics = stderr
+            .lines()
+            .filter(|l| l.contains("warning:") || l.contains("error:") || l.contains("***"))
+            .map(normalize)
+            .collect();
+        Ok((output.status.success(), diagnostics))
+    }
+
+    /// Builds the module's touched objects before and after conversion.
+    pub fn check(&self, outcome: &Outcome) -> Result<ModuleCheck> {
+        let objects: Vec<PathBuf> = outcome
+            .changes
+            .iter()
+            .filter(|c| c.path.extension().is_some_and(|e| e == "c"))
+            .map(|c| c.path.with_extension("o"))
+            .collect();
+        let originals: Vec<crate::rewrite::FileChange> = outcome
+            .changes
+            .iter()
+            .map(|c| crate::rewrite::FileChange {
+                path: c.path.clone(),
+                before: c.after.clone(),
+                after: c.before.clone(),
+            })
+            .collect();
+        crate::write_changes(&self.source, &originals)?;
+        let before = self.build_all(&objects)?;
+        if let Some(messages) = before.failed {
+            let reason = match messages
+                .iter()
+                .find(|m| m.contains("No rule to make target"))
+            {
+                Some(_) => "Kbuild does not build it in this configuration (its Kconfig option \
+                            is off, e.g. another architecture's driver)"
+                    .to_string(),
+                None => messages
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| "no compiler message".into()),
+            };
+            return Ok(ModuleCheck {
+                module: outcome.module.name.clone(),
+                objects,
+                verdict: BuildVerdict::NoBuild {
+                    reason: format!("the unconverted object does not build here: {reason}"),
+                },
+            });
+        }
+        crate::write_changes(&self.source, &outcome.changes)?;
+        let after = self.build_all(&objects);
+        crate::write_changes(&self.source, &originals)?;
+        let after = after?;
+        let verdict = match after.failed {
+            Some(messages) => BuildVerdict::Fails { messages },
+            None => BuildVerdict::Builds {
+                new_warnings: after
+                    .diagnostics
+                    .difference(&before.diagnostics)
+                    .cloned()
+                    .collect(),
+            },
+        };
+        Ok(ModuleCheck {
+            module: outcome.module.name.clone(),
+            objects,
+            verdict,
+        })
+    }
+
+    fn build_all(&self, objects: &[PathBuf]) -> Result<BuildRun> {
+        let mut run = BuildRun::default();
+        for object in objects {
+            let (ok, diagnostics) = self.build(object)?;
+            if !ok {
+                run.failed
+                    .get_or_insert_with(Vec::new)
+                    .extend(diagnostics.iter().cloned());
+            }
+            run.diagnostics.extend(diagnostics);
+        }
+        if let Some(failed) = &mut run.failed {
+            if failed.is_empty() {
+                failed.push("make failed without a compiler message".into());
+            }
+        }
+        Ok(run)
+    }
+}
+
+#[derive(Default)]
+struct BuildRun {
+    diagnostics: BTreeSet<String>,
+    failed: Option<Vec<String>>,
+}
+
+/// `path:12:5: warning: x` → `path: warning: x`: line numbers move when
+/// the conversion adds lines, the message does not.
+fn normalize(line: &str) -> String {
+    let mut parts = line.splitn(4, ':');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(file), Some(l), Some(c), Some(rest))
+            if l.parse::<u32>().is_ok() && c.parse::<u32>().is_ok() =>
+        {
+            format!("{file}:{rest}")
+        }
+        _ => line.to_string(),
+    }
+}
+
+/// A hard-linked copy of the tree (without .git). Files localwq writes are
+/// replaced by rename, so the links to the real tree are never written
+/// through.
+fn copy_tree(tree: &Path, copy: &Path) -> Result<()> {
+    let marker = copy.join(".localwq-source");
+    let origin = tree.display().to_string();
+    if fs::read_to_string(&marker).is_ok_and(|m| m == origin) {
+        return Ok(());
+    }
+    if copy.exists() {
+        bail!(
+            "{} holds a copy of another tree: choose another --build-dir or remove it",
+            copy.display()
+        );
+    }
+    let partial = copy.with_extension("partial");
+    let _ = fs::remove_dir_all(&partial);
+    fs::create_dir_all(&partial)?;
+    for entry in fs::read_dir(tree)?.flatten() {
+        if entry.file_name() == ".git" {
+            continue;
+        }
+        run_ok(
+            Command::new("cp")
+                .arg("-al")
+                .arg(entry.path())
+                .arg(&partial),
+            "cp -al",
+        )?;
+    }
+    fs::rename(&partial, copy)?;
+    fs::write(marker, origin)?;
+    Ok(())
+}
+
+/// The Kconfig settings that build the modules of `outcomes`.
+pub fn symbols(outcomes: &[Outcome]) -> BTreeSet<String> {
+    outcomes
+        .iter()
+        .filter_map(|o| {
+            let value = match o.module.kind {
+                crate::kbuild::ModuleKind::BuiltIn => "y",
+                crate::kbuild::ModuleKind::Loadable => "m",
+            };
+            o.module.config.as_ref().map(|c| format!("{c}={value}"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_lose_their_line_numbers() {
+        assert_eq!(
+            normalize("drivers/foo/foo.c:12:5: warning: unused variable 'x'"),
+            "drivers/foo/foo.c: warning: unused variable 'x'"
+        );
+        assert_eq!(normalize("make: *** Error 1"), "make: *** Error 1");
+    }
+}
