@@ -13,7 +13,7 @@ pub mod rewrite;
 pub mod tree;
 pub mod wq;
 
-use analysis::{Plan, Unit, Verdict};
+use analysis::{Choice, ExportIndex, Plan, Unit, Verdict};
 use anyhow::{Context, Result};
 use entry::{DriverMacro, Entry};
 use kbuild::Module;
@@ -43,7 +43,10 @@ pub const FLUSH_NEEDLES: &[&str] = &[
 /// A kernel tree and what is worth computing once per run.
 pub struct Session {
     pub tree: KernelTree,
+    /// The strategy asked for (`--strategy`).
+    pub choice: Choice,
     driver_macros: OnceLock<BTreeMap<String, DriverMacro>>,
+    exports: OnceLock<ExportIndex>,
 }
 
 /// One module's outcome.
@@ -70,7 +73,41 @@ impl Session {
     pub fn open(path: &Path) -> Result<Self> {
         Ok(Session {
             tree: KernelTree::open(path)?,
+            choice: Choice::Auto,
             driver_macros: OnceLock::new(),
+            exports: OnceLock::new(),
+        })
+    }
+
+    /// The tree's exported functions that queue on a system workqueue,
+    /// indexed on first use (a whole-tree read, on all cores).
+    pub fn exports(&self) -> &ExportIndex {
+        self.exports.get_or_init(|| {
+            let files = self
+                .tree
+                .files_mentioning(Path::new(""), &["EXPORT_SYMBOL"])
+                .unwrap_or_default();
+            // The workqueue implementation queues for its callers: it is
+            // the API, not a provider.
+            let implementation = Path::new("kernel/workqueue.c");
+            files
+                .par_iter()
+                .filter(|rel| rel.as_path() != implementation)
+                .filter_map(|rel| {
+                    let text = self.tree.read(rel).ok()?;
+                    let queues = wq::APIS
+                        .iter()
+                        .any(|a| memchr::memmem::find(&text, a.name.as_bytes()).is_some());
+                    queues.then(|| {
+                        let mut index = ExportIndex::default();
+                        index.add_file(rel.clone(), &text);
+                        index
+                    })
+                })
+                .reduce(ExportIndex::default, |mut a, b| {
+                    a.providers.extend(b.providers);
+                    a
+                })
         })
     }
 
@@ -247,7 +284,8 @@ impl Session {
                 }
             }
         };
-        let plan = analysis::plan(&unit);
+        let provider = |name: &str| self.exports().providers.get(name).cloned();
+        let plan = analysis::plan(&unit, &provider, self.choice);
         let (changes, verdict) = match &plan.verdict {
             Verdict::Refused(_) | Verdict::NotApplicable(_) => (Vec::new(), plan.verdict.clone()),
             _ => match rewrite::rewrite(&unit, &plan) {

@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use localwq::analysis::Verdict;
+use localwq::analysis::{Choice, Verdict};
 use localwq::check::{symbols, BuildDir, BuildVerdict, ModuleCheck};
 use localwq::patch::diff::module_diff;
 use localwq::patch::{
@@ -34,6 +34,28 @@ struct Target {
     /// Directories, .c files or module objects (foo.o / foo.ko) to convert;
     /// default: every module that flushes a system workqueue.
     paths: Vec<PathBuf>,
+    /// auto follows Step 0's recommendation; the others apply where they can.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Auto)]
+    strategy: StrategyArg,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StrategyArg {
+    Auto,
+    LocalWq,
+    FlushWork,
+    RemoveFlush,
+}
+
+impl From<StrategyArg> for Choice {
+    fn from(arg: StrategyArg) -> Choice {
+        match arg {
+            StrategyArg::Auto => Choice::Auto,
+            StrategyArg::LocalWq => Choice::LocalWq,
+            StrategyArg::FlushWork => Choice::FlushWork,
+            StrategyArg::RemoveFlush => Choice::RemoveFlush,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -210,7 +232,8 @@ fn convert(target: &Target) -> Result<(Session, Vec<Outcome>)> {
 fn convert_by(target: &Target, needles: &[&str]) -> Result<(Session, Vec<Outcome>, Vec<Orphan>)> {
     use indicatif::ParallelProgressIterator;
     use rayon::prelude::*;
-    let session = Session::open(&target.tree)?;
+    let mut session = Session::open(&target.tree)?;
+    session.choice = target.strategy.into();
     let selection = session.select_by(&target.paths, needles)?;
     let explicit = !target.paths.is_empty();
     let bar = indicatif::ProgressBar::new(selection.modules.len() as u64);

@@ -1,7 +1,7 @@
 //! What a reviewer reads: a header per module (outside the hunks), and a
 //! JSON view with its own structs so the core types stay serde-free.
 
-use crate::analysis::{Flag, SiteState, Verdict};
+use crate::analysis::{Flag, Plan, SiteState, Strategy, Verdict};
 use crate::{describe_entry, Outcome};
 use serde::Serialize;
 
@@ -40,6 +40,58 @@ pub fn flag_block(flag: &Flag) -> String {
     )
 }
 
+/// The strategy applied, in one line.
+pub fn describe_strategy(plan: &Plan) -> String {
+    match (&plan.strategy, &plan.wq) {
+        (Strategy::FlushWork(items), _) => {
+            let calls: Vec<String> = items.iter().map(|i| i.flush_call()).collect();
+            format!("flush-work: {} in place of each flush", calls.join(", "))
+        }
+        (Strategy::RemoveFlush, _) => "remove-flush: the flush is deleted".into(),
+        (_, Some(wq)) => {
+            let replaces: Vec<&str> = wq.replaces.iter().map(|w| w.ident()).collect();
+            format!(
+                "local-wq: workqueue {} (flags {}) replacing {}",
+                wq.name,
+                wq.flags,
+                replaces.join(", ")
+            )
+        }
+        (other, None) => other.slug().to_string(),
+    }
+}
+
+/// Step 0's recommendation with its evidence.
+pub fn advice(recommended: &Strategy) -> String {
+    match recommended {
+        Strategy::LocalWq => "a local workqueue is needed: the module queues work items \
+                              the flush site cannot name"
+            .into(),
+        Strategy::FlushWork(items) => {
+            let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
+            format!(
+                "flush-work is the smaller fix: every item the module queues is a named \
+                 global ({}), so flush_work() on them can replace the flush",
+                names.join(", ")
+            )
+        }
+        Strategy::RemoveFlush => "remove-flush: the module queues nothing on a system workqueue \
+                                  and calls nothing that does"
+            .into(),
+        Strategy::Provider(providers) => {
+            let names: Vec<String> = providers
+                .iter()
+                .map(|p| format!("{}()", p.function))
+                .collect();
+            format!(
+                "workqueue-in-provider: the work is queued by {} in another module; give that \
+                 module the workqueue and an exported flush helper (this patch is a stopgap)",
+                names.join(", ")
+            )
+        }
+    }
+}
+
 /// The lines `# …` that precede a module's diff.
 pub fn module_header(outcome: &Outcome) -> String {
     let module = &outcome.module;
@@ -47,14 +99,13 @@ pub fn module_header(outcome: &Outcome) -> String {
     if let Some(unit) = &outcome.unit {
         lines.push(format!("entry: {}", describe_entry(unit)));
     }
-    if let Some(wq) = outcome.plan.as_ref().and_then(|p| p.wq.as_ref()) {
-        let replaces: Vec<&str> = wq.replaces.iter().map(|w| w.ident()).collect();
-        lines.push(format!(
-            "strategy: local workqueue {} (flags {}) replacing {}",
-            wq.name,
-            wq.flags,
-            replaces.join(", ")
-        ));
+    if let Some(plan) = outcome
+        .plan
+        .as_ref()
+        .filter(|p| !matches!(p.verdict, Verdict::NotApplicable(_)))
+    {
+        lines.push(format!("strategy: {}", describe_strategy(plan)));
+        lines.push(format!("step 0: {}", advice(&plan.recommended)));
     }
     match &outcome.verdict {
         Verdict::Refused(reason) | Verdict::NotApplicable(reason) => lines.push(format!(
@@ -122,6 +173,9 @@ pub struct ModuleView {
     pub entry: String,
     pub verdict: &'static str,
     pub reason: Option<String>,
+    pub strategy: Option<String>,
+    pub recommended: Option<&'static str>,
+    pub advice: Option<String>,
     pub workqueue: Option<WorkqueueView>,
     pub queue_sites: Vec<SiteView>,
     pub flush_sites: Vec<SiteView>,
@@ -194,6 +248,9 @@ impl ModuleView {
                 .unwrap_or_default(),
             verdict: verdict_word(&outcome.verdict),
             reason,
+            strategy: plan.map(describe_strategy),
+            recommended: plan.map(|p| p.recommended.slug()),
+            advice: plan.map(|p| advice(&p.recommended)),
             workqueue: plan.and_then(|p| p.wq.as_ref()).map(|wq| WorkqueueView {
                 name: wq.name.clone(),
                 flags: wq.flags,
@@ -240,6 +297,12 @@ pub fn scan_row(outcome: &Outcome) -> String {
     );
     if let Some(reason) = &view.reason {
         row.push_str(&format!("  reason: {reason}\n"));
+    }
+    if let Some(strategy) = &view.strategy {
+        row.push_str(&format!("  strategy: {strategy}\n"));
+    }
+    if let Some(advice) = &view.advice {
+        row.push_str(&format!("  step 0: {advice}\n"));
     }
     for flag in outcome.plan.iter().flat_map(|p| &p.flags) {
         row.push_str(&format!("  flag: {}\n", flag_line(flag)));

@@ -2,14 +2,15 @@
 
 mod common;
 
-use localwq::analysis::Verdict;
+use localwq::analysis::{Choice, Verdict};
 use localwq::patch::diff::module_diff;
 use localwq::{write_changes, Session};
 use std::path::Path;
 
 /// The dry-run output for every flushing module of a tree.
-fn dry_run(root: &Path) -> String {
-    let session = Session::open(root).expect("fixture is a kernel tree");
+fn dry_run(root: &Path, choice: Choice) -> String {
+    let mut session = Session::open(root).expect("fixture is a kernel tree");
+    session.choice = choice;
     let selection = session.select(&[]).expect("selection");
     let mut out = String::new();
     for orphan in &selection.orphans {
@@ -25,25 +26,58 @@ fn dry_run(root: &Path) -> String {
     out
 }
 
+/// The rewrite engine (Steps 1–5) on every shape.
 #[test]
 fn diff_snapshots() {
     for case in common::cases() {
-        let output = dry_run(&common::testdata().join(&case));
+        let output = dry_run(&common::testdata().join(&case), Choice::LocalWq);
         insta::assert_snapshot!(format!("diff@{case}"), output);
     }
 }
 
+/// What a user gets by default: Step 0's recommendation applied.
+#[test]
+fn auto_snapshots() {
+    for case in common::cases() {
+        let output = dry_run(&common::testdata().join(&case), Choice::Auto);
+        insta::assert_snapshot!(format!("auto@{case}"), output);
+    }
+}
+
+#[test]
+fn strategies_that_do_not_apply_are_refused_with_the_reason() {
+    let root = common::testdata().join("platform_driver");
+    let output = dry_run(&root, Choice::FlushWork);
+    assert!(
+        output.contains("refused: --strategy flush-work does not apply"),
+        "{output}"
+    );
+    let output = dry_run(&root, Choice::RemoveFlush);
+    assert!(
+        output.contains("refused: --strategy remove-flush does not apply"),
+        "{output}"
+    );
+}
+
 #[test]
 fn second_run_changes_nothing() {
+    for choice in [Choice::LocalWq, Choice::Auto] {
+        second_run_changes_nothing_with(choice);
+    }
+}
+
+fn second_run_changes_nothing_with(choice: Choice) {
     for case in common::cases() {
         let copy = common::copy_case(&case);
-        let session = Session::open(copy.path()).unwrap();
+        let mut session = Session::open(copy.path()).unwrap();
+        session.choice = choice;
         let modules = session.select(&[]).unwrap().modules;
         for module in &modules {
             let outcome = session.convert(module);
             write_changes(copy.path(), &outcome.changes).unwrap();
         }
-        let again = Session::open(copy.path()).unwrap();
+        let mut again = Session::open(copy.path()).unwrap();
+        again.choice = choice;
         for module in &again.select(&[]).unwrap().modules {
             let outcome = again.convert(module);
             assert!(

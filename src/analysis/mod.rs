@@ -2,7 +2,10 @@
 //! local workqueue's name and flags, and what a human must review. Pure:
 //! no file I/O here.
 
+pub mod exports;
+pub mod review;
 pub mod sites;
+pub mod strategy;
 
 use crate::entry::{initcall_level, Entry, Invocation};
 use crate::kbuild::{Module, ModuleKind};
@@ -11,7 +14,9 @@ use crate::wq::SystemWq;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+pub use exports::{ExportIndex, Provider};
 pub use sites::{Site, SiteState};
+pub use strategy::{Choice, Strategy, WorkItem};
 
 /// A module with its files parsed: .c files first, then private headers.
 pub struct Unit {
@@ -48,6 +53,9 @@ pub enum FlagKind {
     SharedFile,
     NoQueueing,
     BeforeAlloc,
+    CallerWork,
+    ExportedFlush,
+    ExitQueue,
 }
 
 impl FlagKind {
@@ -61,6 +69,9 @@ impl FlagKind {
             FlagKind::SharedFile => "shared-file",
             FlagKind::NoQueueing => "work-from-elsewhere",
             FlagKind::BeforeAlloc => "before-alloc",
+            FlagKind::CallerWork => "work-from-caller",
+            FlagKind::ExportedFlush => "exported-flush",
+            FlagKind::ExitQueue => "queue-in-exit",
         }
     }
 }
@@ -99,6 +110,10 @@ pub struct Plan {
     pub wq: Option<LocalWq>,
     pub flags: Vec<Flag>,
     pub verdict: Verdict,
+    /// What Step 0 recommends, with its evidence.
+    pub recommended: Strategy,
+    /// What is applied (the recommendation, or what --strategy asked for).
+    pub strategy: Strategy,
 }
 
 /// Picks a name `<module>_wq` that no identifier of the module uses yet.
@@ -113,69 +128,137 @@ pub fn wq_name(unit: &Unit) -> String {
         .unwrap_or_else(|| format!("{base}_localwq_wq"))
 }
 
-/// Builds the plan for a unit whose flush sites are known to exist.
-pub fn plan(unit: &Unit) -> Plan {
-    let sites = sites::collect(unit);
+/// Builds the plan. `provider` names the exported function of another
+/// module that queues on a system workqueue, if `name` is one.
+pub fn plan(unit: &Unit, provider: &dyn Fn(&str) -> Option<Provider>, choice: Choice) -> Plan {
+    let mut sites = sites::collect(unit);
     let mut flags = sites::flags(unit, &sites);
     let flushed: BTreeSet<&'static str> = sites
         .iter()
         .filter(|s| s.is_flush() && s.state == SiteState::Convert)
         .map(|s| s.wq.flags())
         .collect();
-    let refuse = |reason: String, flags: Vec<Flag>, sites: Vec<Site>| Plan {
-        sites,
-        wq: None,
-        flags,
-        verdict: Verdict::Refused(reason),
-    };
-    if flushed.is_empty() && sites.iter().any(|s| s.is_flush()) {
-        let reason = "every flush of a system workqueue is in code localwq cannot rewrite \
-                      (see the flags)";
-        return refuse(reason.into(), flags, sites);
-    }
-    if flushed.is_empty() {
-        return Plan {
+    let refused =
+        |reason: &str, flags: Vec<Flag>, sites: Vec<Site>, verdict: fn(String) -> Verdict| Plan {
             sites,
             wq: None,
             flags,
-            verdict: Verdict::NotApplicable("flushes no system workqueue".into()),
+            verdict: verdict(reason.to_string()),
+            recommended: Strategy::LocalWq,
+            strategy: Strategy::LocalWq,
         };
+    if flushed.is_empty() && sites.iter().any(|s| s.is_flush()) {
+        let reason =
+            "every flush of a system workqueue is in code localwq cannot rewrite (see the flags)";
+        return refused(reason, flags, sites, Verdict::Refused);
+    }
+    if flushed.is_empty() {
+        return refused(
+            "flushes no system workqueue",
+            flags,
+            sites,
+            Verdict::NotApplicable,
+        );
     }
     if flushed.len() > 1 {
-        let reason = "flushes system workqueues with different flags; one local \
-                      workqueue cannot stand for all of them"
-            .to_string();
-        return refuse(reason, flags, sites);
+        let reason = "flushes system workqueues with different flags; one local workqueue \
+                      cannot stand for all of them";
+        return refused(reason, flags, sites, Verdict::Refused);
     }
     let wq_flags = *flushed.first().expect("one flag set");
-    let mut sites = sites;
     sites::leave_other_flags(unit, &mut sites, wq_flags, &mut flags);
-    if let Some(reason) = entry_refusal(unit) {
-        return refuse(reason, flags, sites);
+    let relevant: Vec<Site> = sites
+        .iter()
+        .filter(|s| s.wq.flags() == wq_flags)
+        .cloned()
+        .collect();
+    // Whole-tree index only when the work must come from elsewhere.
+    let queues = relevant
+        .iter()
+        .any(|s| s.api.kind == crate::wq::ApiKind::Queue);
+    let providers = if queues {
+        Vec::new()
+    } else {
+        providers_called(unit, provider)
+    };
+    flags.extend(review::flags(unit, &relevant, &providers));
+    let recommended = strategy::recommend(unit, &relevant, &providers);
+    let strategy = match resolve(unit, &relevant, &recommended, choice) {
+        Ok(strategy) => strategy,
+        Err(reason) => return refused(&reason, flags, sites, Verdict::Refused),
+    };
+    if strategy == Strategy::LocalWq {
+        if let Some(reason) = entry_refusal(unit) {
+            return refused(&reason, flags, sites, Verdict::Refused);
+        }
+        flags.extend(entry_flags(unit));
     }
-    flags.extend(entry_flags(unit));
     flags.sort();
     flags.dedup();
-    let replaces: BTreeSet<SystemWq> = sites
-        .iter()
-        .filter(|s| s.state == SiteState::Convert)
-        .map(|s| s.wq)
-        .collect();
+    let replaces: BTreeSet<SystemWq> = relevant.iter().map(|s| s.wq).collect();
     let verdict = if flags.is_empty() {
         Verdict::Convertible
     } else {
         Verdict::NeedsReview
     };
+    let wq = (strategy == Strategy::LocalWq).then(|| LocalWq {
+        name: wq_name(unit),
+        flags: wq_flags,
+        replaces: replaces.into_iter().collect(),
+    });
     Plan {
-        wq: Some(LocalWq {
-            name: wq_name(unit),
-            flags: wq_flags,
-            replaces: replaces.into_iter().collect(),
-        }),
+        wq,
         sites,
         flags,
         verdict,
+        recommended,
+        strategy,
     }
+}
+
+/// The strategy to apply: the recommendation under `auto` (a provider's
+/// workqueue is another module's patch, so this one gets Steps 1–5 with
+/// the explanation), or the one asked for where it applies.
+fn resolve(
+    unit: &Unit,
+    sites: &[Site],
+    recommended: &Strategy,
+    choice: Choice,
+) -> Result<Strategy, String> {
+    let queues = sites
+        .iter()
+        .any(|s| s.api.kind == crate::wq::ApiKind::Queue);
+    match choice {
+        Choice::Auto => Ok(match recommended {
+            Strategy::Provider(_) => Strategy::LocalWq,
+            other => other.clone(),
+        }),
+        Choice::LocalWq => Ok(Strategy::LocalWq),
+        Choice::FlushWork => strategy::known_items(unit, sites)
+            .map(Strategy::FlushWork)
+            .map_err(|why| format!("--strategy flush-work does not apply: {why}")),
+        Choice::RemoveFlush if queues => Err(
+            "--strategy remove-flush does not apply: the module queues on the flushed workqueue itself".into(),
+        ),
+        Choice::RemoveFlush => Ok(Strategy::RemoveFlush),
+    }
+}
+
+/// Exported functions of other code that the module calls and that queue
+/// on a system workqueue.
+fn providers_called(unit: &Unit, provider: &dyn Fn(&str) -> Option<Provider>) -> Vec<Provider> {
+    let defined: BTreeSet<&str> = unit
+        .files
+        .iter()
+        .flat_map(|f| f.facts.functions.iter().map(|func| func.name.as_str()))
+        .collect();
+    let called: BTreeSet<&str> = unit
+        .files
+        .iter()
+        .flat_map(|f| f.facts.calls.iter().map(|c| c.callee.as_str()))
+        .filter(|name| !defined.contains(name))
+        .collect();
+    called.into_iter().filter_map(provider).collect()
 }
 
 fn entry_refusal(unit: &Unit) -> Option<String> {

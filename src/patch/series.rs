@@ -5,13 +5,15 @@
 use super::diff::{diffstat, file_diff, Counts};
 use super::mail::{encode_address, header, rfc2822, slug, wrap};
 use super::maintainers::Recipients;
-use crate::analysis::{SiteState, Verdict};
+use crate::analysis::{SiteState, Strategy, Verdict};
 use crate::entry::Entry;
 use crate::report::flag_block;
 use crate::Outcome;
 use std::collections::BTreeMap;
 
 const COMMIT_TEMPLATE: &str = include_str!("../../templates/commit.txt");
+const FLUSH_WORK_TEMPLATE: &str = include_str!("../../templates/commit-flush-work.txt");
+const REMOVE_FLUSH_TEMPLATE: &str = include_str!("../../templates/commit-remove-flush.txt");
 const COVER_TEMPLATE: &str = include_str!("../../templates/cover.txt");
 const RFC_NOTE: &str = include_str!("../../templates/rfc-note.txt");
 const NOTES_TEMPLATE: &str = include_str!("../../templates/review-notes.txt");
@@ -62,10 +64,6 @@ pub fn commit_message(outcome: &Outcome, prefix: &str, identity: &str) -> (Strin
         .plan
         .as_ref()
         .expect("converted modules have a plan");
-    let wq = plan
-        .wq
-        .as_ref()
-        .expect("converted modules have a workqueue");
     let converted = |flush: bool| {
         plan.sites
             .iter()
@@ -86,27 +84,35 @@ pub fn commit_message(outcome: &Outcome, prefix: &str, identity: &str) -> (Strin
     } else {
         "Avoid"
     };
-    let values = BTreeMap::from([
+    let system = first_flush.map_or("system_wq", |s| s.wq.ident());
+    let mut values = BTreeMap::from([
         ("prefix", prefix.to_string()),
         ("avoid", avoid.to_string()),
         ("flush", flush),
         ("module", outcome.module.name.clone()),
-        ("wq", wq.name.clone()),
-        ("flags", wq.flags.to_string()),
-        (
-            "system",
-            wq.replaces
-                .iter()
-                .map(|w| w.ident())
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
+        ("system", system.to_string()),
         ("init", init),
         ("destroy", destroy),
         ("queue_sites", sites(converted(false))),
         ("flush_sites", sites(converted(true))),
     ]);
-    let text = fill(COMMIT_TEMPLATE, &values);
+    let template = match (&plan.strategy, &plan.wq) {
+        (Strategy::FlushWork(items), _) => {
+            let calls: Vec<String> = items.iter().map(|i| i.flush_call()).collect();
+            values.insert("items", calls.join(", "));
+            FLUSH_WORK_TEMPLATE
+        }
+        (Strategy::RemoveFlush, _) => REMOVE_FLUSH_TEMPLATE,
+        (_, Some(wq)) => {
+            values.insert("wq", wq.name.clone());
+            values.insert("flags", wq.flags.to_string());
+            let replaced: Vec<&str> = wq.replaces.iter().map(|w| w.ident()).collect();
+            values.insert("system", replaced.join(", "));
+            COMMIT_TEMPLATE
+        }
+        (_, None) => COMMIT_TEMPLATE,
+    };
+    let text = fill(template, &values);
     let (subject, body) = text.split_once("\n\n").unwrap_or((&text, ""));
     let body = format!("{}\n\nSigned-off-by: {identity}\n", wrap(body.trim(), 75));
     (subject.trim().to_string(), body)

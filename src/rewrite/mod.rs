@@ -8,8 +8,9 @@ mod driver_macro;
 mod exit;
 mod init;
 pub mod layout;
+mod step0;
 
-use crate::analysis::{Plan, SiteState, Unit};
+use crate::analysis::{Plan, SiteState, Strategy, Unit};
 use crate::edit::{self, Edit};
 use crate::entry::{Entry, Invocation};
 use crate::parse::{parse_c, SourceFile};
@@ -49,10 +50,31 @@ pub struct FileChange {
 
 /// The new contents of every file the plan touches, in path order.
 pub fn rewrite(unit: &Unit, plan: &Plan) -> Result<Vec<FileChange>, Refusal> {
+    let edits = match &plan.strategy {
+        Strategy::FlushWork(items) => step0::flush_items(unit, plan, items)?,
+        Strategy::RemoveFlush => step0::remove_flushes(unit, plan)?,
+        Strategy::LocalWq | Strategy::Provider(_) => local_wq(unit, plan)?,
+    };
+    let mut changes = edits
+        .into_iter()
+        .map(|(index, file_edits)| apply(&unit.files[index], file_edits))
+        .collect::<Result<Vec<_>, _>>()?;
+    // git's order: plain byte order of the path, as a diff lists files.
+    changes.sort_by(|a, b| {
+        a.path
+            .as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.path.as_os_str().as_encoded_bytes())
+    });
+    Ok(changes)
+}
+
+/// Steps 1–5.
+fn local_wq(unit: &Unit, plan: &Plan) -> Result<BTreeMap<usize, Vec<Edit>>, Refusal> {
     let wq = plan
         .wq
         .as_ref()
-        .expect("only convertible plans are rewritten");
+        .expect("local-wq plans name their workqueue");
     let mut edits: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
     let mut users = BTreeSet::new();
     for site in plan.sites.iter().filter(|s| s.state == SiteState::Convert) {
@@ -68,18 +90,7 @@ pub fn rewrite(unit: &Unit, plan: &Plan) -> Result<Vec<FileChange>, Refusal> {
     for (file, edit) in declare::declare(unit, home, &users, &wq.name)? {
         edits.entry(file).or_default().push(edit);
     }
-    let mut changes = edits
-        .into_iter()
-        .map(|(index, file_edits)| apply(&unit.files[index], file_edits))
-        .collect::<Result<Vec<_>, _>>()?;
-    // git's order: plain byte order of the path, as a diff lists files.
-    changes.sort_by(|a, b| {
-        a.path
-            .as_os_str()
-            .as_encoded_bytes()
-            .cmp(b.path.as_os_str().as_encoded_bytes())
-    });
-    Ok(changes)
+    Ok(edits)
 }
 
 /// Steps 2 and 3; returns the index of the file holding the init.

@@ -1,0 +1,191 @@
+//! Tree-wide index: exported functions (EXPORT_SYMBOL*) that reach a
+//! queueing call on a system workqueue within their own file. Built from
+//! text, not parse trees: kernel style puts a function's braces in column
+//! 0, which bounds it cheaply, and only prefiltered files are read.
+
+use crate::parse::words_in;
+use crate::wq::{self, ApiKind, WqArg};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// Where an exported function ends up queueing on a system workqueue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provider {
+    pub function: String,
+    pub file: PathBuf,
+    pub line: usize,
+    pub call: String,
+}
+
+#[derive(Debug, Default)]
+pub struct ExportIndex {
+    pub providers: BTreeMap<String, Provider>,
+}
+
+/// A column-0-braced function of a file: its name, lines, callees.
+struct TextFunction {
+    name: String,
+    body_start: usize,
+    body_end: usize,
+    callees: BTreeSet<String>,
+}
+
+impl ExportIndex {
+    /// Adds the exported queueing functions of one file.
+    pub fn add_file(&mut self, path: PathBuf, text: &[u8]) {
+        let functions = text_functions(text);
+        let direct = direct_queuers(&functions, text);
+        let reaching = reaching(&functions, &direct);
+        for export in exported(text) {
+            let Some(queuer) = reaching.get(&export) else {
+                continue;
+            };
+            let (line, call) = direct[queuer].clone();
+            self.providers.insert(
+                export.clone(),
+                Provider {
+                    function: export,
+                    file: path.clone(),
+                    line,
+                    call,
+                },
+            );
+        }
+    }
+}
+
+fn text_functions(text: &[u8]) -> Vec<TextFunction> {
+    let mut functions = Vec::new();
+    let mut offset = 0;
+    while let Some(found) = memchr::memmem::find(&text[offset..], b"\n{") {
+        let open = offset + found + 1;
+        let Some(close) = memchr::memmem::find(&text[open..], b"\n}").map(|i| open + i + 2) else {
+            break;
+        };
+        let head_start =
+            memchr::memrchr(b';', &text[..open]).max(memchr::memrchr(b'}', &text[..open]));
+        let head = &text[head_start.map_or(0, |i| i + 1)..open];
+        if let Some(name) = declared_name(head) {
+            let callees = called_words(&text[open..close]);
+            functions.push(TextFunction {
+                name,
+                body_start: open,
+                body_end: close,
+                callees,
+            });
+        }
+        offset = close;
+    }
+    functions
+}
+
+/// The identifier before the parameter list's `(` in a function head.
+fn declared_name(head: &[u8]) -> Option<String> {
+    let open = memchr::memchr(b'(', head)?;
+    let name = words_in(&head[..open]).last()?.1;
+    (!matches!(name, "if" | "while" | "for" | "switch" | "return")).then(|| name.to_string())
+}
+
+fn called_words(body: &[u8]) -> BTreeSet<String> {
+    words_in(body)
+        .filter(|(offset, word)| {
+            let after = &body[offset + word.len()..];
+            after.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'(')
+        })
+        .map(|(_, w)| w.to_string())
+        .collect()
+}
+
+/// Functions with a queueing call on a system workqueue in their body.
+fn direct_queuers(functions: &[TextFunction], text: &[u8]) -> BTreeMap<String, (usize, String)> {
+    let mut found = BTreeMap::new();
+    for function in functions {
+        let body = &text[function.body_start..function.body_end];
+        for (offset, word) in words_in(body) {
+            let Some(api) = wq::api(word).filter(|a| a.kind == ApiKind::Queue) else {
+                continue;
+            };
+            let rest =
+                String::from_utf8_lossy(&body[offset..body.len().min(offset + 200)]).to_string();
+            let on_system = match api.wq_arg {
+                WqArg::Implied { .. } => true,
+                WqArg::Explicit { index, .. } => {
+                    let args = rest.split_once('(').map_or("", |(_, a)| a);
+                    args.split(',')
+                        .nth(index)
+                        .is_some_and(|a| a.trim().starts_with("system_"))
+                }
+            };
+            if on_system {
+                let absolute = function.body_start + offset;
+                let line = 1 + memchr::memchr_iter(b'\n', &text[..absolute]).count();
+                let call = rest.lines().next().unwrap_or("").trim().to_string();
+                found.entry(function.name.clone()).or_insert((line, call));
+            }
+        }
+    }
+    found
+}
+
+/// For each function of the file, the direct queuer it reaches (itself or
+/// through calls to other functions of the same file).
+fn reaching(
+    functions: &[TextFunction],
+    direct: &BTreeMap<String, (usize, String)>,
+) -> BTreeMap<String, String> {
+    let mut reaches: BTreeMap<String, String> =
+        direct.keys().map(|k| (k.clone(), k.clone())).collect();
+    loop {
+        let mut grew = false;
+        for function in functions {
+            if reaches.contains_key(&function.name) {
+                continue;
+            }
+            if let Some(target) = function
+                .callees
+                .iter()
+                .find_map(|c| reaches.get(c))
+                .cloned()
+            {
+                reaches.insert(function.name.clone(), target);
+                grew = true;
+            }
+        }
+        if !grew {
+            return reaches;
+        }
+    }
+}
+
+/// Names exported with EXPORT_SYMBOL, EXPORT_SYMBOL_GPL and friends.
+fn exported(text: &[u8]) -> Vec<String> {
+    let mut names = Vec::new();
+    for at in memchr::memmem::find_iter(text, b"EXPORT_SYMBOL") {
+        let rest = &text[at..text.len().min(at + 120)];
+        let Some(open) = memchr::memchr(b'(', rest) else {
+            continue;
+        };
+        if let Some((_, name)) = words_in(&rest[open..]).next() {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exported_functions_reach_queueing_through_static_helpers() {
+        let text = b"static void kick(struct x *x)\n{\n\tschedule_work(&x->work);\n}\n\n\
+            void lib_enqueue(struct x *x)\n{\n\tkick(x);\n}\nEXPORT_SYMBOL(lib_enqueue);\n\n\
+            void lib_other(void)\n{\n\tqueue_work(my_wq, &w);\n}\nEXPORT_SYMBOL_GPL(lib_other);\n";
+        let mut index = ExportIndex::default();
+        index.add_file("lib.c".into(), text);
+        let provider = &index.providers["lib_enqueue"];
+        assert_eq!(provider.line, 3);
+        assert!(provider.call.starts_with("schedule_work("));
+        assert!(!index.providers.contains_key("lib_other"));
+    }
+}

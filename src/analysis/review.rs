@@ -1,0 +1,186 @@
+//! Review flags for what a mechanical Step 4 cannot prove: work that comes
+//! from elsewhere, work items handed in by callers, flushes other modules
+//! rely on, and queueing around the workqueue's lifetime.
+
+use super::exports::Provider;
+use super::sites::Site;
+use super::{Flag, FlagKind, Unit};
+use crate::entry::Entry;
+use crate::parse::{words_in, Function, SourceFile};
+use crate::wq::{ApiKind, WqArg};
+
+pub fn flags(unit: &Unit, sites: &[Site], providers: &[Provider]) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    flags.extend(work_from_elsewhere(unit, sites, providers));
+    for site in sites {
+        flags.extend(caller_work(unit, site));
+        flags.extend(exported_flush(unit, site));
+        flags.extend(queue_in_entry(unit, site));
+    }
+    flags
+}
+
+fn at(unit: &Unit, site: &Site, kind: FlagKind, reason: String) -> Flag {
+    let file = &unit.files[site.file];
+    Flag {
+        file: file.path.clone(),
+        line: site.line,
+        kind,
+        excerpt: file.excerpt(site.range.start),
+        reason,
+    }
+}
+
+/// The module flushes but queues nothing on that workqueue itself.
+fn work_from_elsewhere(unit: &Unit, sites: &[Site], providers: &[Provider]) -> Vec<Flag> {
+    if sites.iter().any(|s| s.api.kind == ApiKind::Queue) {
+        return Vec::new();
+    }
+    let reason = match providers {
+        [] => "the module queues nothing on a system workqueue and calls nothing that does: \
+               the flush waits only for other code's work (Step 0: remove it)"
+            .to_string(),
+        _ => {
+            let named: Vec<String> = providers
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}() ({}:{}: {})",
+                        p.function,
+                        p.file.display(),
+                        p.line,
+                        p.call
+                    )
+                })
+                .collect();
+            format!(
+                "the module queues nothing itself; the flushed work comes from {}: the \
+                 workqueue belongs in that module, with an exported flush helper used here",
+                named.join(", ")
+            )
+        }
+    };
+    sites
+        .iter()
+        .filter(|s| s.is_flush())
+        .map(|s| at(unit, s, FlagKind::NoQueueing, reason.clone()))
+        .collect()
+}
+
+fn enclosing<'u>(unit: &'u Unit, site: &Site) -> Option<&'u Function> {
+    unit.files[site.file]
+        .facts
+        .functions
+        .iter()
+        .find(|f| f.body.contains(&site.range.start))
+}
+
+/// Parameter names of a function, from its head.
+fn parameters(function: &Function) -> Vec<String> {
+    let head = &function.head;
+    let (Some(open), Some(close)) = (head.find('('), head.rfind(')')) else {
+        return Vec::new();
+    };
+    head[open + 1..close]
+        .split(',')
+        .filter_map(|p| words_in(p.as_bytes()).last().map(|(_, w)| w.to_string()))
+        .collect()
+}
+
+/// A queueing call on a work item the caller passed in.
+fn caller_work(unit: &Unit, site: &Site) -> Option<Flag> {
+    if site.api.kind != ApiKind::Queue {
+        return None;
+    }
+    let index = match site.api.wq_arg {
+        WqArg::Implied { insert_at, .. } => insert_at,
+        WqArg::Explicit { index, .. } => index + 1,
+    };
+    let arg = unit.files[site.file]
+        .slice(site.args.get(index)?.clone())
+        .trim()
+        .to_string();
+    let function = enclosing(unit, site)?;
+    parameters(function).contains(&arg).then(|| {
+        at(
+            unit,
+            site,
+            FlagKind::CallerWork,
+            format!(
+                "queues `{arg}`, a parameter of {}(): callers outside the module may hand in \
+                 work that is not the module's to move",
+                function.name
+            ),
+        )
+    })
+}
+
+fn exported(file: &SourceFile, name: &str) -> bool {
+    let needle = format!("({name})");
+    memchr::memmem::find_iter(&file.text, b"EXPORT_SYMBOL").any(|at| {
+        let rest = &file.text[at..file.text.len().min(at + 80 + name.len())];
+        memchr::memmem::find(rest, needle.as_bytes()).is_some()
+    })
+}
+
+/// A flush in a function other modules can call: they may rely on it
+/// flushing work they queued themselves.
+fn exported_flush(unit: &Unit, site: &Site) -> Option<Flag> {
+    if !site.is_flush() {
+        return None;
+    }
+    let function = enclosing(unit, site)?;
+    let file = &unit.files[site.file];
+    exported(file, &function.name).then(|| {
+        at(
+            unit,
+            site,
+            FlagKind::ExportedFlush,
+            format!(
+                "flushes in {}(), which is exported: other modules that call it may rely on it \
+                 flushing work they queued on the system workqueue themselves",
+                function.name
+            ),
+        )
+    })
+}
+
+/// Queueing inside the exit function (the item runs during the final
+/// drain) or in init's declarations (before the allocation).
+fn queue_in_entry(unit: &Unit, site: &Site) -> Option<Flag> {
+    if site.api.kind != ApiKind::Queue {
+        return None;
+    }
+    let Entry::Explicit { init, exit } = &unit.entry else {
+        return None;
+    };
+    let function = enclosing(unit, site)?;
+    let names =
+        |inv: &Option<crate::entry::Invocation>| inv.as_ref().and_then(|i| i.args.first().cloned());
+    if names(exit).as_deref() == Some(function.name.as_str()) {
+        return Some(at(
+            unit,
+            site,
+            FlagKind::ExitQueue,
+            format!(
+                "queues from {}(), the exit path: the item runs while destroy_workqueue() \
+                 drains the workqueue; make sure it cannot queue again",
+                function.name
+            ),
+        ));
+    }
+    let in_init = names(init).as_deref() == Some(function.name.as_str());
+    let before_first_statement = unit.files[site.file].text[function.body.start..site.range.start]
+        .iter()
+        .filter(|b| **b == b';')
+        .count()
+        == 0;
+    (in_init && before_first_statement).then(|| {
+        at(
+            unit,
+            site,
+            FlagKind::BeforeAlloc,
+            "queues in init's declarations, before the workqueue is allocated".to_string(),
+        )
+    })
+}

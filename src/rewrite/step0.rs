@@ -1,0 +1,95 @@
+//! Step 0's smaller fixes: wait for the module's own work items instead of
+//! the whole system workqueue, or drop a flush that waits for nobody.
+
+use super::layout;
+use super::Refusal;
+use crate::analysis::{Plan, SiteState, Unit, WorkItem};
+use crate::edit::Edit;
+use std::collections::BTreeMap;
+
+type FileEdits = BTreeMap<usize, Vec<Edit>>;
+
+/// Each flush becomes one flush_work()/flush_delayed_work() per item.
+pub fn flush_items(unit: &Unit, plan: &Plan, items: &[WorkItem]) -> Result<FileEdits, Refusal> {
+    let mut edits = FileEdits::new();
+    for site in plan
+        .sites
+        .iter()
+        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
+    {
+        let file = &unit.files[site.file];
+        let statement = statement_of(file, site.range.clone())?;
+        let indent = layout::indent_at(&file.text, statement.start);
+        let calls: Vec<String> = items.iter().map(WorkItem::flush_call).collect();
+        let text = calls.join(&format!(";\n{indent}"));
+        edits.entry(site.file).or_default().push(Edit::replace(
+            site.range.clone(),
+            text,
+            "flush-items",
+        ));
+    }
+    Ok(edits)
+}
+
+/// Each flush statement is deleted with its line.
+pub fn remove_flushes(unit: &Unit, plan: &Plan) -> Result<FileEdits, Refusal> {
+    let mut edits = FileEdits::new();
+    for site in plan
+        .sites
+        .iter()
+        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
+    {
+        let file = &unit.files[site.file];
+        let statement = statement_of(file, site.range.clone())?;
+        let line = layout::line_at(&file.text, statement.start);
+        let rest = String::from_utf8_lossy(&file.text[statement.end..line.end])
+            .trim()
+            .to_string();
+        if !(rest.is_empty() || rest.starts_with("/*") && rest.ends_with("*/")) {
+            return Err(Refusal::at(
+                file,
+                statement.start,
+                "the flush shares its line with other code",
+            ));
+        }
+        let end = layout::next_line_start(&file.text, statement.start);
+        edits.entry(site.file).or_default().push(Edit::replace(
+            line.start..end,
+            "",
+            "remove-flush",
+        ));
+    }
+    Ok(edits)
+}
+
+/// The `call();` statement around a call: alone on its line, directly in
+/// a block (an unbraced `if` body cannot lose or grow its statement).
+fn statement_of(
+    file: &crate::parse::SourceFile,
+    call: std::ops::Range<usize>,
+) -> Result<std::ops::Range<usize>, Refusal> {
+    let node = file
+        .tree
+        .root_node()
+        .descendant_for_byte_range(call.start, call.end)
+        .and_then(|n| n.parent())
+        .filter(|p| p.kind() == "expression_statement");
+    let Some(statement) = node else {
+        return Err(Refusal::at(
+            file,
+            call.start,
+            "the flush is not a statement of its own",
+        ));
+    };
+    let in_block = statement
+        .parent()
+        .is_some_and(|p| p.kind() == "compound_statement");
+    if !in_block || !layout::first_on_line(&file.text, statement.start_byte()) {
+        return Err(Refusal::at(
+            file,
+            call.start,
+            "the flush is not alone in a block",
+        ));
+    }
+    Ok(statement.byte_range())
+}
