@@ -47,6 +47,9 @@ pub struct Session {
     pub choice: Choice,
     driver_macros: OnceLock<BTreeMap<String, DriverMacro>>,
     exports: OnceLock<ExportIndex>,
+    /// Files that export symbols and queue: noted by a whole-tree
+    /// selection so that the export index needs no second pass.
+    export_files: OnceLock<Vec<PathBuf>>,
 }
 
 /// One module's outcome.
@@ -76,6 +79,7 @@ impl Session {
             choice: Choice::Auto,
             driver_macros: OnceLock::new(),
             exports: OnceLock::new(),
+            export_files: OnceLock::new(),
         })
     }
 
@@ -87,12 +91,8 @@ impl Session {
                 .tree
                 .files_mentioning(Path::new(""), &["EXPORT_SYMBOL"])
                 .unwrap_or_default();
-            // The workqueue implementation queues for its callers: it is
-            // the API, not a provider.
-            let implementation = Path::new("kernel/workqueue.c");
             files
                 .par_iter()
-                .filter(|rel| rel.as_path() != implementation)
                 .filter_map(|rel| {
                     let text = self.tree.read(rel).ok()?;
                     let queues = wq::APIS
@@ -138,6 +138,7 @@ impl Session {
             match ext {
                 "o" | "ko" => modules.push(self.module_by_object(&rel)?),
                 "c" => files.push(rel),
+                _ if rel.as_os_str().is_empty() => files.extend(self.whole_tree(needles)?),
                 _ => files.extend(self.tree.files_mentioning(&rel, needles)?),
             }
         }
@@ -157,6 +158,26 @@ impl Session {
         modules.sort_by(|a, b| (&a.dir, &a.name).cmp(&(&b.dir, &b.name)));
         modules.dedup_by(|a, b| a.dir == b.dir && a.name == b.name);
         Ok(Selection { modules, orphans })
+    }
+
+    /// The files of the whole tree that mention `needles`; the same read
+    /// notes the export index's candidates.
+    fn whole_tree(&self, needles: &[&str]) -> Result<Vec<PathBuf>> {
+        let matcher = aho_corasick::AhoCorasick::new(needles)?;
+        let found = self.tree.classify(Path::new(""), |text| {
+            u8::from(matcher.is_match(text)) | (u8::from(exports_and_queues(text)) << 1)
+        });
+        let exporters = found
+            .iter()
+            .filter(|(_, bits)| bits & 2 != 0)
+            .map(|(p, _)| p.clone())
+            .collect();
+        let _ = self.export_files.set(exporters);
+        Ok(found
+            .into_iter()
+            .filter(|(_, bits)| bits & 1 != 0)
+            .map(|(p, _)| p)
+            .collect())
     }
 
     fn relative(&self, path: &Path) -> Result<PathBuf> {
@@ -219,23 +240,23 @@ impl Session {
             .with_context(|| format!("{}: no Kbuild object of that name", rel.display()))
     }
 
-    /// Reads and parses a module's files and its private headers.
+    /// Reads a module's files and its private headers, parsing those that
+    /// mention workqueues or the entry points and skimming the rest.
     pub fn load(&self, module: &Module) -> Result<Unit> {
-        let mut files: Vec<SourceFile> = module
+        let texts: Vec<(PathBuf, Vec<u8>)> = module
             .files
             .par_iter()
-            .map(|rel| {
-                let text = self.tree.read(rel)?;
-                SourceFile::parse(rel.clone(), text)
-                    .with_context(|| format!("parsing {}", rel.display()))
-            })
+            .map(|rel| Ok((rel.clone(), self.tree.read(rel)?)))
             .collect::<Result<_>>()?;
-        let headers = private_headers(&self.tree.root, module, &files);
-        for rel in &headers {
-            let text = self.tree.read(rel)?;
-            files.push(SourceFile::parse(rel.clone(), text)?);
-        }
-        let shared_headers = shared_headers(&self.tree, module, &headers);
+        let names = entry_function_names(&texts)?;
+        let mut files: Vec<SourceFile> = texts
+            .into_par_iter()
+            .map(|(rel, text)| open_file(rel, text, &names))
+            .collect::<Result<_>>()?;
+        let headers = private_headers(&self.tree, module, &files, &names)?;
+        let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
+        files.extend(headers);
+        let shared_headers = shared_headers(&self.tree, module, &header_paths);
         let invocations: Vec<_> = files
             .iter()
             .enumerate()
@@ -303,6 +324,22 @@ impl Session {
     }
 }
 
+/// A file that exports symbols and names a queueing API: a candidate for
+/// the export index. kernel/workqueue.c, the API itself, is not one.
+fn exports_and_queues(text: &[u8]) -> bool {
+    static QUEUE: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let queue = QUEUE.get_or_init(|| {
+        let names = wq::APIS
+            .iter()
+            .filter(|a| a.kind == wq::ApiKind::Queue)
+            .map(|a| a.name);
+        aho_corasick::AhoCorasick::new(names).expect("static patterns")
+    });
+    memchr::memmem::find(text, b"EXPORT_SYMBOL").is_some()
+        && queue.is_match(text)
+        && memchr::memmem::find(text, b"system_wq = alloc_workqueue").is_none()
+}
+
 /// Writes each change under `root`: to a temporary file beside the target,
 /// then renamed over it, so a file is never left half-written.
 pub fn write_changes(root: &Path, changes: &[FileChange]) -> Result<()> {
@@ -323,10 +360,44 @@ pub fn write_changes(root: &Path, changes: &[FileChange]) -> Result<()> {
     Ok(())
 }
 
+/// The functions the entry macros of `texts` name (init, exit), which
+/// must be parsed wherever they are defined.
+fn entry_function_names(texts: &[(PathBuf, Vec<u8>)]) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for (index, (path, text)) in texts.iter().enumerate() {
+        if memchr::memmem::find(text, b"init").is_none()
+            && memchr::memmem::find(text, b"exit").is_none()
+        {
+            continue;
+        }
+        let skimmed = SourceFile::skim(path.clone(), text.clone())?;
+        names.extend(
+            entry::invocations(&skimmed, index)
+                .into_iter()
+                .filter_map(|i| i.args.first().cloned()),
+        );
+    }
+    Ok(names)
+}
+
+fn open_file(rel: PathBuf, text: Vec<u8>, names: &[String]) -> Result<SourceFile> {
+    if parse::worth_parsing(&text, names) {
+        SourceFile::parse(rel.clone(), text).with_context(|| format!("parsing {}", rel.display()))
+    } else {
+        SourceFile::skim(rel, text)
+    }
+}
+
 /// Quoted includes of the module's files that resolve below its directory,
-/// followed through the headers themselves.
-fn private_headers(root: &Path, module: &Module, files: &[SourceFile]) -> Vec<PathBuf> {
-    let mut headers = BTreeSet::new();
+/// followed through the headers themselves; each read and opened once.
+fn private_headers(
+    tree: &KernelTree,
+    module: &Module,
+    files: &[SourceFile],
+    names: &[String],
+) -> Result<Vec<SourceFile>> {
+    let mut seen = BTreeSet::new();
+    let mut headers = Vec::new();
     let mut pending: Vec<(PathBuf, Vec<String>)> = files
         .iter()
         .map(|f| (f.path.clone(), quoted_includes(&f.facts.includes)))
@@ -335,20 +406,19 @@ fn private_headers(root: &Path, module: &Module, files: &[SourceFile]) -> Vec<Pa
         let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
         for include in includes {
             let candidate = normalize(&dir.join(&include));
-            if !candidate.starts_with(&module.dir) || headers.contains(&candidate) {
+            if !candidate.starts_with(&module.dir) || !seen.insert(candidate.clone()) {
                 continue;
             }
-            let Ok(text) = std::fs::read(root.join(&candidate)) else {
+            let Ok(text) = std::fs::read(tree.root.join(&candidate)) else {
                 continue;
             };
-            let nested = parse::SourceFile::parse(candidate.clone(), text)
-                .map(|f| quoted_includes(&f.facts.includes))
-                .unwrap_or_default();
-            headers.insert(candidate.clone());
-            pending.push((candidate, nested));
+            let header = open_file(candidate.clone(), text, names)?;
+            pending.push((candidate, quoted_includes(&header.facts.includes)));
+            headers.push(header);
         }
     }
-    headers.into_iter().collect()
+    headers.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(headers)
 }
 
 fn quoted_includes(includes: &[parse::Include]) -> Vec<String> {
@@ -374,32 +444,45 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
 }
 
 /// Headers that a .c file outside the module, in the header's directory,
-/// also includes.
+/// also includes. Each outsider is read once.
 fn shared_headers(tree: &KernelTree, module: &Module, headers: &[PathBuf]) -> BTreeSet<PathBuf> {
-    let mut shared = BTreeSet::new();
+    let mut by_dir: BTreeMap<PathBuf, Vec<&PathBuf>> = BTreeMap::new();
     for header in headers {
-        let dir = header.parent().unwrap_or(Path::new(""));
-        let name = header
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .to_string();
-        let needle = format!("\"{name}\"");
-        let outsiders = tree
-            .c_files(dir)
+        by_dir
+            .entry(header.parent().unwrap_or(Path::new("")).to_path_buf())
+            .or_default()
+            .push(header);
+    }
+    let mut shared = BTreeSet::new();
+    for (dir, in_dir) in by_dir {
+        let outsiders: Vec<PathBuf> = tree
+            .c_files(&dir)
             .into_iter()
-            .filter(|f| !module.files.contains(f));
-        for other in outsiders {
-            let Ok(text) = tree.read(&other) else {
-                continue;
-            };
-            if memchr::memmem::find(&text, needle.as_bytes()).is_some() {
+            .filter(|f| f.parent() == Some(dir.as_path()) && !module.files.contains(f))
+            .collect();
+        let texts: Vec<Vec<u8>> = outsiders
+            .par_iter()
+            .filter_map(|f| tree.read(f).ok())
+            .collect();
+        for header in in_dir {
+            let name = header
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            if texts.iter().any(|text| includes_name(text, &name)) {
                 shared.insert(header.clone());
-                break;
             }
         }
     }
     shared
+}
+
+/// `"name"` or `.../name"` in an include line of `text`.
+fn includes_name(text: &[u8], name: &str) -> bool {
+    let needle = format!("{name}\"");
+    memchr::memmem::find_iter(text, needle.as_bytes())
+        .any(|at| at > 0 && matches!(text[at - 1], b'"' | b'/'))
 }
 
 /// A one-line description of a module's entry points.

@@ -230,6 +230,16 @@ fn convert(target: &Target) -> Result<(Session, Vec<Outcome>)> {
 /// Converts the modules whose files mention `needles`, on all cores, with
 /// a progress bar when stderr is a terminal.
 fn convert_by(target: &Target, needles: &[&str]) -> Result<(Session, Vec<Outcome>, Vec<Orphan>)> {
+    convert_map(target, needles, Some)
+}
+
+/// Like `convert_by`, but each outcome is mapped (and dropped) as soon as
+/// it is made: a whole-tree scan never holds every parse tree at once.
+fn convert_map<T: Send>(
+    target: &Target,
+    needles: &[&str],
+    map: impl Fn(Outcome) -> Option<T> + Sync + Send,
+) -> Result<(Session, Vec<T>, Vec<Orphan>)> {
     use indicatif::ParallelProgressIterator;
     use rayon::prelude::*;
     let mut session = Session::open(&target.tree)?;
@@ -237,17 +247,15 @@ fn convert_by(target: &Target, needles: &[&str]) -> Result<(Session, Vec<Outcome
     let selection = session.select_by(&target.paths, needles)?;
     let explicit = !target.paths.is_empty();
     let bar = indicatif::ProgressBar::new(selection.modules.len() as u64);
-    let outcomes: Vec<Outcome> = selection
+    let mapped: Vec<T> = selection
         .modules
         .par_iter()
         .progress_with(bar)
         .map(|m| session.convert(m))
-        .collect();
-    let outcomes = outcomes
-        .into_iter()
         .filter(|o| explicit || !matches!(o.verdict, Verdict::NotApplicable(_)))
+        .filter_map(&map)
         .collect();
-    Ok((session, outcomes, selection.orphans))
+    Ok((session, mapped, selection.orphans))
 }
 
 fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
@@ -256,21 +264,20 @@ fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
     } else {
         localwq::FLUSH_NEEDLES
     };
-    let (session, outcomes, orphans) = convert_by(target, needles)?;
-    let outcomes: Vec<&Outcome> = outcomes
-        .iter()
-        .filter(|o| {
-            all || o
-                .plan
-                .as_ref()
-                .is_some_and(|p| p.sites.iter().any(|s| s.is_flush()))
-        })
-        .collect();
+    let keep = |o: &Outcome| {
+        all || o
+            .plan
+            .as_ref()
+            .is_some_and(|p| p.sites.iter().any(|s| s.is_flush()))
+    };
+    let (session, rows, orphans) = convert_map(target, needles, |o| {
+        keep(&o).then(|| (ModuleView::new(&o), scan_row(&o)))
+    })?;
     if json {
         let view = ScanView {
             schema: 1,
             tree: session.tree.root.display().to_string(),
-            modules: outcomes.iter().map(|o| ModuleView::new(o)).collect(),
+            modules: rows.into_iter().map(|(view, _)| view).collect(),
             orphans: orphans
                 .iter()
                 .map(|o| OrphanView {
@@ -289,8 +296,8 @@ fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
             orphan.reason
         );
     }
-    for outcome in &outcomes {
-        println!("{}", scan_row(outcome));
+    for (_, row) in &rows {
+        println!("{row}");
     }
     Ok(())
 }

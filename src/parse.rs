@@ -104,14 +104,18 @@ pub struct Facts {
     pub error_nodes: usize,
 }
 
-/// One source file of a module, parsed.
+/// One source file of a module, parsed, or only skimmed when nothing in
+/// it concerns workqueues (a big driver has hundreds of such files).
 pub struct SourceFile {
     /// Relative to the kernel tree's root.
     pub path: PathBuf,
     pub text: Vec<u8>,
+    /// The parse tree; an empty one for a skimmed file.
     pub tree: Tree,
     pub lines: LineIndex,
+    /// For a skimmed file, only `includes` is filled (from the text).
     pub facts: Facts,
+    pub parsed: bool,
 }
 
 impl SourceFile {
@@ -125,7 +129,32 @@ impl SourceFile {
             tree,
             lines,
             facts,
+            parsed: true,
         })
+    }
+
+    /// A file read but not parsed: its includes come from the text.
+    pub fn skim(path: PathBuf, text: Vec<u8>) -> Result<Self> {
+        let facts = Facts {
+            includes: text_includes(&text),
+            ..Facts::default()
+        };
+        Ok(SourceFile {
+            path,
+            tree: parse_c(b"")?,
+            lines: LineIndex::new(&text),
+            text,
+            facts,
+            parsed: false,
+        })
+    }
+
+    /// The parse tree, parsing now if the file was only skimmed.
+    pub fn full_tree(&self) -> Result<Tree> {
+        match self.parsed {
+            true => Ok(self.tree.clone()),
+            false => parse_c(&self.text),
+        }
     }
 
     pub fn slice(&self, range: Range<usize>) -> &str {
@@ -156,6 +185,45 @@ impl SourceFile {
     pub fn in_inert(&self, offset: usize) -> bool {
         self.facts.inert.iter().any(|r| r.contains(&offset))
     }
+}
+
+/// `#include "x.h"` lines, read from text.
+fn text_includes(text: &[u8]) -> Vec<Include> {
+    let mut includes = Vec::new();
+    for at in memchr::memmem::find_iter(text, b"#include") {
+        if at > 0 && text[at - 1] != b'\n' {
+            continue;
+        }
+        let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
+        let line = String::from_utf8_lossy(&text[at..end]);
+        let rest = line["#include".len()..].trim();
+        let quoted = rest.starts_with('"');
+        let path = rest
+            .trim_matches(|c| c == '"' || c == '<' || c == '>')
+            .to_string();
+        includes.push(Include {
+            path,
+            quoted,
+            range: at..end,
+            top_level: false,
+        });
+    }
+    includes
+}
+
+/// Whether a file mentions anything localwq rewrites or reads: workqueue
+/// identifiers, entry macros, or one of `names`.
+pub fn worth_parsing(text: &[u8], names: &[String]) -> bool {
+    static WORDS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let matcher = WORDS.get_or_init(|| {
+        let mut words = crate::wq::prefilter_words();
+        words.extend(["module_", "initcall", "EXPORT_SYMBOL"]);
+        aho_corasick::AhoCorasick::new(words).expect("static patterns")
+    });
+    matcher.is_match(text)
+        || names
+            .iter()
+            .any(|n| memchr::memmem::find(text, n.as_bytes()).is_some())
 }
 
 fn macro_words() -> Vec<&'static str> {

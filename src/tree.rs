@@ -60,6 +60,22 @@ impl KernelTree {
         Ok(hits)
     }
 
+    /// Reads every .c file below `under` once and keeps those for which
+    /// `classify` returns a non-zero bit set, with the bits.
+    pub fn classify(
+        &self,
+        under: &Path,
+        classify: impl Fn(&[u8]) -> u8 + Sync,
+    ) -> Vec<(PathBuf, u8)> {
+        self.c_files(under)
+            .into_par_iter()
+            .filter_map(|rel| {
+                let bits = fs::read(self.root.join(&rel)).map_or(0, |bytes| classify(&bytes));
+                (bits != 0).then_some((rel, bits))
+            })
+            .collect()
+    }
+
     /// `module_*_driver` definitions in include/ and in `extra` files.
     pub fn driver_macros(&self, extra: &[Vec<u8>]) -> BTreeMap<String, DriverMacro> {
         let mut headers = Vec::new();

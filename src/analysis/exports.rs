@@ -33,6 +33,11 @@ struct TextFunction {
 impl ExportIndex {
     /// Adds the exported queueing functions of one file.
     pub fn add_file(&mut self, path: PathBuf, text: &[u8]) {
+        // Most exporting files queue nothing on a system workqueue: leave
+        // them before splitting them into functions.
+        if !mentions_system_queueing(text) {
+            return;
+        }
         let functions = text_functions(text);
         let direct = direct_queuers(&functions, text);
         let reaching = reaching(&functions, &direct);
@@ -50,6 +55,42 @@ impl ExportIndex {
                     call,
                 },
             );
+        }
+    }
+}
+
+/// Whether a queueing call on a system workqueue occurs in `text`.
+fn mentions_system_queueing(text: &[u8]) -> bool {
+    static QUEUE: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let queue = QUEUE.get_or_init(|| {
+        let names = wq::APIS
+            .iter()
+            .filter(|a| a.kind == ApiKind::Queue)
+            .map(|a| a.name);
+        aho_corasick::AhoCorasick::new(names).expect("static patterns")
+    });
+    queue.find_iter(text).any(|m| {
+        let api = wq::api(std::str::from_utf8(&text[m.range()]).unwrap_or(""));
+        let rest = String::from_utf8_lossy(&text[m.end()..text.len().min(m.end() + 120)]);
+        let whole_word = rest.starts_with('(') && (m.start() == 0 || !is_word(text[m.start() - 1]));
+        whole_word && api.is_some_and(|api| on_system_wq(api, &rest))
+    })
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether the call whose text from `(` on is `args` queues on a system
+/// workqueue.
+fn on_system_wq(api: &wq::WqApi, args: &str) -> bool {
+    match api.wq_arg {
+        WqArg::Implied { .. } => true,
+        WqArg::Explicit { index, .. } => {
+            let args = args.strip_prefix('(').unwrap_or(args);
+            args.split(',')
+                .nth(index)
+                .is_some_and(|a| a.trim().starts_with("system_"))
         }
     }
 }

@@ -34,12 +34,16 @@ impl Unit {
         self.files[file].path.extension().is_some_and(|e| e == "h")
     }
 
-    /// Every identifier in the module's files, for collision checks.
-    pub fn identifiers(&self) -> BTreeSet<String> {
-        self.files
-            .iter()
-            .flat_map(|f| words_in(&f.text).map(|(_, w)| w.to_string()))
-            .collect()
+    /// Whether any file of the module uses `name` as an identifier.
+    pub fn uses_identifier(&self, name: &str) -> bool {
+        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        self.files.iter().any(|f| {
+            memchr::memmem::find_iter(&f.text, name.as_bytes()).any(|at| {
+                let before = at.checked_sub(1).map(|i| f.text[i]);
+                let after = f.text.get(at + name.len()).copied();
+                !before.is_some_and(is_word) && !after.is_some_and(is_word)
+            })
+        })
     }
 }
 
@@ -118,13 +122,12 @@ pub struct Plan {
 
 /// Picks a name `<module>_wq` that no identifier of the module uses yet.
 pub fn wq_name(unit: &Unit) -> String {
-    let taken = unit.identifiers();
     let base = unit.module.ident();
     let mut candidates = vec![format!("{base}_wq"), format!("{base}_local_wq")];
     candidates.extend((2..).take(8).map(|n| format!("{base}_wq{n}")));
     candidates
         .into_iter()
-        .find(|name| !taken.contains(name))
+        .find(|name| !unit.uses_identifier(name))
         .unwrap_or_else(|| format!("{base}_localwq_wq"))
 }
 
@@ -244,6 +247,23 @@ fn resolve(
     }
 }
 
+/// The functions a file calls: from the parse, or from the text of a
+/// skimmed file (a word followed by `(`).
+fn called_names(file: &SourceFile) -> Vec<&str> {
+    if file.parsed {
+        return file.facts.calls.iter().map(|c| c.callee.as_str()).collect();
+    }
+    words_in(&file.text)
+        .filter(|(offset, word)| {
+            file.text[offset + word.len()..]
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                == Some(&b'(')
+        })
+        .map(|(_, word)| word)
+        .collect()
+}
+
 /// Exported functions of other code that the module calls and that queue
 /// on a system workqueue.
 fn providers_called(unit: &Unit, provider: &dyn Fn(&str) -> Option<Provider>) -> Vec<Provider> {
@@ -255,7 +275,7 @@ fn providers_called(unit: &Unit, provider: &dyn Fn(&str) -> Option<Provider>) ->
     let called: BTreeSet<&str> = unit
         .files
         .iter()
-        .flat_map(|f| f.facts.calls.iter().map(|c| c.callee.as_str()))
+        .flat_map(called_names)
         .filter(|name| !defined.contains(name))
         .collect();
     called.into_iter().filter_map(provider).collect()

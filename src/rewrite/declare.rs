@@ -132,7 +132,8 @@ fn extern_in_header(file: &SourceFile, wq: &str) -> Edit {
 /// The offset of the `#endif` closing an include guard: a top-level
 /// `#ifndef` that holds every declaration of the file.
 fn guard_endif(file: &SourceFile) -> Option<usize> {
-    let root = file.tree.root_node();
+    let tree = file.full_tree().ok()?;
+    let root = tree.root_node();
     let mut cursor = root.walk();
     let mut code = root
         .named_children(&mut cursor)

@@ -17,8 +17,7 @@ pub fn expand(
     let file = &unit.files[invocation.file];
     let driver = pair.driver_name();
     let (init, exit) = (format!("{driver}_init"), format!("{driver}_exit"));
-    let taken = unit.identifiers();
-    if taken.contains(&init) || taken.contains(&exit) {
+    if unit.uses_identifier(&init) || unit.uses_identifier(&exit) {
         return Err(Refusal::at(
             file,
             invocation.range.start,

@@ -36,7 +36,12 @@ for m in converted:
         failed.append(f"{m['module']}: build {s}: {c['result'] if c else ''}")
 
 after = {m["module"] + "@" + m["dir"]: m for m in scan2["modules"]}
+strategies = {}
 for m in converted:
+    strategy = (m["strategy"] or "").split(":")[0]
+    strategies[strategy] = strategies.get(strategy, 0) + 1
+    if m["workqueue"] is None:
+        continue  # flush-work / remove-flush: no workqueue was introduced
     replaced = set(m["workqueue"]["replaces"])
     flagged = sum(1 for s in m["queue_sites"] if s["workqueue"] in replaced and not s["converted"])
     later = after.get(m["module"] + "@" + m["dir"])
@@ -44,6 +49,7 @@ for m in converted:
     if left > flagged:
         failed.append(f"{m['module']}: {left} queueing calls on {sorted(replaced)} left, {flagged} flagged")
 
+print(f"  {version} strategies applied: {strategies}", file=sys.stderr)
 for f in failed:
     print(f"FAIL [{version}]: {f}", file=sys.stderr)
 print(f"{version:5} | {len(modules):8} | {len(converted):9} | {by_verdict('needs review'):6} | "
