@@ -3,7 +3,7 @@
 
 mod common;
 
-use localwq::patch::{apply_series, build_series, ExtraRecipients, SeriesOptions};
+use localwq::patch::{apply_series, build_series, ExtraRecipients, Mail, SeriesOptions};
 use localwq::{Outcome, Session};
 use std::path::Path;
 use std::process::Command;
@@ -56,16 +56,20 @@ fn options() -> SeriesOptions {
     }
 }
 
-#[test]
-fn series_snapshot() {
-    let repo = repository("series");
-    let mails = build_series(
-        repo.path(),
-        &outcomes(repo.path()),
+fn series_mails(root: &Path) -> Vec<Mail> {
+    build_series(
+        root,
+        &outcomes(root),
         &options(),
         &ExtraRecipients::default(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn series_snapshot() {
+    let repo = repository("series");
+    let mails = series_mails(repo.path());
     let names: Vec<&str> = mails.iter().map(|m| m.file_name.as_str()).collect();
     insta::assert_snapshot!("series-files@series", names.join("\n"));
     for mail in &mails {
@@ -77,13 +81,7 @@ fn series_snapshot() {
 #[test]
 fn git_am_lands_on_the_tree_apply_commits() {
     let repo = repository("series");
-    let mails = build_series(
-        repo.path(),
-        &outcomes(repo.path()),
-        &options(),
-        &ExtraRecipients::default(),
-    )
-    .unwrap();
+    let mails = series_mails(repo.path());
     let patches = tempfile::tempdir().unwrap();
     let mut numbered = Vec::new();
     for mail in &mails {
