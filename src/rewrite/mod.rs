@@ -152,7 +152,9 @@ fn apply(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refusal> {
         .map(|tree| count_errors(tree.root_node()))
         .unwrap_or(usize::MAX);
     // A skimmed file has no tree of its own yet: compare like with like.
-    let before_tree = file.full_tree().map_err(|e| Refusal::at(file, 0, &e.to_string()))?;
+    let before_tree = file
+        .full_tree()
+        .map_err(|e| Refusal::at(file, 0, &e.to_string()))?;
     let errors_before = count_errors(before_tree.root_node());
     if errors_after > errors_before {
         return Err(Refusal::at(
