@@ -11,36 +11,17 @@ type FileEdits = BTreeMap<usize, Vec<Edit>>;
 
 /// Each flush becomes one flush_work()/flush_delayed_work() per item.
 pub fn flush_items(unit: &Unit, plan: &Plan, items: &[WorkItem]) -> Result<FileEdits, Refusal> {
-    let mut edits = FileEdits::new();
-    for site in plan
-        .sites
-        .iter()
-        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
-    {
-        let file = &unit.files[site.file];
-        let statement = statement_of(file, site.range.clone())?;
+    let calls: Vec<String> = items.iter().map(WorkItem::flush_call).collect();
+    each_flush(unit, plan, |file, call, statement| {
         let indent = layout::indent_at(&file.text, statement.start);
-        let calls: Vec<String> = items.iter().map(WorkItem::flush_call).collect();
         let text = calls.join(&format!(";\n{indent}"));
-        edits.entry(site.file).or_default().push(Edit::replace(
-            site.range.clone(),
-            text,
-            "flush-items",
-        ));
-    }
-    Ok(edits)
+        Ok(Edit::replace(call, text, "flush-items"))
+    })
 }
 
 /// Each flush statement is deleted with its line.
 pub fn remove_flushes(unit: &Unit, plan: &Plan) -> Result<FileEdits, Refusal> {
-    let mut edits = FileEdits::new();
-    for site in plan
-        .sites
-        .iter()
-        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
-    {
-        let file = &unit.files[site.file];
-        let statement = statement_of(file, site.range.clone())?;
+    each_flush(unit, plan, |file, _, statement| {
         let line = layout::line_at(&file.text, statement.start);
         let rest = String::from_utf8_lossy(&file.text[statement.end..line.end])
             .trim()
@@ -53,11 +34,30 @@ pub fn remove_flushes(unit: &Unit, plan: &Plan) -> Result<FileEdits, Refusal> {
             ));
         }
         let end = layout::next_line_start(&file.text, statement.start);
-        edits.entry(site.file).or_default().push(Edit::replace(
-            line.start..end,
-            "",
-            "remove-flush",
-        ));
+        Ok(Edit::replace(line.start..end, "", "remove-flush"))
+    })
+}
+
+type Range = std::ops::Range<usize>;
+
+/// One edit per converted flush, made from its call and statement ranges.
+fn each_flush(
+    unit: &Unit,
+    plan: &Plan,
+    edit: impl Fn(&crate::parse::SourceFile, Range, Range) -> Result<Edit, Refusal>,
+) -> Result<FileEdits, Refusal> {
+    let mut edits = FileEdits::new();
+    for site in plan
+        .sites
+        .iter()
+        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
+    {
+        let file = &unit.files[site.file];
+        let statement = statement_of(file, site.range.clone())?;
+        edits
+            .entry(site.file)
+            .or_default()
+            .push(edit(file, site.range.clone(), statement)?);
     }
     Ok(edits)
 }
