@@ -86,14 +86,6 @@ pub fn initcall_level(name: &str) -> Option<usize> {
     INITCALLS.iter().position(|i| *i == name)
 }
 
-/// How many of `invocations` are initcalls.
-pub fn initcall_count(invocations: &[Invocation]) -> usize {
-    invocations
-        .iter()
-        .filter(|i| initcall_level(&i.macro_name).is_some())
-        .count()
-}
-
 pub fn is_driver_macro(name: &str) -> bool {
     name.starts_with("module_") && name.ends_with("_driver")
 }

@@ -101,7 +101,6 @@ pub struct Facts {
     pub includes: Vec<Include>,
     /// Comments and string literals: identifiers there are not code.
     pub inert: Vec<Range<usize>>,
-    pub error_nodes: usize,
 }
 
 /// One source file of a module, parsed, or only skimmed when nothing in
@@ -267,9 +266,6 @@ fn collect_facts(tree: &Tree, text: &[u8], words: Vec<&'static str>) -> Facts {
 impl Walk<'_> {
     fn visit(&mut self, node: Node, function: Option<usize>, in_error: bool, top_level: bool) {
         let in_error = in_error || node.is_error();
-        if node.is_error() {
-            self.facts.error_nodes += 1;
-        }
         let mut function = function;
         match node.kind() {
             "function_definition" => function = self.function(node).or(function),
