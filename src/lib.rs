@@ -47,9 +47,6 @@ pub struct Session {
     pub choice: Choice,
     driver_macros: OnceLock<BTreeMap<String, DriverMacro>>,
     exports: OnceLock<ExportIndex>,
-    /// Files that export symbols and queue: noted by a whole-tree
-    /// selection so that the export index needs no second pass.
-    export_files: OnceLock<Vec<PathBuf>>,
 }
 
 /// One module's outcome.
@@ -79,35 +76,15 @@ impl Session {
             choice: Choice::Auto,
             driver_macros: OnceLock::new(),
             exports: OnceLock::new(),
-            export_files: OnceLock::new(),
         })
     }
 
-    /// The tree's exported functions that queue on a system workqueue,
-    /// indexed on first use (a whole-tree read, on all cores).
+    /// The tree's exported functions that queue on a system workqueue:
+    /// indexed by a whole-tree selection as it reads, or on first use.
     pub fn exports(&self) -> &ExportIndex {
         self.exports.get_or_init(|| {
-            let files = self
-                .tree
-                .files_mentioning(Path::new(""), &["EXPORT_SYMBOL"])
-                .unwrap_or_default();
-            files
-                .par_iter()
-                .filter_map(|rel| {
-                    let text = self.tree.read(rel).ok()?;
-                    let queues = wq::APIS
-                        .iter()
-                        .any(|a| memchr::memmem::find(&text, a.name.as_bytes()).is_some());
-                    queues.then(|| {
-                        let mut index = ExportIndex::default();
-                        index.add_file(rel.clone(), &text);
-                        index
-                    })
-                })
-                .reduce(ExportIndex::default, |mut a, b| {
-                    a.providers.extend(b.providers);
-                    a
-                })
+            let per_file = self.tree.filter_map_files(Path::new(""), export_index_of);
+            merge_indexes(per_file.into_iter().map(|(_, index)| index))
         })
     }
 
@@ -161,23 +138,25 @@ impl Session {
     }
 
     /// The files of the whole tree that mention `needles`; the same read
-    /// notes the export index's candidates.
+    /// builds the export index.
     fn whole_tree(&self, needles: &[&str]) -> Result<Vec<PathBuf>> {
-        let matcher = aho_corasick::AhoCorasick::new(needles)?;
-        let found = self.tree.classify(Path::new(""), |text| {
-            u8::from(matcher.is_match(text)) | (u8::from(exports_and_queues(text)) << 1)
+        let matcher = tree::Needles::new(needles);
+        let found = self.tree.filter_map_files(Path::new(""), |rel, text| {
+            let index = export_index_of(rel, text);
+            let matched = matcher.is_match(text);
+            (matched || index.is_some()).then_some((matched, index))
         });
-        let exporters = found
-            .iter()
-            .filter(|(_, bits)| bits & 2 != 0)
-            .map(|(p, _)| p.clone())
-            .collect();
-        let _ = self.export_files.set(exporters);
-        Ok(found
-            .into_iter()
-            .filter(|(_, bits)| bits & 1 != 0)
-            .map(|(p, _)| p)
-            .collect())
+        let mut matching = Vec::new();
+        let mut indexes = Vec::new();
+        for (rel, (matched, index)) in found {
+            if matched {
+                matching.push(rel);
+            }
+            indexes.extend(index);
+        }
+        let _ = self.exports.set(merge_indexes(indexes.into_iter()));
+        matching.sort();
+        Ok(matching)
     }
 
     fn relative(&self, path: &Path) -> Result<PathBuf> {
@@ -324,20 +303,25 @@ impl Session {
     }
 }
 
-/// A file that exports symbols and names a queueing API: a candidate for
-/// the export index. kernel/workqueue.c, the API itself, is not one.
-fn exports_and_queues(text: &[u8]) -> bool {
-    static QUEUE: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let queue = QUEUE.get_or_init(|| {
-        let names = wq::APIS
-            .iter()
-            .filter(|a| a.kind == wq::ApiKind::Queue)
-            .map(|a| a.name);
-        aho_corasick::AhoCorasick::new(names).expect("static patterns")
-    });
-    memchr::memmem::find(text, b"EXPORT_SYMBOL").is_some()
-        && queue.is_match(text)
-        && memchr::memmem::find(text, b"system_wq = alloc_workqueue").is_none()
+/// The exported functions of one file that queue on a system workqueue.
+/// kernel/workqueue.c, the API itself, queues for its callers: not one.
+fn export_index_of(rel: &Path, text: &[u8]) -> Option<ExportIndex> {
+    if memchr::memmem::find(text, b"EXPORT_SYMBOL").is_none()
+        || memchr::memmem::find(text, b"system_wq = alloc_workqueue").is_some()
+    {
+        return None;
+    }
+    let mut index = ExportIndex::default();
+    index.add_file(rel.to_path_buf(), text);
+    (!index.providers.is_empty()).then_some(index)
+}
+
+fn merge_indexes(indexes: impl Iterator<Item = ExportIndex>) -> ExportIndex {
+    let mut merged = ExportIndex::default();
+    for index in indexes {
+        merged.providers.extend(index.providers);
+    }
+    merged
 }
 
 /// Writes each change under `root`: to a temporary file beside the target,
@@ -382,7 +366,10 @@ fn entry_function_names(texts: &[(PathBuf, Vec<u8>)]) -> Result<Vec<String>> {
 
 fn open_file(rel: PathBuf, text: Vec<u8>, names: &[String]) -> Result<SourceFile> {
     if parse::worth_parsing(&text, names) {
-        SourceFile::parse(rel.clone(), text).with_context(|| format!("parsing {}", rel.display()))
+        SourceFile::parse_focused(rel.clone(), text, |block| {
+            parse::worth_parsing(block, names)
+        })
+        .with_context(|| format!("parsing {}", rel.display()))
     } else {
         SourceFile::skim(rel, text)
     }

@@ -230,7 +230,10 @@ fn convert(target: &Target) -> Result<(Session, Vec<Outcome>)> {
 /// Converts the modules whose files mention `needles`, on all cores, with
 /// a progress bar when stderr is a terminal.
 fn convert_by(target: &Target, needles: &[&str]) -> Result<(Session, Vec<Outcome>, Vec<Orphan>)> {
-    convert_map(target, needles, Some)
+    let explicit = !target.paths.is_empty();
+    convert_map(target, needles, |o| {
+        (explicit || !matches!(o.verdict, Verdict::NotApplicable(_))).then_some(o)
+    })
 }
 
 /// Like `convert_by`, but each outcome is mapped (and dropped) as soon as
@@ -245,14 +248,12 @@ fn convert_map<T: Send>(
     let mut session = Session::open(&target.tree)?;
     session.choice = target.strategy.into();
     let selection = session.select_by(&target.paths, needles)?;
-    let explicit = !target.paths.is_empty();
     let bar = indicatif::ProgressBar::new(selection.modules.len() as u64);
     let mapped: Vec<T> = selection
         .modules
         .par_iter()
         .progress_with(bar)
         .map(|m| session.convert(m))
-        .filter(|o| explicit || !matches!(o.verdict, Verdict::NotApplicable(_)))
         .filter_map(&map)
         .collect();
     Ok((session, mapped, selection.orphans))
@@ -264,12 +265,10 @@ fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
     } else {
         localwq::FLUSH_NEEDLES
     };
-    let keep = |o: &Outcome| {
-        all || o
-            .plan
-            .as_ref()
-            .is_some_and(|p| p.sites.iter().any(|s| s.is_flush()))
-    };
+    // Without --all, a module whose text matched but that flushes
+    // nothing (the words were in a comment) is no finding.
+    let explicit = !target.paths.is_empty();
+    let keep = |o: &Outcome| all || explicit || !matches!(o.verdict, Verdict::NotApplicable(_));
     let (session, rows, orphans) = convert_map(target, needles, |o| {
         keep(&o).then(|| (ModuleView::new(&o), scan_row(&o)))
     })?;

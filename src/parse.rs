@@ -14,6 +14,13 @@ thread_local! {
 
 /// Parses C with this thread's parser, created on first use.
 pub fn parse_c(text: &[u8]) -> Result<Tree> {
+    parse_c_without(text, &[])
+}
+
+/// Parses C as if the `idle` ranges (sorted, disjoint) were not there.
+/// Node offsets stay those of `text`.
+pub fn parse_c_without(text: &[u8], idle: &[Range<usize>]) -> Result<Tree> {
+    let included = included_ranges(text, idle);
     PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
@@ -24,9 +31,61 @@ pub fn parse_c(text: &[u8]) -> Result<Tree> {
         let parser = slot.as_mut().expect("parser was just created");
         parser.reset();
         parser
+            .set_included_ranges(&included)
+            .map_err(|e| anyhow!("tree-sitter refused the ranges to parse: {e:?}"))?;
+        parser
             .parse(text, None)
             .ok_or_else(|| anyhow!("tree-sitter gave up on the file"))
     })
+}
+
+/// The complement of `idle` in `text`; empty (the whole text) for none.
+fn included_ranges(text: &[u8], idle: &[Range<usize>]) -> Vec<tree_sitter::Range> {
+    if idle.is_empty() {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(text);
+    let point = |offset: usize| tree_sitter::Point {
+        row: lines.line(offset) - 1,
+        column: offset - lines.line_start(offset),
+    };
+    let mut included = Vec::new();
+    let mut start = 0;
+    let end = text.len()..text.len();
+    for gap in idle.iter().chain(std::iter::once(&end)) {
+        if gap.start > start {
+            included.push(tree_sitter::Range {
+                start_byte: start,
+                end_byte: gap.start,
+                start_point: point(start),
+                end_point: point(gap.start),
+            });
+        }
+        start = gap.end;
+    }
+    included
+}
+
+/// Interiors of the column-0-braced blocks (kernel style puts a function's
+/// braces in column 0) whose text, head included, holds nothing `wanted`
+/// finds. Parsing them as `{}` loses nothing localwq reads or rewrites.
+pub fn idle_blocks(text: &[u8], wanted: impl Fn(&[u8]) -> bool) -> Vec<Range<usize>> {
+    let mut idle = Vec::new();
+    let mut offset = 0;
+    while let Some(found) = memchr::memmem::find(&text[offset..], b"\n{") {
+        let open = offset + found + 1;
+        let Some(close) = memchr::memmem::find(&text[open..], b"\n}").map(|i| open + i + 1) else {
+            break;
+        };
+        let head_start = memchr::memrchr(b';', &text[..open])
+            .max(memchr::memrchr(b'}', &text[..open]))
+            .map_or(0, |i| i + 1);
+        if close > open + 1 && !wanted(&text[head_start..=close]) {
+            idle.push(open + 1..close);
+        }
+        offset = close;
+    }
+    idle
 }
 
 /// Byte offsets of line starts, for 1-based line numbers.
@@ -115,11 +174,29 @@ pub struct SourceFile {
     /// For a skimmed file, only `includes` is filled (from the text).
     pub facts: Facts,
     pub parsed: bool,
+    /// Function bodies parsed as empty (see `idle_blocks`): no facts
+    /// come from them.
+    pub idle: Vec<Range<usize>>,
 }
 
 impl SourceFile {
     pub fn parse(path: PathBuf, text: Vec<u8>) -> Result<Self> {
-        let tree = parse_c(&text)?;
+        Self::parse_without(path, text, Vec::new())
+    }
+
+    /// Parses only the top level and the blocks `wanted` finds something
+    /// in: a big driver file has one function of interest among hundreds.
+    pub fn parse_focused(
+        path: PathBuf,
+        text: Vec<u8>,
+        wanted: impl Fn(&[u8]) -> bool,
+    ) -> Result<Self> {
+        let idle = idle_blocks(&text, wanted);
+        Self::parse_without(path, text, idle)
+    }
+
+    fn parse_without(path: PathBuf, text: Vec<u8>, idle: Vec<Range<usize>>) -> Result<Self> {
+        let tree = parse_c_without(&text, &idle)?;
         let facts = collect_facts(&tree, &text, macro_words());
         let lines = LineIndex::new(&text);
         Ok(SourceFile {
@@ -129,6 +206,7 @@ impl SourceFile {
             lines,
             facts,
             parsed: true,
+            idle,
         })
     }
 
@@ -145,15 +223,22 @@ impl SourceFile {
             text,
             facts,
             parsed: false,
+            idle: Vec::new(),
         })
     }
 
-    /// The parse tree, parsing now if the file was only skimmed.
+    /// The parse tree of the whole text, parsing now if the file was only
+    /// skimmed or parsed in part.
     pub fn full_tree(&self) -> Result<Tree> {
-        match self.parsed {
+        match self.parsed && self.idle.is_empty() {
             true => Ok(self.tree.clone()),
             false => parse_c(&self.text),
         }
+    }
+
+    /// Whether `offset` is in a block parsed as empty.
+    pub fn in_idle(&self, offset: usize) -> bool {
+        self.idle.iter().any(|r| r.contains(&offset))
     }
 
     pub fn slice(&self, range: Range<usize>) -> &str {
@@ -210,19 +295,35 @@ fn text_includes(text: &[u8]) -> Vec<Include> {
     includes
 }
 
-/// Whether a file mentions anything localwq rewrites or reads: workqueue
-/// identifiers, entry macros, or one of `names`.
+/// Whether a file (or a block of one) mentions anything localwq rewrites
+/// or reads: system workqueues, driver macros, or one of `names`.
 pub fn worth_parsing(text: &[u8], names: &[String]) -> bool {
+    // A site is a call of an API that implies system_wq, or one that names
+    // a system workqueue; `queue_work(priv->wq, …)` alone is none. The
+    // entry functions need a tree, and so does a `module_*_driver()` line,
+    // which the rewrite expands.
     static WORDS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let matcher = WORDS.get_or_init(|| {
-        let mut words = crate::wq::prefilter_words();
-        words.extend(["module_", "initcall", "EXPORT_SYMBOL"]);
+        let mut words: Vec<&str> = crate::wq::APIS
+            .iter()
+            .filter(|a| matches!(a.wq_arg, crate::wq::WqArg::Implied { .. }))
+            .map(|a| a.name)
+            .collect();
+        words.extend(crate::wq::SystemWq::ALL.iter().map(|wq| wq.ident()));
+        words.push("_driver(");
         aho_corasick::AhoCorasick::new(words).expect("static patterns")
     });
-    matcher.is_match(text)
-        || names
-            .iter()
-            .any(|n| memchr::memmem::find(text, n.as_bytes()).is_some())
+    matcher.is_match(text) || names.iter().any(|n| has_word(text, n))
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+fn has_word(text: &[u8], word: &str) -> bool {
+    let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    memchr::memmem::find_iter(text, word.as_bytes()).any(|at| {
+        let before = at.checked_sub(1).map(|i| &text[i]);
+        let after = text.get(at + word.len());
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
 }
 
 fn macro_words() -> Vec<&'static str> {
@@ -475,6 +576,46 @@ mod tests {
         let file = facts("/* flush_scheduled_work() */\nint x;\n");
         assert!(file.in_inert(5));
         assert!(file.facts.calls.is_empty());
+    }
+
+    const TWO_FUNCTIONS: &str = "static int busy(void)\n{\n\treturn helper(1) + 2;\n}\n\n\
+        static void kick(void)\n{\n\tschedule_work(&w);\n}\n";
+
+    #[test]
+    fn only_blocks_with_wanted_words_are_parsed() {
+        let wanted = |block: &[u8]| worth_parsing(block, &[]);
+        let file = SourceFile::parse_focused("t.c".into(), TWO_FUNCTIONS.into(), wanted).unwrap();
+        assert_eq!(file.idle.len(), 1, "busy()'s body is left out");
+        assert_eq!(
+            file.slice(file.idle[0].clone()),
+            "\n\treturn helper(1) + 2;\n"
+        );
+        let names: Vec<&str> = file
+            .facts
+            .functions
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(names, ["busy", "kick"], "both functions are still seen");
+        let callees: Vec<&str> = file.facts.calls.iter().map(|c| c.callee.as_str()).collect();
+        assert_eq!(callees, ["schedule_work"]);
+        let whole = facts(TWO_FUNCTIONS);
+        let kick = |f: &SourceFile| f.function("kick").map(|(_, f)| f.range.clone());
+        assert_eq!(
+            kick(&file),
+            kick(&whole),
+            "offsets are those of the whole text"
+        );
+        assert!(!file.tree.root_node().has_error());
+    }
+
+    #[test]
+    fn an_entry_name_keeps_its_function_parsed() {
+        let names = ["busy".to_string()];
+        let wanted = |block: &[u8]| worth_parsing(block, &names);
+        let file = SourceFile::parse_focused("t.c".into(), TWO_FUNCTIONS.into(), wanted).unwrap();
+        assert!(file.idle.is_empty());
+        assert!(file.facts.calls.iter().any(|c| c.callee == "helper"));
     }
 
     #[test]

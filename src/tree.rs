@@ -1,7 +1,6 @@
 //! The kernel tree: finding its root, walking its sources, and a cheap
 //! textual prefilter run in parallel before anything is parsed.
 
-use aho_corasick::AhoCorasick;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -48,32 +47,46 @@ impl KernelTree {
         files
     }
 
-    /// The .c files below `under` that mention any of `words`, read and
-    /// matched on both cores.
+    /// The .c files below `under` that mention any of `words`, sorted.
     pub fn files_mentioning(&self, under: &Path, words: &[&str]) -> Result<Vec<PathBuf>> {
-        let matcher = AhoCorasick::new(words)?;
-        let files = self.c_files(under);
-        let hits: Vec<PathBuf> = files
-            .into_par_iter()
-            .filter(|rel| fs::read(self.root.join(rel)).is_ok_and(|bytes| matcher.is_match(&bytes)))
+        let needles = Needles::new(words);
+        let mut hits: Vec<PathBuf> = self
+            .filter_map_files(under, |_, text| needles.is_match(text).then_some(()))
+            .into_iter()
+            .map(|(rel, _)| rel)
             .collect();
+        hits.sort();
         Ok(hits)
     }
 
-    /// Reads every .c file below `under` once and keeps those for which
-    /// `classify` returns a non-zero bit set, with the bits.
-    pub fn classify(
+    /// Reads every .c file below `under` once and keeps what `keep` makes
+    /// of it, with its path; in no order. Directories are walked on all
+    /// cores while files are read, so the walk costs no time of its own.
+    pub fn filter_map_files<T: Send>(
         &self,
         under: &Path,
-        classify: impl Fn(&[u8]) -> u8 + Sync,
-    ) -> Vec<(PathBuf, u8)> {
-        self.c_files(under)
-            .into_par_iter()
-            .filter_map(|rel| {
-                let bits = fs::read(self.root.join(&rel)).map_or(0, |bytes| classify(&bytes));
-                (bits != 0).then_some((rel, bits))
-            })
-            .collect()
+        keep: impl Fn(&Path, &[u8]) -> Option<T> + Sync,
+    ) -> Vec<(PathBuf, T)> {
+        let found = std::sync::Mutex::new(Vec::new());
+        let visit = |rel: PathBuf| {
+            let kept = fs::read(self.root.join(&rel))
+                .ok()
+                .and_then(|bytes| keep(&rel, &bytes));
+            if let Some(kept) = kept {
+                found
+                    .lock()
+                    .expect("no panics while held")
+                    .push((rel, kept));
+            }
+        };
+        if self.root.join(under).is_file() {
+            if under.extension().is_some_and(|e| e == "c") {
+                visit(under.to_path_buf());
+            }
+        } else {
+            rayon::scope(|scope| walk_parallel(scope, &self.root, under.to_path_buf(), &visit));
+        }
+        found.into_inner().expect("no panics while held")
     }
 
     /// `module_*_driver` definitions in include/ and in `extra` files.
@@ -93,6 +106,60 @@ impl KernelTree {
             driver_macros_in(&text, &mut macros);
         }
         macros
+    }
+}
+
+/// Substrings searched one by one with SIMD memmem, which beats one
+/// Aho-Corasick automaton several times over for a handful of needles.
+pub struct Needles {
+    finders: Vec<memchr::memmem::Finder<'static>>,
+}
+
+impl Needles {
+    /// A needle that contains another is dropped: the shorter finds it.
+    pub fn new(words: &[&str]) -> Self {
+        let kept = words.iter().filter(|w| {
+            !words
+                .iter()
+                .any(|other| other != *w && !other.is_empty() && w.contains(*other))
+        });
+        Needles {
+            finders: kept
+                .map(|w| memchr::memmem::Finder::new(w.as_bytes()).into_owned())
+                .collect(),
+        }
+    }
+
+    pub fn is_match(&self, text: &[u8]) -> bool {
+        self.finders.iter().any(|f| f.find(text).is_some())
+    }
+}
+
+/// `walk_ext` for .c files, a rayon task per directory.
+fn walk_parallel<'s>(
+    scope: &rayon::Scope<'s>,
+    root: &'s Path,
+    rel: PathBuf,
+    visit: &'s (impl Fn(PathBuf) + Sync),
+) {
+    let Ok(entries) = fs::read_dir(root.join(&rel)) else {
+        return;
+    };
+    let top_level = rel.as_os_str().is_empty();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let child = rel.join(&name);
+        if kind.is_dir() {
+            if top_level && SKIPPED_DIRS.iter().any(|d| name == *d) {
+                continue;
+            }
+            scope.spawn(move |scope| walk_parallel(scope, root, child, visit));
+        } else if kind.is_file() && child.extension().is_some_and(|e| e == "c") {
+            visit(child);
+        }
     }
 }
 

@@ -61,6 +61,14 @@ impl ExportIndex {
 
 /// Whether a queueing call on a system workqueue occurs in `text`.
 fn mentions_system_queueing(text: &[u8]) -> bool {
+    // Queueing on a system workqueue either implies it or names it.
+    static CHEAP: std::sync::OnceLock<crate::tree::Needles> = std::sync::OnceLock::new();
+    let cheap = CHEAP.get_or_init(|| {
+        crate::tree::Needles::new(&["schedule_work", "schedule_delayed_work", "system_"])
+    });
+    if !cheap.is_match(text) {
+        return false;
+    }
     static QUEUE: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let queue = QUEUE.get_or_init(|| {
         let names = wq::APIS

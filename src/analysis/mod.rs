@@ -245,15 +245,24 @@ fn resolve(
     }
 }
 
-/// The functions a file calls: from the parse, or from the text of a
-/// skimmed file (a word followed by `(`).
+/// The functions a file calls: from the parse, and from the text (a word
+/// followed by `(`) where nothing was parsed.
 fn called_names(file: &SourceFile) -> Vec<&str> {
-    if file.parsed {
-        return file.facts.calls.iter().map(|c| c.callee.as_str()).collect();
+    if !file.parsed {
+        return text_calls(&file.text, 0..file.text.len());
     }
-    words_in(&file.text)
+    let mut names: Vec<&str> = file.facts.calls.iter().map(|c| c.callee.as_str()).collect();
+    for block in &file.idle {
+        names.extend(text_calls(&file.text, block.clone()));
+    }
+    names
+}
+
+fn text_calls(text: &[u8], range: std::ops::Range<usize>) -> Vec<&str> {
+    let start = range.start;
+    words_in(&text[range])
         .filter(|(offset, word)| {
-            file.text[offset + word.len()..]
+            text[start + offset + word.len()..]
                 .iter()
                 .find(|b| !b.is_ascii_whitespace())
                 == Some(&b'(')

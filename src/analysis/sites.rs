@@ -169,7 +169,10 @@ pub fn flags(unit: &Unit, sites: &[Site]) -> Vec<Flag> {
         .filter(|s| s.state == SiteState::Flagged)
         .map(|site| site_flag(unit, site))
         .collect();
-    for (index, file) in unit.files.iter().enumerate() {
+    // A skimmed file, or an idle block of a parsed one, names no system
+    // workqueue and no API that implies one (parse::worth_parsing): its
+    // API mentions queue elsewhere.
+    for (index, file) in unit.files.iter().enumerate().filter(|(_, f)| f.parsed) {
         flags.extend(unseen_mentions(unit, index, file, sites));
     }
     flags
@@ -224,6 +227,7 @@ fn unseen_mentions(unit: &Unit, index: usize, file: &SourceFile, sites: &[Site])
                 .is_some_and(|a| a.kind == ApiKind::Queue || a.name == "flush_scheduled_work")
                 && !known.contains(offset)
                 && !file.in_inert(*offset)
+                && !file.in_idle(*offset)
         })
         .map(|(offset, word)| Flag {
             file: unit.files[index].path.clone(),

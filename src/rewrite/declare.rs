@@ -6,7 +6,8 @@ use super::Refusal;
 use crate::analysis::Unit;
 use crate::edit::Edit;
 use crate::parse::SourceFile;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 
 /// `users` are the indexes of the files that name the workqueue.
 pub fn declare(
@@ -84,25 +85,32 @@ fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Result<Edit, R
 /// or through another of its headers. A header other modules include too
 /// is fine: an `extern` declaration changes nothing for them.
 fn shared_header(unit: &Unit, users: &[usize]) -> Option<usize> {
-    let headers: Vec<usize> = (0..unit.files.len())
-        .filter(|&h| unit.is_header(h))
+    let by_path: HashMap<&Path, usize> = unit
+        .files
+        .iter()
+        .enumerate()
+        .map(|(index, f)| (f.path.as_path(), index))
         .collect();
-    let reach: Vec<BTreeSet<usize>> = (0..unit.files.len()).map(|f| reachable(unit, f)).collect();
-    headers
-        .into_iter()
-        .find(|h| users.iter().all(|u| u == h || reach[*u].contains(h)))
+    let reach: Vec<BTreeSet<usize>> = users
+        .iter()
+        .map(|&u| reachable(unit, &by_path, u))
+        .collect();
+    (0..unit.files.len())
+        .filter(|&h| unit.is_header(h))
+        .find(|h| {
+            users
+                .iter()
+                .zip(&reach)
+                .all(|(u, reached)| u == h || reached.contains(h))
+        })
 }
 
 /// The module's headers that `file` includes, transitively.
-fn reachable(unit: &Unit, file: usize) -> BTreeSet<usize> {
+fn reachable(unit: &Unit, by_path: &HashMap<&Path, usize>, file: usize) -> BTreeSet<usize> {
     let mut seen = BTreeSet::new();
     let mut pending = vec![file];
     while let Some(current) = pending.pop() {
-        let dir = unit.files[current]
-            .path
-            .parent()
-            .map(|d| d.to_path_buf())
-            .unwrap_or_default();
+        let dir = unit.files[current].path.parent().unwrap_or(Path::new(""));
         for include in unit.files[current]
             .facts
             .includes
@@ -110,7 +118,7 @@ fn reachable(unit: &Unit, file: usize) -> BTreeSet<usize> {
             .filter(|i| i.quoted)
         {
             let target = crate::normalize(&dir.join(&include.path));
-            if let Some(h) = unit.files.iter().position(|f| f.path == target) {
+            if let Some(&h) = by_path.get(target.as_path()) {
                 if seen.insert(h) {
                     pending.push(h);
                 }

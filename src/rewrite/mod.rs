@@ -13,8 +13,9 @@ mod step0;
 use crate::analysis::{Plan, SiteState, Strategy, Unit};
 use crate::edit::{self, Edit};
 use crate::entry::{Entry, Invocation};
-use crate::parse::{parse_c, SourceFile};
+use crate::parse::{parse_c, parse_c_without, SourceFile};
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::path::PathBuf;
 
 /// Why a module cannot be rewritten, at a place in its sources.
@@ -146,16 +147,21 @@ fn defined<'u>(
 }
 
 fn apply(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refusal> {
+    let idle_after = shifted(&file.idle, &edits);
     let after =
         edit::apply(&file.text, &edits).map_err(|e| Refusal::at(file, 0, &e.to_string()))?;
-    let errors_after = parse_c(&after)
-        .map(|tree| count_errors(tree.root_node()))
-        .unwrap_or(usize::MAX);
-    // A skimmed file has no tree of its own yet: compare like with like.
-    let before_tree = file
-        .full_tree()
-        .map_err(|e| Refusal::at(file, 0, &e.to_string()))?;
+    // Compare like with like: both sides parsed with the same blocks left
+    // out, or both whole when the file was skimmed or an edit reaches
+    // into a left-out block.
+    let trees = match idle_after {
+        Some(idle_after) if file.parsed => {
+            parse_c_without(&after, &idle_after).map(|after| (file.tree.clone(), after))
+        }
+        _ => parse_c(&file.text).and_then(|before| Ok((before, parse_c(&after)?))),
+    };
+    let (before_tree, after_tree) = trees.map_err(|e| Refusal::at(file, 0, &e.to_string()))?;
     let errors_before = count_errors(before_tree.root_node());
+    let errors_after = count_errors(after_tree.root_node());
     if errors_after > errors_before {
         return Err(Refusal::at(
             file,
@@ -168,6 +174,25 @@ fn apply(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refusal> {
         before: file.text.clone(),
         after,
     })
+}
+
+/// The idle blocks of a file, moved to where they are after `edits`;
+/// None when an edit touches one.
+fn shifted(idle: &[Range<usize>], edits: &[Edit]) -> Option<Vec<Range<usize>>> {
+    idle.iter()
+        .map(|block| {
+            let touches = edits
+                .iter()
+                .any(|e| e.range.start <= block.end && e.range.end >= block.start);
+            let delta: isize = edits
+                .iter()
+                .filter(|e| e.range.end < block.start)
+                .map(|e| e.text.len() as isize - e.range.len() as isize)
+                .sum();
+            let moved = |at: usize| at.checked_add_signed(delta);
+            (!touches).then(|| Some(moved(block.start)?..moved(block.end)?))?
+        })
+        .collect()
 }
 
 /// ERROR and MISSING nodes, less the ones a function attribute such as
@@ -187,4 +212,51 @@ fn count_errors(node: tree_sitter::Node) -> usize {
     }
     let mut cursor = node.walk();
     own + node.children(&mut cursor).map(count_errors).sum::<usize>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRC: &str = "static int busy(void)\n{\n\treturn 1;\n}\n\n\
+        static void kick(void)\n{\n\tschedule_work(&w);\n}\n";
+
+    fn focused() -> SourceFile {
+        let wanted = |block: &[u8]| crate::parse::worth_parsing(block, &[]);
+        SourceFile::parse_focused("t.c".into(), SRC.into(), wanted).unwrap()
+    }
+
+    fn at(text: &str) -> usize {
+        SRC.find(text).unwrap()
+    }
+
+    #[test]
+    fn idle_blocks_follow_the_edits_before_them() {
+        let file = focused();
+        let before = file.idle[0].clone();
+        let later = Edit::insert(at("schedule_work"), "x", "t");
+        assert_eq!(shifted(&file.idle, &[later]), Some(vec![before.clone()]));
+        let earlier = Edit::insert(0, "/* 12 */\n", "t");
+        let moved = before.start + 9..before.end + 9;
+        assert_eq!(shifted(&file.idle, &[earlier]), Some(vec![moved]));
+        let inside = Edit::replace(at("1;")..at("1;") + 1, "2", "t");
+        assert_eq!(shifted(&file.idle, &[inside]), None);
+    }
+
+    #[test]
+    fn an_edit_that_breaks_a_parsed_function_is_refused() {
+        let file = focused();
+        let bad = Edit::replace(at("&w);")..at("&w);") + 4, "&w;", "t");
+        let refusal = apply(&file, vec![bad]).err().expect("refused");
+        assert!(refusal.reason.contains("parse errors"), "{refusal}");
+        let good = Edit::replace(at("schedule_work")..at("(&w)"), "queue_work", "t");
+        assert!(apply(&file, vec![good]).is_ok());
+    }
+
+    #[test]
+    fn an_edit_inside_an_idle_block_is_checked_on_the_whole_file() {
+        let file = focused();
+        let bad = Edit::replace(at("1;")..at("1;") + 2, "1", "t");
+        assert!(apply(&file, vec![bad]).is_err());
+    }
 }
