@@ -31,8 +31,7 @@ fn main() {
                 bytes >> 10
             );
         }
-        let provider = |name: &str| session.exports().providers.get(name).cloned();
-        let plan = localwq::analysis::plan(&unit, &provider, session.choice);
+        let plan = localwq::analysis::plan(&unit, &session, session.choice);
         let planned = t.elapsed().as_secs_f64();
         if !matches!(
             plan.verdict,

@@ -6,6 +6,7 @@ pub mod check;
 pub mod edit;
 pub mod entry;
 pub mod kbuild;
+pub mod maintainers;
 pub mod parse;
 pub mod patch;
 pub mod report;
@@ -25,12 +26,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use tree::KernelTree;
 
-/// What queueing on a system workqueue looks like in text.
-pub const QUEUE_NEEDLES: &[&str] = &[
+/// What queueing on, or flushing, a system workqueue looks like in text
+/// (`scan --all`).
+pub const USE_NEEDLES: &[&str] = &[
     "schedule_work",
     "schedule_delayed_work",
     "(system_",
     ", system_",
+    "flush_scheduled_work",
 ];
 
 /// What a flush of a system workqueue looks like in text.
@@ -46,6 +49,7 @@ pub struct Session {
     /// The strategy asked for (`--strategy`).
     pub choice: Choice,
     driver_macros: OnceLock<BTreeMap<String, DriverMacro>>,
+    maintainers: OnceLock<Option<maintainers::Maintainers>>,
     exports: OnceLock<ExportIndex>,
 }
 
@@ -56,6 +60,55 @@ pub struct Outcome {
     pub plan: Option<Plan>,
     pub changes: Vec<FileChange>,
     pub verdict: Verdict,
+}
+
+impl analysis::Surroundings for Session {
+    fn provider(&self, name: &str) -> Option<analysis::Provider> {
+        self.exports().providers.get(name).cloned()
+    }
+
+    fn foreign_struct(&self, unit: &Unit, file: usize, tag: &str) -> Option<PathBuf> {
+        let header = struct_header(&self.tree, &unit.files[file], tag)?;
+        let maintainers = self
+            .maintainers
+            .get_or_init(|| maintainers::Maintainers::load(&self.tree.root))
+            .as_ref()?;
+        let own = maintainers.sections_of(&unit.files[file].path);
+        let owners = maintainers.sections_of(&header);
+        (!owners.is_empty() && !owners.iter().any(|s| own.contains(s))).then_some(header)
+    }
+}
+
+/// The header that defines `struct tag` among those `file` includes,
+/// directly or through one more include.
+fn struct_header(tree: &KernelTree, file: &SourceFile, tag: &str) -> Option<PathBuf> {
+    let resolve = |from: &Path, include: &parse::Include| match include.quoted {
+        true => normalize(&from.parent().unwrap_or(Path::new("")).join(&include.path)),
+        false => Path::new("include").join(&include.path),
+    };
+    let mut pending: Vec<(PathBuf, usize)> = file
+        .facts
+        .includes
+        .iter()
+        .map(|i| (resolve(&file.path, i), 1))
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some((header, depth)) = pending.pop() {
+        if !seen.insert(header.clone()) {
+            continue;
+        }
+        let Ok(text) = tree.read(&header) else {
+            continue;
+        };
+        if analysis::defines_struct(&text, tag) {
+            return Some(header);
+        }
+        if depth < 2 {
+            let includes = parse::text_includes(&text);
+            pending.extend(includes.iter().map(|i| (resolve(&header, i), depth + 1)));
+        }
+    }
+    None
 }
 
 /// A file that flushes but that localwq could not place in a module.
@@ -75,6 +128,7 @@ impl Session {
             tree: KernelTree::open(path)?,
             choice: Choice::Auto,
             driver_macros: OnceLock::new(),
+            maintainers: OnceLock::new(),
             exports: OnceLock::new(),
         })
     }
@@ -160,12 +214,17 @@ impl Session {
     }
 
     fn relative(&self, path: &Path) -> Result<PathBuf> {
+        let object = matches!(path.extension().and_then(|e| e.to_str()), Some("o" | "ko"));
+        // `drivers/foo/bar.o` names an object that need not exist yet.
+        let in_tree = |p: &Path| match object {
+            true => p.parent().is_some_and(Path::is_dir),
+            false => p.exists(),
+        };
         let full = match path.is_absolute() {
             true => path.to_path_buf(),
-            false if self.tree.root.join(path).exists() => self.tree.root.join(path),
+            false if in_tree(&self.tree.root.join(path)) => self.tree.root.join(path),
             false => std::env::current_dir()?.join(path),
         };
-        let object = matches!(full.extension().and_then(|e| e.to_str()), Some("o" | "ko"));
         let probe = if object {
             full.with_extension("c")
         } else {
@@ -236,6 +295,7 @@ impl Session {
         let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
         files.extend(headers);
         let shared_headers = shared_headers(&self.tree, module, &header_paths);
+        let co_owned = co_owned(&self.tree, module, &files)?;
         let invocations: Vec<_> = files
             .iter()
             .enumerate()
@@ -254,6 +314,7 @@ impl Session {
             module: module.clone(),
             files,
             shared_headers,
+            co_owned,
             invocations,
             entry,
         })
@@ -284,8 +345,7 @@ impl Session {
                 }
             }
         };
-        let provider = |name: &str| self.exports().providers.get(name).cloned();
-        let plan = analysis::plan(&unit, &provider, self.choice);
+        let plan = analysis::plan(&unit, self, self.choice);
         let (changes, verdict) = match &plan.verdict {
             Verdict::Refused(_) | Verdict::NotApplicable(_) => (Vec::new(), plan.verdict.clone()),
             _ => match rewrite::rewrite(&unit, &plan) {
@@ -463,6 +523,30 @@ fn shared_headers(tree: &KernelTree, module: &Module, headers: &[PathBuf]) -> BT
         }
     }
     shared
+}
+
+/// The module's parsed .c files (the only ones with anything to rewrite)
+/// that Kbuild also builds into other modules, with those modules.
+fn co_owned(
+    tree: &KernelTree,
+    module: &Module,
+    files: &[SourceFile],
+) -> Result<BTreeMap<PathBuf, Vec<String>>> {
+    let mut shared = BTreeMap::new();
+    for file in files
+        .iter()
+        .filter(|f| f.parsed && module.files.contains(&f.path))
+    {
+        let others: Vec<String> = kbuild::modules_of(&tree.root, &file.path)?
+            .into_iter()
+            .filter(|m| m.name != module.name || m.dir != module.dir)
+            .map(|m| m.name)
+            .collect();
+        if !others.is_empty() {
+            shared.insert(file.path.clone(), others);
+        }
+    }
+    Ok(shared)
 }
 
 /// `"name"` or `.../name"` in an include line of `text`.

@@ -261,7 +261,7 @@ fn convert_map<T: Send>(
 
 fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
     let needles = if all {
-        localwq::QUEUE_NEEDLES
+        localwq::USE_NEEDLES
     } else {
         localwq::FLUSH_NEEDLES
     };

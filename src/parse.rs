@@ -272,7 +272,7 @@ impl SourceFile {
 }
 
 /// `#include "x.h"` lines, read from text.
-fn text_includes(text: &[u8]) -> Vec<Include> {
+pub fn text_includes(text: &[u8]) -> Vec<Include> {
     let mut includes = Vec::new();
     for at in memchr::memmem::find_iter(text, b"#include") {
         if at > 0 && text[at - 1] != b'\n' {
@@ -282,9 +282,12 @@ fn text_includes(text: &[u8]) -> Vec<Include> {
         let line = String::from_utf8_lossy(&text[at..end]);
         let rest = line["#include".len()..].trim();
         let quoted = rest.starts_with('"');
-        let path = rest
-            .trim_matches(|c| c == '"' || c == '<' || c == '>')
-            .to_string();
+        let close = if quoted { '"' } else { '>' };
+        // Only the delimited name: a comment may follow on the line.
+        let Some(path) = rest.get(1..).and_then(|r| r.split(close).next()) else {
+            continue;
+        };
+        let path = path.to_string();
         includes.push(Include {
             path,
             quoted,
@@ -616,6 +619,13 @@ mod tests {
         let file = SourceFile::parse_focused("t.c".into(), TWO_FUNCTIONS.into(), wanted).unwrap();
         assert!(file.idle.is_empty());
         assert!(file.facts.calls.iter().any(|c| c.callee == "helper"));
+    }
+
+    #[test]
+    fn text_includes_stop_at_the_delimiter() {
+        let found = text_includes(b"#include \"core.h\" /* struct x */\n#include <linux/a.h>\n");
+        let paths: Vec<(&str, bool)> = found.iter().map(|i| (i.path.as_str(), i.quoted)).collect();
+        assert_eq!(paths, [("core.h", true), ("linux/a.h", false)]);
     }
 
     #[test]

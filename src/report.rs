@@ -204,6 +204,8 @@ impl ModuleView {
     pub fn new(outcome: &Outcome) -> Self {
         let module = &outcome.module;
         let plan = outcome.plan.as_ref();
+        // A module with nothing to convert has no strategy to speak of.
+        let decided = plan.filter(|p| !matches!(p.verdict, Verdict::NotApplicable(_)));
         let sites = |flush: bool| -> Vec<SiteView> {
             let (Some(plan), Some(unit)) = (plan, outcome.unit.as_ref()) else {
                 return Vec::new();
@@ -248,9 +250,9 @@ impl ModuleView {
                 .unwrap_or_default(),
             verdict: verdict_word(&outcome.verdict),
             reason,
-            strategy: plan.map(describe_strategy),
-            recommended: plan.map(|p| p.recommended.slug()),
-            advice: plan.map(|p| advice(&p.recommended)),
+            strategy: decided.map(describe_strategy),
+            recommended: decided.map(|p| p.recommended.slug()),
+            advice: decided.map(|p| advice(&p.recommended)),
             workqueue: plan.and_then(|p| p.wq.as_ref()).map(|wq| WorkqueueView {
                 name: wq.name.clone(),
                 flags: wq.flags,

@@ -11,10 +11,11 @@ use crate::entry::{initcall_level, Entry, Invocation};
 use crate::kbuild::{Module, ModuleKind};
 use crate::parse::{words_in, SourceFile};
 use crate::wq::SystemWq;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub use exports::{ExportIndex, Provider};
+pub use review::defines_struct;
 pub use sites::{Site, SiteState};
 pub use strategy::{Choice, Strategy, WorkItem};
 
@@ -24,6 +25,9 @@ pub struct Unit {
     pub files: Vec<SourceFile>,
     /// Headers that also belong to other code: never rewritten.
     pub shared_headers: BTreeSet<PathBuf>,
+    /// Files of the module that Kbuild also builds into other modules,
+    /// with those modules' names: never rewritten.
+    pub co_owned: BTreeMap<PathBuf, Vec<String>>,
     /// Entry macros found at the top level of the module's .c files.
     pub invocations: Vec<Invocation>,
     pub entry: Entry,
@@ -57,8 +61,10 @@ pub enum FlagKind {
     NoQueueing,
     BeforeAlloc,
     CallerWork,
+    ForeignWork,
     ExportedFlush,
     ExitQueue,
+    SharedFile,
 }
 
 impl FlagKind {
@@ -72,6 +78,8 @@ impl FlagKind {
             FlagKind::NoQueueing => "work-from-elsewhere",
             FlagKind::BeforeAlloc => "before-alloc",
             FlagKind::CallerWork => "work-from-caller",
+            FlagKind::ForeignWork => "foreign-work",
+            FlagKind::SharedFile => "shared-file",
             FlagKind::ExportedFlush => "exported-flush",
             FlagKind::ExitQueue => "queue-in-exit",
         }
@@ -129,9 +137,20 @@ pub fn wq_name(unit: &Unit) -> String {
         .unwrap_or_else(|| format!("{base}_localwq_wq"))
 }
 
+/// What analysis asks of the tree beyond the module's own files.
+pub trait Surroundings {
+    /// The exported function of other code named `name`, if it queues on a
+    /// system workqueue.
+    fn provider(&self, name: &str) -> Option<Provider>;
+    /// The header that defines `struct tag` for `unit.files[file]`, when
+    /// it belongs to another subsystem than that file (MAINTAINERS); None
+    /// for the file's own subsystem or a definition not found.
+    fn foreign_struct(&self, unit: &Unit, file: usize, tag: &str) -> Option<PathBuf>;
+}
+
 /// Builds the plan. `provider` names the exported function of another
 /// module that queues on a system workqueue, if `name` is one.
-pub fn plan(unit: &Unit, provider: &dyn Fn(&str) -> Option<Provider>, choice: Choice) -> Plan {
+pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
     let mut sites = sites::collect(unit);
     let mut flags = sites::flags(unit, &sites);
     let flushed: BTreeSet<&'static str> = sites
@@ -180,9 +199,9 @@ pub fn plan(unit: &Unit, provider: &dyn Fn(&str) -> Option<Provider>, choice: Ch
     let providers = if queues {
         Vec::new()
     } else {
-        providers_called(unit, provider)
+        providers_called(unit, around)
     };
-    flags.extend(review::flags(unit, &relevant, &providers));
+    flags.extend(review::flags(unit, &relevant, &providers, around));
     let recommended = strategy::recommend(unit, &relevant, &providers);
     let strategy = match resolve(unit, &relevant, &recommended, choice) {
         Ok(strategy) => strategy,
@@ -273,7 +292,7 @@ fn text_calls(text: &[u8], range: std::ops::Range<usize>) -> Vec<&str> {
 
 /// Exported functions of other code that the module calls and that queue
 /// on a system workqueue.
-fn providers_called(unit: &Unit, provider: &dyn Fn(&str) -> Option<Provider>) -> Vec<Provider> {
+fn providers_called(unit: &Unit, around: &dyn Surroundings) -> Vec<Provider> {
     let defined: BTreeSet<&str> = unit
         .files
         .iter()
@@ -285,12 +304,18 @@ fn providers_called(unit: &Unit, provider: &dyn Fn(&str) -> Option<Provider>) ->
         .flat_map(called_names)
         .filter(|name| !defined.contains(name))
         .collect();
-    called.into_iter().filter_map(provider).collect()
+    called
+        .into_iter()
+        .filter_map(|name| around.provider(name))
+        .collect()
 }
 
 fn entry_refusal(unit: &Unit) -> Option<String> {
     if let Some(tie) = initcall_tie(unit) {
         return Some(tie);
+    }
+    if let Some(shared) = shared_entry(unit) {
+        return Some(shared);
     }
     match &unit.entry {
         Entry::None => Some(
@@ -311,6 +336,24 @@ fn entry_refusal(unit: &Unit) -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// An entry macro in a file other modules are built from too: their init
+/// would allocate this module's workqueue.
+fn shared_entry(unit: &Unit) -> Option<String> {
+    let file = match &unit.entry {
+        Entry::Explicit { init: Some(i), .. } => i.file,
+        Entry::DriverMacro { invocation, .. } => invocation.file,
+        _ => return None,
+    };
+    let path = &unit.files[file].path;
+    let others = unit.co_owned.get(path)?;
+    Some(format!(
+        "the module's entry is in {}, which Kbuild also builds into {}: \
+         one init cannot allocate the workqueue for both",
+        path.display(),
+        others.join(", ")
+    ))
 }
 
 /// Several initcalls at the earliest level: which runs first depends on

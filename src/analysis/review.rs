@@ -4,16 +4,22 @@
 
 use super::exports::Provider;
 use super::sites::Site;
-use super::{Flag, FlagKind, Unit};
+use super::{Flag, FlagKind, Surroundings, Unit};
 use crate::entry::Entry;
 use crate::parse::{words_in, Function, SourceFile};
-use crate::wq::{ApiKind, WqArg};
+use crate::wq::ApiKind;
 
-pub fn flags(unit: &Unit, sites: &[Site], providers: &[Provider]) -> Vec<Flag> {
+pub fn flags(
+    unit: &Unit,
+    sites: &[Site],
+    providers: &[Provider],
+    around: &dyn Surroundings,
+) -> Vec<Flag> {
     let mut flags = Vec::new();
     flags.extend(work_from_elsewhere(unit, sites, providers));
     for site in sites {
         flags.extend(caller_work(unit, site));
+        flags.extend(foreign_work(unit, site, around));
         flags.extend(exported_flush(unit, site));
         flags.extend(queue_in_entry(unit, site));
     }
@@ -89,17 +95,7 @@ fn parameters(function: &Function) -> Vec<String> {
 
 /// A queueing call on a work item the caller passed in.
 fn caller_work(unit: &Unit, site: &Site) -> Option<Flag> {
-    if site.api.kind != ApiKind::Queue {
-        return None;
-    }
-    let index = match site.api.wq_arg {
-        WqArg::Implied { insert_at, .. } => insert_at,
-        WqArg::Explicit { index, .. } => index + 1,
-    };
-    let arg = unit.files[site.file]
-        .slice(site.args.get(index)?.clone())
-        .trim()
-        .to_string();
+    let arg = site.work_arg(unit)?.to_string();
     let function = enclosing(unit, site)?;
     parameters(function).contains(&arg).then(|| {
         at(
@@ -112,6 +108,73 @@ fn caller_work(unit: &Unit, site: &Site) -> Option<Flag> {
                 function.name
             ),
         )
+    })
+}
+
+/// A queueing call on `&x->field` or `&x.field` where `x` is declared as
+/// a struct that another subsystem defines: the item belongs to it, and
+/// it may queue or flush the item too.
+fn foreign_work(unit: &Unit, site: &Site, around: &dyn Surroundings) -> Option<Flag> {
+    let arg = site.work_arg(unit)?;
+    let (base, _field) = member_access(arg.strip_prefix('&')?)?;
+    let function = enclosing(unit, site)?;
+    let text = &unit.files[site.file].text[function.range.start..site.range.start];
+    let owner = declared_struct(text, base)?;
+    if unit.files.iter().any(|f| defines_struct(&f.text, &owner)) {
+        return None;
+    }
+    let header = around.foreign_struct(unit, site.file, &owner)?;
+    Some(at(
+        unit,
+        site,
+        FlagKind::ForeignWork,
+        format!(
+            "queues `{arg}`, a work item embedded in struct {owner} ({}, another \
+             subsystem): that subsystem may queue or flush the item too; moving it to the \
+             module's workqueue changes what their flushes wait for",
+            header.display()
+        ),
+    ))
+}
+
+/// `x->field` or `x.field`, one member access deep: (x, field).
+fn member_access(expr: &str) -> Option<(&str, &str)> {
+    let (base, field) = expr.split_once("->").or_else(|| expr.split_once('.'))?;
+    let (base, field) = (base.trim(), field.trim());
+    let is_ident = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    (is_ident(base) && is_ident(field)).then_some((base, field))
+}
+
+/// The struct tag that `name` is last declared with in `text`
+/// (`struct tag *name`, `struct tag name`), as parameter or local.
+fn declared_struct(text: &[u8], name: &str) -> Option<String> {
+    let words: Vec<(usize, &str)> = words_in(text).collect();
+    words.windows(3).rev().find_map(|w| {
+        let [(_, keyword), (tag_at, tag), (at, declared)] = w else {
+            return None;
+        };
+        let between = &text[tag_at + tag.len()..*at];
+        let only_stars = between
+            .iter()
+            .all(|b| b.is_ascii_whitespace() || *b == b'*');
+        (*keyword == "struct" && *declared == name && only_stars).then(|| tag.to_string())
+    })
+}
+
+/// `struct tag {` (any spacing) in `text`.
+pub fn defines_struct(text: &[u8], tag: &str) -> bool {
+    let needle = format!("struct {tag}");
+    memchr::memmem::find_iter(text, needle.as_bytes()).any(|at| {
+        let rest = &text[at + needle.len()..];
+        let next = rest.iter().find(|b| !b.is_ascii_whitespace());
+        let boundary = rest
+            .first()
+            .is_some_and(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
+        boundary && next == Some(&b'{')
     })
 }
 

@@ -33,6 +33,19 @@ impl Site {
     pub fn is_flush(&self) -> bool {
         self.api.kind == ApiKind::Flush
     }
+
+    /// The work item a queueing call names, as written (`&foo->work`).
+    pub fn work_arg<'u>(&self, unit: &'u Unit) -> Option<&'u str> {
+        if self.is_flush() {
+            return None;
+        }
+        let index = match self.api.wq_arg {
+            WqArg::Implied { insert_at, .. } => insert_at,
+            WqArg::Explicit { index, .. } => index + 1,
+        };
+        let range = self.args.get(index)?.clone();
+        Some(unit.files[self.file].slice(range).trim())
+    }
 }
 
 /// The system workqueue a call acts on, if it acts on one.
@@ -49,7 +62,8 @@ fn system_wq_of(file: &SourceFile, api: &WqApi, args: &[Range<usize>]) -> Option
 pub fn collect(unit: &Unit) -> Vec<Site> {
     let mut sites = Vec::new();
     for (index, file) in unit.files.iter().enumerate() {
-        let shared = unit.shared_headers.contains(&file.path);
+        let shared =
+            unit.shared_headers.contains(&file.path) || unit.co_owned.contains_key(&file.path);
         for call in &file.facts.calls {
             let Some(api) = wq::api(&call.callee) else {
                 continue;
@@ -184,6 +198,15 @@ fn site_flag(unit: &Unit, site: &Site) -> Flag {
         (
             FlagKind::SharedHeader,
             "in a header that code outside the module includes: not rewritten".to_string(),
+        )
+    } else if let Some(others) = unit.co_owned.get(&file.path) {
+        (
+            FlagKind::SharedFile,
+            format!(
+                "{} is also built into {}, which would have no such workqueue: not rewritten",
+                file.path.display(),
+                others.join(", ")
+            ),
         )
     } else if site.in_macro {
         (

@@ -6,7 +6,7 @@ use super::exports::Provider;
 use super::sites::{Site, SiteState};
 use super::Unit;
 use crate::parse::words_in;
-use crate::wq::{ApiKind, WqArg};
+use crate::wq::ApiKind;
 use std::collections::BTreeSet;
 
 /// What the user asked for with `--strategy`.
@@ -61,16 +61,6 @@ impl Strategy {
     }
 }
 
-/// The work item a queueing call names, as written.
-fn work_arg<'a>(unit: &'a Unit, site: &Site) -> Option<&'a str> {
-    let index = match site.api.wq_arg {
-        WqArg::Implied { insert_at, .. } => insert_at,
-        WqArg::Explicit { index, .. } => index + 1,
-    };
-    let range = site.args.get(index)?.clone();
-    Some(unit.files[site.file].slice(range).trim())
-}
-
 /// Every queued item as a named global of the flushing file, or why not.
 pub fn known_items(unit: &Unit, sites: &[Site]) -> Result<Vec<WorkItem>, String> {
     let flushes: BTreeSet<usize> = sites
@@ -83,7 +73,7 @@ pub fn known_items(unit: &Unit, sites: &[Site]) -> Result<Vec<WorkItem>, String>
     };
     let mut items: Vec<WorkItem> = Vec::new();
     for site in sites.iter().filter(|s| s.api.kind == ApiKind::Queue) {
-        let arg = work_arg(unit, site).unwrap_or("");
+        let arg = site.work_arg(unit).unwrap_or("");
         let name = arg.strip_prefix('&').unwrap_or("");
         let simple =
             !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');

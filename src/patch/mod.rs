@@ -5,7 +5,6 @@ pub mod commits;
 pub mod diff;
 pub mod identity;
 pub mod mail;
-pub mod maintainers;
 pub mod prefix;
 pub mod series;
 
@@ -30,13 +29,13 @@ fn plans<'a>(
     outcomes: &'a [Outcome],
     extra: &ExtraRecipients,
 ) -> Vec<series::PatchPlan<'a>> {
-    let maintainers = maintainers::Maintainers::load(root);
+    let maintainers = crate::maintainers::Maintainers::load(root);
     outcomes
         .iter()
         .filter(|o| !o.changes.is_empty())
         .map(|outcome| {
             let files: Vec<&Path> = outcome.changes.iter().map(|c| c.path.as_path()).collect();
-            let mut recipients = maintainers::Recipients {
+            let mut recipients = crate::maintainers::Recipients {
                 to: extra.to.clone(),
                 cc: extra.cc.clone(),
             };

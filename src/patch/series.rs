@@ -4,9 +4,9 @@
 
 use super::diff::{diffstat, file_diff, Counts};
 use super::mail::{encode_address, header, rfc2822, slug, wrap};
-use super::maintainers::Recipients;
 use crate::analysis::{SiteState, Strategy, Verdict};
 use crate::entry::Entry;
+use crate::maintainers::Recipients;
 use crate::report::flag_block;
 use crate::Outcome;
 use std::collections::BTreeMap;

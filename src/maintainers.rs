@@ -81,6 +81,20 @@ impl Maintainers {
         Some(Self::parse(&String::from_utf8_lossy(&bytes)))
     }
 
+    /// The sections (subsystems) that cover `file`, "THE REST" aside.
+    pub fn sections_of(&self, file: &Path) -> Vec<&str> {
+        let file = file.to_string_lossy();
+        self.sections
+            .iter()
+            .filter(|s| s.title != "THE REST")
+            .filter(|s| {
+                s.files.iter().any(|p| matches(&file, p))
+                    && !s.excluded.iter().any(|p| matches(&file, p))
+            })
+            .map(|s| s.title.as_str())
+            .collect()
+    }
+
     pub fn recipients(&self, files: &[&Path]) -> Recipients {
         let mut people = Vec::new();
         let mut lists = Vec::new();
@@ -186,6 +200,18 @@ R:\tTudor <tudor@example.org>
         assert!(!r.to.iter().any(|p| p.contains("Linus")));
         let misc = m.recipients(&[Path::new("drivers/input/misc/x.c")]);
         assert!(misc.to.is_empty());
+    }
+
+    #[test]
+    fn sections_name_the_subsystems_of_a_file() {
+        let m = Maintainers::parse(TEXT);
+        assert_eq!(
+            m.sections_of(Path::new("drivers/input/mouse/psmouse.c")),
+            ["INPUT (KEYBOARD, MOUSE, JOYSTICK, TOUCHSCREEN) DRIVERS"]
+        );
+        assert!(m
+            .sections_of(Path::new("drivers/input/misc/x.c"))
+            .is_empty());
     }
 
     #[test]

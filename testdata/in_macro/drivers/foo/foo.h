@@ -1,0 +1,7 @@
+#ifndef _FOO_H
+#define _FOO_H
+#include <linux/workqueue.h>
+
+extern struct work_struct foo_work;
+#define FOO_KICK() schedule_work(&foo_work)
+#endif
