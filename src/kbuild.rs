@@ -141,24 +141,55 @@ fn read_vars(dir: &Path) -> Option<Vars> {
 /// The modules that `file` (a .c path relative to `root`) is built into.
 /// More than one means the file is shared: the caller flags it.
 pub fn modules_of(root: &Path, file: &Path) -> Result<Vec<Module>> {
+    let mut found = owners(root, file, |dir, stem, objects, cond| {
+        module(root, dir, stem, objects, cond)
+    });
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    found.dedup_by(|a, b| a.name == b.name);
+    Ok(found)
+}
+
+/// The names and directories of the modules `file` is built into, without
+/// reading their other files.
+pub fn owner_names(root: &Path, file: &Path) -> Vec<(PathBuf, String)> {
+    let mut found = owners(root, file, |dir, stem, _, _| {
+        (dir.to_path_buf(), stem.to_string())
+    });
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// What `make` builds from each Kbuild object list entry that takes in
+/// `file`, from the nearest Makefile (up to four levels up) that has one.
+fn owners<T>(
+    root: &Path,
+    file: &Path,
+    make: impl Fn(&Path, &str, &[String], Option<&str>) -> T,
+) -> Vec<T> {
     let object = file.with_extension("o");
     let mut dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     for _ in 0..4 {
         if let Some(vars) = read_vars(&root.join(&dir)) {
             let rel = object.strip_prefix(&dir).unwrap_or(&object);
-            let found = modules_in(root, &dir, &vars, &rel.to_string_lossy());
+            let found = owners_in(&dir, &vars, &rel.to_string_lossy(), &make);
             if !found.is_empty() {
-                return Ok(found);
+                return found;
             }
         }
         if !dir.pop() {
             break;
         }
     }
-    Ok(Vec::new())
+    Vec::new()
 }
 
-fn modules_in(root: &Path, dir: &Path, vars: &Vars, object: &str) -> Vec<Module> {
+fn owners_in<T>(
+    dir: &Path,
+    vars: &Vars,
+    object: &str,
+    make: &impl Fn(&Path, &str, &[String], Option<&str>) -> T,
+) -> Vec<T> {
     let mut found = Vec::new();
     for (cond, words) in vars.object_lists() {
         for word in words.iter().filter(|w| w.ends_with(".o")) {
@@ -171,12 +202,10 @@ fn modules_in(root: &Path, dir: &Path, vars: &Vars, object: &str) -> Vec<Module>
                 } else {
                     members
                 };
-                found.push(module(root, dir, stem, &objects, cond.as_deref()));
+                found.push(make(dir, stem, &objects, cond.as_deref()));
             }
         }
     }
-    found.sort_by(|a, b| a.name.cmp(&b.name));
-    found.dedup_by(|a, b| a.name == b.name);
     found
 }
 

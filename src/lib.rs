@@ -295,7 +295,7 @@ impl Session {
         let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
         files.extend(headers);
         let shared_headers = shared_headers(&self.tree, module, &header_paths);
-        let co_owned = co_owned(&self.tree, module, &files)?;
+        let co_owned = co_owned(&self.tree, module, &files);
         let invocations: Vec<_> = files
             .iter()
             .enumerate()
@@ -531,22 +531,22 @@ fn co_owned(
     tree: &KernelTree,
     module: &Module,
     files: &[SourceFile],
-) -> Result<BTreeMap<PathBuf, Vec<String>>> {
+) -> BTreeMap<PathBuf, Vec<String>> {
     let mut shared = BTreeMap::new();
     for file in files
         .iter()
         .filter(|f| f.parsed && module.files.contains(&f.path))
     {
-        let others: Vec<String> = kbuild::modules_of(&tree.root, &file.path)?
+        let others: Vec<String> = kbuild::owner_names(&tree.root, &file.path)
             .into_iter()
-            .filter(|m| m.name != module.name || m.dir != module.dir)
-            .map(|m| m.name)
+            .filter(|(dir, name)| *name != module.name || *dir != module.dir)
+            .map(|(_, name)| name)
             .collect();
         if !others.is_empty() {
             shared.insert(file.path.clone(), others);
         }
     }
-    Ok(shared)
+    shared
 }
 
 /// `"name"` or `.../name"` in an include line of `text`.

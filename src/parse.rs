@@ -320,7 +320,7 @@ pub fn worth_parsing(text: &[u8], names: &[String]) -> bool {
 }
 
 /// Whether `word` occurs in `text` as a whole identifier.
-fn has_word(text: &[u8], word: &str) -> bool {
+pub fn has_word(text: &[u8], word: &str) -> bool {
     let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
     memchr::memmem::find_iter(text, word.as_bytes()).any(|at| {
         let before = at.checked_sub(1).map(|i| &text[i]);

@@ -40,14 +40,9 @@ impl Unit {
 
     /// Whether any file of the module uses `name` as an identifier.
     pub fn uses_identifier(&self, name: &str) -> bool {
-        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-        self.files.iter().any(|f| {
-            memchr::memmem::find_iter(&f.text, name.as_bytes()).any(|at| {
-                let before = at.checked_sub(1).map(|i| f.text[i]);
-                let after = f.text.get(at + name.len()).copied();
-                !before.is_some_and(is_word) && !after.is_some_and(is_word)
-            })
-        })
+        self.files
+            .iter()
+            .any(|f| crate::parse::has_word(&f.text, name))
     }
 }
 
