@@ -41,10 +41,7 @@ impl KernelTree {
 
     /// Every .c file below `under` (relative to the root), sorted.
     pub fn c_files(&self, under: &Path) -> Vec<PathBuf> {
-        let mut files = Vec::new();
-        walk(&self.root, under, &mut files);
-        files.sort();
-        files
+        walk_ext(&self.root, under, "c")
     }
 
     /// The .c files below `under` that mention any of `words`, sorted.
@@ -79,20 +76,13 @@ impl KernelTree {
                     .push((rel, kept));
             }
         };
-        if self.root.join(under).is_file() {
-            if under.extension().is_some_and(|e| e == "c") {
-                visit(under.to_path_buf());
-            }
-        } else {
-            rayon::scope(|scope| walk_parallel(scope, &self.root, under.to_path_buf(), &visit));
-        }
+        rayon::scope(|scope| walk_parallel(scope, &self.root, under.to_path_buf(), "c", &visit));
         found.into_inner().expect("no panics while held")
     }
 
     /// `module_*_driver` definitions in include/ and in `extra` files.
     pub fn driver_macros(&self, extra: &[Vec<u8>]) -> BTreeMap<String, DriverMacro> {
-        let mut headers = Vec::new();
-        walk_ext(&self.root, Path::new("include"), "h", &mut headers);
+        let headers = walk_ext(&self.root, Path::new("include"), "h");
         let mut macros = BTreeMap::new();
         for text in extra {
             driver_macros_in(text, &mut macros);
@@ -135,14 +125,24 @@ impl Needles {
     }
 }
 
-/// `walk_ext` for .c files, a rayon task per directory.
+/// Calls `visit` on every file ending in `.ext` below `rel` (or on `rel`
+/// itself), top-level directories without modules left out; a rayon task
+/// per directory.
 fn walk_parallel<'s>(
     scope: &rayon::Scope<'s>,
     root: &'s Path,
     rel: PathBuf,
+    ext: &'s str,
     visit: &'s (impl Fn(PathBuf) + Sync),
 ) {
-    let Ok(entries) = fs::read_dir(root.join(&rel)) else {
+    let full = root.join(&rel);
+    if full.is_file() {
+        if rel.extension().is_some_and(|e| e == ext) {
+            visit(rel);
+        }
+        return;
+    }
+    let Ok(entries) = fs::read_dir(full) else {
         return;
     };
     let top_level = rel.as_os_str().is_empty();
@@ -156,42 +156,19 @@ fn walk_parallel<'s>(
             if top_level && SKIPPED_DIRS.iter().any(|d| name == *d) {
                 continue;
             }
-            scope.spawn(move |scope| walk_parallel(scope, root, child, visit));
-        } else if kind.is_file() && child.extension().is_some_and(|e| e == "c") {
+            scope.spawn(move |scope| walk_parallel(scope, root, child, ext, visit));
+        } else if kind.is_file() && child.extension().is_some_and(|e| e == ext) {
             visit(child);
         }
     }
 }
 
-fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
-    walk_ext(root, rel, "c", out)
-}
-
-fn walk_ext(root: &Path, rel: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let full = root.join(rel);
-    if full.is_file() {
-        if rel.extension().is_some_and(|e| e == ext) {
-            out.push(rel.to_path_buf());
-        }
-        return;
-    }
-    let Ok(entries) = fs::read_dir(&full) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let child = rel.join(&name);
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            let top_level = rel.as_os_str().is_empty();
-            if top_level && SKIPPED_DIRS.iter().any(|d| name == *d) {
-                continue;
-            }
-            walk_ext(root, &child, ext, out);
-        } else if kind.is_file() && child.extension().is_some_and(|e| e == ext) {
-            out.push(child);
-        }
-    }
+/// The files ending in `.ext` below `rel`, sorted.
+fn walk_ext(root: &Path, rel: &Path, ext: &str) -> Vec<PathBuf> {
+    let found = std::sync::Mutex::new(Vec::new());
+    let visit = |path: PathBuf| found.lock().expect("no panics while held").push(path);
+    rayon::scope(|scope| walk_parallel(scope, root, rel.to_path_buf(), ext, &visit));
+    let mut files = found.into_inner().expect("no panics while held");
+    files.sort();
+    files
 }
