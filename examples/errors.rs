@@ -1,7 +1,10 @@
 //! Prints the ERROR/MISSING nodes of a C file: line and text.
-fn walk(node: tree_sitter::Node, src: &[u8]) {
-    if node.is_error() || node.is_missing() {
-        let text = node.utf8_text(src).unwrap_or("");
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: errors FILE.c");
+    let src = std::fs::read(&path).expect("readable file");
+    let tree = localwq::parse::parse_c(&src).expect("parsed");
+    for node in localwq::parse::error_nodes(tree.root_node()) {
+        let text = node.utf8_text(&src).unwrap_or("");
         let short: String = text.chars().take(100).collect();
         println!(
             "{}: {} {:?}",
@@ -10,14 +13,4 @@ fn walk(node: tree_sitter::Node, src: &[u8]) {
             short
         );
     }
-    let mut c = node.walk();
-    for child in node.children(&mut c) {
-        walk(child, src);
-    }
-}
-fn main() {
-    let path = std::env::args().nth(1).unwrap();
-    let src = std::fs::read(&path).unwrap();
-    let tree = localwq::parse::parse_c(&src).unwrap();
-    walk(tree.root_node(), &src);
 }

@@ -31,13 +31,10 @@ fn main() {
                 bytes >> 10
             );
         }
-        let plan = localwq::analysis::plan(&unit, &session, session.choice);
+        let plan = session.plan(&unit);
         let planned = t.elapsed().as_secs_f64();
-        if !matches!(
-            plan.verdict,
-            localwq::analysis::Verdict::Refused(_) | localwq::analysis::Verdict::NotApplicable(_)
-        ) {
-            let _ = localwq::rewrite::rewrite(&unit, &plan);
+        if let Some(conversion) = plan.decision.conversion() {
+            let _ = localwq::rewrite::rewrite(&unit, &plan.sites, conversion);
         }
         let total = t.elapsed().as_secs_f64();
         slow.push((total, load, planned - load, total - planned, m.name.clone()));

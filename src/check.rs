@@ -4,7 +4,9 @@
 //! across runs. Each touched object is built before and after conversion,
 //! and warnings that only the converted build shows are reported.
 
-use crate::Outcome;
+use crate::edit::FileChange;
+use crate::outcome::Outcome;
+use crate::write::write_changes;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeSet;
 use std::fs;
@@ -152,7 +154,7 @@ impl BuildDir {
         let diagnostics = stderr
             .lines()
             .filter(|l| l.contains("warning:") || l.contains("error:") || l.contains("***"))
-            .map(normalize)
+            .map(without_position)
             .collect();
         Ok((output.status.success(), diagnostics))
     }
@@ -165,16 +167,8 @@ impl BuildDir {
             .filter(|c| c.path.extension().is_some_and(|e| e == "c"))
             .map(|c| c.path.with_extension("o"))
             .collect();
-        let originals: Vec<crate::rewrite::FileChange> = outcome
-            .changes
-            .iter()
-            .map(|c| crate::rewrite::FileChange {
-                path: c.path.clone(),
-                before: c.after.clone(),
-                after: c.before.clone(),
-            })
-            .collect();
-        crate::write_changes(&self.source, &originals)?;
+        let originals: Vec<FileChange> = outcome.changes.iter().map(FileChange::reverted).collect();
+        write_changes(&self.source, &originals)?;
         let before = self.build_all(&objects)?;
         if let Some(messages) = before.failed {
             let reason = match messages
@@ -197,9 +191,9 @@ impl BuildDir {
                 },
             });
         }
-        crate::write_changes(&self.source, &outcome.changes)?;
+        write_changes(&self.source, &outcome.changes)?;
         let after = self.build_all(&objects);
-        crate::write_changes(&self.source, &originals)?;
+        write_changes(&self.source, &originals)?;
         let after = after?;
         let verdict = match after.failed {
             Some(messages) => BuildVerdict::Fails { messages },
@@ -246,7 +240,7 @@ struct BuildRun {
 
 /// `path:12:5: warning: x` → `path: warning: x`: line numbers move when
 /// the conversion adds lines, the message does not.
-fn normalize(line: &str) -> String {
+fn without_position(line: &str) -> String {
     let mut parts = line.splitn(4, ':');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(file), Some(l), Some(c), Some(rest))
@@ -314,9 +308,9 @@ mod tests {
     #[test]
     fn warnings_lose_their_line_numbers() {
         assert_eq!(
-            normalize("drivers/foo/foo.c:12:5: warning: unused variable 'x'"),
+            without_position("drivers/foo/foo.c:12:5: warning: unused variable 'x'"),
             "drivers/foo/foo.c: warning: unused variable 'x'"
         );
-        assert_eq!(normalize("make: *** Error 1"), "make: *** Error 1");
+        assert_eq!(without_position("make: *** Error 1"), "make: *** Error 1");
     }
 }

@@ -3,6 +3,25 @@
 
 use anyhow::{bail, Result};
 use std::ops::Range;
+use std::path::PathBuf;
+
+/// One rewritten file: its path relative to the tree, and both texts.
+pub struct FileChange {
+    pub path: PathBuf,
+    pub before: Vec<u8>,
+    pub after: Vec<u8>,
+}
+
+impl FileChange {
+    /// The change that undoes this one.
+    pub fn reverted(&self) -> FileChange {
+        FileChange {
+            path: self.path.clone(),
+            before: self.after.clone(),
+            after: self.before.clone(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
@@ -28,7 +47,7 @@ impl Edit {
 
 /// Sorts the edits and rejects overlaps. Two insertions at the same offset
 /// are kept in the order they were made, which is the order they will read.
-pub fn normalize(mut edits: Vec<Edit>) -> Result<Vec<Edit>> {
+pub fn sorted_disjoint(mut edits: Vec<Edit>) -> Result<Vec<Edit>> {
     edits.sort_by_key(|e| (e.range.start, e.range.end));
     for pair in edits.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
@@ -45,9 +64,9 @@ pub fn normalize(mut edits: Vec<Edit>) -> Result<Vec<Edit>> {
     Ok(edits)
 }
 
-/// Applies normalized edits to `source`, back to front.
+/// Applies edits (checked by `sorted_disjoint`) to `source`, back to front.
 pub fn apply(source: &[u8], edits: &[Edit]) -> Result<Vec<u8>> {
-    let edits = normalize(edits.to_vec())?;
+    let edits = sorted_disjoint(edits.to_vec())?;
     let growth: isize = edits
         .iter()
         .map(|e| e.text.len() as isize - e.range.len() as isize)

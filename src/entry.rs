@@ -2,6 +2,7 @@
 //! `module_*_driver()` family, whose register/unregister pair is read from
 //! the tree's own `#define`s rather than from a table in localwq.
 
+use crate::ctext::{matching_paren, split_args, words_in};
 use crate::parse::SourceFile;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -133,48 +134,6 @@ fn invocation_at(file: &SourceFile, index: usize, start: usize) -> Option<Invoca
     })
 }
 
-/// Offset of the `)` that closes the `(` at `open`.
-pub fn matching_paren(text: &[u8], open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, &b) in text.iter().enumerate().skip(open) {
-        match b {
-            b'(' => depth += 1,
-            b')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Splits a macro argument list at top-level commas.
-pub fn split_args(text: &str) -> Vec<String> {
-    let mut args = Vec::new();
-    let mut depth = 0i32;
-    let mut current = String::new();
-    for c in text.chars() {
-        match c {
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth -= 1,
-            ',' if depth == 0 => {
-                args.push(current.trim().to_string());
-                current.clear();
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    if !current.trim().is_empty() {
-        args.push(current.trim().to_string());
-    }
-    args
-}
-
 /// The module's entry, from the invocations in all of its files.
 pub fn entry(invocations: &[Invocation], macros: &BTreeMap<String, DriverMacro>) -> Entry {
     // The earliest initcall runs first: allocating there covers the others.
@@ -289,7 +248,7 @@ impl DriverMacro {
 fn replace_word(text: &str, word: &str, with: &str) -> String {
     let mut out = String::new();
     let mut last = 0;
-    for (offset, found) in crate::parse::words_in(text.as_bytes()) {
+    for (offset, found) in words_in(text.as_bytes()) {
         if found == word {
             out.push_str(&text[last..offset]);
             out.push_str(with);

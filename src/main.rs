@@ -1,19 +1,30 @@
 //! The localwq command line: subcommands call into the library, print, and
-//! map outcomes to exit codes (0 done, 1 error, 2 usage from clap).
+//! map outcomes to exit codes (the table below).
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use localwq::analysis::{Choice, Verdict};
 use localwq::check::{symbols, BuildDir, BuildVerdict, ModuleCheck};
-use localwq::patch::diff::module_diff;
 use localwq::patch::{
     apply_series, build_series, identity::identity, ExtraRecipients, SeriesOptions,
 };
-use localwq::report::{scan_row, verdict_word, ModuleView, OrphanView, ScanView};
-use localwq::{Orphan, Outcome, Session};
+use localwq::refusal::Refusal;
+use localwq::report::{scan_row, verdict_line, verdict_word, ModuleView, OrphanView, ScanView};
+use localwq::write::write_atomically;
+use localwq::{dry_run, wq, Outcome, Session};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// Exit statuses. A refused module is a finding, not an error: it is
+/// reported and the command still succeeds.
+mod exit {
+    /// The command did what it was asked.
+    pub const DONE: u8 = 0;
+    /// An error, printed with its cause chain; nothing half-written.
+    pub const ERROR: u8 = 1;
+    // 2: a usage error, reported by clap before anything runs.
+}
 
 #[derive(Parser)]
 #[command(
@@ -206,22 +217,22 @@ fn main() -> ExitCode {
         } => apply(&target, &branch, &signing),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(exit::DONE),
         Err(err) => {
             eprintln!("localwq: error: {err:#}");
-            ExitCode::FAILURE
+            ExitCode::from(exit::ERROR)
         }
     }
 }
 
 /// Converts the selected modules; orphans go to stderr.
 fn convert(target: &Target) -> Result<(Session, Vec<Outcome>)> {
-    let (session, outcomes, orphans) = convert_by(target, localwq::FLUSH_NEEDLES)?;
+    let (session, outcomes, orphans) = convert_by(target, wq::FLUSH_NEEDLES)?;
     for orphan in &orphans {
         eprintln!(
             "localwq: {}: refused: {}",
-            orphan.file.display(),
-            orphan.reason
+            orphan_file(orphan),
+            orphan.detail
         );
     }
     Ok((session, outcomes))
@@ -229,11 +240,19 @@ fn convert(target: &Target) -> Result<(Session, Vec<Outcome>)> {
 
 /// Converts the modules whose files mention `needles`, on all cores, with
 /// a progress bar when stderr is a terminal.
-fn convert_by(target: &Target, needles: &[&str]) -> Result<(Session, Vec<Outcome>, Vec<Orphan>)> {
+fn convert_by(target: &Target, needles: &[&str]) -> Result<(Session, Vec<Outcome>, Vec<Refusal>)> {
     let explicit = !target.paths.is_empty();
     convert_map(target, needles, |o| {
-        (explicit || !matches!(o.verdict, Verdict::NotApplicable(_))).then_some(o)
+        (explicit || o.verdict() != Verdict::NotApplicable).then_some(o)
     })
+}
+
+fn orphan_file(orphan: &Refusal) -> String {
+    orphan
+        .file
+        .as_ref()
+        .map(|f| f.display().to_string())
+        .unwrap_or_default()
 }
 
 /// Like `convert_by`, but each outcome is mapped (and dropped) as soon as
@@ -242,7 +261,7 @@ fn convert_map<T: Send>(
     target: &Target,
     needles: &[&str],
     map: impl Fn(Outcome) -> Option<T> + Sync + Send,
-) -> Result<(Session, Vec<T>, Vec<Orphan>)> {
+) -> Result<(Session, Vec<T>, Vec<Refusal>)> {
     use indicatif::ParallelProgressIterator;
     use rayon::prelude::*;
     let mut session = Session::open(&target.tree)?;
@@ -261,14 +280,14 @@ fn convert_map<T: Send>(
 
 fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
     let needles = if all {
-        localwq::USE_NEEDLES
+        wq::USE_NEEDLES
     } else {
-        localwq::FLUSH_NEEDLES
+        wq::FLUSH_NEEDLES
     };
     // Without --all, a module whose text matched but that flushes
     // nothing (the words were in a comment) is no finding.
     let explicit = !target.paths.is_empty();
-    let keep = |o: &Outcome| all || explicit || !matches!(o.verdict, Verdict::NotApplicable(_));
+    let keep = |o: &Outcome| all || explicit || o.verdict() != Verdict::NotApplicable;
     let (session, rows, orphans) = convert_map(target, needles, |o| {
         keep(&o).then(|| (ModuleView::new(&o), scan_row(&o)))
     })?;
@@ -277,13 +296,7 @@ fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
             schema: 1,
             tree: session.tree.root.display().to_string(),
             modules: rows.into_iter().map(|(view, _)| view).collect(),
-            orphans: orphans
-                .iter()
-                .map(|o| OrphanView {
-                    file: o.file.display().to_string(),
-                    reason: o.reason.clone(),
-                })
-                .collect(),
+            orphans: orphans.iter().map(OrphanView::from).collect(),
         };
         println!("{}", serde_json::to_string_pretty(&view)?);
         return Ok(());
@@ -291,8 +304,8 @@ fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
     for orphan in &orphans {
         println!(
             "{} [refused]\n  reason: {}\n",
-            orphan.file.display(),
-            orphan.reason
+            orphan_file(orphan),
+            orphan.detail
         );
     }
     for (_, row) in &rows {
@@ -309,7 +322,7 @@ fn diff(target: &Target, build: &BuildCheck) -> Result<()> {
         if let Some(check) = check {
             writeln!(stdout, "# build: {}", build_line(&check.verdict))?;
         }
-        stdout.write_all(&module_diff(outcome))?;
+        stdout.write_all(&dry_run(outcome))?;
         writeln!(stdout)?;
     }
     Ok(())
@@ -372,7 +385,7 @@ fn check(target: &Target, build_dir: &Path, json: bool) -> Result<()> {
     for (outcome, check) in outcomes.iter().zip(&checks) {
         let line = match check {
             Some(c) => build_line(&c.verdict),
-            None => format!("nothing converted ({})", verdict_word(&outcome.verdict)),
+            None => format!("nothing converted ({})", verdict_word(outcome.verdict())),
         };
         if !json {
             println!(
@@ -416,15 +429,11 @@ fn now() -> i64 {
 
 fn report_skipped(outcomes: &[Outcome]) {
     for outcome in outcomes.iter().filter(|o| o.changes.is_empty()) {
-        let reason = match &outcome.verdict {
-            Verdict::Refused(r) | Verdict::NotApplicable(r) => r.as_str(),
-            _ => "",
-        };
         eprintln!(
-            "localwq: {} ({}): {}: {reason}",
+            "localwq: {} ({}): {}",
             outcome.module.name,
             outcome.module.dir.display(),
-            verdict_word(&outcome.verdict)
+            verdict_line(outcome)
         );
     }
 }
@@ -487,15 +496,6 @@ fn prepare_output(dir: &Path, force: bool) -> Result<()> {
     {
         std::fs::remove_file(patch).with_context(|| format!("removing {}", patch.display()))?;
     }
-    Ok(())
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(bytes)?;
-    temp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 

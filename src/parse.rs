@@ -2,6 +2,7 @@
 //! Kernel code is full of macros the grammar does not know, so ERROR nodes
 //! are treated as local: a fact records whether it sits under one.
 
+use crate::ctext::{column0_blocks, has_word, words_in};
 use anyhow::{anyhow, Result};
 use std::cell::RefCell;
 use std::ops::Range;
@@ -70,22 +71,10 @@ fn included_ranges(text: &[u8], idle: &[Range<usize>]) -> Vec<tree_sitter::Range
 /// braces in column 0) whose text, head included, holds nothing `wanted`
 /// finds. Parsing them as `{}` loses nothing localwq reads or rewrites.
 pub fn idle_blocks(text: &[u8], wanted: impl Fn(&[u8]) -> bool) -> Vec<Range<usize>> {
-    let mut idle = Vec::new();
-    let mut offset = 0;
-    while let Some(found) = memchr::memmem::find(&text[offset..], b"\n{") {
-        let open = offset + found + 1;
-        let Some(close) = memchr::memmem::find(&text[open..], b"\n}").map(|i| open + i + 1) else {
-            break;
-        };
-        let head_start = memchr::memrchr(b';', &text[..open])
-            .max(memchr::memrchr(b'}', &text[..open]))
-            .map_or(0, |i| i + 1);
-        if close > open + 1 && !wanted(&text[head_start..=close]) {
-            idle.push(open + 1..close);
-        }
-        offset = close;
-    }
-    idle
+    column0_blocks(text)
+        .filter(|b| b.close > b.open + 1 && !wanted(&text[b.head_start..=b.close]))
+        .map(|b| b.open + 1..b.close)
+        .collect()
 }
 
 /// Byte offsets of line starts, for 1-based line numbers.
@@ -299,34 +288,14 @@ pub fn text_includes(text: &[u8]) -> Vec<Include> {
 }
 
 /// Whether a file (or a block of one) mentions anything localwq rewrites
-/// or reads: system workqueues, driver macros, or one of `names`.
+/// or reads (`wq::parse_words`), or one of `names` (the entry functions,
+/// which need a tree).
 pub fn worth_parsing(text: &[u8], names: &[String]) -> bool {
-    // A site is a call of an API that implies system_wq, or one that names
-    // a system workqueue; `queue_work(priv->wq, …)` alone is none. The
-    // entry functions need a tree, and so does a `module_*_driver()` line,
-    // which the rewrite expands.
     static WORDS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let matcher = WORDS.get_or_init(|| {
-        let mut words: Vec<&str> = crate::wq::APIS
-            .iter()
-            .filter(|a| matches!(a.wq_arg, crate::wq::WqArg::Implied { .. }))
-            .map(|a| a.name)
-            .collect();
-        words.extend(crate::wq::SystemWq::ALL.iter().map(|wq| wq.ident()));
-        words.push("_driver(");
-        aho_corasick::AhoCorasick::new(words).expect("static patterns")
+        aho_corasick::AhoCorasick::new(crate::wq::parse_words()).expect("static patterns")
     });
     matcher.is_match(text) || names.iter().any(|n| has_word(text, n))
-}
-
-/// Whether `word` occurs in `text` as a whole identifier.
-pub fn has_word(text: &[u8], word: &str) -> bool {
-    let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
-    memchr::memmem::find_iter(text, word.as_bytes()).any(|at| {
-        let before = at.checked_sub(1).map(|i| &text[i]);
-        let after = text.get(at + word.len());
-        !before.is_some_and(is_word) && !after.is_some_and(is_word)
-    })
 }
 
 fn macro_words() -> Vec<&'static str> {
@@ -467,19 +436,35 @@ impl Walk<'_> {
     }
 }
 
+/// The ERROR census: every ERROR and MISSING node at or under `node`, in
+/// document order. Walked with a cursor, so any depth of nesting is fine;
+/// subtrees without errors are skipped.
+pub fn error_nodes(node: Node) -> Vec<Node> {
+    let mut found = Vec::new();
+    let mut cursor = node.walk();
+    loop {
+        let current = cursor.node();
+        if current.is_error() || current.is_missing() {
+            found.push(current);
+        }
+        if current.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return found;
+            }
+        }
+    }
+}
+
 /// ERROR or MISSING nodes, except the MISSING `;` that a for-each macro
 /// (`list_for_each_entry(pos, head, member) {`) leaves: the grammar reads
 /// it as a call statement followed by a block, and both are intact.
 pub fn has_real_error(node: Node, text: &[u8]) -> bool {
-    if node.is_error() || (node.is_missing() && !is_foreach_artifact(node, text)) {
-        return true;
-    }
-    if !node.has_error() {
-        return false;
-    }
-    let mut cursor = node.walk();
-    let children: Vec<Node> = node.children(&mut cursor).collect();
-    children.into_iter().any(|c| has_real_error(c, text))
+    error_nodes(node)
+        .into_iter()
+        .any(|n| n.is_error() || !is_foreach_artifact(n, text))
 }
 
 fn is_foreach_artifact(missing: Node, text: &[u8]) -> bool {
@@ -503,29 +488,6 @@ fn is_foreach_artifact(missing: Node, text: &[u8]) -> bool {
         .and_then(|f| f.utf8_text(text).ok())
         .is_some_and(|name| name.contains("for_each"));
     missing.kind() == ";" && (block_follows || named_for_each)
-}
-
-/// C identifiers in `text` with their offsets.
-pub fn words_in(text: &[u8]) -> impl Iterator<Item = (usize, &str)> {
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        while i < text.len() {
-            if is_word(text[i]) && (i == 0 || !is_word(text[i - 1])) {
-                let start = i;
-                while i < text.len() && is_word(text[i]) {
-                    i += 1;
-                }
-                if !text[start].is_ascii_digit() {
-                    let word = std::str::from_utf8(&text[start..i]).expect("ASCII");
-                    return Some((start, word));
-                }
-            } else {
-                i += 1;
-            }
-        }
-        None
-    })
 }
 
 #[cfg(test)]

@@ -1,17 +1,16 @@
 //! The kernel tree: finding its root, walking its sources, and a cheap
 //! textual prefilter run in parallel before anything is parsed.
 
+use crate::ctext::Needles;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-use crate::entry::{driver_macros_in, DriverMacro};
+use std::path::{Component, Path, PathBuf};
 
 /// Top-level directories that hold no kernel modules.
 const SKIPPED_DIRS: &[&str] = &[".git", "Documentation", "tools", "scripts", "usr"];
 
+#[derive(Debug, Clone)]
 pub struct KernelTree {
     pub root: PathBuf,
 }
@@ -80,49 +79,39 @@ impl KernelTree {
         found.into_inner().expect("no panics while held")
     }
 
-    /// `module_*_driver` definitions in include/ and in `extra` files.
-    pub fn driver_macros(&self, extra: &[Vec<u8>]) -> BTreeMap<String, DriverMacro> {
-        let headers = walk_ext(&self.root, Path::new("include"), "h");
-        let mut macros = BTreeMap::new();
-        for text in extra {
-            driver_macros_in(text, &mut macros);
-        }
-        let found: Vec<Vec<u8>> = headers
+    /// The headers below `under` whose text contains `needle`, read.
+    pub fn headers_containing(&self, under: &Path, needle: &str) -> Vec<Vec<u8>> {
+        walk_ext(&self.root, under, "h")
             .par_iter()
             .filter_map(|rel| fs::read(self.root.join(rel)).ok())
-            .filter(|bytes| memchr::memmem::find(bytes, b"#define module_").is_some())
-            .collect();
-        for text in found {
-            driver_macros_in(&text, &mut macros);
-        }
-        macros
+            .filter(|bytes| memchr::memmem::find(bytes, needle.as_bytes()).is_some())
+            .collect()
     }
 }
 
-/// Substrings searched one by one with SIMD memmem, which beats one
-/// Aho-Corasick automaton several times over for a handful of needles.
-pub struct Needles {
-    finders: Vec<memchr::memmem::Finder<'static>>,
+/// The tree-relative file an `#include` of `from` names: `"x.h"` beside
+/// `from`, `<x.h>` under `include/`. Only the kernel's own include path is
+/// known here; a module's extra `-I` directories are not.
+pub fn resolve_include(from: &Path, path: &str, quoted: bool) -> PathBuf {
+    match quoted {
+        true => lexical(&from.parent().unwrap_or(Path::new("")).join(path)),
+        false => Path::new("include").join(path),
+    }
 }
 
-impl Needles {
-    /// A needle that contains another is dropped: the shorter finds it.
-    pub fn new(words: &[&str]) -> Self {
-        let kept = words.iter().filter(|w| {
-            !words
-                .iter()
-                .any(|other| other != *w && !other.is_empty() && w.contains(*other))
-        });
-        Needles {
-            finders: kept
-                .map(|w| memchr::memmem::Finder::new(w.as_bytes()).into_owned())
-                .collect(),
+/// `a/./b/../c` → `a/c`, without touching the file system.
+pub fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
         }
     }
-
-    pub fn is_match(&self, text: &[u8]) -> bool {
-        self.finders.iter().any(|f| f.find(text).is_some())
-    }
+    out
 }
 
 /// Calls `visit` on every file ending in `.ext` below `rel` (or on `rel`

@@ -138,6 +138,46 @@ pub fn prefilter_words() -> Vec<&'static str> {
     words
 }
 
+/// What makes a file, or a block of one, worth a parse tree: a call of an
+/// API that implies a system workqueue, a system workqueue's name, or a
+/// `module_*_driver()` line, which the rewrite expands. `queue_work(priv->wq,
+/// …)` alone is none.
+pub fn parse_words() -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = APIS
+        .iter()
+        .filter(|a| matches!(a.wq_arg, WqArg::Implied { .. }))
+        .map(|a| a.name)
+        .collect();
+    words.extend(SystemWq::ALL.iter().map(|wq| wq.ident()));
+    words.push("_driver(");
+    words
+}
+
+/// What a flush of a system workqueue looks like in text.
+pub const FLUSH_NEEDLES: &[&str] = &[
+    "flush_scheduled_work",
+    "flush_workqueue(system_",
+    "__flush_workqueue(system_",
+];
+
+/// What queueing on, or flushing, a system workqueue looks like in text
+/// (`scan --all`).
+pub const USE_NEEDLES: &[&str] = &[
+    "schedule_work",
+    "schedule_delayed_work",
+    "(system_",
+    ", system_",
+    "flush_scheduled_work",
+];
+
+/// What any queueing on a system workqueue must contain: an API that
+/// implies one, or a system workqueue's name.
+pub const QUEUE_NEEDLES: &[&str] = &["schedule_work", "schedule_delayed_work", "system_"];
+
+/// A line only the workqueue implementation has: the file that queues for
+/// every caller and so is nobody's provider.
+pub const WORKQUEUE_IMPLEMENTATION: &str = "system_wq = alloc_workqueue";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,25 +3,22 @@
 mod common;
 
 use localwq::analysis::{Choice, Verdict};
-use localwq::patch::diff::module_diff;
-use localwq::{write_changes, Session};
+use localwq::write::write_changes;
+use localwq::{dry_run, Session};
 use std::path::Path;
 
 /// The dry-run output for every flushing module of a tree.
-fn dry_run(root: &Path, choice: Choice) -> String {
+fn dry_run_all(root: &Path, choice: Choice) -> String {
     let mut session = Session::open(root).expect("fixture is a kernel tree");
     session.choice = choice;
     let selection = session.select(&[]).expect("selection");
     let mut out = String::new();
     for orphan in &selection.orphans {
-        out.push_str(&format!(
-            "# file {}: {}\n",
-            orphan.file.display(),
-            orphan.reason
-        ));
+        let file = orphan.file.as_ref().expect("an orphan is a file");
+        out.push_str(&format!("# file {}: {}\n", file.display(), orphan.detail));
     }
     for module in &selection.modules {
-        out.push_str(&String::from_utf8(module_diff(&session.convert(module))).unwrap());
+        out.push_str(&String::from_utf8(dry_run(&session.convert(module))).unwrap());
     }
     out
 }
@@ -29,30 +26,30 @@ fn dry_run(root: &Path, choice: Choice) -> String {
 /// The rewrite engine (Steps 1–5) on every shape.
 #[test]
 fn diff_snapshots() {
-    for case in common::cases() {
-        let output = dry_run(&common::testdata().join(&case), Choice::LocalWq);
-        insta::assert_snapshot!(format!("diff@{case}"), output);
-    }
+    common::each_case(|_, root| {
+        let output = dry_run_all(root, Choice::LocalWq);
+        insta::assert_snapshot!("diff", output);
+    });
 }
 
 /// What a user gets by default: Step 0's recommendation applied.
 #[test]
 fn auto_snapshots() {
-    for case in common::cases() {
-        let output = dry_run(&common::testdata().join(&case), Choice::Auto);
-        insta::assert_snapshot!(format!("auto@{case}"), output);
-    }
+    common::each_case(|_, root| {
+        let output = dry_run_all(root, Choice::Auto);
+        insta::assert_snapshot!("auto", output);
+    });
 }
 
 #[test]
 fn strategies_that_do_not_apply_are_refused_with_the_reason() {
     let root = common::testdata().join("platform_driver");
-    let output = dry_run(&root, Choice::FlushWork);
+    let output = dry_run_all(&root, Choice::FlushWork);
     assert!(
         output.contains("refused: --strategy flush-work does not apply"),
         "{output}"
     );
-    let output = dry_run(&root, Choice::RemoveFlush);
+    let output = dry_run_all(&root, Choice::RemoveFlush);
     assert!(
         output.contains("refused: --strategy remove-flush does not apply"),
         "{output}"
@@ -85,9 +82,9 @@ fn second_run_changes_nothing_with(choice: Choice) {
                 "{case}: second run rewrote {}",
                 module.name
             );
-            if !matches!(outcome.verdict, Verdict::NotApplicable(_)) {
+            if outcome.verdict() != Verdict::NotApplicable {
                 assert!(
-                    matches!(outcome.verdict, Verdict::Refused(_)),
+                    outcome.verdict() == Verdict::Refused,
                     "{case}: {} is still convertible after conversion",
                     module.name
                 );

@@ -3,10 +3,10 @@
 //! text, not parse trees: kernel style puts a function's braces in column
 //! 0, which bounds it cheaply, and only prefiltered files are read.
 
-use crate::parse::words_in;
+use crate::ctext::{calls_in, column0_blocks, exported_names, words_in, Needles};
 use crate::wq::{self, ApiKind, WqArg};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where an exported function ends up queueing on a system workqueue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,29 @@ struct TextFunction {
 }
 
 impl ExportIndex {
+    /// The index of one file, if it exports a function that queues on a
+    /// system workqueue. kernel/workqueue.c, the API itself, queues for
+    /// its callers: it is no provider.
+    pub fn of_file(path: &Path, text: &[u8]) -> Option<ExportIndex> {
+        if memchr::memmem::find(text, b"EXPORT_SYMBOL").is_none()
+            || memchr::memmem::find(text, wq::WORKQUEUE_IMPLEMENTATION.as_bytes()).is_some()
+        {
+            return None;
+        }
+        let mut index = ExportIndex::default();
+        index.add_file(path.to_path_buf(), text);
+        (!index.providers.is_empty()).then_some(index)
+    }
+
+    /// One index from the per-file ones.
+    pub fn merged(indexes: impl Iterator<Item = ExportIndex>) -> ExportIndex {
+        let mut merged = ExportIndex::default();
+        for index in indexes {
+            merged.providers.extend(index.providers);
+        }
+        merged
+    }
+
     /// Adds the exported queueing functions of one file.
     pub fn add_file(&mut self, path: PathBuf, text: &[u8]) {
         // Most exporting files queue nothing on a system workqueue: leave
@@ -41,10 +64,11 @@ impl ExportIndex {
         let functions = text_functions(text);
         let direct = direct_queuers(&functions, text);
         let reaching = reaching(&functions, &direct);
-        for export in exported(text) {
-            let Some(queuer) = reaching.get(&export) else {
+        for export in exported_names(text) {
+            let Some(queuer) = reaching.get(export) else {
                 continue;
             };
+            let export = export.to_string();
             let (line, call) = direct[queuer].clone();
             self.providers.insert(
                 export.clone(),
@@ -62,10 +86,8 @@ impl ExportIndex {
 /// Whether a queueing call on a system workqueue occurs in `text`.
 fn mentions_system_queueing(text: &[u8]) -> bool {
     // Queueing on a system workqueue either implies it or names it.
-    static CHEAP: std::sync::OnceLock<crate::tree::Needles> = std::sync::OnceLock::new();
-    let cheap = CHEAP.get_or_init(|| {
-        crate::tree::Needles::new(&["schedule_work", "schedule_delayed_work", "system_"])
-    });
+    static CHEAP: std::sync::OnceLock<Needles> = std::sync::OnceLock::new();
+    let cheap = CHEAP.get_or_init(|| Needles::new(wq::QUEUE_NEEDLES));
     if !cheap.is_match(text) {
         return false;
     }
@@ -104,28 +126,21 @@ fn on_system_wq(api: &wq::WqApi, args: &str) -> bool {
 }
 
 fn text_functions(text: &[u8]) -> Vec<TextFunction> {
-    let mut functions = Vec::new();
-    let mut offset = 0;
-    while let Some(found) = memchr::memmem::find(&text[offset..], b"\n{") {
-        let open = offset + found + 1;
-        let Some(close) = memchr::memmem::find(&text[open..], b"\n}").map(|i| open + i + 2) else {
-            break;
-        };
-        let head_start =
-            memchr::memrchr(b';', &text[..open]).max(memchr::memrchr(b'}', &text[..open]));
-        let head = &text[head_start.map_or(0, |i| i + 1)..open];
-        if let Some(name) = declared_name(head) {
-            let callees = called_words(&text[open..close]);
-            functions.push(TextFunction {
+    column0_blocks(text)
+        .filter_map(|block| {
+            let name = declared_name(&text[block.head_start..block.open])?;
+            let body_end = block.close + 1;
+            let callees = calls_in(&text[block.open..body_end])
+                .map(|(_, w)| w.to_string())
+                .collect();
+            Some(TextFunction {
                 name,
-                body_start: open,
-                body_end: close,
+                body_start: block.open,
+                body_end,
                 callees,
-            });
-        }
-        offset = close;
-    }
-    functions
+            })
+        })
+        .collect()
 }
 
 /// The identifier before the parameter list's `(` in a function head.
@@ -133,16 +148,6 @@ fn declared_name(head: &[u8]) -> Option<String> {
     let open = memchr::memchr(b'(', head)?;
     let name = words_in(&head[..open]).last()?.1;
     (!matches!(name, "if" | "while" | "for" | "switch" | "return")).then(|| name.to_string())
-}
-
-fn called_words(body: &[u8]) -> BTreeSet<String> {
-    words_in(body)
-        .filter(|(offset, word)| {
-            let after = &body[offset + word.len()..];
-            after.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'(')
-        })
-        .map(|(_, w)| w.to_string())
-        .collect()
 }
 
 /// Functions with a queueing call on a system workqueue in their body.
@@ -204,21 +209,6 @@ fn reaching(
             return reaches;
         }
     }
-}
-
-/// Names exported with EXPORT_SYMBOL, EXPORT_SYMBOL_GPL and friends.
-fn exported(text: &[u8]) -> Vec<String> {
-    let mut names = Vec::new();
-    for at in memchr::memmem::find_iter(text, b"EXPORT_SYMBOL") {
-        let rest = &text[at..text.len().min(at + 120)];
-        let Some(open) = memchr::memchr(b'(', rest) else {
-            continue;
-        };
-        if let Some((_, name)) = words_in(&rest[open..]).next() {
-            names.push(name.to_string());
-        }
-    }
-    names
 }
 
 #[cfg(test)]

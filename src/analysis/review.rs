@@ -4,9 +4,11 @@
 
 use super::exports::Provider;
 use super::sites::Site;
-use super::{Flag, FlagKind, Surroundings, Unit};
+use super::{Flag, FlagKind, Surroundings};
+use crate::ctext::{defines_struct, exported_names, words_in};
 use crate::entry::Entry;
-use crate::parse::{words_in, Function, SourceFile};
+use crate::load::Unit;
+use crate::parse::{Function, SourceFile};
 use crate::wq::ApiKind;
 
 pub fn flags(
@@ -27,14 +29,7 @@ pub fn flags(
 }
 
 fn at(unit: &Unit, site: &Site, kind: FlagKind, reason: String) -> Flag {
-    let file = &unit.files[site.file];
-    Flag {
-        file: file.path.clone(),
-        line: site.line,
-        kind,
-        excerpt: file.excerpt(site.range.start),
-        reason,
-    }
+    Flag::new(&unit.files[site.file], site.range.start, kind, reason)
 }
 
 /// The module flushes but queues nothing on that workqueue itself.
@@ -165,25 +160,8 @@ fn declared_struct(text: &[u8], name: &str) -> Option<String> {
     })
 }
 
-/// `struct tag {` (any spacing) in `text`.
-pub fn defines_struct(text: &[u8], tag: &str) -> bool {
-    let needle = format!("struct {tag}");
-    memchr::memmem::find_iter(text, needle.as_bytes()).any(|at| {
-        let rest = &text[at + needle.len()..];
-        let next = rest.iter().find(|b| !b.is_ascii_whitespace());
-        let boundary = rest
-            .first()
-            .is_some_and(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
-        boundary && next == Some(&b'{')
-    })
-}
-
 fn exported(file: &SourceFile, name: &str) -> bool {
-    let needle = format!("({name})");
-    memchr::memmem::find_iter(&file.text, b"EXPORT_SYMBOL").any(|at| {
-        let rest = &file.text[at..file.text.len().min(at + 80 + name.len())];
-        memchr::memmem::find(rest, needle.as_bytes()).is_some()
-    })
+    exported_names(&file.text).contains(&name)
 }
 
 /// A flush in a function other modules can call: they may rely on it

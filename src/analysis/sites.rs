@@ -1,9 +1,10 @@
 //! Queue and flush sites on system workqueues, and the reasons a site cannot
 //! be rewritten mechanically.
 
-use super::{Flag, FlagKind, Unit};
-use crate::entry::matching_paren;
-use crate::parse::{words_in, SourceFile};
+use super::{Flag, FlagKind};
+use crate::ctext::{arg_ranges, matching_paren, words_in};
+use crate::load::Unit;
+use crate::parse::SourceFile;
 use crate::wq::{self, ApiKind, SystemWq, WqApi, WqArg};
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -142,37 +143,8 @@ fn text_call(text: &[u8], at: usize) -> Option<TextCall> {
         return None;
     }
     let close = matching_paren(text, open)?;
-    let mut args = Vec::new();
-    let mut depth = 0;
-    let mut start = open + 1;
-    for i in open + 1..close {
-        match text[i] {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth -= 1,
-            b',' if depth == 0 => {
-                args.push(trimmed(text, start..i));
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if text[start..close].iter().any(|b| !b.is_ascii_whitespace()) {
-        args.push(trimmed(text, start..close));
-    }
+    let args = arg_ranges(text, open, close);
     Some((at..name_end, at..close + 1, args))
-}
-
-fn trimmed(text: &[u8], range: Range<usize>) -> Range<usize> {
-    let lead = text[range.clone()]
-        .iter()
-        .take_while(|b| b.is_ascii_whitespace())
-        .count();
-    let trail = text[range.clone()]
-        .iter()
-        .rev()
-        .take_while(|b| b.is_ascii_whitespace())
-        .count();
-    range.start + lead..range.end - trail.min(range.len() - lead)
 }
 
 /// A flag for every site left alone, and for workqueue calls the parser
@@ -219,13 +191,8 @@ fn site_flag(unit: &Unit, site: &Site) -> Flag {
             "the parser could not read the code around this call: not rewritten".to_string(),
         )
     };
-    Flag {
-        file: file.path.clone(),
-        line: site.line,
-        kind,
-        excerpt: file.excerpt(site.range.start),
-        reason: format!("{}() on {}: {reason}", site.api.name, site.wq.ident()),
-    }
+    let reason = format!("{}() on {}: {reason}", site.api.name, site.wq.ident());
+    Flag::new(file, site.range.start, kind, reason)
 }
 
 /// Workqueue API names in code that is neither a parsed call, a macro body,
@@ -252,12 +219,9 @@ fn unseen_mentions(unit: &Unit, index: usize, file: &SourceFile, sites: &[Site])
                 && !file.in_inert(*offset)
                 && !file.in_idle(*offset)
         })
-        .map(|(offset, word)| Flag {
-            file: unit.files[index].path.clone(),
-            line: file.line_of(offset),
-            kind: FlagKind::Unparsed,
-            excerpt: file.excerpt(offset),
-            reason: format!("{word} is used here but not as a call localwq could parse"),
+        .map(|(offset, word)| {
+            let reason = format!("{word} is used here but not as a call localwq could parse");
+            Flag::new(&unit.files[index], offset, FlagKind::Unparsed, reason)
         })
         .collect()
 }
@@ -270,18 +234,17 @@ pub fn leave_other_flags(unit: &Unit, sites: &mut [Site], flags_kept: &str, out:
             continue;
         }
         site.state = SiteState::Flagged;
-        let file = &unit.files[site.file];
-        out.push(Flag {
-            file: file.path.clone(),
-            line: site.line,
-            kind: FlagKind::OtherSystemWq,
-            excerpt: file.excerpt(site.range.start),
-            reason: format!(
-                "queues on {} (flags {}), which the converted flush never waited for: \
-                 left as is; give it a workqueue of its own if it must be flushed too",
-                site.wq.ident(),
-                site.wq.flags()
-            ),
-        });
+        let reason = format!(
+            "queues on {} (flags {}), which the converted flush never waited for: \
+             left as is; give it a workqueue of its own if it must be flushed too",
+            site.wq.ident(),
+            site.wq.flags()
+        );
+        out.push(Flag::new(
+            &unit.files[site.file],
+            site.range.start,
+            FlagKind::OtherSystemWq,
+            reason,
+        ));
     }
 }

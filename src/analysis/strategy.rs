@@ -4,8 +4,8 @@
 
 use super::exports::Provider;
 use super::sites::{Site, SiteState};
-use super::Unit;
-use crate::parse::words_in;
+use crate::ctext::words_in;
+use crate::load::Unit;
 use crate::wq::ApiKind;
 use std::collections::BTreeSet;
 

@@ -2,7 +2,7 @@
 //! `patches` builds them in an in-memory object store (nothing reaches the
 //! repository); `apply` writes them and moves a new branch onto them.
 
-use crate::rewrite::FileChange;
+use crate::edit::FileChange;
 use anyhow::{bail, Context, Result};
 use git2::build::{CheckoutBuilder, TreeUpdateBuilder};
 use git2::{FileMode, Oid, Repository, Signature, StatusOptions, Time};

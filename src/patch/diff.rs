@@ -3,9 +3,7 @@
 //! (git's default funcname rule: the nearest earlier line that starts with a
 //! letter, `_` or `$`).
 
-use crate::report::module_header;
-use crate::rewrite::FileChange;
-use crate::Outcome;
+use crate::edit::FileChange;
 use similar::{ChangeTag, DiffOp, TextDiff};
 use std::fmt::Write;
 
@@ -62,13 +60,9 @@ pub fn file_diff(change: &FileChange) -> (Vec<u8>, Counts) {
     (out, counts)
 }
 
-/// What `localwq diff` prints for a module: its header, then its diff.
-pub fn module_diff(outcome: &Outcome) -> Vec<u8> {
-    let mut out = module_header(outcome).into_bytes();
-    for change in &outcome.changes {
-        out.extend(file_diff(change).0);
-    }
-    out
+/// The diffs of several files, one after the other.
+pub fn changes_diff(changes: &[FileChange]) -> Vec<u8> {
+    changes.iter().flat_map(|c| file_diff(c).0).collect()
 }
 
 /// git's diffstat (`--stat` at format-patch's 72 columns): one line per

@@ -99,29 +99,6 @@ pub fn slug(subject: &str, max: usize) -> String {
     out.trim_end_matches(['.', '-']).to_string()
 }
 
-/// Paragraphs re-wrapped at `width` columns; blank lines kept.
-pub fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    for paragraph in text.split("\n\n") {
-        if !out.is_empty() {
-            out.push_str("\n\n");
-        }
-        let mut col = 0;
-        for word in paragraph.split_whitespace() {
-            if col > 0 && col + 1 + word.len() > width {
-                out.push('\n');
-                col = 0;
-            } else if col > 0 {
-                out.push(' ');
-                col += 1;
-            }
-            out.push_str(word);
-            col += word.len();
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

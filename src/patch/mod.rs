@@ -8,7 +8,8 @@ pub mod mail;
 pub mod prefix;
 pub mod series;
 
-use crate::Outcome;
+use crate::outcome::Outcome;
+use crate::report::commit::commit_message;
 use anyhow::{Context, Result};
 use git2::Repository;
 use std::path::Path;
@@ -75,7 +76,7 @@ pub fn build_series(
             let sig = commits::signature(&options.identity, options.unix_time)?;
             let built = commits::build(
                 repo,
-                &commit_specs(&plans, &options.identity),
+                &commit_specs(&plans, &options.identity)?,
                 &sig,
                 commits::Store::Memory,
             )?;
@@ -85,34 +86,26 @@ pub fn build_series(
         None => {
             let ids = plans
                 .iter()
-                .map(|p| diff::blob_id(&module_bytes(p.outcome)))
+                .map(|p| diff::blob_id(&diff::changes_diff(&p.outcome.changes)))
                 .collect();
             (ids, None)
         }
     };
-    Ok(series::render(&plans, options, &ids, base.as_deref()))
-}
-
-fn module_bytes(outcome: &Outcome) -> Vec<u8> {
-    outcome
-        .changes
-        .iter()
-        .flat_map(|c| diff::file_diff(c).0)
-        .collect()
+    series::render(&plans, options, &ids, base.as_deref())
 }
 
 fn commit_specs<'a>(
     plans: &'a [series::PatchPlan],
     identity: &str,
-) -> Vec<commits::CommitSpec<'a>> {
+) -> Result<Vec<commits::CommitSpec<'a>>> {
     plans
         .iter()
         .map(|plan| {
-            let (subject, body) = series::commit_message(plan.outcome, &plan.prefix, identity);
-            commits::CommitSpec {
+            let (subject, body) = commit_message(plan.outcome, &plan.prefix, identity)?;
+            Ok(commits::CommitSpec {
                 message: format!("{subject}\n\n{body}"),
                 changes: &plan.outcome.changes,
-            }
+            })
         })
         .collect()
 }
@@ -140,7 +133,7 @@ pub fn apply_series(
     let sig = commits::signature(identity, unix_time)?;
     let built = commits::build(
         &repo,
-        &commit_specs(&plans, identity),
+        &commit_specs(&plans, identity)?,
         &sig,
         commits::Store::Branch(branch),
     )?;

@@ -3,20 +3,16 @@
 //! Commit messages and the cover letter come from templates/.
 
 use super::diff::{diffstat, file_diff, Counts};
-use super::mail::{encode_address, header, rfc2822, slug, wrap};
-use crate::analysis::{SiteState, Strategy, Verdict};
-use crate::entry::Entry;
+use super::mail::{encode_address, header, rfc2822, slug};
+use crate::analysis::Verdict;
 use crate::maintainers::Recipients;
+use crate::outcome::Outcome;
+use crate::report::commit::{commit_message, cover_text, NOTES_HEADING};
 use crate::report::flag_block;
-use crate::Outcome;
+use crate::report::text::wrap;
+use anyhow::Result;
 use std::collections::BTreeMap;
 
-const COMMIT_TEMPLATE: &str = include_str!("../../templates/commit.txt");
-const FLUSH_WORK_TEMPLATE: &str = include_str!("../../templates/commit-flush-work.txt");
-const REMOVE_FLUSH_TEMPLATE: &str = include_str!("../../templates/commit-remove-flush.txt");
-const COVER_TEMPLATE: &str = include_str!("../../templates/cover.txt");
-const RFC_NOTE: &str = include_str!("../../templates/rfc-note.txt");
-const NOTES_TEMPLATE: &str = include_str!("../../templates/review-notes.txt");
 const SIGNATURE: &str = concat!("localwq ", env!("CARGO_PKG_VERSION"));
 
 pub struct SeriesOptions {
@@ -37,115 +33,13 @@ pub struct PatchPlan<'a> {
 
 impl PatchPlan<'_> {
     pub fn rfc(&self) -> bool {
-        self.outcome.verdict == Verdict::NeedsReview
+        self.outcome.verdict() == Verdict::NeedsReview
     }
 }
 
 pub struct Mail {
     pub file_name: String,
     pub bytes: Vec<u8>,
-}
-
-fn fill(template: &str, values: &BTreeMap<&str, String>) -> String {
-    let mut out = template.to_string();
-    for (key, value) in values {
-        out = out.replace(&format!("{{{key}}}"), value);
-    }
-    out
-}
-
-fn sites(n: usize) -> String {
-    format!("{n} call site{}", if n == 1 { "" } else { "s" })
-}
-
-/// The commit message's subject and body (with Signed-off-by).
-pub fn commit_message(outcome: &Outcome, prefix: &str, identity: &str) -> (String, String) {
-    let plan = outcome
-        .plan
-        .as_ref()
-        .expect("converted modules have a plan");
-    let converted = |flush: bool| {
-        plan.sites
-            .iter()
-            .filter(|s| s.state == SiteState::Convert && s.is_flush() == flush)
-            .count()
-    };
-    let first_flush = plan
-        .sites
-        .iter()
-        .find(|s| s.is_flush() && s.state == SiteState::Convert);
-    let flush = first_flush.map_or("flush_scheduled_work()".to_string(), |s| match s.api.name {
-        "flush_scheduled_work" => "flush_scheduled_work()".into(),
-        name => format!("{name}({})", s.wq.ident()),
-    });
-    let (init, destroy) = entry_names(outcome);
-    let avoid = if prefix.ends_with(" - ") {
-        "avoid"
-    } else {
-        "Avoid"
-    };
-    let system = first_flush.map_or("system_wq", |s| s.wq.ident());
-    let mut values = BTreeMap::from([
-        ("prefix", prefix.to_string()),
-        ("avoid", avoid.to_string()),
-        ("flush", flush),
-        ("module", outcome.module.name.clone()),
-        ("system", system.to_string()),
-        ("init", init),
-        ("destroy", destroy),
-        ("queue_sites", sites(converted(false))),
-        ("flush_sites", sites(converted(true))),
-    ]);
-    let template = match (&plan.strategy, &plan.wq) {
-        (Strategy::FlushWork(items), _) => {
-            let calls: Vec<String> = items.iter().map(|i| i.flush_call()).collect();
-            values.insert("items", calls.join(", "));
-            FLUSH_WORK_TEMPLATE
-        }
-        (Strategy::RemoveFlush, _) => REMOVE_FLUSH_TEMPLATE,
-        (_, Some(wq)) => {
-            values.insert("wq", wq.name.clone());
-            values.insert("flags", wq.flags.to_string());
-            let replaced: Vec<&str> = wq.replaces.iter().map(|w| w.ident()).collect();
-            values.insert("system", replaced.join(", "));
-            COMMIT_TEMPLATE
-        }
-        (_, None) => COMMIT_TEMPLATE,
-    };
-    let text = fill(template, &values);
-    let (subject, body) = text.split_once("\n\n").unwrap_or((&text, ""));
-    let body = format!("{}\n\nSigned-off-by: {identity}\n", wrap(body.trim(), 75));
-    (subject.trim().to_string(), body)
-}
-
-fn entry_names(outcome: &Outcome) -> (String, String) {
-    let entry = outcome.unit.as_ref().map(|u| &u.entry);
-    match entry {
-        Some(Entry::DriverMacro {
-            invocation,
-            pair: Some(pair),
-        }) => (
-            format!(
-                "a new {}_init() that replaces {}()",
-                pair.driver_name(),
-                invocation.macro_name
-            ),
-            format!(" and destroyed in {}_exit()", pair.driver_name()),
-        ),
-        Some(Entry::Explicit { init, exit }) => {
-            let name = |i: &Option<crate::entry::Invocation>| {
-                i.as_ref()
-                    .and_then(|i| i.args.first().cloned())
-                    .unwrap_or_default()
-            };
-            let destroy = match exit {
-                Some(_) => format!(" and destroyed in {}()", name(exit)),
-                None => "; the code has no exit, so it is never destroyed".to_string(),
-            };
-            (format!("{}()", name(init)), destroy)
-        }
-        _ => (String::new(), String::new()),
-    }
 }
 
 /// `[RFC PATCH v2 03/12]`, or `[PATCH]` for a lone patch.
@@ -189,17 +83,12 @@ fn headers(options: &SeriesOptions, id: &str, subject: &str, recipients: &Recipi
 
 /// Review notes for below the `---`, where `git am` drops them.
 fn review_notes(plan: &PatchPlan) -> String {
-    let flags = plan
-        .outcome
-        .plan
-        .as_ref()
-        .map(|p| p.flags.as_slice())
-        .unwrap_or(&[]);
+    let flags = &plan.outcome.flags;
     if flags.is_empty() {
         return String::new();
     }
     let blocks: String = flags.iter().map(flag_block).collect();
-    format!("{}\n{blocks}\n", NOTES_TEMPLATE.trim_end())
+    format!("{}\n{blocks}\n", NOTES_HEADING.trim_end())
 }
 
 /// The numbered mails: cover letter (if any) first.
@@ -208,7 +97,7 @@ pub fn render(
     options: &SeriesOptions,
     ids: &[String],
     base: Option<&str>,
-) -> Vec<Mail> {
+) -> Result<Vec<Mail>> {
     let total = plans.len();
     let cover = options.cover_letter.unwrap_or(total > 1);
     let numbered = total > 1 || cover;
@@ -216,7 +105,7 @@ pub fn render(
     let mut stats: Vec<(String, Counts)> = Vec::new();
     let mut subjects = Vec::new();
     for (index, plan) in plans.iter().enumerate() {
-        let (subject, body) = commit_message(plan.outcome, &plan.prefix, &options.identity);
+        let (subject, body) = commit_message(plan.outcome, &plan.prefix, &options.identity)?;
         let full = format!(
             "{} {subject}",
             tag(options, plan.rfc(), index + 1, total, numbered)
@@ -255,10 +144,10 @@ pub fn render(
         let id = ids.last().cloned().unwrap_or_else(|| "0".repeat(40));
         mails.insert(
             0,
-            cover_letter(plans, options, &id, &subjects, &stats, base),
+            cover_letter(plans, options, &id, &subjects, &stats, base)?,
         );
     }
-    mails
+    Ok(mails)
 }
 
 fn cover_letter(
@@ -268,33 +157,17 @@ fn cover_letter(
     subjects: &[String],
     stats: &[(String, Counts)],
     base: Option<&str>,
-) -> Mail {
+) -> Result<Mail> {
     let rfc = plans.iter().any(PatchPlan::rfc);
     let mut recipients = Recipients::default();
     for plan in plans {
         recipients.merge(&plan.recipients);
     }
-    let values = BTreeMap::from([
-        ("version", env!("CARGO_PKG_VERSION").to_string()),
-        (
-            "rfc_note",
-            if rfc {
-                RFC_NOTE.trim_end().to_string()
-            } else {
-                String::new()
-            },
-        ),
-    ]);
-    let text = fill(COVER_TEMPLATE, &values);
-    let (subject, blurb) = text.split_once("\n\n").unwrap_or((&text, ""));
-    let full = format!(
-        "{} {}",
-        tag(options, rfc, 0, plans.len(), true),
-        subject.trim()
-    );
+    let (subject, blurb) = cover_text(rfc)?;
+    let full = format!("{} {subject}", tag(options, rfc, 0, plans.len(), true));
     let mut body = headers(options, id, &full, &recipients);
     body.push('\n');
-    body.push_str(&wrap(blurb.trim(), 72));
+    body.push_str(&blurb);
     body.push_str("\n\n");
     for plan in plans.iter().filter(|p| p.rfc()) {
         let module = &plan.outcome.module;
@@ -312,10 +185,10 @@ fn cover_letter(
         body.push_str(&format!("\n\nbase-commit: {base}\n"));
     }
     body.push_str(&format!("-- \n{SIGNATURE}\n\n"));
-    Mail {
+    Ok(Mail {
         file_name: "0000-cover-letter.patch".into(),
         bytes: body.into_bytes(),
-    }
+    })
 }
 
 /// `Name (N):` and the subjects, wrapped at 72 columns as git's shortlog.

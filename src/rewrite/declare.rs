@@ -2,12 +2,12 @@
 //! Several files: defined beside the init function and declared `extern` in
 //! the private header that every other user includes.
 
-use super::Refusal;
-use crate::analysis::Unit;
+use super::refuse;
 use crate::edit::Edit;
+use crate::load::Unit;
 use crate::parse::SourceFile;
-use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use crate::refusal::{Refusal, RefusalKind};
+use std::collections::BTreeSet;
 
 /// `users` are the indexes of the files that name the workqueue.
 pub fn declare(
@@ -33,10 +33,11 @@ pub fn declare(
         if others.len() > 3 {
             names.push(format!("{} more", others.len() - 3));
         }
-        Refusal::at(
+        refuse(
             &unit.files[home],
             0,
-            &format!(
+            RefusalKind::NoSharedHeader,
+            format!(
                 "no private header is included by every file that uses the workqueue ({})",
                 names.join(", ")
             ),
@@ -71,9 +72,10 @@ fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Result<Edit, R
         .map(|i| i.range.end)
         .max();
     let Some(at) = last_include else {
-        return Err(Refusal::at(
+        return Err(refuse(
             file,
             0,
+            RefusalKind::NoIncludeBeforeCode,
             "no #include before the first function to declare the workqueue after",
         ));
     };
@@ -85,16 +87,7 @@ fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Result<Edit, R
 /// or through another of its headers. A header other modules include too
 /// is fine: an `extern` declaration changes nothing for them.
 fn shared_header(unit: &Unit, users: &[usize]) -> Option<usize> {
-    let by_path: HashMap<&Path, usize> = unit
-        .files
-        .iter()
-        .enumerate()
-        .map(|(index, f)| (f.path.as_path(), index))
-        .collect();
-    let reach: Vec<BTreeSet<usize>> = users
-        .iter()
-        .map(|&u| reachable(unit, &by_path, u))
-        .collect();
+    let reach: Vec<BTreeSet<usize>> = users.iter().map(|&u| reachable(unit, u)).collect();
     (0..unit.files.len())
         .filter(|&h| unit.is_header(h))
         .find(|h| {
@@ -106,22 +99,13 @@ fn shared_header(unit: &Unit, users: &[usize]) -> Option<usize> {
 }
 
 /// The module's headers that `file` includes, transitively.
-fn reachable(unit: &Unit, by_path: &HashMap<&Path, usize>, file: usize) -> BTreeSet<usize> {
+fn reachable(unit: &Unit, file: usize) -> BTreeSet<usize> {
     let mut seen = BTreeSet::new();
     let mut pending = vec![file];
     while let Some(current) = pending.pop() {
-        let dir = unit.files[current].path.parent().unwrap_or(Path::new(""));
-        for include in unit.files[current]
-            .facts
-            .includes
-            .iter()
-            .filter(|i| i.quoted)
-        {
-            let target = crate::normalize(&dir.join(&include.path));
-            if let Some(&h) = by_path.get(target.as_path()) {
-                if seen.insert(h) {
-                    pending.push(h);
-                }
+        for &header in &unit.includes[current] {
+            if seen.insert(header) {
+                pending.push(header);
             }
         }
     }

@@ -3,10 +3,12 @@
 
 use super::init::alloc_lines;
 use super::layout::block;
-use super::Refusal;
-use crate::analysis::{LocalWq, Unit};
+use super::refuse;
+use crate::analysis::LocalWq;
 use crate::edit::Edit;
 use crate::entry::{DriverPair, Invocation};
+use crate::load::Unit;
+use crate::refusal::{Refusal, RefusalKind};
 
 pub fn expand(
     unit: &Unit,
@@ -18,10 +20,11 @@ pub fn expand(
     let driver = pair.driver_name();
     let (init, exit) = (format!("{driver}_init"), format!("{driver}_exit"));
     if unit.uses_identifier(&init) || unit.uses_identifier(&exit) {
-        return Err(Refusal::at(
+        return Err(refuse(
             file,
             invocation.range.start,
-            &format!("{init}() or {exit}() already exists: name the init/exit pair by hand"),
+            RefusalKind::DriverFunctionsExist,
+            format!("{init}() or {exit}() already exists: name the init/exit pair by hand"),
         ));
     }
     let args: Vec<&str> = std::iter::once(pair.driver.as_str())

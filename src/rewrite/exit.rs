@@ -1,10 +1,10 @@
 //! Step 3: destroy the workqueue last in `__exit`, once everything that
 //! could queue work (the unregistration, timers, IRQs) has been stopped.
 
-use super::layout;
-use super::Refusal;
+use super::{layout, refuse};
 use crate::edit::Edit;
 use crate::parse::{Function, SourceFile};
+use crate::refusal::{Refusal, RefusalKind};
 
 pub fn destroy(file: &SourceFile, func: &Function, wq: &str) -> Result<Edit, Refusal> {
     let text = &file.text;
@@ -12,9 +12,10 @@ pub fn destroy(file: &SourceFile, func: &Function, wq: &str) -> Result<Edit, Ref
     // column 0, and nothing inside the body is rewritten.
     let close = func.body.end - 1;
     if text[close] != b'}' || !layout::first_on_line(text, close) {
-        return Err(Refusal::at(
+        return Err(refuse(
             file,
             close,
+            RefusalKind::ExitLayout,
             "the exit function's `}` shares its line",
         ));
     }

@@ -3,10 +3,12 @@
 //! The success path (`return 0;`, or a variable that is 0 then) keeps it.
 
 use super::layout::{self, block};
-use super::Refusal;
+use super::refuse;
 use crate::analysis::LocalWq;
+use crate::ctext::words_in;
 use crate::edit::Edit;
-use crate::parse::{words_in, Function, SourceFile};
+use crate::parse::{Function, SourceFile};
+use crate::refusal::{Refusal, RefusalKind};
 use tree_sitter::Node;
 
 /// How a `return` leaves the init function.
@@ -28,14 +30,16 @@ const RESULT_VARS: &[&str] = &[
 
 pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<Edit>, Refusal> {
     let text = &file.text;
-    let refuse = |offset: usize, reason: &str| Refusal::at(file, offset, reason);
     if !func.body_clean {
         return Err(refuse(
+            file,
             func.body.start,
+            RefusalKind::InitUnparsed,
             "the init function does not parse cleanly",
         ));
     }
-    let body = body_node(file, func).ok_or_else(|| refuse(func.body.start, "no body"))?;
+    let body = body_node(file, func)
+        .ok_or_else(|| refuse(file, func.body.start, RefusalKind::InitLayout, "no body"))?;
     let decls = leading_declarations(body);
     let at = match decls.last() {
         Some(last) => layout::next_line_start(text, last.end_byte()),
@@ -44,7 +48,9 @@ pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<
         }
         None => {
             return Err(refuse(
+                file,
                 body.start_byte(),
+                RefusalKind::InitLayout,
                 "statements share the line of `{`",
             ))
         }
@@ -271,9 +277,10 @@ fn place(file: &SourceFile, ret: Node, lines: Vec<(usize, String)>) -> Result<Ve
     match parent {
         "compound_statement" | "case_statement" | "labeled_statement" => {
             if !layout::first_on_line(text, ret.start_byte()) {
-                return Err(Refusal::at(
+                return Err(refuse(
                     file,
                     ret.start_byte(),
+                    RefusalKind::ErrorPathShape,
                     "return shares its line with other code",
                 ));
             }
@@ -288,10 +295,11 @@ fn place(file: &SourceFile, ret: Node, lines: Vec<(usize, String)>) -> Result<Ve
             )])
         }
         "if_statement" | "else_clause" => braced(file, ret, &lines),
-        _ => Err(Refusal::at(
+        _ => Err(refuse(
             file,
             ret.start_byte(),
-            &format!("cannot add the error path's destroy inside a {parent}"),
+            RefusalKind::ErrorPathShape,
+            format!("cannot add the error path's destroy inside a {parent}"),
         )),
     }
 }
@@ -299,17 +307,27 @@ fn place(file: &SourceFile, ret: Node, lines: Vec<(usize, String)>) -> Result<Ve
 fn braced(file: &SourceFile, ret: Node, lines: &[(usize, String)]) -> Result<Vec<Edit>, Refusal> {
     let text = &file.text;
     let parent = ret.parent().expect("checked by the caller");
-    let head_end = ret
-        .prev_sibling()
-        .map(|n| n.end_byte())
-        .ok_or_else(|| Refusal::at(file, ret.start_byte(), "unbraced branch without a head"))?;
+    let head_end = ret.prev_sibling().map(|n| n.end_byte()).ok_or_else(|| {
+        refuse(
+            file,
+            ret.start_byte(),
+            RefusalKind::ErrorPathShape,
+            "unbraced branch without a head",
+        )
+    })?;
     let statement = if parent.kind() == "else_clause" {
         parent.parent()
     } else {
         Some(parent)
     };
-    let statement =
-        statement.ok_or_else(|| Refusal::at(file, ret.start_byte(), "else without if"))?;
+    let statement = statement.ok_or_else(|| {
+        refuse(
+            file,
+            ret.start_byte(),
+            RefusalKind::ErrorPathShape,
+            "else without if",
+        )
+    })?;
     let indent = layout::indent_at(text, statement.start_byte());
     let inner: Vec<(usize, String)> = lines.iter().map(|(d, l)| (d + 1, l.clone())).collect();
     let mut replacement = format!(" {{\n{}{indent}}}", block(&indent, &inner));

@@ -10,51 +10,36 @@ mod init;
 pub mod layout;
 mod step0;
 
-use crate::analysis::{Plan, SiteState, Strategy, Unit};
-use crate::edit::{self, Edit};
+use crate::analysis::{Conversion, LocalWq, Site, SiteState, Strategy};
+use crate::edit::{self, Edit, FileChange};
 use crate::entry::{Entry, Invocation};
-use crate::parse::{parse_c, parse_c_without, SourceFile};
+use crate::load::Unit;
+use crate::parse::{error_nodes, parse_c, parse_c_without, SourceFile};
+use crate::refusal::{Refusal, RefusalKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use std::path::PathBuf;
 
-/// Why a module cannot be rewritten, at a place in its sources.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub file: PathBuf,
-    pub line: usize,
-    pub reason: String,
+/// A refusal at the code at `offset` of `file`.
+pub(crate) fn refuse(
+    file: &SourceFile,
+    offset: usize,
+    kind: RefusalKind,
+    detail: impl Into<String>,
+) -> Refusal {
+    Refusal::at(file.path.clone(), file.line_of(offset), kind, detail)
 }
 
-impl Refusal {
-    pub fn at(file: &SourceFile, offset: usize, reason: &str) -> Self {
-        Refusal {
-            file: file.path.clone(),
-            line: file.line_of(offset),
-            reason: reason.to_string(),
-        }
-    }
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.file.display(), self.line, self.reason)
-    }
-}
-
-/// One rewritten file.
-pub struct FileChange {
-    pub path: PathBuf,
-    pub before: Vec<u8>,
-    pub after: Vec<u8>,
-}
-
-/// The new contents of every file the plan touches, in path order.
-pub fn rewrite(unit: &Unit, plan: &Plan) -> Result<Vec<FileChange>, Refusal> {
-    let edits = match &plan.strategy {
-        Strategy::FlushWork(items) => step0::flush_items(unit, plan, items)?,
-        Strategy::RemoveFlush => step0::remove_flushes(unit, plan)?,
-        Strategy::LocalWq | Strategy::Provider(_) => local_wq(unit, plan)?,
+/// The new contents of every file the conversion touches, in path order.
+pub fn rewrite(
+    unit: &Unit,
+    sites: &[Site],
+    conversion: &Conversion,
+) -> Result<Vec<FileChange>, Refusal> {
+    let edits = match (&conversion.strategy, &conversion.wq) {
+        (Strategy::FlushWork(items), _) => step0::flush_items(unit, sites, items)?,
+        (Strategy::RemoveFlush, _) => step0::remove_flushes(unit, sites)?,
+        (_, Some(wq)) => local_wq(unit, sites, wq)?,
+        (_, None) => unreachable!("analysis names the workqueue of a local-wq conversion"),
     };
     let mut changes = edits
         .into_iter()
@@ -71,14 +56,14 @@ pub fn rewrite(unit: &Unit, plan: &Plan) -> Result<Vec<FileChange>, Refusal> {
 }
 
 /// Steps 1–5.
-fn local_wq(unit: &Unit, plan: &Plan) -> Result<BTreeMap<usize, Vec<Edit>>, Refusal> {
-    let wq = plan
-        .wq
-        .as_ref()
-        .expect("local-wq plans name their workqueue");
+fn local_wq(
+    unit: &Unit,
+    sites: &[Site],
+    wq: &LocalWq,
+) -> Result<BTreeMap<usize, Vec<Edit>>, Refusal> {
     let mut edits: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
     let mut users = BTreeSet::new();
-    for site in plan.sites.iter().filter(|s| s.state == SiteState::Convert) {
+    for site in sites.iter().filter(|s| s.state == SiteState::Convert) {
         let text = &unit.files[site.file].text;
         edits
             .entry(site.file)
@@ -97,7 +82,7 @@ fn local_wq(unit: &Unit, plan: &Plan) -> Result<BTreeMap<usize, Vec<Edit>>, Refu
 /// Steps 2 and 3; returns the index of the file holding the init.
 fn entry_edits(
     unit: &Unit,
-    wq: &crate::analysis::LocalWq,
+    wq: &LocalWq,
     edits: &mut BTreeMap<usize, Vec<Edit>>,
 ) -> Result<usize, Refusal> {
     match &unit.entry {
@@ -138,18 +123,19 @@ fn defined<'u>(
         .enumerate()
         .find_map(|(index, file)| file.function(name).map(|(_, f)| (index, f)))
         .ok_or_else(|| {
-            Refusal::at(
+            refuse(
                 &unit.files[invocation.file],
                 invocation.range.start,
-                &format!("{name}() is not defined in the module's files"),
+                RefusalKind::InitNotDefined,
+                format!("{name}() is not defined in the module's files"),
             )
         })
 }
 
 fn apply(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refusal> {
     let idle_after = shifted(&file.idle, &edits);
-    let after =
-        edit::apply(&file.text, &edits).map_err(|e| Refusal::at(file, 0, &e.to_string()))?;
+    let after = edit::apply(&file.text, &edits)
+        .map_err(|e| refuse(file, 0, RefusalKind::OverlappingEdits, e.to_string()))?;
     // Compare like with like: both sides parsed with the same blocks left
     // out, or both whole when the file was skimmed or an edit reaches
     // into a left-out block.
@@ -159,14 +145,16 @@ fn apply(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refusal> {
         }
         _ => parse_c(&file.text).and_then(|before| Ok((before, parse_c(&after)?))),
     };
-    let (before_tree, after_tree) = trees.map_err(|e| Refusal::at(file, 0, &e.to_string()))?;
+    let (before_tree, after_tree) =
+        trees.map_err(|e| refuse(file, 0, RefusalKind::ParserFailed, e.to_string()))?;
     let errors_before = count_errors(before_tree.root_node());
     let errors_after = count_errors(after_tree.root_node());
     if errors_after > errors_before {
-        return Err(Refusal::at(
+        return Err(refuse(
             file,
             0,
-            &format!("the rewrite would add parse errors ({errors_before} → {errors_after})"),
+            RefusalKind::ParseErrorsAdded,
+            format!("the rewrite would add parse errors ({errors_before} → {errors_after})"),
         ));
     }
     Ok(FileChange {
@@ -198,20 +186,17 @@ fn shifted(idle: &[Range<usize>], edits: &[Edit]) -> Option<Vec<Range<usize>>> {
 /// ERROR and MISSING nodes, less the ones a function attribute such as
 /// `__init` makes in a definition's head (the grammar knows no attributes).
 fn count_errors(node: tree_sitter::Node) -> usize {
-    let attribute = node.is_error()
-        && node
-            .parent()
-            .is_some_and(|p| p.kind() == "function_definition")
-        && node.named_child_count() == 1
-        && node
-            .named_child(0)
-            .is_some_and(|c| c.kind() == "identifier");
-    let own = usize::from((node.is_error() || node.is_missing()) && !attribute);
-    if !node.has_error() {
-        return own;
-    }
-    let mut cursor = node.walk();
-    own + node.children(&mut cursor).map(count_errors).sum::<usize>()
+    let attribute = |node: &tree_sitter::Node| {
+        node.is_error()
+            && node
+                .parent()
+                .is_some_and(|p| p.kind() == "function_definition")
+            && node.named_child_count() == 1
+            && node
+                .named_child(0)
+                .is_some_and(|c| c.kind() == "identifier")
+    };
+    error_nodes(node).iter().filter(|n| !attribute(n)).count()
 }
 
 #[cfg(test)]
@@ -248,7 +233,7 @@ mod tests {
         let file = focused();
         let bad = Edit::replace(at("&w);")..at("&w);") + 4, "&w;", "t");
         let refusal = apply(&file, vec![bad]).err().expect("refused");
-        assert!(refusal.reason.contains("parse errors"), "{refusal}");
+        assert_eq!(refusal.kind, RefusalKind::ParseErrorsAdded, "{refusal}");
         let good = Edit::replace(at("schedule_work")..at("(&w)"), "queue_work", "t");
         assert!(apply(&file, vec![good]).is_ok());
     }

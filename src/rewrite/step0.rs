@@ -1,18 +1,19 @@
 //! Step 0's smaller fixes: wait for the module's own work items instead of
 //! the whole system workqueue, or drop a flush that waits for nobody.
 
-use super::layout;
-use super::Refusal;
-use crate::analysis::{Plan, SiteState, Unit, WorkItem};
+use super::{layout, refuse};
+use crate::analysis::{Site, SiteState, WorkItem};
 use crate::edit::Edit;
+use crate::load::Unit;
+use crate::refusal::{Refusal, RefusalKind};
 use std::collections::BTreeMap;
 
 type FileEdits = BTreeMap<usize, Vec<Edit>>;
 
 /// Each flush becomes one flush_work()/flush_delayed_work() per item.
-pub fn flush_items(unit: &Unit, plan: &Plan, items: &[WorkItem]) -> Result<FileEdits, Refusal> {
+pub fn flush_items(unit: &Unit, sites: &[Site], items: &[WorkItem]) -> Result<FileEdits, Refusal> {
     let calls: Vec<String> = items.iter().map(WorkItem::flush_call).collect();
-    each_flush(unit, plan, |file, call, statement| {
+    each_flush(unit, sites, |file, call, statement| {
         let indent = layout::indent_at(&file.text, statement.start);
         let text = calls.join(&format!(";\n{indent}"));
         Ok(Edit::replace(call, text, "flush-items"))
@@ -20,16 +21,17 @@ pub fn flush_items(unit: &Unit, plan: &Plan, items: &[WorkItem]) -> Result<FileE
 }
 
 /// Each flush statement is deleted with its line.
-pub fn remove_flushes(unit: &Unit, plan: &Plan) -> Result<FileEdits, Refusal> {
-    each_flush(unit, plan, |file, _, statement| {
+pub fn remove_flushes(unit: &Unit, sites: &[Site]) -> Result<FileEdits, Refusal> {
+    each_flush(unit, sites, |file, _, statement| {
         let line = layout::line_at(&file.text, statement.start);
         let rest = String::from_utf8_lossy(&file.text[statement.end..line.end])
             .trim()
             .to_string();
         if !(rest.is_empty() || rest.starts_with("/*") && rest.ends_with("*/")) {
-            return Err(Refusal::at(
+            return Err(refuse(
                 file,
                 statement.start,
+                RefusalKind::FlushSharesLine,
                 "the flush shares its line with other code",
             ));
         }
@@ -43,12 +45,11 @@ type Range = std::ops::Range<usize>;
 /// One edit per converted flush, made from its call and statement ranges.
 fn each_flush(
     unit: &Unit,
-    plan: &Plan,
+    sites: &[Site],
     edit: impl Fn(&crate::parse::SourceFile, Range, Range) -> Result<Edit, Refusal>,
 ) -> Result<FileEdits, Refusal> {
     let mut edits = FileEdits::new();
-    for site in plan
-        .sites
+    for site in sites
         .iter()
         .filter(|s| s.is_flush() && s.state == SiteState::Convert)
     {
@@ -75,9 +76,10 @@ fn statement_of(
         .and_then(|n| n.parent())
         .filter(|p| p.kind() == "expression_statement");
     let Some(statement) = node else {
-        return Err(Refusal::at(
+        return Err(refuse(
             file,
             call.start,
+            RefusalKind::FlushNotStatement,
             "the flush is not a statement of its own",
         ));
     };
@@ -85,9 +87,10 @@ fn statement_of(
         .parent()
         .is_some_and(|p| p.kind() == "compound_statement");
     if !in_block || !layout::first_on_line(&file.text, statement.start_byte()) {
-        return Err(Refusal::at(
+        return Err(refuse(
             file,
             call.start,
+            RefusalKind::FlushNotAlone,
             "the flush is not alone in a block",
         ));
     }

@@ -37,3 +37,20 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs `check` on every case under testdata/, as `insta::glob!` does:
+/// each snapshot is named `<name>@<case>`, and a mismatch in one case is
+/// reported with all the others instead of hiding them.
+pub fn each_case(mut check: impl FnMut(&str, &Path)) {
+    insta::glob!("../../testdata", "*/Kconfig", |kconfig| {
+        let root = kconfig.parent().expect("a case directory");
+        let case = root
+            .file_name()
+            .expect("named")
+            .to_string_lossy()
+            .into_owned();
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_suffix(case.as_str());
+        settings.bind(|| check(&case, root));
+    });
+}

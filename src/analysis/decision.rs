@@ -1,0 +1,91 @@
+//! The one decision type: what becomes of a module. A refusal (or "not
+//! applicable") is a `Refusal` value, the same one every stage makes.
+
+use super::strategy::Strategy;
+use crate::refusal::Refusal;
+use crate::wq::SystemWq;
+
+/// The workqueue a local-wq conversion gives the module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalWq {
+    pub name: String,
+    pub flags: &'static str,
+    /// The system workqueues it replaces.
+    pub replaces: Vec<SystemWq>,
+}
+
+/// A conversion analysis found possible: what Step 0 recommends and what
+/// is applied (the recommendation, or what `--strategy` asked for).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversion {
+    pub recommended: Strategy,
+    pub strategy: Strategy,
+    /// The new workqueue, for a local-wq conversion.
+    pub wq: Option<LocalWq>,
+}
+
+/// What becomes of one module. A refused or not-applicable module carries
+/// no strategy; a refusal after Step 0 keeps its recommendation, which is
+/// evidence a reviewer can use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    NotApplicable(Refusal),
+    Refused {
+        refusal: Refusal,
+        recommended: Option<Strategy>,
+    },
+    Convert(Conversion),
+}
+
+impl Decision {
+    pub fn refused(refusal: Refusal) -> Self {
+        Decision::Refused {
+            refusal,
+            recommended: None,
+        }
+    }
+
+    /// Why nothing is converted, if so.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Decision::NotApplicable(r) | Decision::Refused { refusal: r, .. } => Some(r),
+            Decision::Convert(_) => None,
+        }
+    }
+
+    /// Step 0's recommendation, where analysis got that far.
+    pub fn recommended(&self) -> Option<&Strategy> {
+        match self {
+            Decision::NotApplicable(_) => None,
+            Decision::Refused { recommended, .. } => recommended.as_ref(),
+            Decision::Convert(c) => Some(&c.recommended),
+        }
+    }
+
+    pub fn conversion(&self) -> Option<&Conversion> {
+        match self {
+            Decision::Convert(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// The one-word verdict, derived from the decision and the flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Convertible,
+    NeedsReview,
+    Refused,
+    NotApplicable,
+}
+
+impl Verdict {
+    pub fn of(decision: &Decision, flagged: bool) -> Self {
+        match decision {
+            Decision::NotApplicable(_) => Verdict::NotApplicable,
+            Decision::Refused { .. } => Verdict::Refused,
+            Decision::Convert(_) if flagged => Verdict::NeedsReview,
+            Decision::Convert(_) => Verdict::Convertible,
+        }
+    }
+}

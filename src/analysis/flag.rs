@@ -1,0 +1,63 @@
+//! Review flags: something a maintainer must look at, with where and why.
+
+use crate::parse::SourceFile;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FlagKind {
+    InMacro,
+    SharedHeader,
+    Unparsed,
+    OtherSystemWq,
+    NoExit,
+    NoQueueing,
+    BeforeAlloc,
+    CallerWork,
+    ForeignWork,
+    ExportedFlush,
+    ExitQueue,
+    SharedFile,
+}
+
+impl FlagKind {
+    pub fn slug(self) -> &'static str {
+        match self {
+            FlagKind::InMacro => "in-macro",
+            FlagKind::SharedHeader => "shared-header",
+            FlagKind::Unparsed => "unparsed",
+            FlagKind::OtherSystemWq => "other-system-wq",
+            FlagKind::NoExit => "no-exit",
+            FlagKind::NoQueueing => "work-from-elsewhere",
+            FlagKind::BeforeAlloc => "before-alloc",
+            FlagKind::CallerWork => "work-from-caller",
+            FlagKind::ForeignWork => "foreign-work",
+            FlagKind::SharedFile => "shared-file",
+            FlagKind::ExportedFlush => "exported-flush",
+            FlagKind::ExitQueue => "queue-in-exit",
+        }
+    }
+}
+
+/// Something a maintainer must look at, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Flag {
+    pub file: PathBuf,
+    pub line: usize,
+    pub kind: FlagKind,
+    /// The source line, trimmed.
+    pub excerpt: String,
+    pub reason: String,
+}
+
+impl Flag {
+    /// The flag for the code at `offset` of `file`.
+    pub fn new(file: &SourceFile, offset: usize, kind: FlagKind, reason: String) -> Self {
+        Flag {
+            file: file.path.clone(),
+            line: file.line_of(offset),
+            kind,
+            excerpt: file.excerpt(offset),
+            reason,
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The plan for one module: its sites and flags, and the decision (refuse,
+//! not applicable, or convert with a strategy), Step 0 first.
+
+use super::entry_rules::{entry_flags, entry_refusal};
+use super::strategy::{self, Choice, Strategy};
+use super::{review, sites, wq_name, Surroundings};
+use super::{Conversion, Decision, Flag, LocalWq, Provider, Refusal, RefusalKind, Site, SiteState};
+use crate::ctext::calls_in;
+use crate::load::Unit;
+use crate::parse::SourceFile;
+use crate::wq::{ApiKind, SystemWq};
+use std::collections::BTreeSet;
+
+/// What analysis decided for one module. Sites and flags are kept for a
+/// refused module too: they are what a reviewer needs to decide by hand.
+pub struct Plan {
+    pub sites: Vec<Site>,
+    pub flags: Vec<Flag>,
+    pub decision: Decision,
+}
+
+/// Builds the plan; `choice` is what `--strategy` asked for.
+pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
+    let mut sites = sites::collect(unit);
+    let mut flags = sites::flags(unit, &sites);
+    let flushed: BTreeSet<&'static str> = sites
+        .iter()
+        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
+        .map(|s| s.wq.flags())
+        .collect();
+    let early = |decision: Decision, flags: Vec<Flag>, sites: Vec<Site>| Plan {
+        sites,
+        flags,
+        decision,
+    };
+    if flushed.is_empty() && sites.iter().any(|s| s.is_flush()) {
+        let refusal = Refusal::module(
+            RefusalKind::FlushesUnrewritable,
+            "every flush of a system workqueue is in code localwq cannot rewrite (see the flags)",
+        );
+        return early(Decision::refused(refusal), flags, sites);
+    }
+    if flushed.is_empty() {
+        let refusal = Refusal::module(RefusalKind::NoSystemFlush, "flushes no system workqueue");
+        return early(Decision::NotApplicable(refusal), flags, sites);
+    }
+    if flushed.len() > 1 {
+        let refusal = Refusal::module(
+            RefusalKind::MixedFlushFlags,
+            "flushes system workqueues with different flags; one local workqueue \
+             cannot stand for all of them",
+        );
+        return early(Decision::refused(refusal), flags, sites);
+    }
+    let wq_flags = *flushed.first().expect("one flag set");
+    sites::leave_other_flags(unit, &mut sites, wq_flags, &mut flags);
+    let relevant: Vec<Site> = sites
+        .iter()
+        .filter(|s| s.wq.flags() == wq_flags)
+        .cloned()
+        .collect();
+    // Whole-tree index only when the work must come from elsewhere.
+    let queues = relevant.iter().any(|s| s.api.kind == ApiKind::Queue);
+    let providers = match queues {
+        true => Vec::new(),
+        false => providers_called(unit, around),
+    };
+    flags.extend(review::flags(unit, &relevant, &providers, around));
+    let recommended = strategy::recommend(unit, &relevant, &providers);
+    let refused = |refusal: Refusal, flags: Vec<Flag>, sites: Vec<Site>| Plan {
+        sites,
+        flags,
+        decision: Decision::Refused {
+            refusal,
+            recommended: Some(recommended.clone()),
+        },
+    };
+    let strategy = match resolve(unit, &relevant, &recommended, choice) {
+        Ok(strategy) => strategy,
+        Err(refusal) => return refused(refusal, flags, sites),
+    };
+    if strategy == Strategy::LocalWq {
+        if let Some(refusal) = entry_refusal(unit) {
+            return refused(refusal, flags, sites);
+        }
+        flags.extend(entry_flags(unit));
+    }
+    flags.sort();
+    flags.dedup();
+    let replaces: BTreeSet<SystemWq> = relevant.iter().map(|s| s.wq).collect();
+    let wq = (strategy == Strategy::LocalWq).then(|| LocalWq {
+        name: wq_name(unit),
+        flags: wq_flags,
+        replaces: replaces.into_iter().collect(),
+    });
+    Plan {
+        sites,
+        flags,
+        decision: Decision::Convert(Conversion {
+            recommended,
+            strategy,
+            wq,
+        }),
+    }
+}
+
+/// The strategy to apply: the recommendation under `auto` (a provider's
+/// workqueue is another module's patch, so this one gets Steps 1–5 with
+/// the explanation), or the one asked for where it applies.
+fn resolve(
+    unit: &Unit,
+    sites: &[Site],
+    recommended: &Strategy,
+    choice: Choice,
+) -> Result<Strategy, Refusal> {
+    let queues = sites.iter().any(|s| s.api.kind == ApiKind::Queue);
+    let not_applicable = |detail: String| {
+        Refusal::module(
+            RefusalKind::StrategyNotApplicable,
+            format!("--strategy {detail}"),
+        )
+    };
+    match choice {
+        Choice::Auto => Ok(match recommended {
+            Strategy::Provider(_) => Strategy::LocalWq,
+            other => other.clone(),
+        }),
+        Choice::LocalWq => Ok(Strategy::LocalWq),
+        Choice::FlushWork => strategy::known_items(unit, sites)
+            .map(Strategy::FlushWork)
+            .map_err(|why| not_applicable(format!("flush-work does not apply: {why}"))),
+        Choice::RemoveFlush if queues => Err(not_applicable(
+            "remove-flush does not apply: the module queues on the flushed workqueue itself".into(),
+        )),
+        Choice::RemoveFlush => Ok(Strategy::RemoveFlush),
+    }
+}
+
+/// The functions a file calls: from the parse, and from the text (a word
+/// followed by `(`) where nothing was parsed.
+fn called_names(file: &SourceFile) -> Vec<&str> {
+    if !file.parsed {
+        return calls_in(&file.text).map(|(_, name)| name).collect();
+    }
+    let mut names: Vec<&str> = file.facts.calls.iter().map(|c| c.callee.as_str()).collect();
+    for block in &file.idle {
+        names.extend(calls_in(&file.text[block.clone()]).map(|(_, name)| name));
+    }
+    names
+}
+
+/// Exported functions of other code that the module calls and that queue
+/// on a system workqueue.
+fn providers_called(unit: &Unit, around: &dyn Surroundings) -> Vec<Provider> {
+    let defined: BTreeSet<&str> = unit
+        .files
+        .iter()
+        .flat_map(|f| f.facts.functions.iter().map(|func| func.name.as_str()))
+        .collect();
+    let called: BTreeSet<&str> = unit
+        .files
+        .iter()
+        .flat_map(called_names)
+        .filter(|name| !defined.contains(name))
+        .collect();
+    called
+        .into_iter()
+        .filter_map(|name| around.provider(name))
+        .collect()
+}

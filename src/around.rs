@@ -1,0 +1,94 @@
+//! What analysis asks of the rest of the tree, answered from the files:
+//! the tree-wide index of exported functions that queue on a system
+//! workqueue, and which MAINTAINERS section owns a struct's header.
+//! The I/O behind `analysis::Surroundings`, kept out of analysis.
+
+use crate::analysis::{ExportIndex, Provider, Surroundings};
+use crate::load::Unit;
+use crate::maintainers::Maintainers;
+use crate::parse::{text_includes, SourceFile};
+use crate::tree::{resolve_include, KernelTree};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub struct TreeSurroundings {
+    tree: KernelTree,
+    exports: OnceLock<ExportIndex>,
+    maintainers: OnceLock<Option<Maintainers>>,
+}
+
+impl TreeSurroundings {
+    pub fn new(tree: KernelTree) -> Self {
+        TreeSurroundings {
+            tree,
+            exports: OnceLock::new(),
+            maintainers: OnceLock::new(),
+        }
+    }
+
+    /// Takes an index built while the tree was read for another reason.
+    pub fn set_exports(&self, index: ExportIndex) {
+        let _ = self.exports.set(index);
+    }
+
+    /// The tree's exported functions that queue on a system workqueue:
+    /// given by a whole-tree selection, or read on first use.
+    pub fn exports(&self) -> &ExportIndex {
+        self.exports.get_or_init(|| {
+            let per_file = self
+                .tree
+                .filter_map_files(Path::new(""), ExportIndex::of_file);
+            ExportIndex::merged(per_file.into_iter().map(|(_, index)| index))
+        })
+    }
+}
+
+impl Surroundings for TreeSurroundings {
+    fn provider(&self, name: &str) -> Option<Provider> {
+        self.exports().providers.get(name).cloned()
+    }
+
+    fn foreign_struct(&self, unit: &Unit, file: usize, tag: &str) -> Option<PathBuf> {
+        let header = struct_header(&self.tree, &unit.files[file], tag)?;
+        let maintainers = self
+            .maintainers
+            .get_or_init(|| Maintainers::load(&self.tree.root))
+            .as_ref()?;
+        let own = maintainers.sections_of(&unit.files[file].path);
+        let owners = maintainers.sections_of(&header);
+        (!owners.is_empty() && !owners.iter().any(|s| own.contains(s))).then_some(header)
+    }
+}
+
+/// The header that defines `struct tag` among those `file` includes,
+/// directly or through one more include.
+fn struct_header(tree: &KernelTree, file: &SourceFile, tag: &str) -> Option<PathBuf> {
+    let mut pending: Vec<(PathBuf, usize)> = file
+        .facts
+        .includes
+        .iter()
+        .map(|i| (resolve_include(&file.path, &i.path, i.quoted), 1))
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some((header, depth)) = pending.pop() {
+        if !seen.insert(header.clone()) {
+            continue;
+        }
+        let Ok(text) = tree.read(&header) else {
+            continue;
+        };
+        if crate::ctext::defines_struct(&text, tag) {
+            return Some(header);
+        }
+        if depth < 2 {
+            let includes = text_includes(&text);
+            pending.extend(
+                includes
+                    .iter()
+                    .map(|i| (resolve_include(&header, &i.path, i.quoted), depth + 1)),
+            );
+        }
+    }
+    None
+}

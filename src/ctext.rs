@@ -1,0 +1,261 @@
+//! C read as text, for the places where a parse tree is not at hand or not
+//! worth its cost: identifiers, matching parentheses, argument lists,
+//! column-0-braced blocks, calls and exported names. Every stage may use
+//! these; they know nothing of workqueues.
+
+use std::ops::Range;
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// C identifiers in `text` with their offsets.
+pub fn words_in(text: &[u8]) -> impl Iterator<Item = (usize, &str)> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < text.len() {
+            if is_word_byte(text[i]) && (i == 0 || !is_word_byte(text[i - 1])) {
+                let start = i;
+                while i < text.len() && is_word_byte(text[i]) {
+                    i += 1;
+                }
+                if !text[start].is_ascii_digit() {
+                    let word = std::str::from_utf8(&text[start..i]).expect("ASCII");
+                    return Some((start, word));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        None
+    })
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+pub fn has_word(text: &[u8], word: &str) -> bool {
+    memchr::memmem::find_iter(text, word.as_bytes()).any(|at| {
+        let before = at.checked_sub(1).map(|i| text[i]);
+        let after = text.get(at + word.len()).copied();
+        !before.is_some_and(is_word_byte) && !after.is_some_and(is_word_byte)
+    })
+}
+
+/// Identifiers followed by `(` (after optional whitespace): the functions
+/// and function-like macros that `text` calls, with their offsets.
+pub fn calls_in(text: &[u8]) -> impl Iterator<Item = (usize, &str)> {
+    words_in(text).filter(move |(offset, word)| {
+        text[offset + word.len()..]
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            == Some(&b'(')
+    })
+}
+
+/// Offset of the `)` that closes the `(` at `open`.
+pub fn matching_paren(text: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, &b) in text.iter().enumerate().skip(open) {
+        match b {
+            b'(' => depth += 1,
+            b')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The arguments between the parentheses at `open` and `close`, split at
+/// top-level commas, each trimmed of whitespace. An empty last argument
+/// (`f()`, `f(a, )`) is left out; an empty middle one is kept.
+pub fn arg_ranges(text: &[u8], open: usize, close: usize) -> Vec<Range<usize>> {
+    let mut args = Vec::new();
+    let mut depth = 0i32;
+    let mut start = open + 1;
+    for i in open + 1..close {
+        match text[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            b',' if depth == 0 => {
+                args.push(trimmed(text, start..i));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if text[start..close].iter().any(|b| !b.is_ascii_whitespace()) {
+        args.push(trimmed(text, start..close));
+    }
+    args
+}
+
+/// Splits an argument list (the text inside the parentheses) at top-level
+/// commas, as `arg_ranges` does.
+pub fn split_args(inner: &str) -> Vec<String> {
+    let text = format!("({inner})");
+    arg_ranges(text.as_bytes(), 0, text.len() - 1)
+        .into_iter()
+        .map(|r| text[r].to_string())
+        .collect()
+}
+
+fn trimmed(text: &[u8], range: Range<usize>) -> Range<usize> {
+    let lead = text[range.clone()]
+        .iter()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    let trail = text[range.clone()]
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    range.start + lead..range.end - trail.min(range.len() - lead)
+}
+
+/// A block whose braces sit in column 0, as kernel style puts a
+/// function's: `head_start` is past the `;` or `}` before its head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column0Block {
+    pub head_start: usize,
+    /// Offset of the `{`.
+    pub open: usize,
+    /// Offset of the `}`.
+    pub close: usize,
+}
+
+/// Every column-0-braced block of `text`, in order.
+pub fn column0_blocks(text: &[u8]) -> impl Iterator<Item = Column0Block> + '_ {
+    let mut offset = 0;
+    std::iter::from_fn(move || {
+        let found = memchr::memmem::find(&text[offset..], b"\n{")?;
+        let open = offset + found + 1;
+        let close = memchr::memmem::find(&text[open..], b"\n}").map(|i| open + i + 1)?;
+        let head_start = memchr::memrchr(b';', &text[..open])
+            .max(memchr::memrchr(b'}', &text[..open]))
+            .map_or(0, |i| i + 1);
+        offset = close;
+        Some(Column0Block {
+            head_start,
+            open,
+            close,
+        })
+    })
+}
+
+/// The names exported with `EXPORT_SYMBOL`, `EXPORT_SYMBOL_GPL` and the
+/// rest of the family, in order.
+pub fn exported_names(text: &[u8]) -> Vec<&str> {
+    let mut names = Vec::new();
+    for at in memchr::memmem::find_iter(text, b"EXPORT_SYMBOL") {
+        let rest = &text[at..text.len().min(at + 120)];
+        let Some(open) = memchr::memchr(b'(', rest) else {
+            continue;
+        };
+        if let Some((_, name)) = words_in(&rest[open..]).next() {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// `struct tag {` (any spacing) in `text`.
+pub fn defines_struct(text: &[u8], tag: &str) -> bool {
+    let needle = format!("struct {tag}");
+    memchr::memmem::find_iter(text, needle.as_bytes()).any(|at| {
+        let rest = &text[at + needle.len()..];
+        let next = rest.iter().find(|b| !b.is_ascii_whitespace());
+        let boundary = rest.first().is_some_and(|b| !is_word_byte(*b));
+        boundary && next == Some(&b'{')
+    })
+}
+
+/// Substrings searched one by one with SIMD memmem, which beats one
+/// Aho-Corasick automaton several times over for a handful of needles.
+pub struct Needles {
+    finders: Vec<memchr::memmem::Finder<'static>>,
+}
+
+impl Needles {
+    /// A needle that contains another is dropped: the shorter finds it.
+    pub fn new(words: &[&str]) -> Self {
+        let kept = words.iter().filter(|w| {
+            !words
+                .iter()
+                .any(|other| other != *w && !other.is_empty() && w.contains(*other))
+        });
+        Needles {
+            finders: kept
+                .map(|w| memchr::memmem::Finder::new(w.as_bytes()).into_owned())
+                .collect(),
+        }
+    }
+
+    pub fn is_match(&self, text: &[u8]) -> bool {
+        self.finders.iter().any(|f| f.find(text).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_skip_numbers_and_keep_offsets() {
+        let words: Vec<(usize, &str)> = words_in(b"a1 = 2x + _b;").collect();
+        assert_eq!(words, [(0, "a1"), (10, "_b")]);
+        assert!(has_word(b"foo(bar_wq)", "bar_wq"));
+        assert!(!has_word(b"foo(bar_wq2)", "bar_wq"));
+    }
+
+    #[test]
+    fn calls_are_words_before_a_parenthesis() {
+        let calls: Vec<&str> = calls_in(b"if (x) f (a, g(b));").map(|(_, w)| w).collect();
+        assert_eq!(calls, ["if", "f", "g"]);
+    }
+
+    #[test]
+    fn arguments_split_at_top_level_commas_only() {
+        let text = b"f( a, g(b, c) , [1,2] )";
+        let close = matching_paren(text, 1).unwrap();
+        let args: Vec<&[u8]> = arg_ranges(text, 1, close)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(args, [&b"a"[..], b"g(b, c)", b"[1,2]"]);
+        assert_eq!(split_args("x, , y"), ["x", "", "y"]);
+        assert!(split_args("  ").is_empty());
+        assert_eq!(matching_paren(b"(()", 0), None);
+    }
+
+    #[test]
+    fn column0_blocks_start_after_the_previous_statement() {
+        let text = b"int x;\nstatic void f(void)\n{\n\tg();\n}\n";
+        let blocks: Vec<Column0Block> = column0_blocks(text).collect();
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(
+            &text[blocks[0].head_start..blocks[0].open],
+            b"\nstatic void f(void)\n"
+        );
+        assert_eq!(text[blocks[0].close], b'}');
+    }
+
+    #[test]
+    fn exported_names_and_struct_definitions() {
+        let text = b"EXPORT_SYMBOL(a);\nEXPORT_SYMBOL_GPL( b );\nstruct foo {\n};\n";
+        assert_eq!(exported_names(text), ["a", "b"]);
+        assert!(defines_struct(text, "foo"));
+        assert!(!defines_struct(b"struct foobar {", "foo"));
+        assert!(!defines_struct(b"struct foo *x;", "foo"));
+    }
+
+    #[test]
+    fn needles_find_any_substring() {
+        let needles = Needles::new(&["schedule_work", "schedule_work_on", "system_"]);
+        assert!(needles.is_match(b"x schedule_work_on(1, &w)"));
+        assert!(!needles.is_match(b"queue_work(wq, &w)"));
+    }
+}

@@ -1,0 +1,280 @@
+//! Module → Unit: reads a module's .c files and private headers, parses
+//! those that mention workqueues or the entry points (skimming the rest),
+//! and notes what belongs to other code too: headers other files include,
+//! files Kbuild builds into other modules. The last stage that reads files
+//! before analysis.
+
+use crate::ctext::has_word;
+use crate::entry::{self, DriverMacro, Entry, Invocation};
+use crate::kbuild::{self, Module};
+use crate::parse::{self, SourceFile};
+use crate::tree::{resolve_include, KernelTree};
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// A module with its files parsed: .c files first, then private headers.
+pub struct Unit {
+    pub module: Module,
+    pub files: Vec<SourceFile>,
+    /// For each file, the files of the unit it includes directly (quoted
+    /// includes that resolve to one of the module's headers).
+    pub includes: Vec<Vec<usize>>,
+    /// Headers that also belong to other code: never rewritten.
+    pub shared_headers: BTreeSet<PathBuf>,
+    /// Files of the module that Kbuild also builds into other modules,
+    /// with those modules' names: never rewritten.
+    pub co_owned: BTreeMap<PathBuf, Vec<String>>,
+    /// Entry macros found at the top level of the module's .c files.
+    pub invocations: Vec<Invocation>,
+    pub entry: Entry,
+}
+
+impl Unit {
+    pub fn is_header(&self, file: usize) -> bool {
+        self.files[file].path.extension().is_some_and(|e| e == "h")
+    }
+
+    /// Whether any file of the module uses `name` as an identifier.
+    pub fn uses_identifier(&self, name: &str) -> bool {
+        self.files.iter().any(|f| has_word(&f.text, name))
+    }
+}
+
+/// Loads units from one tree; the tree's driver macros are read once.
+pub struct Loader {
+    tree: KernelTree,
+    driver_macros: OnceLock<BTreeMap<String, DriverMacro>>,
+}
+
+impl Loader {
+    pub fn new(tree: KernelTree) -> Self {
+        Loader {
+            tree,
+            driver_macros: OnceLock::new(),
+        }
+    }
+
+    /// `#define module_*_driver(…)` of the tree's include/.
+    fn tree_driver_macros(&self) -> &BTreeMap<String, DriverMacro> {
+        self.driver_macros.get_or_init(|| {
+            let mut macros = BTreeMap::new();
+            for text in self
+                .tree
+                .headers_containing(Path::new("include"), "#define module_")
+            {
+                entry::driver_macros_in(&text, &mut macros);
+            }
+            macros
+        })
+    }
+
+    /// Reads a module's files and its private headers, parsing those that
+    /// mention workqueues or the entry points and skimming the rest.
+    pub fn load(&self, module: &Module) -> Result<Unit> {
+        let texts: Vec<(PathBuf, Vec<u8>)> = module
+            .files
+            .par_iter()
+            .map(|rel| Ok((rel.clone(), self.tree.read(rel)?)))
+            .collect::<Result<_>>()?;
+        let names = entry_function_names(&texts)?;
+        let mut files: Vec<SourceFile> = texts
+            .into_par_iter()
+            .map(|(rel, text)| open_file(rel, text, &names))
+            .collect::<Result<_>>()?;
+        let headers = private_headers(&self.tree, module, &files, &names)?;
+        let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
+        files.extend(headers);
+        let shared_headers = shared_headers(&self.tree, module, &header_paths);
+        let co_owned = co_owned(&self.tree, module, &files);
+        let invocations: Vec<Invocation> = files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.path.extension().is_some_and(|e| e == "c"))
+            .flat_map(|(i, f)| entry::invocations(f, i))
+            .collect();
+        let uses_driver_macro = invocations
+            .iter()
+            .any(|i| entry::is_driver_macro(&i.macro_name));
+        let macros = match uses_driver_macro {
+            true => self.driver_macros_for(&files),
+            false => BTreeMap::new(),
+        };
+        let entry = entry::entry(&invocations, &macros);
+        Ok(Unit {
+            module: module.clone(),
+            includes: include_edges(&files),
+            files,
+            shared_headers,
+            co_owned,
+            invocations,
+            entry,
+        })
+    }
+
+    /// The module's own driver macro definitions first, then the tree's.
+    fn driver_macros_for(&self, files: &[SourceFile]) -> BTreeMap<String, DriverMacro> {
+        let mut macros = BTreeMap::new();
+        for file in files {
+            entry::driver_macros_in(&file.text, &mut macros);
+        }
+        for (name, def) in self.tree_driver_macros() {
+            macros.entry(name.clone()).or_insert_with(|| def.clone());
+        }
+        macros
+    }
+}
+
+/// The functions the entry macros of `texts` name (init, exit), which
+/// must be parsed wherever they are defined.
+fn entry_function_names(texts: &[(PathBuf, Vec<u8>)]) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for (index, (path, text)) in texts.iter().enumerate() {
+        if memchr::memmem::find(text, b"init").is_none()
+            && memchr::memmem::find(text, b"exit").is_none()
+        {
+            continue;
+        }
+        let skimmed = SourceFile::skim(path.clone(), text.clone())?;
+        names.extend(
+            entry::invocations(&skimmed, index)
+                .into_iter()
+                .filter_map(|i| i.args.first().cloned()),
+        );
+    }
+    Ok(names)
+}
+
+fn open_file(rel: PathBuf, text: Vec<u8>, names: &[String]) -> Result<SourceFile> {
+    if parse::worth_parsing(&text, names) {
+        SourceFile::parse_focused(rel.clone(), text, |block| {
+            parse::worth_parsing(block, names)
+        })
+        .with_context(|| format!("parsing {}", rel.display()))
+    } else {
+        SourceFile::skim(rel, text)
+    }
+}
+
+/// The quoted includes of `file`, resolved to tree paths.
+fn quoted_targets(file: &SourceFile) -> impl Iterator<Item = PathBuf> + '_ {
+    file.facts
+        .includes
+        .iter()
+        .filter(|i| i.quoted)
+        .map(|i| resolve_include(&file.path, &i.path, true))
+}
+
+/// For each file, the indexes of the unit's files its quoted includes name.
+fn include_edges(files: &[SourceFile]) -> Vec<Vec<usize>> {
+    let by_path: HashMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(index, f)| (f.path.as_path(), index))
+        .collect();
+    files
+        .iter()
+        .map(|file| {
+            quoted_targets(file)
+                .filter_map(|target| by_path.get(target.as_path()).copied())
+                .collect()
+        })
+        .collect()
+}
+
+/// Quoted includes of the module's files that resolve below its directory,
+/// followed through the headers themselves; each read and opened once.
+fn private_headers(
+    tree: &KernelTree,
+    module: &Module,
+    files: &[SourceFile],
+    names: &[String],
+) -> Result<Vec<SourceFile>> {
+    let mut seen = BTreeSet::new();
+    let mut headers = Vec::new();
+    let mut pending: Vec<Vec<PathBuf>> =
+        files.iter().map(|f| quoted_targets(f).collect()).collect();
+    while let Some(targets) = pending.pop() {
+        for candidate in targets {
+            if !candidate.starts_with(&module.dir) || !seen.insert(candidate.clone()) {
+                continue;
+            }
+            let Ok(text) = std::fs::read(tree.root.join(&candidate)) else {
+                continue;
+            };
+            let header = open_file(candidate, text, names)?;
+            pending.push(quoted_targets(&header).collect());
+            headers.push(header);
+        }
+    }
+    headers.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(headers)
+}
+
+/// Headers that a .c file outside the module, in the header's directory,
+/// also includes. Each outsider is read once.
+fn shared_headers(tree: &KernelTree, module: &Module, headers: &[PathBuf]) -> BTreeSet<PathBuf> {
+    let mut by_dir: BTreeMap<PathBuf, Vec<&PathBuf>> = BTreeMap::new();
+    for header in headers {
+        by_dir
+            .entry(header.parent().unwrap_or(Path::new("")).to_path_buf())
+            .or_default()
+            .push(header);
+    }
+    let mut shared = BTreeSet::new();
+    for (dir, in_dir) in by_dir {
+        let outsiders: Vec<PathBuf> = tree
+            .c_files(&dir)
+            .into_iter()
+            .filter(|f| f.parent() == Some(dir.as_path()) && !module.files.contains(f))
+            .collect();
+        let texts: Vec<Vec<u8>> = outsiders
+            .par_iter()
+            .filter_map(|f| tree.read(f).ok())
+            .collect();
+        for header in in_dir {
+            let name = header
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            if texts.iter().any(|text| includes_name(text, &name)) {
+                shared.insert(header.clone());
+            }
+        }
+    }
+    shared
+}
+
+/// The module's parsed .c files (the only ones with anything to rewrite)
+/// that Kbuild also builds into other modules, with those modules.
+fn co_owned(
+    tree: &KernelTree,
+    module: &Module,
+    files: &[SourceFile],
+) -> BTreeMap<PathBuf, Vec<String>> {
+    let mut shared = BTreeMap::new();
+    for file in files
+        .iter()
+        .filter(|f| f.parsed && module.files.contains(&f.path))
+    {
+        let others: Vec<String> = kbuild::owner_names(&tree.root, &file.path)
+            .into_iter()
+            .filter(|(dir, name)| *name != module.name || *dir != module.dir)
+            .map(|(_, name)| name)
+            .collect();
+        if !others.is_empty() {
+            shared.insert(file.path.clone(), others);
+        }
+    }
+    shared
+}
+
+/// `"name"` or `.../name"` in an include line of `text`.
+fn includes_name(text: &[u8], name: &str) -> bool {
+    let needle = format!("{name}\"");
+    memchr::memmem::find_iter(text, needle.as_bytes())
+        .any(|at| at > 0 && matches!(text[at - 1], b'"' | b'/'))
+}

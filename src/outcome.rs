@@ -1,0 +1,39 @@
+//! One module's outcome: what was read, found and decided, and the new
+//! file contents when there is a conversion. The verdict is derived, never
+//! stored twice.
+
+use crate::analysis::{Decision, Flag, Site, Verdict};
+use crate::edit::FileChange;
+use crate::kbuild::Module;
+use crate::load::Unit;
+use crate::refusal::{Refusal, RefusalKind};
+
+pub struct Outcome {
+    pub module: Module,
+    /// None when the module's files could not be read or parsed.
+    pub unit: Option<Unit>,
+    pub sites: Vec<Site>,
+    pub flags: Vec<Flag>,
+    pub decision: Decision,
+    /// Empty unless the decision is a conversion.
+    pub changes: Vec<FileChange>,
+}
+
+impl Outcome {
+    /// A module whose files could not be loaded.
+    pub fn unreadable(module: &Module, error: &anyhow::Error) -> Self {
+        let refusal = Refusal::module(RefusalKind::Unreadable, format!("{error:#}"));
+        Outcome {
+            module: module.clone(),
+            unit: None,
+            sites: Vec::new(),
+            flags: Vec::new(),
+            decision: Decision::refused(refusal),
+            changes: Vec::new(),
+        }
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        Verdict::of(&self.decision, !self.flags.is_empty())
+    }
+}

@@ -1,0 +1,132 @@
+//! Why localwq will not (or need not) touch a module or a file: a value
+//! with a kind and a reason, made by selection, loading, analysis and
+//! rewrite alike, and tested as often as success.
+
+use std::path::PathBuf;
+
+/// Why a module is refused, or why it is not applicable. One kind per
+/// branch that can say no, so tests and JSON can tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefusalKind {
+    /// Not applicable: the module flushes no system workqueue.
+    NoSystemFlush,
+    /// A flushing file that no Makefile builds into a module.
+    NotInKbuild,
+    /// A file of the module could not be read or parsed.
+    Unreadable,
+    /// Every flush sits in code localwq cannot rewrite.
+    FlushesUnrewritable,
+    /// Flushes of system workqueues with different flags.
+    MixedFlushFlags,
+    /// `--strategy` asked for something that does not apply.
+    StrategyNotApplicable,
+    /// Several initcalls at the earliest level.
+    InitcallTie,
+    /// The entry macro is in a file other modules are built from too.
+    SharedEntry,
+    /// No module_init(), initcall or driver macro.
+    NoEntry,
+    /// module_exit() without an init.
+    ExitWithoutInit,
+    /// A module_*_driver() that does not expand through module_driver().
+    DriverMacroUnknown,
+    /// The init function named by the entry macro is not in the module.
+    InitNotDefined,
+    /// The init function does not parse cleanly.
+    InitUnparsed,
+    /// The init function's layout leaves no safe place for the allocation.
+    InitLayout,
+    /// An error return of init has a shape the destroy cannot be added to.
+    ErrorPathShape,
+    /// The exit function's closing brace shares its line.
+    ExitLayout,
+    /// Several files use the workqueue and no private header joins them.
+    NoSharedHeader,
+    /// No `#include` before the first function to declare after.
+    NoIncludeBeforeCode,
+    /// The init/exit names a driver macro would expand to are taken.
+    DriverFunctionsExist,
+    /// A flush that is not a statement of its own.
+    FlushNotStatement,
+    /// A flush that is not alone in a block.
+    FlushNotAlone,
+    /// A flush that shares its line with other code.
+    FlushSharesLine,
+    /// Two edits of the rewrite overlap (a bug in localwq).
+    OverlappingEdits,
+    /// The rewritten file parses with more errors than before.
+    ParseErrorsAdded,
+    /// tree-sitter gave up on the rewritten file.
+    ParserFailed,
+}
+
+impl RefusalKind {
+    pub const ALL: [RefusalKind; 25] = [
+        RefusalKind::NoSystemFlush,
+        RefusalKind::NotInKbuild,
+        RefusalKind::Unreadable,
+        RefusalKind::FlushesUnrewritable,
+        RefusalKind::MixedFlushFlags,
+        RefusalKind::StrategyNotApplicable,
+        RefusalKind::InitcallTie,
+        RefusalKind::SharedEntry,
+        RefusalKind::NoEntry,
+        RefusalKind::ExitWithoutInit,
+        RefusalKind::DriverMacroUnknown,
+        RefusalKind::InitNotDefined,
+        RefusalKind::InitUnparsed,
+        RefusalKind::InitLayout,
+        RefusalKind::ErrorPathShape,
+        RefusalKind::ExitLayout,
+        RefusalKind::NoSharedHeader,
+        RefusalKind::NoIncludeBeforeCode,
+        RefusalKind::DriverFunctionsExist,
+        RefusalKind::FlushNotStatement,
+        RefusalKind::FlushNotAlone,
+        RefusalKind::FlushSharesLine,
+        RefusalKind::OverlappingEdits,
+        RefusalKind::ParseErrorsAdded,
+        RefusalKind::ParserFailed,
+    ];
+}
+
+/// A refusal (or a "not applicable"): what, where when known, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub file: Option<PathBuf>,
+    /// 1-based; meaningful only with `file`.
+    pub line: usize,
+    pub kind: RefusalKind,
+    pub detail: String,
+}
+
+impl Refusal {
+    /// A refusal about the module as a whole.
+    pub fn module(kind: RefusalKind, detail: impl Into<String>) -> Self {
+        Refusal {
+            file: None,
+            line: 0,
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// A refusal at a line of a file.
+    pub fn at(file: PathBuf, line: usize, kind: RefusalKind, detail: impl Into<String>) -> Self {
+        Refusal {
+            file: Some(file),
+            line,
+            kind,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.file {
+            Some(file) => write!(f, "{}:{}: {}", file.display(), self.line, self.detail),
+            None => f.write_str(&self.detail),
+        }
+    }
+}

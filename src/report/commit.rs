@@ -1,0 +1,78 @@
+//! The texts of a patch series, from templates/: each commit message
+//! (filled from the outcome's `Summary`) and the cover letter's blurb.
+
+use super::summary::Summary;
+use super::text::{fill, wrap};
+use crate::analysis::Strategy;
+use crate::outcome::Outcome;
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+
+const COMMIT_TEMPLATE: &str = include_str!("../../templates/commit.txt");
+const FLUSH_WORK_TEMPLATE: &str = include_str!("../../templates/commit-flush-work.txt");
+const REMOVE_FLUSH_TEMPLATE: &str = include_str!("../../templates/commit-remove-flush.txt");
+const COVER_TEMPLATE: &str = include_str!("../../templates/cover.txt");
+const RFC_NOTE: &str = include_str!("../../templates/rfc-note.txt");
+/// The line that heads the review flags below a patch's `---`.
+pub const NOTES_HEADING: &str = include_str!("../../templates/review-notes.txt");
+
+fn sites(n: usize) -> String {
+    format!("{n} call site{}", if n == 1 { "" } else { "s" })
+}
+
+/// The commit message's subject and body (with Signed-off-by).
+pub fn commit_message(outcome: &Outcome, prefix: &str, identity: &str) -> Result<(String, String)> {
+    let summary = Summary::of(outcome);
+    let avoid = if prefix.ends_with(" - ") {
+        "avoid"
+    } else {
+        "Avoid"
+    };
+    let mut values = BTreeMap::from([
+        ("prefix", prefix.to_string()),
+        ("avoid", avoid.to_string()),
+        ("flush", summary.flush.clone()),
+        ("module", outcome.module.name.clone()),
+        ("system", summary.system.clone()),
+        ("init", summary.init.clone()),
+        ("destroy", summary.destroy.clone()),
+        ("queue_sites", sites(summary.converted_queue_sites)),
+        ("flush_sites", sites(summary.converted_flush_sites)),
+    ]);
+    let strategy = outcome.decision.conversion().map(|c| &c.strategy);
+    let template = match (strategy, &summary.wq) {
+        (Some(Strategy::FlushWork(_)), _) => {
+            values.insert("items", summary.flush_items.join(", "));
+            FLUSH_WORK_TEMPLATE
+        }
+        (Some(Strategy::RemoveFlush), _) => REMOVE_FLUSH_TEMPLATE,
+        (_, Some(wq)) => {
+            values.insert("wq", wq.name.clone());
+            values.insert("flags", wq.flags.to_string());
+            COMMIT_TEMPLATE
+        }
+        (_, None) => COMMIT_TEMPLATE,
+    };
+    let text = fill(template, &values)
+        .with_context(|| format!("the commit message of {}", outcome.module.name))?;
+    let (subject, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let body = format!("{}\n\nSigned-off-by: {identity}\n", wrap(body.trim(), 75));
+    Ok((subject.trim().to_string(), body))
+}
+
+/// The cover letter's subject and its blurb, wrapped at 72 columns.
+pub fn cover_text(rfc: bool) -> Result<(String, String)> {
+    let values = BTreeMap::from([
+        ("version", env!("CARGO_PKG_VERSION").to_string()),
+        (
+            "rfc_note",
+            match rfc {
+                true => RFC_NOTE.trim_end().to_string(),
+                false => String::new(),
+            },
+        ),
+    ]);
+    let text = fill(COVER_TEMPLATE, &values).context("the cover letter")?;
+    let (subject, blurb) = text.split_once("\n\n").unwrap_or((&text, ""));
+    Ok((subject.trim().to_string(), wrap(blurb.trim(), 72)))
+}

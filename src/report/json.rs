@@ -1,0 +1,158 @@
+//! `localwq scan --json`: view structs of their own, so the core types
+//! stay free of serde. Schema 1, documented in README.md.
+
+use super::summary::{describe_entry, Summary};
+use super::verdict_word;
+use crate::analysis::{Flag, SiteState};
+use crate::kbuild::ModuleKind;
+use crate::outcome::Outcome;
+use crate::refusal::Refusal;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct FlagView {
+    pub kind: &'static str,
+    pub file: String,
+    pub line: usize,
+    pub excerpt: String,
+    pub reason: String,
+}
+
+impl From<&Flag> for FlagView {
+    fn from(flag: &Flag) -> Self {
+        FlagView {
+            kind: flag.kind.slug(),
+            file: flag.file.display().to_string(),
+            line: flag.line,
+            excerpt: flag.excerpt.clone(),
+            reason: flag.reason.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ScanView {
+    pub schema: u32,
+    pub tree: String,
+    pub modules: Vec<ModuleView>,
+    pub orphans: Vec<OrphanView>,
+}
+
+#[derive(Serialize)]
+pub struct OrphanView {
+    pub file: String,
+    pub reason: String,
+}
+
+impl From<&Refusal> for OrphanView {
+    fn from(orphan: &Refusal) -> Self {
+        OrphanView {
+            file: orphan
+                .file
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default(),
+            reason: orphan.detail.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ModuleView {
+    pub module: String,
+    pub dir: String,
+    pub kind: &'static str,
+    pub files: Vec<String>,
+    pub entry: String,
+    pub verdict: &'static str,
+    pub reason: Option<String>,
+    pub strategy: Option<String>,
+    pub recommended: Option<&'static str>,
+    pub advice: Option<String>,
+    pub workqueue: Option<WorkqueueView>,
+    pub queue_sites: Vec<SiteView>,
+    pub flush_sites: Vec<SiteView>,
+    pub system_workqueues: Vec<&'static str>,
+    pub flags: Vec<FlagView>,
+    pub changed_files: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct WorkqueueView {
+    pub name: String,
+    pub flags: &'static str,
+    pub replaces: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+pub struct SiteView {
+    pub file: String,
+    pub line: usize,
+    pub api: &'static str,
+    pub workqueue: &'static str,
+    pub converted: bool,
+}
+
+impl ModuleView {
+    pub fn new(outcome: &Outcome) -> Self {
+        let module = &outcome.module;
+        let summary = Summary::of(outcome);
+        let sites = |flush: bool| -> Vec<SiteView> {
+            let Some(unit) = outcome.unit.as_ref() else {
+                return Vec::new();
+            };
+            outcome
+                .sites
+                .iter()
+                .filter(|s| s.is_flush() == flush)
+                .map(|s| SiteView {
+                    file: unit.files[s.file].path.display().to_string(),
+                    line: s.line,
+                    api: s.api.name,
+                    workqueue: s.wq.ident(),
+                    converted: s.state == SiteState::Convert && !outcome.changes.is_empty(),
+                })
+                .collect()
+        };
+        let mut system: Vec<&'static str> = outcome.sites.iter().map(|s| s.wq.ident()).collect();
+        system.sort_unstable();
+        system.dedup();
+        ModuleView {
+            module: module.name.clone(),
+            dir: module.dir.display().to_string(),
+            kind: match module.kind {
+                ModuleKind::Loadable => "loadable",
+                ModuleKind::BuiltIn => "built-in",
+            },
+            files: module
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            entry: outcome
+                .unit
+                .as_ref()
+                .map(describe_entry)
+                .unwrap_or_default(),
+            verdict: verdict_word(outcome.verdict()),
+            reason: outcome.decision.refusal().map(|r| r.to_string()),
+            strategy: summary.strategy,
+            recommended: summary.recommended,
+            advice: summary.advice,
+            workqueue: summary.wq.map(|wq| WorkqueueView {
+                replaces: wq.replaces.iter().map(|w| w.ident()).collect(),
+                name: wq.name,
+                flags: wq.flags,
+            }),
+            queue_sites: sites(false),
+            flush_sites: sites(true),
+            system_workqueues: system,
+            flags: outcome.flags.iter().map(FlagView::from).collect(),
+            changed_files: outcome
+                .changes
+                .iter()
+                .map(|c| c.path.display().to_string())
+                .collect(),
+        }
+    }
+}

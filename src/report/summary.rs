@@ -1,0 +1,177 @@
+//! A summary of each outcome, computed once: the strategy line, Step 0's
+//! advice, the workqueue, the init/exit names and the site counts. The
+//! report's header, its JSON and the commit message templates all read
+//! this, so none of them re-derives the analysis.
+
+use crate::analysis::{LocalWq, SiteState, Strategy};
+use crate::entry::{Entry, Invocation};
+use crate::load::Unit;
+use crate::outcome::Outcome;
+
+pub struct Summary {
+    /// The strategy applied, in one line (conversions only).
+    pub strategy: Option<String>,
+    /// Step 0's recommendation, where analysis got that far.
+    pub recommended: Option<&'static str>,
+    pub advice: Option<String>,
+    pub wq: Option<LocalWq>,
+    /// The flush the patch removes or replaces, as written in the subject.
+    pub flush: String,
+    /// The system workqueues the conversion concerns, comma-separated.
+    pub system: String,
+    /// How the init is named in prose, and how the exit destroys.
+    pub init: String,
+    pub destroy: String,
+    pub converted_queue_sites: usize,
+    pub converted_flush_sites: usize,
+    /// The flush_work() calls of a flush-work conversion.
+    pub flush_items: Vec<String>,
+}
+
+impl Summary {
+    pub fn of(outcome: &Outcome) -> Summary {
+        let conversion = outcome.decision.conversion();
+        let converted = |flush: bool| {
+            outcome
+                .sites
+                .iter()
+                .filter(|s| s.state == SiteState::Convert && s.is_flush() == flush)
+                .count()
+        };
+        let first_flush = outcome
+            .sites
+            .iter()
+            .find(|s| s.is_flush() && s.state == SiteState::Convert);
+        let flush =
+            first_flush.map_or("flush_scheduled_work()".to_string(), |s| match s.api.name {
+                "flush_scheduled_work" => "flush_scheduled_work()".into(),
+                name => format!("{name}({})", s.wq.ident()),
+            });
+        let wq = conversion.and_then(|c| c.wq.clone());
+        let system = match &wq {
+            Some(wq) => {
+                let replaced: Vec<&str> = wq.replaces.iter().map(|w| w.ident()).collect();
+                replaced.join(", ")
+            }
+            None => first_flush
+                .map_or("system_wq", |s| s.wq.ident())
+                .to_string(),
+        };
+        let (init, destroy) = entry_names(outcome.unit.as_ref());
+        let recommended = outcome.decision.recommended();
+        Summary {
+            strategy: conversion.map(|c| describe_strategy(&c.strategy, wq.as_ref())),
+            recommended: recommended.map(Strategy::slug),
+            advice: recommended.map(advice),
+            flush_items: match conversion.map(|c| &c.strategy) {
+                Some(Strategy::FlushWork(items)) => items.iter().map(|i| i.flush_call()).collect(),
+                _ => Vec::new(),
+            },
+            wq,
+            flush,
+            system,
+            init,
+            destroy,
+            converted_queue_sites: converted(false),
+            converted_flush_sites: converted(true),
+        }
+    }
+}
+
+/// The strategy applied, in one line.
+fn describe_strategy(strategy: &Strategy, wq: Option<&LocalWq>) -> String {
+    match (strategy, wq) {
+        (Strategy::FlushWork(items), _) => {
+            let calls: Vec<String> = items.iter().map(|i| i.flush_call()).collect();
+            format!("flush-work: {} in place of each flush", calls.join(", "))
+        }
+        (Strategy::RemoveFlush, _) => "remove-flush: the flush is deleted".into(),
+        (_, Some(wq)) => {
+            let replaces: Vec<&str> = wq.replaces.iter().map(|w| w.ident()).collect();
+            format!(
+                "local-wq: workqueue {} (flags {}) replacing {}",
+                wq.name,
+                wq.flags,
+                replaces.join(", ")
+            )
+        }
+        (other, None) => other.slug().to_string(),
+    }
+}
+
+/// Step 0's recommendation with its evidence.
+fn advice(recommended: &Strategy) -> String {
+    match recommended {
+        Strategy::LocalWq => "a local workqueue is needed: the module queues work items \
+                              the flush site cannot name"
+            .into(),
+        Strategy::FlushWork(items) => {
+            let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
+            format!(
+                "flush-work is the smaller fix: every item the module queues is a named \
+                 global ({}), so flush_work() on them can replace the flush",
+                names.join(", ")
+            )
+        }
+        Strategy::RemoveFlush => "remove-flush: the module queues nothing on a system workqueue \
+                                  and calls nothing that does"
+            .into(),
+        Strategy::Provider(providers) => {
+            let names: Vec<String> = providers
+                .iter()
+                .map(|p| format!("{}()", p.function))
+                .collect();
+            format!(
+                "workqueue-in-provider: the work is queued by {} in another module; give that \
+                 module the workqueue and an exported flush helper (this patch is a stopgap)",
+                names.join(", ")
+            )
+        }
+    }
+}
+
+/// The init as the commit message names it, and how the exit destroys.
+fn entry_names(unit: Option<&Unit>) -> (String, String) {
+    match unit.map(|u| &u.entry) {
+        Some(Entry::DriverMacro {
+            invocation,
+            pair: Some(pair),
+        }) => (
+            format!(
+                "a new {}_init() that replaces {}()",
+                pair.driver_name(),
+                invocation.macro_name
+            ),
+            format!(" and destroyed in {}_exit()", pair.driver_name()),
+        ),
+        Some(Entry::Explicit { init, exit }) => {
+            let name = |i: &Option<Invocation>| {
+                i.as_ref()
+                    .and_then(|i| i.args.first().cloned())
+                    .unwrap_or_default()
+            };
+            let destroy = match exit {
+                Some(_) => format!(" and destroyed in {}()", name(exit)),
+                None => "; the code has no exit, so it is never destroyed".to_string(),
+            };
+            (format!("{}()", name(init)), destroy)
+        }
+        _ => (String::new(), String::new()),
+    }
+}
+
+/// A one-line description of a module's entry points.
+pub fn describe_entry(unit: &Unit) -> String {
+    let name = |inv: &Invocation| format!("{}({})", inv.macro_name, inv.args.join(", "));
+    match &unit.entry {
+        Entry::Explicit { init, exit } => {
+            let parts: Vec<String> = init.iter().chain(exit.iter()).map(name).collect();
+            parts.join(", ")
+        }
+        Entry::DriverMacro { invocation, pair } => match pair {
+            Some(p) => format!("{} → {}/{}", name(invocation), p.register, p.unregister),
+            None => name(invocation),
+        },
+        Entry::None => "none found".into(),
+    }
+}

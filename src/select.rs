@@ -1,0 +1,163 @@
+//! Paths → modules: directories, .c files and module objects (`foo.o`,
+//! `foo.ko`) named on the command line, or every file of the tree whose
+//! text matches the needles, placed in modules by Kbuild. A file no
+//! Makefile builds is an orphan, reported with the reason.
+
+use crate::ctext::Needles;
+use crate::kbuild::{self, Module};
+use crate::refusal::{Refusal, RefusalKind};
+use crate::tree::KernelTree;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+pub struct Selection {
+    pub modules: Vec<Module>,
+    /// Files that matched but that localwq could not place in a module.
+    pub orphans: Vec<Refusal>,
+}
+
+/// What a whole-tree selection also made of each file it read (see
+/// `select`), in no particular order.
+pub type Gleaned<T> = Vec<T>;
+
+/// The modules named by `paths`, or the modules of every file whose text
+/// matches `needles` when none is given. A whole-tree walk reads every .c
+/// file once; `glean` is handed each one too, so that other whole-tree
+/// facts cost no second read.
+pub fn select<T: Send>(
+    tree: &KernelTree,
+    paths: &[PathBuf],
+    needles: &[&str],
+    glean: impl Fn(&Path, &[u8]) -> Option<T> + Sync,
+) -> Result<(Selection, Option<Gleaned<T>>)> {
+    let mut files = Vec::new();
+    let mut modules = Vec::new();
+    let mut gleaned = None;
+    let wanted: Vec<PathBuf> = match paths.is_empty() {
+        true => vec![PathBuf::new()],
+        false => paths
+            .iter()
+            .map(|p| relative(tree, p))
+            .collect::<Result<_>>()?,
+    };
+    for rel in wanted {
+        let ext = rel.extension().and_then(|e| e.to_str()).unwrap_or("");
+        match ext {
+            "o" | "ko" => modules.push(module_by_object(tree, &rel)?),
+            "c" => files.push(rel),
+            _ if rel.as_os_str().is_empty() => {
+                let (matching, found) = whole_tree(tree, needles, &glean);
+                files.extend(matching);
+                gleaned = Some(found);
+            }
+            _ => files.extend(tree.files_mentioning(&rel, needles)?),
+        }
+    }
+    let mut orphans = Vec::new();
+    for file in files {
+        let found = kbuild::modules_of(&tree.root, &file)?;
+        if found.is_empty() {
+            orphans.push(Refusal::at(
+                file,
+                0,
+                RefusalKind::NotInKbuild,
+                "no Makefile builds it into a module (is it #included by another file?)",
+            ));
+        }
+        modules.extend(found);
+    }
+    modules.sort_by(|a, b| (&a.dir, &a.name).cmp(&(&b.dir, &b.name)));
+    modules.dedup_by(|a, b| a.dir == b.dir && a.name == b.name);
+    Ok((Selection { modules, orphans }, gleaned))
+}
+
+/// The files of the whole tree that mention `needles`, sorted, and what
+/// `glean` made of every file read.
+fn whole_tree<T: Send>(
+    tree: &KernelTree,
+    needles: &[&str],
+    glean: &(impl Fn(&Path, &[u8]) -> Option<T> + Sync),
+) -> (Vec<PathBuf>, Vec<T>) {
+    let matcher = Needles::new(needles);
+    let found = tree.filter_map_files(Path::new(""), |rel, text| {
+        let gleaned = glean(rel, text);
+        let matched = matcher.is_match(text);
+        (matched || gleaned.is_some()).then_some((matched, gleaned))
+    });
+    let mut matching = Vec::new();
+    let mut gleaned = Vec::new();
+    for (rel, (matched, kept)) in found {
+        if matched {
+            matching.push(rel);
+        }
+        gleaned.extend(kept);
+    }
+    matching.sort();
+    (matching, gleaned)
+}
+
+/// `path` relative to the tree's root: as given when it exists there,
+/// otherwise from the current directory.
+fn relative(tree: &KernelTree, path: &Path) -> Result<PathBuf> {
+    let object = matches!(path.extension().and_then(|e| e.to_str()), Some("o" | "ko"));
+    // `drivers/foo/bar.o` names an object that need not exist yet.
+    let in_tree = |p: &Path| match object {
+        true => p.parent().is_some_and(Path::is_dir),
+        false => p.exists(),
+    };
+    let full = match path.is_absolute() {
+        true => path.to_path_buf(),
+        false if in_tree(&tree.root.join(path)) => tree.root.join(path),
+        false => std::env::current_dir()?.join(path),
+    };
+    let probe = if object {
+        full.with_extension("c")
+    } else {
+        full.clone()
+    };
+    let canonical = probe
+        .canonicalize()
+        .or_else(|_| {
+            full.parent()
+                .map_or(Ok(full.clone()), Path::canonicalize)
+                .map(|d| d.join(full.file_name().unwrap_or_default()))
+        })
+        .with_context(|| format!("{}: no such file or directory in the tree", path.display()))?;
+    let rel = canonical.strip_prefix(&tree.root).with_context(|| {
+        format!(
+            "{} is outside the kernel tree {}",
+            path.display(),
+            tree.root.display()
+        )
+    })?;
+    Ok(if object {
+        rel.with_extension("o")
+    } else {
+        rel.to_path_buf()
+    })
+}
+
+/// The module a `foo.o` / `foo.ko` path names.
+fn module_by_object(tree: &KernelTree, rel: &Path) -> Result<Module> {
+    let stem = rel
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    let c_file = rel.with_extension("c");
+    let probe = if tree.root.join(&c_file).is_file() {
+        kbuild::modules_of(&tree.root, &c_file)?
+    } else {
+        let dir = rel.parent().unwrap_or(Path::new(""));
+        let candidates = tree.c_files(dir);
+        let mut found = Vec::new();
+        for file in candidates.iter().filter(|f| f.parent() == Some(dir)) {
+            found.extend(kbuild::modules_of(&tree.root, file)?);
+        }
+        found
+    };
+    probe
+        .into_iter()
+        .find(|m| m.name == stem)
+        .with_context(|| format!("{}: no Kbuild object of that name", rel.display()))
+}
