@@ -2,12 +2,19 @@
 //! Kernel code is full of macros the grammar does not know, so ERROR nodes
 //! are treated as local: a fact records whether it sits under one.
 
-use crate::ctext::{column0_blocks, has_word, words_in};
+mod facts;
+
+use crate::ctext::{column0_blocks, has_word};
 use anyhow::{anyhow, Result};
+use facts::collect_facts;
 use std::cell::RefCell;
 use std::ops::Range;
 use std::path::PathBuf;
-use tree_sitter::{Node, Parser, Tree};
+use tree_sitter::{Parser, Tree};
+
+pub use facts::{
+    error_nodes, function_name, has_real_error, Call, Facts, Function, Include, MacroMention,
+};
 
 thread_local! {
     static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
@@ -99,58 +106,6 @@ impl LineIndex {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct Function {
-    pub name: String,
-    pub range: Range<usize>,
-    pub body: Range<usize>,
-    /// The text before the body: storage class, `__init`, name, parameters.
-    pub head: String,
-    /// No ERROR node inside the body.
-    pub body_clean: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct Call {
-    pub callee: String,
-    pub callee_range: Range<usize>,
-    pub range: Range<usize>,
-    /// Byte range of each argument's text.
-    pub args: Vec<Range<usize>>,
-    /// Index into `Facts::functions` of the enclosing function.
-    pub function: Option<usize>,
-    /// Under an ERROR node: the shape around the call is a guess.
-    pub in_error: bool,
-}
-
-/// A workqueue identifier mentioned in a `#define` body, which the grammar
-/// does not parse.
-#[derive(Debug, Clone)]
-pub struct MacroMention {
-    pub word: String,
-    pub offset: usize,
-    pub macro_name: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Include {
-    pub path: String,
-    pub quoted: bool,
-    pub range: Range<usize>,
-    /// Directly under the translation unit, not inside `#if`.
-    pub top_level: bool,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Facts {
-    pub functions: Vec<Function>,
-    pub calls: Vec<Call>,
-    pub macro_mentions: Vec<MacroMention>,
-    pub includes: Vec<Include>,
-    /// Comments and string literals: identifiers there are not code.
-    pub inert: Vec<Range<usize>>,
-}
-
 /// One source file of a module, parsed, or only skimmed when nothing in
 /// it concerns workqueues (a big driver has hundreds of such files).
 pub struct SourceFile {
@@ -186,7 +141,7 @@ impl SourceFile {
 
     fn parse_without(path: PathBuf, text: Vec<u8>, idle: Vec<Range<usize>>) -> Result<Self> {
         let tree = parse_c_without(&text, &idle)?;
-        let facts = collect_facts(&tree, &text, macro_words());
+        let facts = collect_facts(&tree, &text, crate::wq::prefilter_words());
         let lines = LineIndex::new(&text);
         Ok(SourceFile {
             path,
@@ -298,198 +253,6 @@ pub fn worth_parsing(text: &[u8], names: &[String]) -> bool {
     matcher.is_match(text) || names.iter().any(|n| has_word(text, n))
 }
 
-fn macro_words() -> Vec<&'static str> {
-    crate::wq::prefilter_words()
-}
-
-fn text_of<'a>(node: Node, text: &'a [u8]) -> &'a str {
-    node.utf8_text(text).unwrap_or("")
-}
-
-/// The name a function definition declares, through pointer declarators.
-pub fn function_name(def: Node, text: &[u8]) -> Option<String> {
-    let mut declarator = def.child_by_field_name("declarator")?;
-    loop {
-        match declarator.kind() {
-            "function_declarator" => {
-                let name = declarator.child_by_field_name("declarator")?;
-                return (name.kind() == "identifier").then(|| text_of(name, text).to_string());
-            }
-            _ => declarator = declarator.child_by_field_name("declarator")?,
-        }
-    }
-}
-
-struct Walk<'a> {
-    text: &'a [u8],
-    words: Vec<&'static str>,
-    facts: Facts,
-}
-
-fn collect_facts(tree: &Tree, text: &[u8], words: Vec<&'static str>) -> Facts {
-    let mut walk = Walk {
-        text,
-        words,
-        facts: Facts::default(),
-    };
-    walk.visit(tree.root_node(), None, false, true);
-    walk.facts
-}
-
-impl Walk<'_> {
-    fn visit(&mut self, node: Node, function: Option<usize>, in_error: bool, top_level: bool) {
-        let in_error = in_error || node.is_error();
-        let mut function = function;
-        match node.kind() {
-            "function_definition" => function = self.function(node).or(function),
-            "call_expression" => self.call(node, function, in_error),
-            "preproc_def" | "preproc_function_def" => self.macro_body(node),
-            "preproc_include" => self.include(node, top_level),
-            "comment" | "string_literal" | "char_literal" | "system_lib_string" => {
-                self.facts.inert.push(node.byte_range());
-                return;
-            }
-            _ => {}
-        }
-        let children_top_level = node.kind() == "translation_unit";
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            self.visit(child, function, in_error, children_top_level);
-        }
-    }
-
-    fn function(&mut self, node: Node) -> Option<usize> {
-        let name = function_name(node, self.text)?;
-        let body = node.child_by_field_name("body")?;
-        self.facts.functions.push(Function {
-            name,
-            range: node.byte_range(),
-            body: body.byte_range(),
-            head: String::from_utf8_lossy(&self.text[node.start_byte()..body.start_byte()]).into(),
-            body_clean: !has_real_error(body, self.text),
-        });
-        Some(self.facts.functions.len() - 1)
-    }
-
-    fn call(&mut self, node: Node, function: Option<usize>, in_error: bool) {
-        let Some(callee) = node.child_by_field_name("function") else {
-            return;
-        };
-        if callee.kind() != "identifier" {
-            return;
-        }
-        let args = node
-            .child_by_field_name("arguments")
-            .map_or_else(Vec::new, |list| {
-                let mut cursor = list.walk();
-                list.named_children(&mut cursor)
-                    .filter(|arg| arg.kind() != "comment")
-                    .map(|arg| arg.byte_range())
-                    .collect()
-            });
-        self.facts.calls.push(Call {
-            callee: text_of(callee, self.text).to_string(),
-            callee_range: callee.byte_range(),
-            range: node.byte_range(),
-            args,
-            function,
-            in_error: in_error || node.has_error(),
-        });
-    }
-
-    fn macro_body(&mut self, node: Node) {
-        let macro_name = node
-            .child_by_field_name("name")
-            .map(|n| text_of(n, self.text).to_string())
-            .unwrap_or_default();
-        let Some(value) = node.child_by_field_name("value") else {
-            return;
-        };
-        let start = value.start_byte();
-        for (offset, word) in words_in(&self.text[value.byte_range()]) {
-            if let Some(known) = self.words.iter().find(|w| **w == word) {
-                self.facts.macro_mentions.push(MacroMention {
-                    word: known.to_string(),
-                    offset: start + offset,
-                    macro_name: macro_name.clone(),
-                });
-            }
-        }
-    }
-
-    fn include(&mut self, node: Node, top_level: bool) {
-        let Some(path) = node.child_by_field_name("path") else {
-            return;
-        };
-        let raw = text_of(path, self.text);
-        self.facts.includes.push(Include {
-            path: raw
-                .trim_matches(|c| c == '"' || c == '<' || c == '>')
-                .to_string(),
-            quoted: path.kind() == "string_literal",
-            range: node.byte_range(),
-            top_level,
-        });
-        if path.kind() == "system_lib_string" {
-            self.facts.inert.push(path.byte_range());
-        }
-    }
-}
-
-/// The ERROR census: every ERROR and MISSING node at or under `node`, in
-/// document order. Walked with a cursor, so any depth of nesting is fine;
-/// subtrees without errors are skipped.
-pub fn error_nodes(node: Node) -> Vec<Node> {
-    let mut found = Vec::new();
-    let mut cursor = node.walk();
-    loop {
-        let current = cursor.node();
-        if current.is_error() || current.is_missing() {
-            found.push(current);
-        }
-        if current.has_error() && cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return found;
-            }
-        }
-    }
-}
-
-/// ERROR or MISSING nodes, except the MISSING `;` that a for-each macro
-/// (`list_for_each_entry(pos, head, member) {`) leaves: the grammar reads
-/// it as a call statement followed by a block, and both are intact.
-pub fn has_real_error(node: Node, text: &[u8]) -> bool {
-    error_nodes(node)
-        .into_iter()
-        .any(|n| n.is_error() || !is_foreach_artifact(n, text))
-}
-
-fn is_foreach_artifact(missing: Node, text: &[u8]) -> bool {
-    let Some(statement) = missing
-        .parent()
-        .filter(|p| p.kind() == "expression_statement")
-    else {
-        return false;
-    };
-    let Some(call) = statement
-        .named_child(0)
-        .filter(|c| c.kind() == "call_expression")
-    else {
-        return false;
-    };
-    let block_follows = statement
-        .next_named_sibling()
-        .is_some_and(|n| n.kind() == "compound_statement");
-    let named_for_each = call
-        .child_by_field_name("function")
-        .and_then(|f| f.utf8_text(text).ok())
-        .is_some_and(|name| name.contains("for_each"));
-    missing.kind() == ";" && (block_follows || named_for_each)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,6 +351,20 @@ mod tests {
         let found = text_includes(b"#include \"core.h\" /* struct x */\n#include <linux/a.h>\n");
         let paths: Vec<(&str, bool)> = found.iter().map(|i| (i.path.as_str(), i.quoted)).collect();
         assert_eq!(paths, [("core.h", true), ("linux/a.h", false)]);
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        // Test threads have 2 MiB of stack: a recursive walk dies here.
+        let depth = 50_000;
+        let src = format!(
+            "void f(void)\n{{\n{}schedule_work(&w);{}\n}}\n",
+            "{".repeat(depth),
+            "}".repeat(depth)
+        );
+        let file = facts(&src);
+        assert!(file.facts.calls.iter().any(|c| c.callee == "schedule_work"));
+        assert!(error_nodes(file.tree.root_node()).is_empty());
     }
 
     #[test]

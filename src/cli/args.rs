@@ -1,0 +1,149 @@
+//! The command line's shape: subcommands, their arguments and flags.
+
+use clap::{Args, Parser, Subcommand};
+use localwq::analysis::Choice;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "localwq",
+    version,
+    about = "Move Linux kernel modules off the kernel-global workqueues"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Which modules: the tree and optional paths within it.
+#[derive(Args)]
+pub struct Target {
+    /// Top directory of the kernel source tree.
+    pub tree: PathBuf,
+    /// Directories, .c files or module objects (foo.o / foo.ko) to convert;
+    /// default: every module that flushes a system workqueue.
+    pub paths: Vec<PathBuf>,
+    /// auto follows Step 0's recommendation; the others apply where they can.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Auto)]
+    pub strategy: StrategyArg,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum StrategyArg {
+    Auto,
+    LocalWq,
+    FlushWork,
+    RemoveFlush,
+}
+
+impl From<StrategyArg> for Choice {
+    fn from(arg: StrategyArg) -> Choice {
+        match arg {
+            StrategyArg::Auto => Choice::Auto,
+            StrategyArg::LocalWq => Choice::LocalWq,
+            StrategyArg::FlushWork => Choice::FlushWork,
+            StrategyArg::RemoveFlush => Choice::RemoveFlush,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct Signing {
+    /// Author and Signed-off-by identity, 'Name <email>'; default: git's
+    /// user.name and user.email.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Commit and mail date as seconds since the epoch (reproducible output).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub date: Option<i64>,
+}
+
+#[derive(Args)]
+pub struct BuildCheck {
+    /// Build every touched object before and after conversion first (see
+    /// `check`); a conversion that does not compile stops the command.
+    #[arg(long)]
+    pub build_check: bool,
+    /// Where `check` keeps its scratch copy and prepared build.
+    #[arg(long, value_name = "DIR", default_value = "localwq-build")]
+    pub build_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// List the modules that flush a system workqueue, with their entry
+    /// points, sites, verdict and review flags.
+    Scan {
+        #[command(flatten)]
+        target: Target,
+        /// Machine-readable output (schema in README.md).
+        #[arg(long)]
+        json: bool,
+        /// Every module that queues on a system workqueue, flushing or not.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Dry run: print each module's conversion as a git diff on stdout.
+    Diff {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        build: BuildCheck,
+    },
+    /// Build each converted module's touched objects before and after
+    /// conversion, in a scratch copy, and report per module.
+    Check {
+        #[command(flatten)]
+        target: Target,
+        /// Where the scratch copy and the prepared build live (reused).
+        #[arg(long, value_name = "DIR", default_value = "localwq-build")]
+        build_dir: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a git format-patch series (one patch per module) to a directory.
+    Patches {
+        #[command(flatten)]
+        target: Target,
+        /// Output directory; must be empty or new unless --force.
+        #[arg(short = 'o', long = "output-directory", value_name = "DIR")]
+        output: PathBuf,
+        /// Extra To: recipients (added to those from MAINTAINERS).
+        #[arg(long)]
+        to: Vec<String>,
+        /// Extra Cc: recipients.
+        #[arg(long)]
+        cc: Vec<String>,
+        #[command(flatten)]
+        signing: Signing,
+        /// The word in the subject's brackets.
+        #[arg(long, default_value = "PATCH")]
+        subject_prefix: String,
+        /// Series version: [PATCH vN ...].
+        #[arg(short = 'v', long = "reroll-count", value_name = "N")]
+        version: Option<u32>,
+        /// Always write a cover letter (default: when there are several patches).
+        #[arg(long, overrides_with = "no_cover_letter")]
+        cover_letter: bool,
+        /// Never write a cover letter.
+        #[arg(long)]
+        no_cover_letter: bool,
+        /// Write into a non-empty output directory, replacing its .patch files.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        build: BuildCheck,
+    },
+    /// Commit each module's conversion on a new branch of the tree's git
+    /// repository and check it out.
+    Apply {
+        #[command(flatten)]
+        target: Target,
+        /// The branch to create.
+        #[arg(long, default_value = "localwq")]
+        branch: String,
+        #[command(flatten)]
+        signing: Signing,
+    },
+}
