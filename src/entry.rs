@@ -3,7 +3,6 @@
 //! the tree's own `#define`s rather than from a table in localwq.
 
 use crate::ctext::{matching_paren, split_args, words_in};
-use crate::parse::SourceFile;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -92,14 +91,15 @@ pub fn is_driver_macro(name: &str) -> bool {
 }
 
 /// Top-level invocations of `names` (or of any `module_*_driver`) in `file`.
-pub fn invocations(file: &SourceFile, index: usize) -> Vec<Invocation> {
-    let text = &file.text;
+/// `inert` says whether an offset is in a comment or string (a parse
+/// knows; a skimmed file has none), where a macro name is no invocation.
+pub fn invocations(text: &[u8], inert: impl Fn(usize) -> bool, index: usize) -> Vec<Invocation> {
     let mut found = Vec::new();
     let mut line_start = 0;
     while line_start < text.len() {
         let line_end =
             memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
-        if let Some(inv) = invocation_at(file, index, line_start) {
+        if let Some(inv) = invocation_at(text, &inert, index, line_start) {
             line_start = inv.range.end;
             found.push(inv);
         } else {
@@ -109,15 +109,19 @@ pub fn invocations(file: &SourceFile, index: usize) -> Vec<Invocation> {
     found
 }
 
-fn invocation_at(file: &SourceFile, index: usize, start: usize) -> Option<Invocation> {
-    let text = &file.text;
+fn invocation_at(
+    text: &[u8],
+    inert: impl Fn(usize) -> bool,
+    index: usize,
+    start: usize,
+) -> Option<Invocation> {
     let name_len = text[start..]
         .iter()
         .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
         .count();
     let name = std::str::from_utf8(&text[start..start + name_len]).ok()?;
     let wanted = INITCALLS.contains(&name) || name == "module_exit" || is_driver_macro(name);
-    if !wanted || text.get(start + name_len) != Some(&b'(') || file.in_inert(start) {
+    if !wanted || text.get(start + name_len) != Some(&b'(') || inert(start) {
         return None;
     }
     let close = matching_paren(text, start + name_len)?;

@@ -79,7 +79,7 @@ impl Loader {
             .par_iter()
             .map(|rel| Ok((rel.clone(), self.tree.read(rel)?)))
             .collect::<Result<_>>()?;
-        let names = entry_function_names(&texts)?;
+        let names = entry_function_names(&texts);
         let mut files: Vec<SourceFile> = texts
             .into_par_iter()
             .map(|(rel, text)| open_file(rel, text, &names))
@@ -93,7 +93,7 @@ impl Loader {
             .iter()
             .enumerate()
             .filter(|(_, f)| f.path.extension().is_some_and(|e| e == "c"))
-            .flat_map(|(i, f)| entry::invocations(f, i))
+            .flat_map(|(i, f)| entry::invocations(&f.text, |at| f.in_inert(at), i))
             .collect();
         let uses_driver_macro = invocations
             .iter()
@@ -129,22 +129,21 @@ impl Loader {
 
 /// The functions the entry macros of `texts` name (init, exit), which
 /// must be parsed wherever they are defined.
-fn entry_function_names(texts: &[(PathBuf, Vec<u8>)]) -> Result<Vec<String>> {
+fn entry_function_names(texts: &[(PathBuf, Vec<u8>)]) -> Vec<String> {
     let mut names = Vec::new();
-    for (index, (path, text)) in texts.iter().enumerate() {
+    for (index, (_, text)) in texts.iter().enumerate() {
         if memchr::memmem::find(text, b"init").is_none()
             && memchr::memmem::find(text, b"exit").is_none()
         {
             continue;
         }
-        let skimmed = SourceFile::skim(path.clone(), text.clone())?;
         names.extend(
-            entry::invocations(&skimmed, index)
+            entry::invocations(text, |_| false, index)
                 .into_iter()
                 .filter_map(|i| i.args.first().cloned()),
         );
     }
-    Ok(names)
+    names
 }
 
 fn open_file(rel: PathBuf, text: Vec<u8>, names: &[String]) -> Result<SourceFile> {
