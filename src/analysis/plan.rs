@@ -22,7 +22,7 @@ pub struct Plan {
 /// Builds the plan; `choice` is what `--strategy` asked for.
 pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
     let mut sites = sites::collect(unit);
-    let mut flags = sites::flags(unit, &sites);
+    let mut flags = sites::site_flags(unit, &sites);
     let flushed: BTreeSet<&'static str> = sites
         .iter()
         .filter(|s| s.is_flush() && s.state == SiteState::Convert)
@@ -65,7 +65,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         true => Vec::new(),
         false => providers_called(unit, around),
     };
-    flags.extend(review::flags(unit, &relevant, &providers, around));
+    flags.extend(review::review_flags(unit, &relevant, &providers, around));
     let recommended = strategy::recommend(unit, &relevant, &providers);
     let refused = |refusal: Refusal, flags: Vec<Flag>, sites: Vec<Site>| Plan {
         sites,

@@ -11,7 +11,7 @@ use crate::load::Unit;
 use crate::parse::{Function, SourceFile};
 use crate::wq::ApiKind;
 
-pub fn flags(
+pub fn review_flags(
     unit: &Unit,
     sites: &[Site],
     providers: &[Provider],
@@ -28,7 +28,7 @@ pub fn flags(
     flags
 }
 
-fn at(unit: &Unit, site: &Site, kind: FlagKind, reason: String) -> Flag {
+fn flag_at(unit: &Unit, site: &Site, kind: FlagKind, reason: String) -> Flag {
     Flag::new(&unit.files[site.file], site.range.start, kind, reason)
 }
 
@@ -64,7 +64,7 @@ fn work_from_elsewhere(unit: &Unit, sites: &[Site], providers: &[Provider]) -> V
     sites
         .iter()
         .filter(|s| s.is_flush())
-        .map(|s| at(unit, s, FlagKind::NoQueueing, reason.clone()))
+        .map(|s| flag_at(unit, s, FlagKind::NoQueueing, reason.clone()))
         .collect()
 }
 
@@ -93,7 +93,7 @@ fn caller_work(unit: &Unit, site: &Site) -> Option<Flag> {
     let arg = site.work_arg(unit)?.to_string();
     let function = enclosing(unit, site)?;
     parameters(function).contains(&arg).then(|| {
-        at(
+        flag_at(
             unit,
             site,
             FlagKind::CallerWork,
@@ -119,7 +119,7 @@ fn foreign_work(unit: &Unit, site: &Site, around: &dyn Surroundings) -> Option<F
         return None;
     }
     let header = around.foreign_struct(unit, site.file, &owner)?;
-    Some(at(
+    Some(flag_at(
         unit,
         site,
         FlagKind::ForeignWork,
@@ -160,7 +160,7 @@ fn declared_struct(text: &[u8], name: &str) -> Option<String> {
     })
 }
 
-fn exported(file: &SourceFile, name: &str) -> bool {
+fn is_exported(file: &SourceFile, name: &str) -> bool {
     exported_names(&file.text).contains(&name)
 }
 
@@ -172,8 +172,8 @@ fn exported_flush(unit: &Unit, site: &Site) -> Option<Flag> {
     }
     let function = enclosing(unit, site)?;
     let file = &unit.files[site.file];
-    exported(file, &function.name).then(|| {
-        at(
+    is_exported(file, &function.name).then(|| {
+        flag_at(
             unit,
             site,
             FlagKind::ExportedFlush,
@@ -199,7 +199,7 @@ fn queue_in_entry(unit: &Unit, site: &Site) -> Option<Flag> {
     let names =
         |inv: &Option<crate::entry::Invocation>| inv.as_ref().and_then(|i| i.args.first().cloned());
     if names(exit).as_deref() == Some(function.name.as_str()) {
-        return Some(at(
+        return Some(flag_at(
             unit,
             site,
             FlagKind::ExitQueue,
@@ -217,7 +217,7 @@ fn queue_in_entry(unit: &Unit, site: &Site) -> Option<Flag> {
         .count()
         == 0;
     (in_init && before_first_statement).then(|| {
-        at(
+        flag_at(
             unit,
             site,
             FlagKind::BeforeAlloc,

@@ -149,7 +149,7 @@ fn text_call(text: &[u8], at: usize) -> Option<TextCall> {
 
 /// A flag for every site left alone, and for workqueue calls the parser
 /// did not see as calls at all.
-pub fn flags(unit: &Unit, sites: &[Site]) -> Vec<Flag> {
+pub fn site_flags(unit: &Unit, sites: &[Site]) -> Vec<Flag> {
     let mut flags: Vec<Flag> = sites
         .iter()
         .filter(|s| s.state == SiteState::Flagged)

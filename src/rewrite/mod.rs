@@ -43,7 +43,7 @@ pub fn rewrite(
     };
     let mut changes = edits
         .into_iter()
-        .map(|(index, file_edits)| apply(&unit.files[index], file_edits))
+        .map(|(index, file_edits)| apply_checked(&unit.files[index], file_edits))
         .collect::<Result<Vec<_>, _>>()?;
     // git's order: plain byte order of the path, as a diff lists files.
     changes.sort_by(|a, b| {
@@ -132,7 +132,7 @@ fn defined<'u>(
         })
 }
 
-fn apply(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refusal> {
+fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refusal> {
     let idle_after = shifted(&file.idle, &edits);
     let after = edit::apply(&file.text, &edits)
         .map_err(|e| refuse(file, 0, RefusalKind::OverlappingEdits, e.to_string()))?;
@@ -232,16 +232,16 @@ mod tests {
     fn an_edit_that_breaks_a_parsed_function_is_refused() {
         let file = focused();
         let bad = Edit::replace(at("&w);")..at("&w);") + 4, "&w;", "t");
-        let refusal = apply(&file, vec![bad]).err().expect("refused");
+        let refusal = apply_checked(&file, vec![bad]).err().expect("refused");
         assert_eq!(refusal.kind, RefusalKind::ParseErrorsAdded, "{refusal}");
         let good = Edit::replace(at("schedule_work")..at("(&w)"), "queue_work", "t");
-        assert!(apply(&file, vec![good]).is_ok());
+        assert!(apply_checked(&file, vec![good]).is_ok());
     }
 
     #[test]
     fn an_edit_inside_an_idle_block_is_checked_on_the_whole_file() {
         let file = focused();
         let bad = Edit::replace(at("1;")..at("1;") + 2, "1", "t");
-        assert!(apply(&file, vec![bad]).is_err());
+        assert!(apply_checked(&file, vec![bad]).is_err());
     }
 }
