@@ -40,6 +40,9 @@ pub enum RefusalKind {
     ErrorPathShape,
     /// The exit function's closing brace shares its line.
     ExitLayout,
+    /// A local workqueue nothing would be queued on: the module converts
+    /// no queueing call, so the flush would wait for nothing.
+    EmptyWorkqueue,
     /// Several files use the workqueue and no private header joins them.
     NoSharedHeader,
     /// No `#include` before the first function to declare after.
@@ -61,7 +64,7 @@ pub enum RefusalKind {
 }
 
 impl RefusalKind {
-    pub const ALL: [RefusalKind; 25] = [
+    pub const ALL: [RefusalKind; 26] = [
         RefusalKind::NoSystemFlush,
         RefusalKind::NotInKbuild,
         RefusalKind::Unreadable,
@@ -78,6 +81,7 @@ impl RefusalKind {
         RefusalKind::InitLayout,
         RefusalKind::ErrorPathShape,
         RefusalKind::ExitLayout,
+        RefusalKind::EmptyWorkqueue,
         RefusalKind::NoSharedHeader,
         RefusalKind::NoIncludeBeforeCode,
         RefusalKind::DriverFunctionsExist,

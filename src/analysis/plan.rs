@@ -80,6 +80,9 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         Err(refusal) => return refused(refusal, flags, sites),
     };
     if strategy == Strategy::LocalWq {
+        if let Some(refusal) = empty_workqueue(&sites, wq_flags, &recommended) {
+            return refused(refusal, flags, sites);
+        }
         if let Some(refusal) = entry_refusal(unit) {
             return refused(refusal, flags, sites);
         }
@@ -134,6 +137,39 @@ fn resolve(
         )),
         Choice::RemoveFlush => Ok(Strategy::RemoveFlush),
     }
+}
+
+/// A local workqueue on which the module would queue nothing: the flush
+/// would become a no-op presented as a conversion. Refused, with where
+/// the flushed work comes from when Step 0 found it.
+fn empty_workqueue(sites: &[Site], wq_flags: &str, recommended: &Strategy) -> Option<Refusal> {
+    let queues = sites.iter().any(|s| {
+        s.api.kind == ApiKind::Queue && s.state == SiteState::Convert && s.wq.flags() == wq_flags
+    });
+    if queues {
+        return None;
+    }
+    let whence = match recommended {
+        Strategy::Provider(providers) => {
+            let names: Vec<String> = providers
+                .iter()
+                .map(|p| format!("{}()", p.function))
+                .collect();
+            format!(
+                "; the flushed work is queued by {} in other code, which is where a \
+                 workqueue belongs (workqueue-in-provider)",
+                names.join(", ")
+            )
+        }
+        _ => String::new(),
+    };
+    Some(Refusal::module(
+        RefusalKind::EmptyWorkqueue,
+        format!(
+            "the module converts no queueing call: a workqueue of its own would stay \
+             empty and the flush would wait for nothing{whence}"
+        ),
+    ))
 }
 
 /// The functions a file calls: from the parse, and from the text (a word

@@ -6,7 +6,8 @@ Assertions (each failure is printed and makes the exit status 1):
 - every module that got a patch builds with no new warnings, or cannot be
   built in this configuration at all (said per module);
 - after conversion, no converted module still queues on a system
-  workqueue it replaced, except at sites the first run flagged.
+  workqueue it replaced, except at sites the first run flagged;
+- no patch allocates a workqueue that nothing is queued on.
 """
 import json
 import sys
@@ -43,6 +44,8 @@ for m in converted:
     if m["workqueue"] is None:
         continue  # flush-work / remove-flush: no workqueue was introduced
     replaced = set(m["workqueue"]["replaces"])
+    if not any(s["converted"] for s in m["queue_sites"]):
+        failed.append(f"{m['module']}: allocates {m['workqueue']['name']}, which nothing is queued on")
     flagged = sum(1 for s in m["queue_sites"] if s["workqueue"] in replaced and not s["converted"])
     later = after.get(m["module"] + "@" + m["dir"])
     left = 0 if later is None else sum(1 for s in later["queue_sites"] if s["workqueue"] in replaced)
