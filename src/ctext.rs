@@ -116,6 +116,37 @@ fn trimmed(text: &[u8], range: Range<usize>) -> Range<usize> {
     range.start + lead..range.end - trail.min(range.len() - lead)
 }
 
+/// The comments of `text` (`/* … */` and `// …`), string and character
+/// literals skipped so that a `/*` inside one starts nothing.
+pub fn comment_ranges(text: &[u8]) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        match (text[i], text.get(i + 1)) {
+            (b'/', Some(b'*')) => {
+                let end = memchr::memmem::find(&text[i + 2..], b"*/")
+                    .map_or(text.len(), |e| i + 2 + e + 2);
+                ranges.push(i..end);
+                i = end;
+            }
+            (b'/', Some(b'/')) => {
+                let end = memchr::memchr(b'\n', &text[i..]).map_or(text.len(), |e| i + e);
+                ranges.push(i..end);
+                i = end;
+            }
+            (quote @ (b'"' | b'\''), _) => {
+                i += 1;
+                while i < text.len() && text[i] != quote && text[i] != b'\n' {
+                    i += if text[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    ranges
+}
+
 /// A block whose braces sit in column 0, as kernel style puts a
 /// function's: `head_start` is past the `;` or `}` before its head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +260,13 @@ mod tests {
         assert_eq!(split_args("x, , y"), ["x", "", "y"]);
         assert!(split_args("  ").is_empty());
         assert_eq!(matching_paren(b"(()", 0), None);
+    }
+
+    #[test]
+    fn comments_are_found_outside_strings() {
+        let text = b"a(); /* x */ b(\"/* no */\"); // y\nc();";
+        let found: Vec<&[u8]> = comment_ranges(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(found, [&b"/* x */"[..], b"// y"]);
     }
 
     #[test]

@@ -3,8 +3,11 @@
 //! text, not parse trees: kernel style puts a function's braces in column
 //! 0, which bounds it cheaply, and only prefiltered files are read.
 
-use crate::ctext::{calls_in, column0_blocks, exported_names, words_in, Needles};
-use crate::wq::{self, ApiKind, WqArg};
+use crate::ctext::{
+    arg_ranges, calls_in, column0_blocks, comment_ranges, exported_names, has_word, matching_paren,
+    words_in, Needles,
+};
+use crate::wq::{self, ApiKind, SystemWq, WqArg};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -15,6 +18,21 @@ pub struct Provider {
     pub file: PathBuf,
     pub line: usize,
     pub call: String,
+    /// The system workqueue the call queues on; None when the tree names
+    /// one localwq does not know (it then counts as any).
+    pub wq: Option<SystemWq>,
+    /// The queued item is a file-scope work item of the provider's own
+    /// file (`kmem_cache_destroy()`'s, `fput()`'s): its code queues and
+    /// manages it whoever calls it, so no caller's flush is what protects it.
+    pub own_item: bool,
+}
+
+impl Provider {
+    /// Whether a flush of `flushed` waits for this provider's work on its
+    /// caller's behalf.
+    pub fn works_for_caller(&self, flushed: &BTreeSet<SystemWq>) -> bool {
+        !self.own_item && self.wq.is_none_or(|wq| flushed.contains(&wq))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -69,14 +87,16 @@ impl ExportIndex {
                 continue;
             };
             let export = export.to_string();
-            let (line, call) = direct[queuer].clone();
+            let queuer = &direct[queuer];
             self.providers.insert(
                 export.clone(),
                 Provider {
                     function: export,
                     file: path.clone(),
-                    line,
-                    call,
+                    line: queuer.line,
+                    call: queuer.call.clone(),
+                    wq: queuer.wq,
+                    own_item: queuer.own_item,
                 },
             );
         }
@@ -150,42 +170,101 @@ fn declared_name(head: &[u8]) -> Option<String> {
     (!matches!(name, "if" | "while" | "for" | "switch" | "return")).then(|| name.to_string())
 }
 
-/// Functions with a queueing call on a system workqueue in their body.
-fn direct_queuers(functions: &[TextFunction], text: &[u8]) -> BTreeMap<String, (usize, String)> {
-    let mut found = BTreeMap::new();
+/// A function's queueing on system workqueues.
+#[derive(Debug, Clone)]
+struct Queuer {
+    /// Line and text of the first queueing call.
+    line: usize,
+    call: String,
+    /// The workqueue of every call; None when they differ or one is not
+    /// a system workqueue localwq knows.
+    wq: Option<SystemWq>,
+    /// Every call queues a file-scope work item of this file.
+    own_item: bool,
+}
+
+/// Functions with a queueing call on a system workqueue in their body
+/// (calls in comments are none).
+fn direct_queuers(functions: &[TextFunction], text: &[u8]) -> BTreeMap<String, Queuer> {
+    let mut found: BTreeMap<String, Queuer> = BTreeMap::new();
     for function in functions {
         let body = &text[function.body_start..function.body_end];
+        let comments = comment_ranges(body);
         for (offset, word) in words_in(body) {
             let Some(api) = wq::api(word).filter(|a| a.kind == ApiKind::Queue) else {
                 continue;
             };
-            let rest =
-                String::from_utf8_lossy(&body[offset..body.len().min(offset + 200)]).to_string();
-            let on_system = match api.wq_arg {
-                WqArg::Implied { .. } => true,
-                WqArg::Explicit { index, .. } => {
-                    let args = rest.split_once('(').map_or("", |(_, a)| a);
-                    args.split(',')
-                        .nth(index)
-                        .is_some_and(|a| a.trim().starts_with("system_"))
-                }
-            };
-            if on_system {
-                let absolute = function.body_start + offset;
-                let line = 1 + memchr::memchr_iter(b'\n', &text[..absolute]).count();
-                let call = rest.lines().next().unwrap_or("").trim().to_string();
-                found.entry(function.name.clone()).or_insert((line, call));
+            if comments.iter().any(|c| c.contains(&offset)) {
+                continue;
             }
+            let Some((named, item)) = queued_on(body, offset + word.len(), api) else {
+                continue;
+            };
+            let absolute = function.body_start + offset;
+            let rest = String::from_utf8_lossy(&body[offset..body.len().min(offset + 200)]);
+            let queuer = Queuer {
+                line: 1 + memchr::memchr_iter(b'\n', &text[..absolute]).count(),
+                call: rest.lines().next().unwrap_or("").trim().to_string(),
+                wq: SystemWq::from_ident(&named),
+                own_item: declares_work(text, item.strip_prefix('&').unwrap_or(&item)),
+            };
+            found
+                .entry(function.name.clone())
+                .and_modify(|q| {
+                    q.wq = q.wq.filter(|w| Some(*w) == queuer.wq);
+                    q.own_item &= queuer.own_item;
+                })
+                .or_insert(queuer);
         }
     }
     found
+}
+
+/// The system workqueue a call queues on and its work item argument, read
+/// from the text after the callee's name; None when the workqueue is not
+/// a system one.
+fn queued_on(body: &[u8], after_name: usize, api: &wq::WqApi) -> Option<(String, String)> {
+    let open = after_name
+        + body[after_name..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    let close = matching_paren(body, open).filter(|_| body.get(open) == Some(&b'('))?;
+    let args: Vec<String> = arg_ranges(body, open, close)
+        .into_iter()
+        .map(|r| String::from_utf8_lossy(&body[r]).into_owned())
+        .collect();
+    let (named, item) = match api.wq_arg {
+        WqArg::Implied { insert_at, .. } => (SystemWq::Wq.ident().to_string(), insert_at),
+        WqArg::Explicit { index, .. } => (args.get(index)?.clone(), index + 1),
+    };
+    named
+        .starts_with("system_")
+        .then(|| (named, args.get(item).cloned().unwrap_or_default()))
+}
+
+/// Whether `text` declares `name` as a work item at file scope
+/// (`DECLARE_WORK(name, …)`, `static struct delayed_work name;`, …).
+fn declares_work(text: &[u8], name: &str) -> bool {
+    let is_ident = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    is_ident
+        && [
+            "DECLARE_WORK(",
+            "DECLARE_DELAYED_WORK(",
+            "work_struct ",
+            "delayed_work ",
+        ]
+        .iter()
+        .any(|head| {
+            has_word(text, &format!("{head}{name}")) || has_word(text, &format!("{head} {name}"))
+        })
 }
 
 /// For each function of the file, the direct queuer it reaches (itself or
 /// through calls to other functions of the same file).
 fn reaching(
     functions: &[TextFunction],
-    direct: &BTreeMap<String, (usize, String)>,
+    direct: &BTreeMap<String, Queuer>,
 ) -> BTreeMap<String, String> {
     let mut reaches: BTreeMap<String, String> =
         direct.keys().map(|k| (k.clone(), k.clone())).collect();

@@ -17,6 +17,7 @@ pub enum FlagKind {
     ExportedFlush,
     ExitQueue,
     SharedFile,
+    ProviderWork,
 }
 
 impl FlagKind {
@@ -34,6 +35,7 @@ impl FlagKind {
             FlagKind::SharedFile => "shared-file",
             FlagKind::ExportedFlush => "exported-flush",
             FlagKind::ExitQueue => "queue-in-exit",
+            FlagKind::ProviderWork => "work-from-provider",
         }
     }
 }

@@ -59,12 +59,17 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         .filter(|s| s.wq.flags() == wq_flags)
         .cloned()
         .collect();
-    // Whole-tree index only when the work must come from elsewhere.
-    let queues = relevant.iter().any(|s| s.api.kind == ApiKind::Queue);
-    let providers = match queues {
-        true => Vec::new(),
-        false => providers_called(unit, around),
-    };
+    // Other code's work the flush waits for on the module's behalf: what
+    // it queues on a flushed system workqueue, its own globals aside.
+    let flushed_wqs: BTreeSet<SystemWq> = sites
+        .iter()
+        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
+        .map(|s| s.wq)
+        .collect();
+    let providers: Vec<Provider> = providers_called(unit, around)
+        .into_iter()
+        .filter(|p| p.works_for_caller(&flushed_wqs))
+        .collect();
     flags.extend(review::review_flags(unit, &relevant, &providers, around));
     let recommended = strategy::recommend(unit, &relevant, &providers);
     let refused = |refusal: Refusal, flags: Vec<Flag>, sites: Vec<Site>| Plan {

@@ -19,6 +19,7 @@ pub fn review_flags(
 ) -> Vec<Flag> {
     let mut flags = Vec::new();
     flags.extend(work_from_elsewhere(unit, sites, providers));
+    flags.extend(work_from_provider(unit, sites, providers));
     for site in sites {
         flags.extend(caller_work(unit, site));
         flags.extend(foreign_work(unit, site, around));
@@ -42,18 +43,7 @@ fn work_from_elsewhere(unit: &Unit, sites: &[Site], providers: &[Provider]) -> V
                the flush waits only for other code's work (Step 0: remove it)"
             .to_string(),
         _ => {
-            let named: Vec<String> = providers
-                .iter()
-                .map(|p| {
-                    format!(
-                        "{}() ({}:{}: {})",
-                        p.function,
-                        p.file.display(),
-                        p.line,
-                        p.call
-                    )
-                })
-                .collect();
+            let named: Vec<String> = providers.iter().map(describe_provider).collect();
             format!(
                 "the module queues nothing itself; the flushed work comes from {}: the \
                  workqueue belongs in that module, with an exported flush helper used here",
@@ -66,6 +56,37 @@ fn work_from_elsewhere(unit: &Unit, sites: &[Site], providers: &[Provider]) -> V
         .filter(|s| s.is_flush())
         .map(|s| flag_at(unit, s, FlagKind::NoQueueing, reason.clone()))
         .collect()
+}
+
+/// The module queues on the flushed workqueue itself, and also calls
+/// other code that queues there on its behalf: the flush waits for both,
+/// a workqueue of the module's own would wait only for the first.
+fn work_from_provider(unit: &Unit, sites: &[Site], providers: &[Provider]) -> Vec<Flag> {
+    if providers.is_empty() || !sites.iter().any(|s| s.api.kind == ApiKind::Queue) {
+        return Vec::new();
+    }
+    let named: Vec<String> = providers.iter().map(describe_provider).collect();
+    let reason = format!(
+        "the flush also waits for work that other code queues on the same workqueue \
+         when this module calls it: {}; with a workqueue of the module's own it would \
+         no longer wait for that work: convert the two together, or wait for it explicitly",
+        named.join(", ")
+    );
+    sites
+        .iter()
+        .filter(|s| s.is_flush())
+        .map(|s| flag_at(unit, s, FlagKind::ProviderWork, reason.clone()))
+        .collect()
+}
+
+fn describe_provider(p: &Provider) -> String {
+    format!(
+        "{}() ({}:{}: {})",
+        p.function,
+        p.file.display(),
+        p.line,
+        p.call
+    )
 }
 
 fn enclosing<'u>(unit: &'u Unit, site: &Site) -> Option<&'u Function> {
