@@ -232,12 +232,10 @@ fn queue_in_entry(unit: &Unit, site: &Site) -> Option<Flag> {
         ));
     }
     let in_init = names(init).as_deref() == Some(function.name.as_str());
-    let before_first_statement = unit.files[site.file].text[function.body.start..site.range.start]
-        .iter()
-        .filter(|b| **b == b';')
-        .count()
-        == 0;
-    (in_init && before_first_statement).then(|| {
+    // Step 2 allocates after init's declarations: a queueing call among
+    // them (an initializer) runs before the workqueue exists.
+    let in_declarations = site.range.start < unit.files[site.file].declarations_end(function);
+    (in_init && in_declarations).then(|| {
         flag_at(
             unit,
             site,

@@ -210,6 +210,26 @@ impl SourceFile {
             .find(|(_, f)| f.name == name)
     }
 
+    /// The end of the declarations that open `func`'s body (comments
+    /// between them included, trailing ones not); the body's `{` + 1 when
+    /// it opens with a statement. Step 2 allocates right after them.
+    pub fn declarations_end(&self, func: &Function) -> usize {
+        let Some(body) = self
+            .tree
+            .root_node()
+            .descendant_for_byte_range(func.body.start, func.body.end)
+            .filter(|n| n.kind() == "compound_statement")
+        else {
+            return func.body.start + 1;
+        };
+        let mut cursor = body.walk();
+        body.named_children(&mut cursor)
+            .take_while(|n| matches!(n.kind(), "declaration" | "comment"))
+            .filter(|n| n.kind() == "declaration")
+            .last()
+            .map_or(func.body.start + 1, |last| last.end_byte())
+    }
+
     pub fn in_inert(&self, offset: usize) -> bool {
         self.facts.inert.iter().any(|r| r.contains(&offset))
     }
