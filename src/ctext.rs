@@ -53,17 +53,24 @@ pub fn calls_in(text: &[u8]) -> impl Iterator<Item = (usize, &str)> {
 
 /// Offset of the `)` that closes the `(` at `open`.
 pub fn matching_paren(text: &[u8], open: usize) -> Option<usize> {
+    matching(text, open, b'(', b')')
+}
+
+/// Offset of the `}` that closes the `{` at `open`.
+pub fn matching_brace(text: &[u8], open: usize) -> Option<usize> {
+    matching(text, open, b'{', b'}')
+}
+
+fn matching(text: &[u8], open: usize, opening: u8, closing: u8) -> Option<usize> {
     let mut depth = 0usize;
     for (i, &b) in text.iter().enumerate().skip(open) {
-        match b {
-            b'(' => depth += 1,
-            b')' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i);
-                }
+        if b == opening {
+            depth += 1;
+        } else if b == closing {
+            depth = depth.checked_sub(1)?;
+            if depth == 0 {
+                return Some(i);
             }
-            _ => {}
         }
     }
     None

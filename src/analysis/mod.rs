@@ -6,6 +6,7 @@ pub mod decision;
 pub mod entry_rules;
 pub mod exports;
 pub mod flag;
+pub mod items;
 pub mod plan;
 pub mod review;
 pub mod sites;
@@ -20,7 +21,7 @@ pub use exports::{ExportIndex, Provider};
 pub use flag::{Flag, FlagKind};
 pub use plan::{plan, Plan};
 pub use sites::{Site, SiteState};
-pub use strategy::{Choice, Strategy, WorkItem};
+pub use strategy::{Choice, FlushReplacement, Strategy};
 
 /// What analysis asks of the tree beyond the module's own files.
 pub trait Surroundings {

@@ -4,7 +4,9 @@
 use super::entry_rules::{entry_flags, entry_refusal};
 use super::strategy::{self, Choice, Strategy};
 use super::{review, sites, wq_name, Surroundings};
-use super::{Conversion, Decision, Flag, LocalWq, Provider, Refusal, RefusalKind, Site, SiteState};
+use super::{
+    Conversion, Decision, Flag, FlagKind, LocalWq, Provider, Refusal, RefusalKind, Site, SiteState,
+};
 use crate::ctext::calls_in;
 use crate::load::Unit;
 use crate::parse::SourceFile;
@@ -71,7 +73,11 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         .filter(|p| p.works_for_caller(&flushed_wqs))
         .collect();
     flags.extend(review::review_flags(unit, &relevant, &providers, around));
-    let recommended = strategy::recommend(unit, &relevant, &providers);
+    let unread = flags
+        .iter()
+        .find(|f| f.kind == FlagKind::Unparsed)
+        .map(|f| format!("{}:{}: {}", f.file.display(), f.line, f.reason));
+    let recommended = strategy::recommend(unit, &relevant, &providers, unread.as_deref());
     let refused = |refusal: Refusal, flags: Vec<Flag>, sites: Vec<Site>| Plan {
         sites,
         flags,
@@ -84,7 +90,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         Ok(strategy) => strategy,
         Err(refusal) => return refused(refusal, flags, sites),
     };
-    if strategy == Strategy::LocalWq {
+    if strategy.is_local_wq() {
         if let Some(refusal) = empty_workqueue(&sites, wq_flags, &recommended) {
             return refused(refusal, flags, sites);
         }
@@ -96,7 +102,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
     flags.sort();
     flags.dedup();
     let replaces: BTreeSet<SystemWq> = relevant.iter().map(|s| s.wq).collect();
-    let wq = (strategy == Strategy::LocalWq).then(|| LocalWq {
+    let wq = strategy.is_local_wq().then(|| LocalWq {
         name: wq_name(unit),
         flags: wq_flags,
         replaces: replaces.into_iter().collect(),
@@ -130,17 +136,34 @@ fn resolve(
     };
     match choice {
         Choice::Auto => Ok(match recommended {
-            Strategy::Provider(_) => Strategy::LocalWq,
+            Strategy::Provider(_) => Strategy::LocalWq {
+                why: "the work comes from other code (see Step 0)".into(),
+            },
             other => other.clone(),
         }),
-        Choice::LocalWq => Ok(Strategy::LocalWq),
-        Choice::FlushWork => strategy::known_items(unit, sites)
-            .map(Strategy::FlushWork)
-            .map_err(|why| not_applicable(format!("flush-work does not apply: {why}"))),
-        Choice::RemoveFlush if queues => Err(not_applicable(
-            "remove-flush does not apply: the module queues on the flushed workqueue itself".into(),
-        )),
-        Choice::RemoveFlush => Ok(Strategy::RemoveFlush),
+        Choice::LocalWq => Ok(Strategy::LocalWq {
+            why: "asked for with --strategy local-wq".into(),
+        }),
+        Choice::FlushWork => match strategy::replacements(unit, sites) {
+            Ok(found) if found.iter().any(|r| !r.calls.is_empty()) => {
+                Ok(Strategy::FlushWork(found))
+            }
+            Ok(_) => Err(not_applicable(
+                "flush-work does not apply: every item is already waited for before the \
+                 flush (remove-flush)"
+                    .into(),
+            )),
+            Err(why) => Err(not_applicable(format!("flush-work does not apply: {why}"))),
+        },
+        Choice::RemoveFlush => match recommended {
+            Strategy::RemoveFlush { .. } => Ok(recommended.clone()),
+            _ if queues => Err(not_applicable(
+                "remove-flush does not apply: the module queues on the flushed workqueue \
+                 itself and the flush still waits for some of it"
+                    .into(),
+            )),
+            _ => Ok(Strategy::RemoveFlush { waited: Vec::new() }),
+        },
     }
 }
 

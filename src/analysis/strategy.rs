@@ -3,11 +3,10 @@
 //! with a reason like any other.
 
 use super::exports::Provider;
+use super::items::{name_at, queued_item, waited_before, QueuedItem};
 use super::sites::{Site, SiteState};
-use crate::ctext::words_in;
 use crate::load::Unit;
 use crate::wq::ApiKind;
-use std::collections::BTreeSet;
 
 /// What the user asked for with `--strategy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -19,33 +18,26 @@ pub enum Choice {
     RemoveFlush,
 }
 
+/// What one flush becomes under flush-work: the calls that wait for the
+/// items it still waits for; none, and the flush is deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkItem {
-    pub name: String,
-    pub delayed: bool,
-}
-
-impl WorkItem {
-    /// The call that waits for this item, as the flush waited for it.
-    pub fn flush_call(&self) -> String {
-        let call = if self.delayed {
-            "flush_delayed_work"
-        } else {
-            "flush_work"
-        };
-        format!("{call}(&{})", self.name)
-    }
+pub struct FlushReplacement {
+    pub file: usize,
+    /// Offset of the flush call.
+    pub at: usize,
+    pub calls: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Strategy {
-    /// Steps 1–5.
-    LocalWq,
-    /// Replace each flush by flush_work() on every item the module queues.
-    FlushWork(Vec<WorkItem>),
-    /// The module queues nothing on a system workqueue, directly or through
-    /// the functions it calls: the flush waits for nobody's work of its own.
-    RemoveFlush,
+    /// Steps 1–5, and why nothing smaller does.
+    LocalWq { why: String },
+    /// Each flush waits for the module's own items by name instead.
+    FlushWork(Vec<FlushReplacement>),
+    /// The flush waits for nothing of the module's: it queues nothing on
+    /// that workqueue (`waited` empty), or everything it queues is already
+    /// cancelled or flushed before the flush (`waited` names those calls).
+    RemoveFlush { waited: Vec<String> },
     /// The work is queued by another module's exported functions.
     Provider(Vec<Provider>),
 }
@@ -53,94 +45,129 @@ pub enum Strategy {
 impl Strategy {
     pub fn slug(&self) -> &'static str {
         match self {
-            Strategy::LocalWq => "local-wq",
+            Strategy::LocalWq { .. } => "local-wq",
             Strategy::FlushWork(_) => "flush-work",
-            Strategy::RemoveFlush => "remove-flush",
+            Strategy::RemoveFlush { .. } => "remove-flush",
             Strategy::Provider(_) => "workqueue-in-provider",
         }
     }
+
+    pub fn is_local_wq(&self) -> bool {
+        matches!(self, Strategy::LocalWq { .. })
+    }
+
+    /// Every flush_*() call of a flush-work strategy, each once.
+    pub fn flush_calls(&self) -> Vec<String> {
+        let mut calls: Vec<String> = Vec::new();
+        if let Strategy::FlushWork(replacements) = self {
+            for call in replacements.iter().flat_map(|r| &r.calls) {
+                if !calls.contains(call) {
+                    calls.push(call.clone());
+                }
+            }
+        }
+        calls
+    }
 }
 
-/// Every queued item as a named global of the flushing file, or why not.
-pub fn known_items(unit: &Unit, sites: &[Site]) -> Result<Vec<WorkItem>, String> {
-    let flushes: BTreeSet<usize> = sites
-        .iter()
-        .filter(|s| s.is_flush())
-        .map(|s| s.file)
-        .collect();
-    let [flush_file] = flushes.iter().copied().collect::<Vec<_>>()[..] else {
-        return Err("the flushes are in several files".into());
-    };
-    let mut items: Vec<WorkItem> = Vec::new();
+/// Per flush, the calls that wait for what it waits for of the module's
+/// own, or why the flush cannot name every item. Items already cancelled
+/// or flushed in the flush's block before it need nothing.
+pub fn replacements(unit: &Unit, sites: &[Site]) -> Result<Vec<FlushReplacement>, String> {
+    let mut items: Vec<QueuedItem> = Vec::new();
     for site in sites.iter().filter(|s| s.api.kind == ApiKind::Queue) {
-        let arg = site.work_arg(unit).unwrap_or("");
-        let name = arg.strip_prefix('&').unwrap_or("");
-        let simple =
-            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !simple {
-            return Err(format!(
-                "{}:{}: {}() queues `{arg}`, not a named global work item",
-                unit.files[site.file].path.display(),
-                site.line,
-                site.api.name
-            ));
-        }
-        if site.api.name == "queue_rcu_work" {
-            return Err(format!("{name} is an rcu_work: flush it by hand"));
-        }
-        let delayed = global_declaration(unit, flush_file, name).ok_or_else(|| {
-            format!(
-                "{name} is not a global of {} (the flush could not name it)",
-                unit.files[flush_file].path.display()
-            )
-        })?;
-        if !items.iter().any(|i| i.name == name) {
-            items.push(WorkItem {
-                name: name.to_string(),
-                delayed,
-            });
+        let item = queued_item(unit, site)?;
+        if !items.contains(&item) {
+            items.push(item);
         }
     }
     if items.is_empty() {
         return Err("the module queues nothing to flush".into());
     }
-    Ok(items)
-}
-
-/// Whether `name` is declared at file scope as a work item; Some(delayed).
-fn global_declaration(unit: &Unit, file: usize, name: &str) -> Option<bool> {
-    let file = &unit.files[file];
-    let root = file.tree.root_node();
-    let mut cursor = root.walk();
-    for node in root.named_children(&mut cursor) {
-        let text = node.utf8_text(&file.text).unwrap_or("");
-        let names_it = words_in(text.as_bytes()).any(|(_, w)| w == name);
-        if !names_it || node.kind() == "function_definition" {
-            continue;
+    let mut out = Vec::new();
+    for flush in sites.iter().filter(|s| s.is_flush()) {
+        let mut calls = Vec::new();
+        for item in &items {
+            let expr = name_at(unit, flush, item).map_err(|why| {
+                format!(
+                    "{}:{}: the flush cannot name {}: {why}",
+                    unit.files[flush.file].path.display(),
+                    flush.line,
+                    item.describe()
+                )
+            })?;
+            let call = format!("{}(&{expr})", item.kind.flush_fn());
+            if !waited_before(unit, flush, &expr, item.kind) && !calls.contains(&call) {
+                calls.push(call);
+            }
         }
-        if text.contains("DECLARE_DELAYED_WORK") || text.contains("struct delayed_work") {
-            return Some(true);
-        }
-        if text.contains("DECLARE_WORK") || text.contains("struct work_struct") {
-            return Some(false);
-        }
+        out.push(FlushReplacement {
+            file: flush.file,
+            at: flush.range.start,
+            calls,
+        });
     }
-    None
+    Ok(out)
 }
 
-/// The strategy Step 0 recommends, with the providers where work comes
-/// from elsewhere.
-pub fn recommend(unit: &Unit, sites: &[Site], providers: &[Provider]) -> Strategy {
+/// The strategy Step 0 recommends, with its evidence. `unread` says why
+/// localwq cannot see all of the module's queueing, if it cannot: then
+/// nothing smaller than a workqueue of its own is safe.
+pub fn recommend(
+    unit: &Unit,
+    sites: &[Site],
+    providers: &[Provider],
+    unread: Option<&str>,
+) -> Strategy {
+    if let Some(why) = unread {
+        return Strategy::LocalWq {
+            why: format!("localwq could not read all of the module's queueing: {why}"),
+        };
+    }
     let queues = sites.iter().any(|s| s.api.kind == ApiKind::Queue);
     if !queues && !providers.is_empty() {
         return Strategy::Provider(providers.to_vec());
     }
     if !queues {
-        return Strategy::RemoveFlush;
+        return Strategy::RemoveFlush { waited: Vec::new() };
     }
-    let all_convertible = sites.iter().all(|s| s.state == SiteState::Convert);
-    match known_items(unit, sites) {
-        Ok(items) if all_convertible => Strategy::FlushWork(items),
-        _ => Strategy::LocalWq,
+    if !providers.is_empty() {
+        return Strategy::LocalWq {
+            why: "the flush also waits for work other code queues when the module calls it \
+                  (see the work-from-provider flag)"
+                .into(),
+        };
     }
+    let left = sites
+        .iter()
+        .find(|s| s.api.kind == ApiKind::Queue && s.state != SiteState::Convert);
+    if let Some(site) = left {
+        return Strategy::LocalWq {
+            why: format!(
+                "{}:{}: a queueing call localwq leaves as it is",
+                unit.files[site.file].path.display(),
+                site.line
+            ),
+        };
+    }
+    match replacements(unit, sites) {
+        Ok(found) if found.iter().all(|r| r.calls.is_empty()) => Strategy::RemoveFlush {
+            waited: waited_items(unit, sites),
+        },
+        Ok(found) => Strategy::FlushWork(found),
+        Err(why) => Strategy::LocalWq { why },
+    }
+}
+
+/// The items the flushes find already waited for, as `item` text.
+fn waited_items(unit: &Unit, sites: &[Site]) -> Vec<String> {
+    let mut names = Vec::new();
+    for site in sites.iter().filter(|s| s.api.kind == ApiKind::Queue) {
+        if let Some(arg) = site.work_arg(unit) {
+            if !names.iter().any(|n: &String| n == arg) {
+                names.push(arg.to_string());
+            }
+        }
+    }
+    names
 }

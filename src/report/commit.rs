@@ -45,7 +45,10 @@ pub fn commit_message(outcome: &Outcome, prefix: &str, identity: &str) -> Result
             values.insert("items", summary.flush_items.join(", "));
             FLUSH_WORK_TEMPLATE
         }
-        (Some(Strategy::RemoveFlush), _) => REMOVE_FLUSH_TEMPLATE,
+        (Some(Strategy::RemoveFlush { .. }), _) => {
+            values.insert("removal", summary.removal.clone());
+            REMOVE_FLUSH_TEMPLATE
+        }
         (_, Some(wq)) => {
             values.insert("wq", wq.name.clone());
             values.insert("flags", wq.flags.to_string());

@@ -26,6 +26,8 @@ pub struct Summary {
     pub converted_flush_sites: usize,
     /// The flush_work() calls of a flush-work conversion.
     pub flush_items: Vec<String>,
+    /// Why a remove-flush conversion may delete the flush, as a sentence.
+    pub removal: String,
 }
 
 impl Summary {
@@ -63,9 +65,19 @@ impl Summary {
             strategy: conversion.map(|c| describe_strategy(&c.strategy, wq.as_ref())),
             recommended: recommended.map(Strategy::slug),
             advice: recommended.map(advice),
-            flush_items: match conversion.map(|c| &c.strategy) {
-                Some(Strategy::FlushWork(items)) => items.iter().map(|i| i.flush_call()).collect(),
-                _ => Vec::new(),
+            flush_items: conversion.map_or(Vec::new(), |c| c.strategy.flush_calls()),
+            removal: match conversion.map(|c| &c.strategy) {
+                Some(Strategy::RemoveFlush { waited }) if !waited.is_empty() => format!(
+                    "Every item {} queues there ({}) is already cancelled or flushed before \
+                     the flush, so the flush waits for nothing more of the module's.",
+                    outcome.module.name,
+                    waited.join(", ")
+                ),
+                _ => format!(
+                    "{} queues nothing on {system} and calls nothing that does, so the flush \
+                     only waits for other code's work.",
+                    outcome.module.name
+                ),
             },
             wq,
             flush,
@@ -81,11 +93,17 @@ impl Summary {
 /// The strategy applied, in one line.
 fn describe_strategy(strategy: &Strategy, wq: Option<&LocalWq>) -> String {
     match (strategy, wq) {
-        (Strategy::FlushWork(items), _) => {
-            let calls: Vec<String> = items.iter().map(|i| i.flush_call()).collect();
-            format!("flush-work: {} in place of each flush", calls.join(", "))
+        (Strategy::FlushWork(replacements), _) => {
+            let deleted = match replacements.iter().any(|r| r.calls.is_empty()) {
+                true => "; a flush with nothing left to wait for is deleted",
+                false => "",
+            };
+            format!(
+                "flush-work: {} in place of each flush{deleted}",
+                strategy.flush_calls().join(", ")
+            )
         }
-        (Strategy::RemoveFlush, _) => "remove-flush: the flush is deleted".into(),
+        (Strategy::RemoveFlush { .. }, _) => "remove-flush: the flush is deleted".into(),
         (_, Some(wq)) => {
             let replaces: Vec<&str> = wq.replaces.iter().map(|w| w.ident()).collect();
             format!(
@@ -102,20 +120,22 @@ fn describe_strategy(strategy: &Strategy, wq: Option<&LocalWq>) -> String {
 /// Step 0's recommendation with its evidence.
 fn advice(recommended: &Strategy) -> String {
     match recommended {
-        Strategy::LocalWq => "a local workqueue is needed: the module queues work items \
-                              the flush site cannot name"
-            .into(),
-        Strategy::FlushWork(items) => {
-            let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
-            format!(
-                "flush-work is the smaller fix: every item the module queues is a named \
-                 global ({}), so flush_work() on them can replace the flush",
-                names.join(", ")
-            )
+        Strategy::LocalWq { why } => format!("a local workqueue is needed: {why}"),
+        Strategy::FlushWork(_) => format!(
+            "flush-work is the smaller fix: the flush can name every item the module queues, \
+             so waiting for those ({}) can replace it",
+            recommended.flush_calls().join(", ")
+        ),
+        Strategy::RemoveFlush { waited } if waited.is_empty() => {
+            "remove-flush: the module queues nothing on a system workqueue and calls nothing \
+             that does"
+                .into()
         }
-        Strategy::RemoveFlush => "remove-flush: the module queues nothing on a system workqueue \
-                                  and calls nothing that does"
-            .into(),
+        Strategy::RemoveFlush { waited } => format!(
+            "remove-flush: every item the module queues ({}) is already cancelled or flushed \
+             before the flush, which waits for nothing more of the module's",
+            waited.join(", ")
+        ),
         Strategy::Provider(providers) => {
             let names: Vec<String> = providers
                 .iter()

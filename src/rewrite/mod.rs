@@ -36,8 +36,8 @@ pub fn rewrite(
     conversion: &Conversion,
 ) -> Result<Vec<FileChange>, Refusal> {
     let edits = match (&conversion.strategy, &conversion.wq) {
-        (Strategy::FlushWork(items), _) => step0::flush_items(unit, sites, items)?,
-        (Strategy::RemoveFlush, _) => step0::remove_flushes(unit, sites)?,
+        (Strategy::FlushWork(replacements), _) => step0::flush_items(unit, sites, replacements)?,
+        (Strategy::RemoveFlush { .. }, _) => step0::remove_flushes(unit, sites)?,
         (_, Some(wq)) => local_wq(unit, sites, wq)?,
         (_, None) => unreachable!("analysis names the workqueue of a local-wq conversion"),
     };

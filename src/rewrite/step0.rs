@@ -2,7 +2,7 @@
 //! the whole system workqueue, or drop a flush that waits for nobody.
 
 use super::{layout, refuse};
-use crate::analysis::{Site, SiteState, WorkItem};
+use crate::analysis::{FlushReplacement, Site, SiteState};
 use crate::edit::Edit;
 use crate::load::Unit;
 use crate::refusal::{Refusal, RefusalKind};
@@ -10,10 +10,21 @@ use std::collections::BTreeMap;
 
 type FileEdits = BTreeMap<usize, Vec<Edit>>;
 
-/// Each flush becomes one flush_work()/flush_delayed_work() per item.
-pub fn flush_items(unit: &Unit, sites: &[Site], items: &[WorkItem]) -> Result<FileEdits, Refusal> {
-    let calls: Vec<String> = items.iter().map(WorkItem::flush_call).collect();
+/// Each flush becomes the flush_*() calls its replacement lists, one
+/// statement each; a flush with none left to wait for is deleted.
+pub fn flush_items(
+    unit: &Unit,
+    sites: &[Site],
+    replacements: &[FlushReplacement],
+) -> Result<FileEdits, Refusal> {
     each_flush(unit, sites, |file, call, statement| {
+        let calls = replacements
+            .iter()
+            .find(|r| file.path == unit.files[r.file].path && r.at == call.start)
+            .map_or(&[][..], |r| r.calls.as_slice());
+        if calls.is_empty() {
+            return delete_statement(file, statement);
+        }
         let indent = layout::indent_at(&file.text, statement.start);
         let text = calls.join(&format!(";\n{indent}"));
         Ok(Edit::replace(call, text, "flush-items"))
@@ -23,21 +34,26 @@ pub fn flush_items(unit: &Unit, sites: &[Site], items: &[WorkItem]) -> Result<Fi
 /// Each flush statement is deleted with its line.
 pub fn remove_flushes(unit: &Unit, sites: &[Site]) -> Result<FileEdits, Refusal> {
     each_flush(unit, sites, |file, _, statement| {
-        let line = layout::line_at(&file.text, statement.start);
-        let rest = String::from_utf8_lossy(&file.text[statement.end..line.end])
-            .trim()
-            .to_string();
-        if !(rest.is_empty() || rest.starts_with("/*") && rest.ends_with("*/")) {
-            return Err(refuse(
-                file,
-                statement.start,
-                RefusalKind::FlushSharesLine,
-                "the flush shares its line with other code",
-            ));
-        }
-        let end = layout::next_line_start(&file.text, statement.start);
-        Ok(Edit::replace(line.start..end, "", "remove-flush"))
+        delete_statement(file, statement)
     })
+}
+
+/// The flush statement's line, deleted; refused when other code shares it.
+fn delete_statement(file: &crate::parse::SourceFile, statement: Range) -> Result<Edit, Refusal> {
+    let line = layout::line_at(&file.text, statement.start);
+    let rest = String::from_utf8_lossy(&file.text[statement.end..line.end])
+        .trim()
+        .to_string();
+    if !(rest.is_empty() || rest.starts_with("/*") && rest.ends_with("*/")) {
+        return Err(refuse(
+            file,
+            statement.start,
+            RefusalKind::FlushSharesLine,
+            "the flush shares its line with other code",
+        ));
+    }
+    let end = layout::next_line_start(&file.text, statement.start);
+    Ok(Edit::replace(line.start..end, "", "remove-flush"))
 }
 
 type Range = std::ops::Range<usize>;

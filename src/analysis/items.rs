@@ -1,0 +1,398 @@
+//! Step 0's per-instance items: what a queueing call queues, as a global
+//! (`&foo_work`) or as a field of a struct (`&chip->poweroff_work` is field
+//! `poweroff_work` of `struct tsl2563_chip`), and how a flush site can name
+//! the same item through a variable it already holds.
+
+use super::sites::Site;
+use crate::ctext::words_in;
+use crate::load::Unit;
+use crate::parse::{Function, SourceFile};
+use crate::wq::ApiKind;
+
+/// Which flush call waits for an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ItemKind {
+    Work,
+    Delayed,
+    Rcu,
+}
+
+impl ItemKind {
+    fn of(site: &Site) -> ItemKind {
+        match site.api.name {
+            "queue_rcu_work" => ItemKind::Rcu,
+            name if name.contains("delayed_work") => ItemKind::Delayed,
+            _ => ItemKind::Work,
+        }
+    }
+
+    pub fn flush_fn(self) -> &'static str {
+        match self {
+            ItemKind::Work => "flush_work",
+            ItemKind::Delayed => "flush_delayed_work",
+            ItemKind::Rcu => "flush_rcu_work",
+        }
+    }
+
+    /// The calls that, made before a flush, leave nothing of the item
+    /// for it to wait for.
+    fn waits(self) -> &'static [&'static str] {
+        match self {
+            ItemKind::Work => &["flush_work", "cancel_work_sync"],
+            ItemKind::Delayed => &["flush_delayed_work", "cancel_delayed_work_sync"],
+            ItemKind::Rcu => &["flush_rcu_work"],
+        }
+    }
+}
+
+/// What an item is, independent of the variable that reaches it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ItemKey {
+    /// A work item declared at file scope.
+    Global(String),
+    /// A field (`poweroff_work`, `a.b`) of a struct.
+    Member { tag: String, path: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct QueuedItem {
+    pub key: ItemKey,
+    pub kind: ItemKind,
+}
+
+impl QueuedItem {
+    /// How the item reads in text (`struct tsl2563_chip.poweroff_work`).
+    pub fn describe(&self) -> String {
+        match &self.key {
+            ItemKey::Global(name) => name.clone(),
+            ItemKey::Member { tag, path } => format!("struct {tag}.{path}"),
+        }
+    }
+}
+
+/// A variable declared as a struct, pointer or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Declared {
+    tag: String,
+    name: String,
+    pointer: bool,
+    /// `name[…]`: many instances, none of which names "the" item.
+    array: bool,
+    /// `name = …` at its declaration.
+    initialized: bool,
+    /// Offset just past the name.
+    end: usize,
+}
+
+/// Every `struct tag name` / `struct tag *name` declaration in `text`, in
+/// order (parameters, locals, members alike).
+fn declarations(text: &[u8]) -> Vec<Declared> {
+    let words: Vec<(usize, &str)> = words_in(text).collect();
+    words
+        .windows(3)
+        .filter_map(|w| {
+            let [(_, keyword), (tag_at, tag), (at, name)] = w else {
+                return None;
+            };
+            let between = &text[tag_at + tag.len()..*at];
+            let only_stars = between
+                .iter()
+                .all(|b| b.is_ascii_whitespace() || *b == b'*');
+            let end = at + name.len();
+            let next = text[end..].iter().find(|b| !b.is_ascii_whitespace());
+            let initialized = next == Some(&b'=')
+                && text[end..]
+                    .iter()
+                    .skip_while(|b| b.is_ascii_whitespace())
+                    .nth(1)
+                    != Some(&b'=');
+            (*keyword == "struct" && only_stars).then(|| Declared {
+                tag: tag.to_string(),
+                name: name.to_string(),
+                pointer: between.contains(&b'*'),
+                array: next == Some(&b'['),
+                initialized,
+                end,
+            })
+        })
+        .collect()
+}
+
+fn is_ident(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn enclosing<'u>(unit: &'u Unit, site: &Site) -> Option<&'u Function> {
+    unit.files[site.file]
+        .facts
+        .functions
+        .iter()
+        .find(|f| f.body.contains(&site.range.start))
+}
+
+/// The item a queueing site queues, or why it cannot be told.
+pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
+    let arg = site.work_arg(unit).unwrap_or("");
+    let kind = ItemKind::of(site);
+    let where_ = || {
+        format!(
+            "{}:{}: {}() queues `{arg}`",
+            unit.files[site.file].path.display(),
+            site.line,
+            site.api.name
+        )
+    };
+    let Some(expr) = arg.strip_prefix('&').map(str::trim) else {
+        return Err(format!("{}, not the address of a work item", where_()));
+    };
+    if is_ident(expr) {
+        return Ok(QueuedItem {
+            key: ItemKey::Global(expr.to_string()),
+            kind,
+        });
+    }
+    let split = expr
+        .find("->")
+        .map(|at| (at, 2))
+        .into_iter()
+        .chain(expr.find('.').map(|at| (at, 1)))
+        .min();
+    let Some((at, len)) = split else {
+        return Err(format!("{}, which localwq cannot resolve", where_()));
+    };
+    let (base, path) = (expr[..at].trim(), expr[at + len..].trim());
+    let path_ok = path.split('.').all(|part| is_ident(part.trim()));
+    if !is_ident(base) || !path_ok {
+        return Err(format!("{}, which localwq cannot resolve", where_()));
+    }
+    let function = enclosing(unit, site).ok_or_else(where_)?;
+    let text = &unit.files[site.file].text[function.range.start..site.range.start];
+    let declared = declarations(text)
+        .into_iter()
+        .rev()
+        .find(|d| d.name == base)
+        .ok_or_else(|| {
+            format!(
+                "{}: the type of `{base}` is not declared as a struct",
+                where_()
+            )
+        })?;
+    Ok(QueuedItem {
+        key: ItemKey::Member {
+            tag: declared.tag,
+            path: path.to_string(),
+        },
+        kind,
+    })
+}
+
+/// The expression a flush site can use for `item`: the global itself, or
+/// the field through a struct variable in scope (a parameter or a local
+/// declared before the flush), directly or through one member that holds
+/// the struct.
+pub fn name_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, String> {
+    let file = &unit.files[flush.file];
+    let function = enclosing(unit, flush).ok_or("the flush is outside a function")?;
+    match &item.key {
+        ItemKey::Global(name) => {
+            if declared_globally(file, name) {
+                Ok(name.clone())
+            } else {
+                Err(format!(
+                    "{name} is not a work item declared at file scope in {}",
+                    file.path.display()
+                ))
+            }
+        }
+        ItemKey::Member { tag, path } => {
+            let text = &file.text[function.range.start..flush.range.start];
+            let params_end = function.body.start - function.range.start;
+            // One instance for certain: a parameter, or a local set once
+            // where it is declared; never an array, a loop cursor or a
+            // variable assigned again before the flush.
+            let in_scope: Vec<Declared> = declarations(text)
+                .into_iter()
+                .filter(|d| {
+                    !d.array
+                        && (d.end <= params_end || d.initialized)
+                        && !rebound(&text[d.end..], &d.name)
+                })
+                .collect();
+            let access = |pointer: bool| if pointer { "->" } else { "." };
+            if let Some(var) = in_scope.iter().rev().find(|d| d.tag == *tag) {
+                return Ok(format!("{}{}{path}", var.name, access(var.pointer)));
+            }
+            for var in in_scope.iter().rev() {
+                let member = struct_members(unit, &var.tag)
+                    .into_iter()
+                    .find(|m| m.tag == *tag && !m.array);
+                if let Some(m) = member {
+                    return Ok(format!(
+                        "{}{}{}{}{path}",
+                        var.name,
+                        access(var.pointer),
+                        m.name,
+                        access(m.pointer)
+                    ));
+                }
+            }
+            Err(format!(
+                "{}() holds no struct {tag} to reach {path} through",
+                function.name
+            ))
+        }
+    }
+}
+
+/// Whether `text` assigns `name` again (`name = …`, `name++`) or walks it
+/// as a loop cursor (`list_for_each_entry(name, …)`).
+fn rebound(text: &[u8], name: &str) -> bool {
+    words_in(text).any(|(at, word)| {
+        if word != name {
+            return false;
+        }
+        let after: Vec<u8> = text[at + word.len()..]
+            .iter()
+            .filter(|b| !b.is_ascii_whitespace())
+            .take(2)
+            .copied()
+            .collect();
+        let assigned = after.first() == Some(&b'=') && after.get(1) != Some(&b'=')
+            || after.starts_with(b"++")
+            || after.starts_with(b"--");
+        let before = text[..at].iter().rev().find(|b| !b.is_ascii_whitespace());
+        let cursor = before == Some(&b'(')
+            && words_in(&text[..at])
+                .last()
+                .is_some_and(|(_, call)| call.contains("for_each"));
+        assigned || cursor
+    })
+}
+
+/// Whether `name` is declared at file scope in `file` as a work item.
+fn declared_globally(file: &SourceFile, name: &str) -> bool {
+    let root = file.tree.root_node();
+    let mut cursor = root.walk();
+    let found = root.named_children(&mut cursor).any(|node| {
+        let text = node.utf8_text(&file.text).unwrap_or("");
+        node.kind() != "function_definition"
+            && words_in(text.as_bytes()).any(|(_, w)| w == name)
+            && [
+                "DECLARE_WORK",
+                "DECLARE_DELAYED_WORK",
+                "work_struct",
+                "delayed_work",
+                "rcu_work",
+            ]
+            .iter()
+            .any(|t| text.contains(t))
+    });
+    found
+}
+
+/// The struct-typed members of `struct tag`, from its definition in the
+/// module's own files.
+fn struct_members(unit: &Unit, tag: &str) -> Vec<Declared> {
+    let needle = format!("struct {tag}");
+    for file in &unit.files {
+        for at in memchr::memmem::find_iter(&file.text, needle.as_bytes()) {
+            let rest = &file.text[at + needle.len()..];
+            let open = rest.iter().position(|b| !b.is_ascii_whitespace());
+            if open.map(|o| rest[o]) != Some(b'{')
+                || rest
+                    .first()
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            {
+                continue;
+            }
+            let body_start = at + needle.len() + open.unwrap_or(0);
+            let Some(close) = crate::ctext::matching_brace(&file.text, body_start) else {
+                continue;
+            };
+            return declarations(&file.text[body_start + 1..close]);
+        }
+    }
+    Vec::new()
+}
+
+/// Whether the flush's block, before it, already waits for `expr`
+/// (`cancel_work_sync(&expr);` or a flush of it as a statement of the
+/// same block) with no queueing of it in between.
+pub fn waited_before(unit: &Unit, flush: &Site, expr: &str, kind: ItemKind) -> bool {
+    let file = &unit.files[flush.file];
+    let Some(call) = file
+        .tree
+        .root_node()
+        .descendant_for_byte_range(flush.range.start, flush.range.end)
+    else {
+        return false;
+    };
+    let Some(statement) = call.parent().filter(|p| p.kind() == "expression_statement") else {
+        return false;
+    };
+    let wanted = format!("&{expr}");
+    let mut previous = statement.prev_named_sibling();
+    while let Some(node) = previous {
+        let text = node.utf8_text(&file.text).unwrap_or("");
+        let compact: String = text.split_whitespace().collect();
+        let queues_it = compact.contains(&wanted.replace(' ', ""))
+            && crate::wq::APIS
+                .iter()
+                .any(|a| a.kind == ApiKind::Queue && text.contains(a.name));
+        if queues_it {
+            return false;
+        }
+        if node.kind() == "expression_statement"
+            && kind
+                .waits()
+                .iter()
+                .any(|w| compact == format!("{w}({wanted});"))
+        {
+            return true;
+        }
+        previous = node.prev_named_sibling();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loop_cursors_and_reassigned_variables_are_rebound() {
+        assert!(rebound(
+            b"\n\tlist_for_each_entry(dev, &devs, node)\n",
+            "dev"
+        ));
+        assert!(rebound(b"\n\tdev = next(dev);\n", "dev"));
+        assert!(!rebound(b"\n\tif (dev == NULL)\n\t\tfoo(dev);\n", "dev"));
+    }
+
+    #[test]
+    fn arrays_and_initializers_are_told_apart() {
+        let found = declarations(b"struct p pipes[4]; struct c *c = get(); struct d *d;");
+        let shape: Vec<(bool, bool)> = found.iter().map(|d| (d.array, d.initialized)).collect();
+        assert_eq!(shape, [(true, false), (false, true), (false, false)]);
+    }
+
+    #[test]
+    fn declarations_see_parameters_locals_and_pointers() {
+        let text = b"static int f(struct i2c_client *client)\n{\n\tstruct chip *chip = x;\n\tstruct a b;\n";
+        let found = declarations(text);
+        let names: Vec<(&str, &str, bool)> = found
+            .iter()
+            .map(|d| (d.tag.as_str(), d.name.as_str(), d.pointer))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("i2c_client", "client", true),
+                ("chip", "chip", true),
+                ("a", "b", false)
+            ]
+        );
+    }
+}
