@@ -30,6 +30,14 @@ fn scan_rows() {
     });
 }
 
+/// The same, as JSON: what a script reading `scan --json` gets per case.
+#[test]
+fn scan_json() {
+    common::each_case(|case, _| {
+        insta::assert_snapshot!("scan-json", scan(case, &["--json"]));
+    });
+}
+
 /// The documented schema 1, on a case with a flag of every common kind.
 #[test]
 fn scan_json_schema() {

@@ -239,7 +239,8 @@ pub fn name_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, S
                 }
             }
             Err(format!(
-                "{}() holds no struct {tag} to reach {path} through",
+                "{}() holds no single struct {tag} (a parameter, or a local set once where \
+                 it is declared) to reach {path} through",
                 function.name
             ))
         }
