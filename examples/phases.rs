@@ -13,8 +13,8 @@ fn main() {
         selection.modules.len()
     );
     let t = Instant::now();
-    let _ = session.exports();
-    eprintln!("export index: {:.2}s", t.elapsed().as_secs_f64());
+    let _ = session.index();
+    eprintln!("tree index: {:.2}s", t.elapsed().as_secs_f64());
     let mut slow = Vec::new();
     for m in &selection.modules {
         let t = Instant::now();

@@ -3,18 +3,19 @@
 //! workqueue, and which MAINTAINERS section owns a struct's header.
 //! The I/O behind `analysis::Surroundings`, kept out of analysis.
 
-use crate::analysis::{ExportIndex, Provider, Surroundings};
+use crate::analysis::{Dependent, Provider, Surroundings, TreeIndex};
 use crate::load::Unit;
 use crate::maintainers::Maintainers;
 use crate::parse::{text_includes, SourceFile};
 use crate::tree::{resolve_include, KernelTree};
+use crate::wq::SystemWq;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub struct TreeSurroundings {
     tree: KernelTree,
-    exports: OnceLock<ExportIndex>,
+    index: OnceLock<TreeIndex>,
     maintainers: OnceLock<Option<Maintainers>>,
 }
 
@@ -22,31 +23,55 @@ impl TreeSurroundings {
     pub fn new(tree: KernelTree) -> Self {
         TreeSurroundings {
             tree,
-            exports: OnceLock::new(),
+            index: OnceLock::new(),
             maintainers: OnceLock::new(),
         }
     }
 
     /// Takes an index built while the tree was read for another reason.
-    pub fn set_exports(&self, index: ExportIndex) {
-        let _ = self.exports.set(index);
+    pub fn set_index(&self, index: TreeIndex) {
+        let _ = self.index.set(index);
     }
 
     /// The tree's exported functions that queue on a system workqueue:
     /// given by a whole-tree selection, or read on first use.
-    pub fn exports(&self) -> &ExportIndex {
-        self.exports.get_or_init(|| {
+    pub fn index(&self) -> &TreeIndex {
+        self.index.get_or_init(|| {
             let per_file = self
                 .tree
-                .filter_map_files(Path::new(""), ExportIndex::of_file);
-            ExportIndex::merged(per_file.into_iter().map(|(_, index)| index))
+                .filter_map_files(Path::new(""), TreeIndex::of_file);
+            TreeIndex::merged(per_file.into_iter().map(|(_, index)| index))
         })
     }
 }
 
 impl Surroundings for TreeSurroundings {
     fn provider(&self, name: &str) -> Option<Provider> {
-        self.exports().providers.get(name).cloned()
+        self.index().providers.get(name).cloned()
+    }
+
+    fn dependents(
+        &self,
+        exports: &[&str],
+        flushed: &BTreeSet<SystemWq>,
+        own: &[PathBuf],
+    ) -> Vec<Dependent> {
+        self.index()
+            .queueing
+            .iter()
+            .filter(|q| !own.contains(&q.path) && q.queues_on(flushed))
+            .filter_map(|q| {
+                let calls: Vec<String> = exports
+                    .iter()
+                    .filter(|e| q.calls.contains(**e))
+                    .map(|e| e.to_string())
+                    .collect();
+                (!calls.is_empty()).then(|| Dependent {
+                    file: q.path.clone(),
+                    calls,
+                })
+            })
+            .collect()
     }
 
     fn foreign_struct(&self, unit: &Unit, file: usize, tag: &str) -> Option<PathBuf> {

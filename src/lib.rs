@@ -26,7 +26,7 @@ pub mod tree;
 pub mod check;
 pub mod write;
 
-use analysis::{Choice, Decision, ExportIndex, Plan};
+use analysis::{Choice, Decision, Plan, TreeIndex};
 use anyhow::Result;
 use around::TreeSurroundings;
 use kbuild::Module;
@@ -66,18 +66,17 @@ impl Session {
     /// Like `select`, but files are picked by `needles`. A whole-tree walk
     /// builds the export index from the same reads.
     pub fn select_by(&self, paths: &[PathBuf], needles: &[&str]) -> Result<Selection> {
-        let (selection, indexes) =
-            select::select(&self.tree, paths, needles, ExportIndex::of_file)?;
+        let (selection, indexes) = select::select(&self.tree, paths, needles, TreeIndex::of_file)?;
         if let Some(indexes) = indexes {
             self.around
-                .set_exports(ExportIndex::merged(indexes.into_iter()));
+                .set_index(TreeIndex::merged(indexes.into_iter()));
         }
         Ok(selection)
     }
 
     /// The tree's exported functions that queue on a system workqueue.
-    pub fn exports(&self) -> &ExportIndex {
-        self.around.exports()
+    pub fn index(&self) -> &TreeIndex {
+        self.around.index()
     }
 
     pub fn load(&self, module: &Module) -> Result<Unit> {

@@ -1,7 +1,9 @@
-//! Tree-wide index: exported functions (EXPORT_SYMBOL*) that reach a
-//! queueing call on a system workqueue within their own file. Built from
-//! text, not parse trees: kernel style puts a function's braces in column
-//! 0, which bounds it cheaply, and only prefiltered files are read.
+//! Tree-wide index, built from text in the same read that selects modules:
+//! exported functions (EXPORT_SYMBOL*) that reach a queueing call on a
+//! system workqueue within their own file (providers), and every file that
+//! queues on one, with what it calls (for a flushing module's dependents).
+//! Text, not parse trees: kernel style puts a function's braces in column
+//! 0, which bounds it cheaply, and only prefiltered files are split.
 
 use crate::ctext::{
     arg_ranges, calls_in, column0_blocks, comment_ranges, exported_names, has_word, matching_paren,
@@ -35,9 +37,38 @@ impl Provider {
     }
 }
 
+/// Other code that calls a module's exports and queues on a flushed
+/// system workqueue itself: the module's flush may be waiting for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependent {
+    pub file: PathBuf,
+    /// The module's exports it calls.
+    pub calls: Vec<String>,
+}
+
+/// A file that queues on a system workqueue itself, and what it calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueingFile {
+    pub path: PathBuf,
+    /// The system workqueues it queues on; None for one localwq does not
+    /// know (it then counts as any).
+    pub wqs: Vec<Option<SystemWq>>,
+    /// The names it calls (functions and function-like macros).
+    pub calls: BTreeSet<String>,
+}
+
+impl QueueingFile {
+    pub fn queues_on(&self, flushed: &BTreeSet<SystemWq>) -> bool {
+        self.wqs
+            .iter()
+            .any(|wq| wq.is_none_or(|wq| flushed.contains(&wq)))
+    }
+}
+
 #[derive(Debug, Default)]
-pub struct ExportIndex {
+pub struct TreeIndex {
     pub providers: BTreeMap<String, Provider>,
+    pub queueing: Vec<QueueingFile>,
 }
 
 /// A column-0-braced function of a file: its name, lines, callees.
@@ -48,39 +79,50 @@ struct TextFunction {
     callees: BTreeSet<String>,
 }
 
-impl ExportIndex {
+impl TreeIndex {
     /// The index of one file, if it exports a function that queues on a
     /// system workqueue. kernel/workqueue.c, the API itself, queues for
     /// its callers: it is no provider.
-    pub fn of_file(path: &Path, text: &[u8]) -> Option<ExportIndex> {
-        if memchr::memmem::find(text, b"EXPORT_SYMBOL").is_none()
-            || memchr::memmem::find(text, wq::WORKQUEUE_IMPLEMENTATION.as_bytes()).is_some()
+    pub fn of_file(path: &Path, text: &[u8]) -> Option<TreeIndex> {
+        // Most files queue nothing on a system workqueue: leave them
+        // before splitting them into functions.
+        if memchr::memmem::find(text, wq::WORKQUEUE_IMPLEMENTATION.as_bytes()).is_some()
+            || !mentions_system_queueing(text)
         {
             return None;
         }
-        let mut index = ExportIndex::default();
+        let mut index = TreeIndex::default();
         index.add_file(path.to_path_buf(), text);
-        (!index.providers.is_empty()).then_some(index)
+        (!index.providers.is_empty() || !index.queueing.is_empty()).then_some(index)
     }
 
     /// One index from the per-file ones.
-    pub fn merged(indexes: impl Iterator<Item = ExportIndex>) -> ExportIndex {
-        let mut merged = ExportIndex::default();
+    pub fn merged(indexes: impl Iterator<Item = TreeIndex>) -> TreeIndex {
+        let mut merged = TreeIndex::default();
         for index in indexes {
             merged.providers.extend(index.providers);
+            merged.queueing.extend(index.queueing);
         }
+        merged.queueing.sort_by(|a, b| a.path.cmp(&b.path));
         merged
     }
 
-    /// Adds the exported queueing functions of one file.
+    /// Adds one file: its exported queueing functions, and the file
+    /// itself if it queues on a system workqueue.
     pub fn add_file(&mut self, path: PathBuf, text: &[u8]) {
-        // Most exporting files queue nothing on a system workqueue: leave
-        // them before splitting them into functions.
-        if !mentions_system_queueing(text) {
-            return;
-        }
         let functions = text_functions(text);
         let direct = direct_queuers(&functions, text);
+        if direct.is_empty() {
+            return;
+        }
+        let mut wqs: Vec<Option<SystemWq>> = direct.values().map(|q| q.wq).collect();
+        wqs.sort();
+        wqs.dedup();
+        self.queueing.push(QueueingFile {
+            path: path.clone(),
+            wqs,
+            calls: calls_in(text).map(|(_, name)| name.to_string()).collect(),
+        });
         let reaching = reaching(&functions, &direct);
         for export in exported_names(text) {
             let Some(queuer) = reaching.get(export) else {
@@ -299,7 +341,7 @@ mod tests {
         let text = b"static void kick(struct x *x)\n{\n\tschedule_work(&x->work);\n}\n\n\
             void lib_enqueue(struct x *x)\n{\n\tkick(x);\n}\nEXPORT_SYMBOL(lib_enqueue);\n\n\
             void lib_other(void)\n{\n\tqueue_work(my_wq, &w);\n}\nEXPORT_SYMBOL_GPL(lib_other);\n";
-        let mut index = ExportIndex::default();
+        let mut index = TreeIndex::default();
         index.add_file("lib.c".into(), text);
         let provider = &index.providers["lib_enqueue"];
         assert_eq!(provider.line, 3);

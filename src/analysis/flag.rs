@@ -18,6 +18,7 @@ pub enum FlagKind {
     ExitQueue,
     SharedFile,
     ProviderWork,
+    DependentWork,
 }
 
 impl FlagKind {
@@ -36,6 +37,7 @@ impl FlagKind {
             FlagKind::ExportedFlush => "exported-flush",
             FlagKind::ExitQueue => "queue-in-exit",
             FlagKind::ProviderWork => "work-from-provider",
+            FlagKind::DependentWork => "work-from-dependents",
         }
     }
 }

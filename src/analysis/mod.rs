@@ -13,11 +13,13 @@ pub mod sites;
 pub mod strategy;
 
 use crate::load::Unit;
+use crate::wq::SystemWq;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 pub use crate::refusal::{Refusal, RefusalKind};
 pub use decision::{Conversion, Decision, LocalWq, Verdict};
-pub use exports::{ExportIndex, Provider};
+pub use exports::{Dependent, Provider, TreeIndex};
 pub use flag::{Flag, FlagKind};
 pub use plan::{plan, Plan};
 pub use sites::{Site, SiteState};
@@ -32,6 +34,14 @@ pub trait Surroundings {
     /// it belongs to another subsystem than that file (MAINTAINERS); None
     /// for the file's own subsystem or a definition not found.
     fn foreign_struct(&self, unit: &Unit, file: usize, tag: &str) -> Option<PathBuf>;
+    /// Files other than `own` that call one of `exports` and queue on one
+    /// of `flushed` themselves.
+    fn dependents(
+        &self,
+        exports: &[&str],
+        flushed: &BTreeSet<SystemWq>,
+        own: &[PathBuf],
+    ) -> Vec<Dependent>;
 }
 
 /// Picks a name `<module>_wq` that no identifier of the module uses yet.

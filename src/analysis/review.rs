@@ -3,13 +3,14 @@
 //! rely on, and queueing around the workqueue's lifetime.
 
 use super::exports::Provider;
-use super::sites::Site;
+use super::sites::{Site, SiteState};
 use super::{Flag, FlagKind, Surroundings};
 use crate::ctext::{defines_struct, exported_names, words_in};
 use crate::entry::Entry;
 use crate::load::Unit;
 use crate::parse::{Function, SourceFile};
-use crate::wq::ApiKind;
+use crate::wq::{ApiKind, SystemWq};
+use std::collections::BTreeSet;
 
 pub fn review_flags(
     unit: &Unit,
@@ -20,6 +21,7 @@ pub fn review_flags(
     let mut flags = Vec::new();
     flags.extend(work_from_elsewhere(unit, sites, providers));
     flags.extend(work_from_provider(unit, sites, providers));
+    flags.extend(work_from_dependents(unit, sites, around));
     for site in sites {
         flags.extend(caller_work(unit, site));
         flags.extend(foreign_work(unit, site, around));
@@ -76,6 +78,50 @@ fn work_from_provider(unit: &Unit, sites: &[Site], providers: &[Provider]) -> Ve
         .iter()
         .filter(|s| s.is_flush())
         .map(|s| flag_at(unit, s, FlagKind::ProviderWork, reason.clone()))
+        .collect()
+}
+
+/// Other code calls the module's exports and queues on the flushed
+/// workqueue itself: the flush may be waiting for that code's work, which
+/// a workqueue of the module's own would no longer wait for.
+fn work_from_dependents(unit: &Unit, sites: &[Site], around: &dyn Surroundings) -> Vec<Flag> {
+    let flushed: BTreeSet<SystemWq> = sites
+        .iter()
+        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
+        .map(|s| s.wq)
+        .collect();
+    let exports: Vec<&str> = unit
+        .files
+        .iter()
+        .filter(|f| unit.module.files.contains(&f.path))
+        .flat_map(|f| exported_names(&f.text))
+        .collect();
+    if flushed.is_empty() || exports.is_empty() {
+        return Vec::new();
+    }
+    let dependents = around.dependents(&exports, &flushed, &unit.module.files);
+    if dependents.is_empty() {
+        return Vec::new();
+    }
+    const SHOWN: usize = 4;
+    let mut named: Vec<String> = dependents
+        .iter()
+        .take(SHOWN)
+        .map(|d| format!("{} (calls {}())", d.file.display(), d.calls.join("(), ")))
+        .collect();
+    if dependents.len() > SHOWN {
+        named.push(format!("{} more files", dependents.len() - SHOWN));
+    }
+    let reason = format!(
+        "code outside the module calls its exports and queues on the flushed workqueue \
+         itself: {}; this flush may be waiting for that work, and a workqueue of the \
+         module's own would not: check what the callers rely on",
+        named.join(", ")
+    );
+    sites
+        .iter()
+        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
+        .map(|s| flag_at(unit, s, FlagKind::DependentWork, reason.clone()))
         .collect()
 }
 
