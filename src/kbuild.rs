@@ -25,6 +25,10 @@ pub struct Module {
     pub files: Vec<PathBuf>,
     pub kind: ModuleKind,
     pub config: Option<String>,
+    /// What Kbuild builds into the module that localwq cannot list: a
+    /// variable defined in no Makefile it reads, or an object with no
+    /// source beside it (generated). Its code is not read.
+    pub unresolved: Vec<String>,
 }
 
 impl Module {
@@ -62,11 +66,41 @@ impl Vars {
         for word in words {
             match word.strip_prefix("$(").and_then(|w| w.strip_suffix(')')) {
                 Some(inner) if depth < 8 && !inner.contains(['$', ' ', ',']) => {
-                    self.expand_into(inner, out, depth + 1)
+                    let branches = self.branches(inner);
+                    if branches.is_empty() {
+                        // Defined elsewhere, or nowhere: kept as written,
+                        // so that the module says what it could not list.
+                        out.push(word.clone());
+                    }
+                    for branch in branches {
+                        self.expand_into(&branch, out, depth + 1);
+                    }
                 }
                 _ => out.push(word.clone()),
             }
         }
+    }
+
+    /// The variables a reference to `name` reads: `name` itself, or for
+    /// `foo-y`/`foo-m`, every `foo-$(CONFIG_…)` too (configuration is not
+    /// known: the union of the branches counts).
+    fn branches(&self, name: &str) -> Vec<String> {
+        let mut found: Vec<String> = self
+            .0
+            .contains_key(name)
+            .then(|| name.to_string())
+            .into_iter()
+            .collect();
+        if let Some(stem) = name.strip_suffix("-y").or_else(|| name.strip_suffix("-m")) {
+            let conditional = format!("{stem}-$(");
+            found.extend(
+                self.0
+                    .keys()
+                    .filter(|k| k.starts_with(&conditional))
+                    .cloned(),
+            );
+        }
+        found
     }
 
     /// `obj-…` variables: (condition, expanded words).
@@ -210,12 +244,22 @@ fn owners_in<T>(
 }
 
 fn module(root: &Path, dir: &Path, stem: &str, objects: &[String], cond: Option<&str>) -> Module {
-    let mut files: Vec<PathBuf> = objects
-        .iter()
-        .filter_map(|o| o.strip_suffix(".o"))
-        .map(|o| dir.join(format!("{o}.c")))
-        .filter(|path| root.join(path).is_file())
-        .collect();
+    let mut files = Vec::new();
+    let mut unresolved = Vec::new();
+    for object in objects {
+        let Some(base) = object.strip_suffix(".o") else {
+            if object.contains("$(") {
+                unresolved.push(object.clone());
+            }
+            continue;
+        };
+        let c_file = dir.join(format!("{base}.c"));
+        if root.join(&c_file).is_file() {
+            files.push(c_file);
+        } else if !root.join(dir.join(format!("{base}.S"))).is_file() {
+            unresolved.push(format!("{object} (no {base}.c or {base}.S)"));
+        }
+    }
     files.sort();
     files.dedup();
     let config = cond
@@ -235,6 +279,7 @@ fn module(root: &Path, dir: &Path, stem: &str, objects: &[String], cond: Option<
         files,
         kind,
         config,
+        unresolved,
     }
 }
 
@@ -304,6 +349,18 @@ mod tests {
             ["debug.o", "main.o", "gt/a.o", "gt/b.o"]
         );
         assert_eq!(vars.object_lists()[0].1, ["foo.o"]);
+    }
+
+    #[test]
+    fn conditional_branches_count_and_unknown_variables_stay_visible() {
+        let vars = Vars::parse(
+            "obj-m += foo.o\nfoo-extra-$(CONFIG_FOO_X) += x.o\n\
+             foo-y := main.o $(foo-extra-y) $(FOO_FROM_ELSEWHERE)\n",
+        );
+        assert_eq!(
+            vars.composite_members("foo"),
+            ["main.o", "x.o", "$(FOO_FROM_ELSEWHERE)"]
+        );
     }
 
     #[test]

@@ -30,6 +30,18 @@ pub struct Unit {
     /// Entry macros found at the top level of the module's .c files.
     pub invocations: Vec<Invocation>,
     pub entry: Entry,
+    /// What Kbuild builds into the module that localwq cannot list, where
+    /// the Makefile says so.
+    pub unlisted: Vec<Unlisted>,
+}
+
+/// A word of the module's Makefile that stands for code localwq did not
+/// read (`Module::unresolved`), with its place.
+pub struct Unlisted {
+    pub makefile: PathBuf,
+    pub line: usize,
+    pub excerpt: String,
+    pub what: String,
 }
 
 impl Unit {
@@ -105,6 +117,7 @@ impl Loader {
         let entry = entry::entry(&invocations, &macros);
         Ok(Unit {
             module: module.clone(),
+            unlisted: unlisted(&self.tree, module),
             includes: include_edges(&files),
             files,
             shared_headers,
@@ -125,6 +138,42 @@ impl Loader {
         }
         macros
     }
+}
+
+/// Each unresolved word of the module, at the first Makefile line of its
+/// directory that mentions it (line 0 when none does).
+fn unlisted(tree: &KernelTree, module: &Module) -> Vec<Unlisted> {
+    let makefiles: Vec<(PathBuf, Vec<u8>)> = ["Makefile", "Kbuild"]
+        .iter()
+        .map(|name| module.dir.join(name))
+        .filter_map(|path| tree.read(&path).ok().map(|text| (path, text)))
+        .collect();
+    module
+        .unresolved
+        .iter()
+        .map(|what| {
+            let word = what.split(' ').next().unwrap_or(what);
+            let needle = word.strip_suffix(".o").unwrap_or(word);
+            let found = makefiles.iter().find_map(|(path, text)| {
+                let at = memchr::memmem::find(text, needle.as_bytes())?;
+                let lines = crate::parse::LineIndex::new(text);
+                let start = lines.line_start(at);
+                let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |e| start + e);
+                let excerpt = String::from_utf8_lossy(&text[start..end])
+                    .trim()
+                    .to_string();
+                Some((path.clone(), lines.line(at), excerpt))
+            });
+            let (makefile, line, excerpt) =
+                found.unwrap_or_else(|| (module.dir.join("Makefile"), 0, String::new()));
+            Unlisted {
+                makefile,
+                line,
+                excerpt,
+                what: what.clone(),
+            }
+        })
+        .collect()
 }
 
 /// The functions the entry macros of `texts` name (init, exit), which

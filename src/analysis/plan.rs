@@ -25,6 +25,7 @@ pub struct Plan {
 pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
     let mut sites = sites::collect(unit);
     let mut flags = sites::site_flags(unit, &sites);
+    flags.extend(unlisted_flags(unit));
     let flushed: BTreeSet<&'static str> = sites
         .iter()
         .filter(|s| s.is_flush() && s.state == SiteState::Convert)
@@ -165,6 +166,26 @@ fn resolve(
             _ => Ok(Strategy::RemoveFlush { waited: Vec::new() }),
         },
     }
+}
+
+/// Code Kbuild builds into the module that localwq could not list, and so
+/// did not read: it may queue work, so the module is never "queues
+/// nothing".
+fn unlisted_flags(unit: &Unit) -> Vec<Flag> {
+    unit.unlisted
+        .iter()
+        .map(|u| Flag {
+            file: u.makefile.clone(),
+            line: u.line,
+            kind: FlagKind::Unparsed,
+            excerpt: u.excerpt.clone(),
+            reason: format!(
+                "Kbuild builds {} into the module, which localwq cannot list from the \
+                 Makefiles it reads: that code was not read and may queue work",
+                u.what
+            ),
+        })
+        .collect()
 }
 
 /// A local workqueue on which the module would queue nothing: the flush

@@ -1,0 +1,3 @@
+#include <linux/module.h>
+
+int foo_debug_level;

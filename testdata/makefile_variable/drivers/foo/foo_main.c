@@ -1,0 +1,27 @@
+#include <linux/module.h>
+#include <linux/workqueue.h>
+
+/* The items are named globals, but the vendor objects Kbuild links in
+ * were not read: they may queue on system_wq too, so no smaller fix. */
+static void foo_fn(struct work_struct *work)
+{
+}
+static DECLARE_WORK(foo_work, foo_fn);
+
+void foo_kick(void)
+{
+	schedule_work(&foo_work);
+}
+
+static int __init foo_init(void)
+{
+	return 0;
+}
+
+static void __exit foo_exit(void)
+{
+	flush_scheduled_work();
+}
+
+module_init(foo_init);
+module_exit(foo_exit);
