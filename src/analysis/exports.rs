@@ -27,13 +27,19 @@ pub struct Provider {
     /// file (`kmem_cache_destroy()`'s, `fput()`'s): its code queues and
     /// manages it whoever calls it, so no caller's flush is what protects it.
     pub own_item: bool,
+    /// Exported functions of the same file that cancel or flush every item
+    /// this one queues (`power_supply_unregister()` cancels the
+    /// `changed_work` that `power_supply_changed()` queues): the provider's
+    /// own teardown, which a caller invokes instead of relying on its flush.
+    pub teardown: Vec<String>,
 }
 
 impl Provider {
-    /// Whether a flush of `flushed` waits for this provider's work on its
-    /// caller's behalf.
-    pub fn works_for_caller(&self, flushed: &BTreeSet<SystemWq>) -> bool {
-        !self.own_item && self.wq.is_none_or(|wq| flushed.contains(&wq))
+    /// Whether a flush of `flushed`, in a module that calls `called`,
+    /// waits for this provider's work on its caller's behalf.
+    pub fn works_for_caller(&self, flushed: &BTreeSet<SystemWq>, called: &BTreeSet<&str>) -> bool {
+        let torn_down = self.teardown.iter().any(|t| called.contains(t.as_str()));
+        !self.own_item && !torn_down && self.wq.is_none_or(|wq| flushed.contains(&wq))
     }
 }
 
@@ -124,12 +130,22 @@ impl TreeIndex {
             calls: calls_in(text).map(|(_, name)| name.to_string()).collect(),
         });
         let reaching = reaching(&functions, &direct);
-        for export in exported_names(text) {
+        let cancels = cancelled_fields(&functions, text);
+        let exports = exported_names(text);
+        for &export in &exports {
             let Some(queuer) = reaching.get(export) else {
                 continue;
             };
             let export = export.to_string();
             let queuer = &direct[queuer];
+            let teardown = match &queuer.fields {
+                Some(fields) => exports
+                    .iter()
+                    .filter(|e| cancels.get(**e).is_some_and(|c| fields.is_subset(c)))
+                    .map(|e| e.to_string())
+                    .collect(),
+                None => Vec::new(),
+            };
             self.providers.insert(
                 export.clone(),
                 Provider {
@@ -139,6 +155,7 @@ impl TreeIndex {
                     call: queuer.call.clone(),
                     wq: queuer.wq,
                     own_item: queuer.own_item,
+                    teardown,
                 },
             );
         }
@@ -206,8 +223,17 @@ fn text_functions(text: &[u8]) -> Vec<TextFunction> {
 }
 
 /// The identifier before the parameter list's `(` in a function head.
+/// The kernel-doc comment above a function is part of its head here:
+/// what it mentions (`… before free_irq() …`) is no declaration.
 fn declared_name(head: &[u8]) -> Option<String> {
-    let open = memchr::memchr(b'(', head)?;
+    // The head may start inside that comment (after a `;` of its prose):
+    // what follows its last `*/` is the declaration.
+    let after_comment = memchr::memmem::rfind(head, b"*/").map_or(0, |at| at + 2);
+    let mut head = head[after_comment..].to_vec();
+    for comment in comment_ranges(&head.clone()) {
+        head[comment].fill(b' ');
+    }
+    let open = memchr::memchr(b'(', &head)?;
     let name = words_in(&head[..open]).last()?.1;
     (!matches!(name, "if" | "while" | "for" | "switch" | "return")).then(|| name.to_string())
 }
@@ -223,6 +249,83 @@ struct Queuer {
     wq: Option<SystemWq>,
     /// Every call queues a file-scope work item of this file.
     own_item: bool,
+    /// The fields (`changed_work` of `&psy->changed_work`) of the items
+    /// queued; None when one is not a struct member.
+    fields: Option<BTreeSet<String>>,
+}
+
+/// The field an item expression names: `changed_work` for
+/// `&psy->changed_work`; None for anything but a member access.
+fn field_of(item: &str) -> Option<String> {
+    let expr = item.trim().strip_prefix('&')?.trim();
+    let at = expr
+        .rfind("->")
+        .map(|i| i + 2)
+        .or_else(|| expr.rfind('.').map(|i| i + 1))?;
+    let field = expr[at..].trim();
+    let is_ident = !field.is_empty()
+        && field
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    is_ident.then(|| field.to_string())
+}
+
+/// The calls that leave nothing of an item queued behind them.
+const WAITS: &[&str] = &[
+    "cancel_work_sync",
+    "cancel_delayed_work_sync",
+    "flush_work",
+    "flush_delayed_work",
+];
+
+/// For each function, the item fields it cancels or flushes, itself or
+/// through the functions of the file it calls.
+fn cancelled_fields(functions: &[TextFunction], text: &[u8]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut cancels: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for function in functions {
+        let body = &text[function.body_start..function.body_end];
+        for (offset, word) in calls_in(body) {
+            if !WAITS.contains(&word) {
+                continue;
+            }
+            let open = offset + word.len();
+            let open = open
+                + body[open..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
+            let Some(close) = matching_paren(body, open) else {
+                continue;
+            };
+            let first = arg_ranges(body, open, close).into_iter().next();
+            let field = first.and_then(|r| field_of(&String::from_utf8_lossy(&body[r])));
+            if let Some(field) = field {
+                cancels
+                    .entry(function.name.clone())
+                    .or_default()
+                    .insert(field);
+            }
+        }
+    }
+    loop {
+        let mut grew = false;
+        for function in functions {
+            let inherited: BTreeSet<String> = function
+                .callees
+                .iter()
+                .filter_map(|c| cancels.get(c))
+                .flatten()
+                .cloned()
+                .collect();
+            let own = cancels.entry(function.name.clone()).or_default();
+            let before = own.len();
+            own.extend(inherited);
+            grew |= own.len() > before;
+        }
+        if !grew {
+            return cancels;
+        }
+    }
 }
 
 /// Functions with a queueing call on a system workqueue in their body
@@ -249,12 +352,20 @@ fn direct_queuers(functions: &[TextFunction], text: &[u8]) -> BTreeMap<String, Q
                 call: rest.lines().next().unwrap_or("").trim().to_string(),
                 wq: SystemWq::from_ident(&named),
                 own_item: declares_work(text, item.strip_prefix('&').unwrap_or(&item)),
+                fields: field_of(&item).map(|f| BTreeSet::from([f])),
             };
             found
                 .entry(function.name.clone())
                 .and_modify(|q| {
                     q.wq = q.wq.filter(|w| Some(*w) == queuer.wq);
                     q.own_item &= queuer.own_item;
+                    q.fields = match (q.fields.take(), &queuer.fields) {
+                        (Some(mut mine), Some(theirs)) => {
+                            mine.extend(theirs.iter().cloned());
+                            Some(mine)
+                        }
+                        _ => None,
+                    };
                 })
                 .or_insert(queuer);
         }
@@ -335,6 +446,32 @@ fn reaching(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kernel_doc_comment_does_not_name_the_function() {
+        let head =
+            b"}\n\n/**\n * foo_notify - call it before free_irq() */\nint\nfoo_notify(int irq)\n";
+        assert_eq!(declared_name(head).as_deref(), Some("foo_notify"));
+        // The same head cut after a `;` of the comment's prose.
+        let cut = b" then free_irq() runs.\n */\nint\nfoo_notify(int irq)\n";
+        assert_eq!(declared_name(cut).as_deref(), Some("foo_notify"));
+    }
+
+    #[test]
+    fn teardown_exports_cancel_what_the_provider_queues() {
+        let text = b"void lib_changed(struct lib *l)\n{\n\tschedule_work(&l->changed_work);\n}\n\
+            EXPORT_SYMBOL(lib_changed);\n\nstatic void lib_stop(struct lib *l)\n{\n\
+            \tcancel_work_sync(&l->changed_work);\n}\n\nvoid lib_unregister(struct lib *l)\n{\n\
+            \tlib_stop(l);\n}\nEXPORT_SYMBOL(lib_unregister);\n";
+        let mut index = TreeIndex::default();
+        index.add_file("lib.c".into(), text);
+        assert_eq!(index.providers["lib_changed"].teardown, ["lib_unregister"]);
+        let flushed = BTreeSet::from([SystemWq::Wq]);
+        let provider = &index.providers["lib_changed"];
+        assert!(provider.works_for_caller(&flushed, &BTreeSet::from(["lib_changed"])));
+        assert!(!provider
+            .works_for_caller(&flushed, &BTreeSet::from(["lib_changed", "lib_unregister"])));
+    }
 
     #[test]
     fn exported_functions_reach_queueing_through_static_helpers() {

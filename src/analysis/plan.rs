@@ -69,9 +69,11 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         .filter(|s| s.is_flush() && s.state == SiteState::Convert)
         .map(|s| s.wq)
         .collect();
-    let providers: Vec<Provider> = providers_called(unit, around)
-        .into_iter()
-        .filter(|p| p.works_for_caller(&flushed_wqs))
+    let called = called_outside(unit);
+    let providers: Vec<Provider> = called
+        .iter()
+        .filter_map(|name| around.provider(name))
+        .filter(|p| p.works_for_caller(&flushed_wqs, &called))
         .collect();
     flags.extend(review::review_flags(unit, &relevant, &providers, around));
     let unread = flags
@@ -234,22 +236,16 @@ fn called_names(file: &SourceFile) -> Vec<&str> {
     names
 }
 
-/// Exported functions of other code that the module calls and that queue
-/// on a system workqueue.
-fn providers_called(unit: &Unit, around: &dyn Surroundings) -> Vec<Provider> {
+/// The functions the module calls that it does not define.
+fn called_outside(unit: &Unit) -> BTreeSet<&str> {
     let defined: BTreeSet<&str> = unit
         .files
         .iter()
         .flat_map(|f| f.facts.functions.iter().map(|func| func.name.as_str()))
         .collect();
-    let called: BTreeSet<&str> = unit
-        .files
+    unit.files
         .iter()
         .flat_map(called_names)
         .filter(|name| !defined.contains(name))
-        .collect();
-    called
-        .into_iter()
-        .filter_map(|name| around.provider(name))
         .collect()
 }
