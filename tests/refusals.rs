@@ -562,17 +562,16 @@ fn flush_shares_line() {
 
 #[test]
 fn overlapping_edits() {
-    // Both arms of one `if` return an error: each return's edit braces the
-    // other arm too, so the two error-path edits overlap (a localwq bug,
-    // caught before anything is shown).
+    // The error return's rewrite copies its expression into `ret = …;`,
+    // and the queueing call inside it has an edit of its own: the two
+    // overlap, and neither may silently lose the other (the copy would
+    // keep `schedule_work()` on the system workqueue). Caught before
+    // anything is shown.
     let refusal = check_refused(
         &module(foo_c!(
             "static int __init foo_init(void)\n\
              {\n\
-             \tif (foo_missing())\n\
-             \t\treturn -ENODEV;\n\
-             \telse\n\
-             \t\treturn -EINVAL;\n\
+             \treturn schedule_work(&foo_work) ? 0 : -EBUSY;\n\
              }\n\
              module_init(foo_init);\n",
         )),
@@ -580,21 +579,21 @@ fn overlapping_edits() {
         RefusalKind::OverlappingEdits,
     );
     at(&refusal, "drivers/foo/foo.c", 1);
-    names(&refusal, &["overlapping edits", "init-error-path"]);
+    names(&refusal, &["overlapping edits", "init-error-path", "queue"]);
 }
 
 #[test]
 fn parse_errors_added() {
-    // The allocation goes after the line of the last declaration, which
-    // here is inside a call that continues on the next line.
+    // The braces added around the error return go after the `if` head's
+    // last token, which is a `//` comment: the `{` is commented out and
+    // the `}` closes the function.
     let refusal = check_refused(
         &module(foo_c!(
             "static int __init foo_init(void)\n\
              {\n\
-             \tint ret; ret = foo_setup(FOO_A,\n\
-             \t\t\t\tFOO_B);\n\
-             \n\
-             \treturn ret;\n\
+             \tif (foo_missing()) // no device\n\
+             \t\treturn -ENODEV;\n\
+             \treturn 0;\n\
              }\n\
              module_init(foo_init);\n",
         )),
@@ -760,4 +759,322 @@ fn a_flush_that_waits_for_nobody_is_removed() {
              }\n",
         )],
     );
+}
+
+// Rewrites found wrong by running the tool, each kept to its rule.
+
+#[test]
+fn a_flush_over_two_lines_is_removed_with_both() {
+    check_with(
+        &module(&stop_with(
+            "\tfoo_halt();\n\tflush_scheduled_work(\n\t);\n\tfoo_free();\n",
+        )),
+        Choice::RemoveFlush,
+        &[(
+            "drivers/foo/foo.c",
+            &stop_with("\tfoo_halt();\n\tfoo_free();\n"),
+        )],
+    );
+}
+
+#[test]
+fn code_after_a_flush_over_two_lines_is_refused() {
+    let refusal = check_refused(
+        &module(&stop_with("\tflush_scheduled_work(\n\t); foo_halt();\n")),
+        Choice::RemoveFlush,
+        RefusalKind::FlushSharesLine,
+    );
+    at(&refusal, "drivers/foo/foo.c", 5);
+}
+
+#[test]
+fn code_between_comments_after_a_flush_is_refused() {
+    // Not deleted with the line for starting with `/*` and ending with `*/`.
+    let refusal = check_refused(
+        &module(&stop_with(
+            "\tflush_scheduled_work(); /* a */ foo_halt(); /* b */\n",
+        )),
+        Choice::RemoveFlush,
+        RefusalKind::FlushSharesLine,
+    );
+    at(&refusal, "drivers/foo/foo.c", 5);
+    names(&refusal, &["after it"]);
+}
+
+#[test]
+fn code_before_a_flush_on_its_line_is_refused() {
+    let refusal = check_refused(
+        &module(&stop_with("\tfoo_halt(); flush_scheduled_work();\n")),
+        Choice::RemoveFlush,
+        RefusalKind::FlushSharesLine,
+    );
+    names(&refusal, &["before it"]);
+}
+
+#[test]
+fn a_flush_is_removed_with_the_one_comment_after_it() {
+    check_with(
+        &module(&stop_with(
+            "\tfoo_halt();\n\tflush_scheduled_work(); /* idle by now */\n\tfoo_free();\n",
+        )),
+        Choice::RemoveFlush,
+        &[(
+            "drivers/foo/foo.c",
+            &stop_with("\tfoo_halt();\n\tfoo_free();\n"),
+        )],
+    );
+}
+
+/// drivers/foo/foo.c for `--strategy flush-work`: foo_work is queued,
+/// cancelled before the flush in `foo_stop()` (whose flush line is
+/// `flush_line`, so nothing is left to wait for there: it is deleted) and
+/// flushed over two lines in `foo_suspend()`.
+fn flush_work_module(flush_line: &str) -> String {
+    format!(
+        "#include <linux/workqueue.h>\n\
+         \n\
+         static struct work_struct foo_work;\n\
+         \n\
+         void foo_kick(void)\n\
+         {{\n\
+         \tschedule_work(&foo_work);\n\
+         }}\n\
+         \n\
+         void foo_stop(void)\n\
+         {{\n\
+         \tcancel_work_sync(&foo_work);\n\
+         {flush_line}\
+         \tfoo_free();\n\
+         }}\n\
+         \n\
+         void foo_suspend(void)\n\
+         {{\n\
+         \tflush_scheduled_work(\n\
+         \t);\n\
+         }}\n"
+    )
+}
+
+#[test]
+fn flush_work_deletes_a_flush_only_with_a_line_of_its_own() {
+    let refusal = check_refused(
+        &module(&flush_work_module(
+            "\tflush_scheduled_work(); /* a */ foo_halt(); /* b */\n",
+        )),
+        Choice::FlushWork,
+        RefusalKind::FlushSharesLine,
+    );
+    at(&refusal, "drivers/foo/foo.c", 13);
+    let after = flush_work_module("").replace(
+        "\tflush_scheduled_work(\n\t);\n",
+        "\tflush_work(&foo_work);\n",
+    );
+    check_with(
+        &module(&flush_work_module("\tflush_scheduled_work(); /* a */\n")),
+        Choice::FlushWork,
+        &[("drivers/foo/foo.c", &after)],
+    );
+}
+
+#[test]
+fn exit_not_defined() {
+    let refusal = check_refused(
+        &module(foo_c!(
+            "static int __init foo_init(void)\n\
+             {\n\
+             \treturn 0;\n\
+             }\n\
+             \n\
+             module_init(foo_init);\n\
+             module_exit(foo_exit);\n",
+        )),
+        Choice::LocalWq,
+        RefusalKind::InitNotDefined,
+    );
+    at(&refusal, "drivers/foo/foo.c", 22);
+    names(
+        &refusal,
+        &["the exit function foo_exit() named by module_exit() is not defined"],
+    );
+}
+
+#[test]
+fn init_not_defined_names_the_init() {
+    let refusal = check_refused(
+        &module(foo_c!("module_init(foo_init);\n")),
+        Choice::LocalWq,
+        RefusalKind::InitNotDefined,
+    );
+    names(
+        &refusal,
+        &["the init function foo_init() named by module_init() is not defined"],
+    );
+}
+
+/// drivers/foo/foo.c with `foo_init()` made of `body` and an exit that
+/// flushes.
+fn init_with(body: &str) -> String {
+    foo_c!().to_string()
+        + &format!(
+            "static int __init foo_init(void)\n{{\n{body}}}\n\n\
+             static void __exit foo_exit(void)\n{{\n\tfoo_stop();\n}}\n\n\
+             module_init(foo_init);\nmodule_exit(foo_exit);\n"
+        )
+}
+
+/// `init_with(body)` as converted: `body` becomes `converted`.
+fn init_converted(converted: &str) -> String {
+    init_with(converted)
+        .replacen(
+            "#include <linux/workqueue.h>\n",
+            "#include <linux/workqueue.h>\n\nstatic struct workqueue_struct *foo_wq;\n",
+            1,
+        )
+        .replace(
+            "\tschedule_work(&foo_work);",
+            "\tqueue_work(foo_wq, &foo_work);",
+        )
+        .replace("\tflush_scheduled_work();", "\tflush_workqueue(foo_wq);")
+        .replace(
+            "\tfoo_stop();\n}",
+            "\tfoo_stop();\n\tdestroy_workqueue(foo_wq);\n}",
+        )
+}
+
+const ALLOC: &str = "\tfoo_wq = alloc_workqueue(\"foo_wq\", 0, 0);\n\
+                     \tif (!foo_wq)\n\
+                     \t\treturn -ENOMEM;\n";
+
+#[test]
+fn a_comment_going_on_after_the_declarations_is_refused() {
+    let refusal = check_refused(
+        &module(&init_with(
+            "\tint ret; /* set up\n\t\t   in order */\n\n\tret = foo_setup();\n\treturn ret;\n",
+        )),
+        Choice::LocalWq,
+        RefusalKind::InitLayout,
+    );
+    at(&refusal, "drivers/foo/foo.c", 18);
+    names(&refusal, &["goes on to the next line"]);
+}
+
+#[test]
+fn a_statement_on_the_line_of_the_declarations_is_refused() {
+    let refusal = check_refused(
+        &module(&init_with(
+            "\tint ret = 0; if (foo_quirk)\n\t\tfoo_fixup();\n\n\treturn ret;\n",
+        )),
+        Choice::LocalWq,
+        RefusalKind::InitLayout,
+    );
+    at(&refusal, "drivers/foo/foo.c", 18);
+    names(&refusal, &["`if (foo_quirk)` follows the last declaration"]);
+}
+
+#[test]
+fn a_complete_comment_after_the_declarations_stays_on_their_line() {
+    let body = "\tint ret; /* set up in order */\n\n\tret = foo_setup();\n\treturn ret;\n";
+    let converted = format!(
+        "\tint ret; /* set up in order */\n\n{ALLOC}\n\tret = foo_setup();\n\
+         \tif (ret)\n\t\tdestroy_workqueue(foo_wq);\n\n\treturn ret;\n"
+    );
+    check(
+        &module(&init_with(body)),
+        &[("drivers/foo/foo.c", &init_converted(&converted))],
+    );
+    // And after a `{` followed by one.
+    let body = "\t/* nothing to declare */\n\treturn foo_setup();\n";
+    let braced = init_with(body).replace("{\n\t/* nothing", "{ /* nothing here */\n\t/* nothing");
+    let converted = format!(
+        "{ALLOC}\n\t/* nothing to declare */\n\tret = foo_setup();\n\
+         \tif (ret)\n\t\tdestroy_workqueue(foo_wq);\n\n\treturn ret;\n"
+    );
+    let after = init_converted(&format!("\tint ret;\n\n{converted}"))
+        .replace("{\n\tint ret;", "{ /* nothing here */\n\tint ret;");
+    check(&module(&braced), &[("drivers/foo/foo.c", &after)]);
+}
+
+#[test]
+fn both_arms_returning_errors_get_the_destroy() {
+    let body = "\tif (foo_missing())\n\t\treturn -ENODEV;\n\telse\n\t\treturn -EINVAL;\n";
+    let converted = format!(
+        "{ALLOC}\n\tif (foo_missing()) {{\n\t\tdestroy_workqueue(foo_wq);\n\t\treturn -ENODEV;\n\
+         \t}} else {{\n\t\tdestroy_workqueue(foo_wq);\n\t\treturn -EINVAL;\n\t}}\n"
+    );
+    check(
+        &module(&init_with(body)),
+        &[("drivers/foo/foo.c", &init_converted(&converted))],
+    );
+}
+
+#[test]
+fn a_braced_arm_around_a_queueing_call_is_refused() {
+    // Bracing the other arm copies `schedule_work()`, which has an edit of
+    // its own: the overlap is caught, neither edit is lost.
+    let refusal = check_refused(
+        &module(&init_with(
+            "\tif (foo_missing())\n\t\treturn -ENODEV;\n\telse\n\
+             \t\tschedule_work(&foo_work);\n\treturn 0;\n",
+        )),
+        Choice::LocalWq,
+        RefusalKind::OverlappingEdits,
+    );
+    names(&refusal, &["init-brace-arm", "queue"]);
+}
+
+/// drivers/foo/foo.c with `foo_exit()` made of `body`.
+fn exit_with(body: &str) -> String {
+    foo_c!().to_string()
+        + &format!(
+            "static int __init foo_init(void)\n{{\n\treturn 0;\n}}\n\n\
+             static void __exit foo_exit(void)\n{{\n{body}}}\n\n\
+             module_init(foo_init);\nmodule_exit(foo_exit);\n"
+        )
+}
+
+/// `exit_with(body)` as converted: `body` becomes `converted`.
+fn exit_converted(converted: &str) -> String {
+    exit_with(converted)
+        .replacen(
+            "#include <linux/workqueue.h>\n",
+            "#include <linux/workqueue.h>\n\nstatic struct workqueue_struct *foo_wq;\n",
+            1,
+        )
+        .replace(
+            "\tschedule_work(&foo_work);",
+            "\tqueue_work(foo_wq, &foo_work);",
+        )
+        .replace("\tflush_scheduled_work();", "\tflush_workqueue(foo_wq);")
+        .replace(
+            "{\n\treturn 0;\n}",
+            &format!("{{\n{ALLOC}\n\treturn 0;\n}}"),
+        )
+}
+
+#[test]
+fn an_exit_returning_in_an_if_destroys_on_both_paths() {
+    // Not `if (foo_gone)` + `destroy_workqueue(foo_wq);` + `return;`.
+    check(
+        &module(&exit_with("\tfoo_stop();\n\tif (foo_gone)\n\t\treturn;\n")),
+        &[(
+            "drivers/foo/foo.c",
+            &exit_converted(
+                "\tfoo_stop();\n\tif (foo_gone) {\n\t\tdestroy_workqueue(foo_wq);\n\
+                 \t\treturn;\n\t}\n\tdestroy_workqueue(foo_wq);\n",
+            ),
+        )],
+    );
+}
+
+#[test]
+fn an_exit_returning_early_from_a_loop_is_refused() {
+    let refusal = check_refused(
+        &module(&exit_with(
+            "\twhile (foo_busy())\n\t\treturn;\n\tfoo_stop();\n",
+        )),
+        Choice::LocalWq,
+        RefusalKind::ExitLayout,
+    );
+    at(&refusal, "drivers/foo/foo.c", 24);
+    names(&refusal, &["returns early here", "while_statement"]);
 }

@@ -79,7 +79,20 @@ fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Result<Edit, R
             "no #include before the first function to declare the workqueue after",
         ));
     };
+    // The include's range runs to the end of its line, or of the comment
+    // that follows it and goes on over more lines: the declaration goes at
+    // the start of the next line, which must be a line of its own.
     let at = super::layout::next_line_start(&file.text, at.saturating_sub(1));
+    if !super::layout::starts_own_line(&file.text, at) {
+        return Err(refuse(
+            file,
+            at,
+            RefusalKind::NoIncludeBeforeCode,
+            "the line after the last #include before the first function goes on from \
+             it (a comment or a continued line): no line start to declare the \
+             workqueue at",
+        ));
+    }
     Ok(Edit::insert(at, format!("\n{decl}\n"), "declare"))
 }
 
@@ -136,4 +149,42 @@ fn guard_endif(file: &SourceFile) -> Option<usize> {
     }
     let last = guard.child(guard.child_count().checked_sub(1)?)?;
     (last.kind() == "#endif").then(|| last.start_byte())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn declared(file: &SourceFile) -> Result<String, Refusal> {
+        let decl = "static struct workqueue_struct *foo_wq;";
+        let edit = definition(file, decl, file.text.len())?;
+        Ok(String::from_utf8(crate::edit::apply(&file.text, &[edit]).unwrap()).unwrap())
+    }
+
+    #[test]
+    fn the_declaration_follows_a_comment_that_goes_on_after_the_last_include() {
+        let src = "#include <linux/module.h>\n#include \"foo.h\" /* foo_dev,\n\t\t   foo_ops */\nint foo;\n";
+        let file = SourceFile::parse("t.c".into(), src.into()).unwrap();
+        assert_eq!(
+            declared(&file).unwrap(),
+            "#include <linux/module.h>\n#include \"foo.h\" /* foo_dev,\n\t\t   foo_ops */\n\
+             \nstatic struct workqueue_struct *foo_wq;\nint foo;\n"
+        );
+    }
+
+    #[test]
+    fn a_line_start_inside_a_comment_is_refused() {
+        // An include range that stops at the end of its first line, as a
+        // range read from the text would, leaves the next line start in
+        // the comment.
+        let src = "#include \"foo.h\" /* foo_dev,\n\t\t   foo_ops */\nint foo;\n";
+        let mut file = SourceFile::parse("t.c".into(), src.into()).unwrap();
+        file.facts.includes[0].range.end = src.find('\n').unwrap();
+        let refusal = declared(&file).expect_err("refused");
+        assert_eq!(
+            refusal.kind,
+            RefusalKind::NoIncludeBeforeCode,
+            "{refusal:?}"
+        );
+    }
 }

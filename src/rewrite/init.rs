@@ -41,20 +41,7 @@ pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<
     let body = body_node(file, func)
         .ok_or_else(|| refuse(file, func.body.start, RefusalKind::InitLayout, "no body"))?;
     let decls = leading_declarations(body);
-    let at = match decls.last() {
-        Some(last) => layout::next_line_start(text, last.end_byte()),
-        None if layout::line_at(text, body.start_byte()).end == body.start_byte() + 1 => {
-            layout::next_line_start(text, body.start_byte())
-        }
-        None => {
-            return Err(refuse(
-                file,
-                body.start_byte(),
-                RefusalKind::InitLayout,
-                "statements share the line of `{`",
-            ))
-        }
-    };
+    let at = allocation_point(file, body, &decls)?;
     let exits = exits_after(body, at, text);
     let needs_var = exits.iter().any(|(_, e)| matches!(e, Exit::Computed(_)));
     let (var, declare) = match needs_var {
@@ -73,10 +60,48 @@ pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<
         prologue.push((0, String::new()));
     }
     let mut edits = vec![Edit::insert(at, block("\t", &prologue), "init-alloc")];
+    let before = Before {
+        kind: RefusalKind::ErrorPathShape,
+        origin: "init-error-path",
+        arm_origin: "init-brace-arm",
+        returns: exits
+            .iter()
+            .filter(|(_, exit)| *exit != Exit::Success)
+            .map(|(node, _)| node.id())
+            .collect(),
+    };
     for (node, exit) in exits {
-        edits.extend(destroy_on(file, node, exit, &wq.name, &var)?);
+        edits.extend(destroy_on(file, node, exit, &wq.name, &var, &before)?);
     }
     Ok(edits)
+}
+
+/// Where the allocation goes: the start of the line after the last leading
+/// declaration (or after the `{`), which must end that line, followed by
+/// nothing but whitespace or one complete comment. Anything else there
+/// would take the inserted lines in: a comment going on, or a statement
+/// such as an `if` whose body is on the next line.
+fn allocation_point(file: &SourceFile, body: Node, decls: &[Node]) -> Result<usize, Refusal> {
+    let text = &file.text;
+    let after = decls.last().map_or(body.start_byte() + 1, |d| d.end_byte());
+    let line = layout::line_at(text, after - 1);
+    let rest = &text[after.min(line.end)..line.end];
+    if layout::is_blank_or_comment(rest) {
+        return Ok((line.end + 1).min(text.len()));
+    }
+    let rest = String::from_utf8_lossy(rest.trim_ascii()).into_owned();
+    let detail = match (decls.is_empty(), rest.starts_with("/*")) {
+        (true, _) => "statements share the line of `{`".to_string(),
+        (false, true) => format!(
+            "the comment after the last declaration (`{rest}`) goes on to the next line: \
+             the allocation needs a line start after the declarations"
+        ),
+        (false, false) => format!(
+            "`{rest}` follows the last declaration on its line: the allocation needs a \
+             line start after the declarations"
+        ),
+    };
+    Err(refuse(file, after, RefusalKind::InitLayout, detail))
 }
 
 /// The allocation and its check, for a function body indented one tab.
@@ -95,7 +120,7 @@ pub fn alloc_lines(wq: &LocalWq) -> Vec<(usize, String)> {
     ]
 }
 
-fn body_node<'t>(file: &'t SourceFile, func: &Function) -> Option<Node<'t>> {
+pub(super) fn body_node<'t>(file: &'t SourceFile, func: &Function) -> Option<Node<'t>> {
     let node = file
         .tree
         .root_node()
@@ -239,6 +264,18 @@ fn result_var(file: &SourceFile, func: &Function, decls: &[Node]) -> (String, Op
     (name.to_string(), Some(format!("int {name};")))
 }
 
+/// How a destroy is added before a return (of init's error paths, or of
+/// exit's early returns): the refusal kind for a shape that leaves no
+/// place for it, the origins of the edits, and the returns that get one
+/// (ids of their nodes). An unbraced arm that is one of those returns is
+/// braced by its own edit, so the other arm's edit must leave it alone.
+pub(super) struct Before {
+    pub kind: RefusalKind,
+    pub origin: &'static str,
+    pub arm_origin: &'static str,
+    pub returns: Vec<usize>,
+}
+
 /// The edit that destroys the workqueue before `ret` leaves with an error.
 fn destroy_on(
     file: &SourceFile,
@@ -246,6 +283,7 @@ fn destroy_on(
     exit: Exit,
     wq: &str,
     var: &str,
+    before: &Before,
 ) -> Result<Vec<Edit>, Refusal> {
     let destroy = format!("destroy_workqueue({wq});");
     let ret_text = ret.utf8_text(&file.text).unwrap_or("").to_string();
@@ -266,12 +304,17 @@ fn destroy_on(
             (0, format!("return {var};")),
         ],
     };
-    place(file, ret, lines)
+    place(file, ret, lines, before)
 }
 
 /// Replaces the return statement with `lines` (which end with a return),
 /// adding braces where the return was an unbraced `if`/`else` branch.
-fn place(file: &SourceFile, ret: Node, lines: Vec<(usize, String)>) -> Result<Vec<Edit>, Refusal> {
+pub(super) fn place(
+    file: &SourceFile,
+    ret: Node,
+    lines: Vec<(usize, String)>,
+    before: &Before,
+) -> Result<Vec<Edit>, Refusal> {
     let text = &file.text;
     let parent = ret.parent().map(|p| p.kind()).unwrap_or("");
     match parent {
@@ -280,7 +323,7 @@ fn place(file: &SourceFile, ret: Node, lines: Vec<(usize, String)>) -> Result<Ve
                 return Err(refuse(
                     file,
                     ret.start_byte(),
-                    RefusalKind::ErrorPathShape,
+                    before.kind,
                     "return shares its line with other code",
                 ));
             }
@@ -291,27 +334,32 @@ fn place(file: &SourceFile, ret: Node, lines: Vec<(usize, String)>) -> Result<Ve
             Ok(vec![Edit::replace(
                 ret.byte_range(),
                 replacement,
-                "init-error-path",
+                before.origin,
             )])
         }
-        "if_statement" | "else_clause" => braced(file, ret, &lines),
+        "if_statement" | "else_clause" => braced(file, ret, &lines, before),
         _ => Err(refuse(
             file,
             ret.start_byte(),
-            RefusalKind::ErrorPathShape,
-            format!("cannot add the error path's destroy inside a {parent}"),
+            before.kind,
+            format!("cannot add the destroy inside a {parent}"),
         )),
     }
 }
 
-fn braced(file: &SourceFile, ret: Node, lines: &[(usize, String)]) -> Result<Vec<Edit>, Refusal> {
+fn braced(
+    file: &SourceFile,
+    ret: Node,
+    lines: &[(usize, String)],
+    before: &Before,
+) -> Result<Vec<Edit>, Refusal> {
     let text = &file.text;
     let parent = ret.parent().expect("checked by the caller");
     let head_end = ret.prev_sibling().map(|n| n.end_byte()).ok_or_else(|| {
         refuse(
             file,
             ret.start_byte(),
-            RefusalKind::ErrorPathShape,
+            before.kind,
             "unbraced branch without a head",
         )
     })?;
@@ -320,14 +368,8 @@ fn braced(file: &SourceFile, ret: Node, lines: &[(usize, String)]) -> Result<Vec
     } else {
         Some(parent)
     };
-    let statement = statement.ok_or_else(|| {
-        refuse(
-            file,
-            ret.start_byte(),
-            RefusalKind::ErrorPathShape,
-            "else without if",
-        )
-    })?;
+    let statement =
+        statement.ok_or_else(|| refuse(file, ret.start_byte(), before.kind, "else without if"))?;
     let indent = layout::indent_at(text, statement.start_byte());
     let inner: Vec<(usize, String)> = lines.iter().map(|(d, l)| (d + 1, l.clone())).collect();
     let mut replacement = format!(" {{\n{}{indent}}}", block(&indent, &inner));
@@ -339,24 +381,26 @@ fn braced(file: &SourceFile, ret: Node, lines: &[(usize, String)]) -> Result<Vec
             end = alternative.start_byte();
         }
     }
-    let mut edits = vec![Edit::replace(head_end..end, replacement, "init-error-path")];
-    // Kernel style braces every arm once one arm needs braces.
+    let mut edits = vec![Edit::replace(head_end..end, replacement, before.origin)];
+    // Kernel style braces every arm once one arm needs braces; an arm that
+    // is itself a return getting the destroy is braced by its own edit.
     let other_arm = match parent.kind() {
         "else_clause" => statement.child_by_field_name("consequence"),
         _ => statement
             .child_by_field_name("alternative")
             .and_then(|alt| alt.named_child(0)),
     };
-    if let Some(arm) =
-        other_arm.filter(|a| !matches!(a.kind(), "compound_statement" | "if_statement"))
-    {
-        edits.push(brace_arm(text, arm, &indent));
+    if let Some(arm) = other_arm.filter(|a| {
+        !matches!(a.kind(), "compound_statement" | "if_statement")
+            && !before.returns.contains(&a.id())
+    }) {
+        edits.push(brace_arm(text, arm, &indent, before.arm_origin));
     }
     Ok(edits)
 }
 
 /// Wraps an unbraced single-statement arm in braces.
-fn brace_arm(text: &[u8], arm: Node, indent: &str) -> Edit {
+fn brace_arm(text: &[u8], arm: Node, indent: &str, origin: &'static str) -> Edit {
     let head_end = arm
         .prev_sibling()
         .map_or(arm.start_byte(), |n| n.end_byte());
@@ -372,5 +416,5 @@ fn brace_arm(text: &[u8], arm: Node, indent: &str) -> Edit {
             end = alternative.start_byte();
         }
     }
-    Edit::replace(head_end..end, replacement, "init-brace-arm")
+    Edit::replace(head_end..end, replacement, origin)
 }

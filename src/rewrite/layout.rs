@@ -50,6 +50,46 @@ pub fn next_line_start(text: &[u8], offset: usize) -> usize {
     (end + 1).min(text.len())
 }
 
+/// Whether `rest`, the remainder of a line after some code, is whitespace
+/// or whitespace around exactly one complete comment: a `/* … */` whose
+/// first `*/` is its end, or a `// …` that no backslash continues onto
+/// the next line. Anything else (more code, a comment going on to the next
+/// line, a line continuation) means the line is not the code's alone.
+pub fn is_blank_or_comment(rest: &[u8]) -> bool {
+    let rest = rest.trim_ascii();
+    if rest.is_empty() {
+        return true;
+    }
+    if rest.starts_with(b"//") {
+        return !rest.ends_with(b"\\");
+    }
+    rest.len() >= 4
+        && rest.starts_with(b"/*")
+        && memchr::memmem::find(&rest[2..], b"*/") == Some(rest.len() - 4)
+}
+
+/// Whether `offset`, a line start, begins a line of its own: not inside a
+/// comment, and not joined to the line before by a trailing backslash.
+/// Text inserted there reads as code, whatever that line held.
+pub fn starts_own_line(text: &[u8], offset: usize) -> bool {
+    if offset == 0 {
+        return true;
+    }
+    if offset > text.len() || text[offset - 1] != b'\n' {
+        return false;
+    }
+    let before = text[..offset - 1]
+        .strip_suffix(b"\r")
+        .unwrap_or(&text[..offset - 1]);
+    if before.ends_with(b"\\") {
+        return false;
+    }
+    // A comment still open at the end of the text before `offset` holds it.
+    crate::ctext::comment_ranges(&text[..offset])
+        .last()
+        .is_none_or(|comment| comment.end < offset)
+}
+
 /// Whether the line starting at `offset` is empty or whitespace.
 pub fn is_blank_line(text: &[u8], offset: usize) -> bool {
     if offset >= text.len() {
@@ -127,6 +167,47 @@ mod tests {
             call,
             "alloc_workqueue(\"a_rather_long_module_name_wq\",\n\t\t\t\t\t\t\tWQ_UNBOUND, 0)"
         );
+    }
+
+    #[test]
+    fn only_whitespace_or_one_complete_comment_ends_a_line() {
+        for rest in [
+            "",
+            "  \t",
+            " /* a */",
+            "/**/ ",
+            " // a /* b",
+            "/* http://x */",
+        ] {
+            assert!(is_blank_or_comment(rest.as_bytes()), "{rest:?}");
+        }
+        for rest in [
+            " foo();",
+            " /* a */ foo_halt(); /* b */",
+            " /* a */ /* b */",
+            " /* set up",
+            " /*/",
+            " // c \\",
+            " \\",
+            " if (foo_quirk)",
+        ] {
+            assert!(!is_blank_or_comment(rest.as_bytes()), "{rest:?}");
+        }
+    }
+
+    #[test]
+    fn a_line_start_in_a_comment_or_after_a_backslash_is_not_its_own() {
+        let text = b"a; /* b\n c */\nd; \\\ne; // f\ng;\n";
+        let at = |s: &[u8]| memchr::memmem::find(text, s).unwrap();
+        assert!(starts_own_line(text, 0));
+        assert!(!starts_own_line(text, at(b" c */")), "inside the comment");
+        assert!(starts_own_line(text, at(b"d;")));
+        assert!(!starts_own_line(text, at(b"e;")), "continues `d; \\`");
+        assert!(
+            starts_own_line(text, at(b"g;")),
+            "a // comment ends its line"
+        );
+        assert!(!starts_own_line(text, at(b"d;") + 1), "not a line start");
     }
 
     #[test]

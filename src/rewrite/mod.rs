@@ -90,13 +90,13 @@ fn entry_edits(
             init: Some(init),
             exit,
         } => {
-            let (file, func) = defined(unit, init)?;
+            let (file, func) = defined(unit, init, "init")?;
             let alloc = init::allocate(&unit.files[file], func, wq)?;
             edits.entry(file).or_default().extend(alloc);
             if let Some(exit) = exit {
-                let (exit_file, exit_func) = defined(unit, exit)?;
+                let (exit_file, exit_func) = defined(unit, exit, "exit")?;
                 let destroy = exit::destroy(&unit.files[exit_file], exit_func, &wq.name)?;
-                edits.entry(exit_file).or_default().push(destroy);
+                edits.entry(exit_file).or_default().extend(destroy);
             }
             Ok(file)
         }
@@ -112,10 +112,14 @@ fn entry_edits(
     }
 }
 
-/// The definition of the function an entry macro names.
+/// The definition of the function an entry macro names; `role` is which
+/// entry point it is ("init", "exit") for the refusal. A missing exit is
+/// refused with `InitNotDefined` too: one kind for an entry function that
+/// is not in the module, the detail saying which.
 fn defined<'u>(
     unit: &'u Unit,
     invocation: &Invocation,
+    role: &str,
 ) -> Result<(usize, &'u crate::parse::Function), Refusal> {
     let name = invocation.args.first().map(String::as_str).unwrap_or("");
     unit.files
@@ -127,7 +131,11 @@ fn defined<'u>(
                 &unit.files[invocation.file],
                 invocation.range.start,
                 RefusalKind::InitNotDefined,
-                format!("{name}() is not defined in the module's files"),
+                format!(
+                    "the {role} function {name}() named by {}() is not defined in the \
+                     module's files",
+                    invocation.macro_name
+                ),
             )
         })
 }

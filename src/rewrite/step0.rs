@@ -31,29 +31,33 @@ pub fn flush_items(
     })
 }
 
-/// Each flush statement is deleted with its line.
+/// Each flush statement is deleted with its lines.
 pub fn remove_flushes(unit: &Unit, sites: &[Site]) -> Result<FileEdits, Refusal> {
     each_flush(unit, sites, |file, _, statement| {
         delete_statement(file, statement)
     })
 }
 
-/// The flush statement's line, deleted; refused when other code shares it.
+/// The flush statement deleted with its lines: from the start of its first
+/// line (where only whitespace precedes it, see `statement_of`) to the end
+/// of its last, which may hold nothing else but one complete comment;
+/// refused when other code shares that line.
 fn delete_statement(file: &crate::parse::SourceFile, statement: Range) -> Result<Edit, Refusal> {
-    let line = layout::line_at(&file.text, statement.start);
-    let rest = String::from_utf8_lossy(&file.text[statement.end..line.end])
-        .trim()
-        .to_string();
-    if !(rest.is_empty() || rest.starts_with("/*") && rest.ends_with("*/")) {
+    let text = &file.text;
+    // The statement ends with its `;`: its last line is the one holding that
+    // byte, which may be a later line than the one it starts on.
+    let last = layout::line_at(text, statement.end.saturating_sub(1).max(statement.start));
+    if !layout::is_blank_or_comment(&text[statement.end.min(last.end)..last.end]) {
         return Err(refuse(
             file,
             statement.start,
             RefusalKind::FlushSharesLine,
-            "the flush shares its line with other code",
+            "the flush shares its line with other code after it",
         ));
     }
-    let end = layout::next_line_start(&file.text, statement.start);
-    Ok(Edit::replace(line.start..end, "", "remove-flush"))
+    let start = layout::line_at(text, statement.start).start;
+    let end = (last.end + 1).min(text.len());
+    Ok(Edit::replace(start..end, "", "remove-flush"))
 }
 
 type Range = std::ops::Range<usize>;
@@ -79,8 +83,9 @@ fn each_flush(
     Ok(edits)
 }
 
-/// The `call();` statement around a call: alone on its line, directly in
-/// a block (an unbraced `if` body cannot lose or grow its statement).
+/// The `call();` statement around a call: directly in a block (an
+/// unbraced `if` body cannot lose or grow its statement) and first on its
+/// line. It may go on over several lines.
 fn statement_of(
     file: &crate::parse::SourceFile,
     call: std::ops::Range<usize>,
@@ -102,12 +107,20 @@ fn statement_of(
     let in_block = statement
         .parent()
         .is_some_and(|p| p.kind() == "compound_statement");
-    if !in_block || !layout::first_on_line(&file.text, statement.start_byte()) {
+    if !in_block {
         return Err(refuse(
             file,
             call.start,
             RefusalKind::FlushNotAlone,
             "the flush is not alone in a block",
+        ));
+    }
+    if !layout::first_on_line(&file.text, statement.start_byte()) {
+        return Err(refuse(
+            file,
+            call.start,
+            RefusalKind::FlushSharesLine,
+            "the flush shares its line with other code before it",
         ));
     }
     Ok(statement.byte_range())
