@@ -63,7 +63,7 @@ impl Surroundings for TreeSurroundings {
             .filter_map(|q| {
                 let calls: Vec<String> = exports
                     .iter()
-                    .filter(|e| q.calls.contains(**e))
+                    .filter(|e| q.calls(e))
                     .map(|e| e.to_string())
                     .collect();
                 (!calls.is_empty()).then(|| Dependent {
