@@ -30,7 +30,8 @@ pub enum RefusalKind {
     ExitWithoutInit,
     /// A module_*_driver() that does not expand through module_driver().
     DriverMacroUnknown,
-    /// The init function named by the entry macro is not in the module.
+    /// The init or exit function named by an entry macro is not defined in
+    /// the module's files (the detail says which).
     InitNotDefined,
     /// The init function does not parse cleanly.
     InitUnparsed,
@@ -38,7 +39,9 @@ pub enum RefusalKind {
     InitLayout,
     /// An error return of init has a shape the destroy cannot be added to.
     ErrorPathShape,
-    /// The exit function's closing brace shares its line.
+    /// The exit function has a shape the destroy cannot be placed in: a
+    /// closing brace or return sharing its line, an early return in a loop,
+    /// a return with a value.
     ExitLayout,
     /// A local workqueue nothing would be queued on: the module converts
     /// no queueing call, so the flush would wait for nothing.
