@@ -1,19 +1,20 @@
 //! The localwq command line: subcommands call into the library, print, and
 //! map outcomes to exit codes (the table below).
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Parser;
 use localwq::analysis::Verdict;
 use localwq::check::{symbols, BuildDir, BuildVerdict, ModuleCheck};
+use localwq::patch::mail::mailbox;
 use localwq::patch::{
     apply_series, build_series, identity::identity, ExtraRecipients, SeriesOptions,
 };
 use localwq::refusal::Refusal;
 use localwq::report::{scan_row, verdict_line, verdict_word, ModuleView, OrphanView, ScanView};
-use localwq::write::write_atomically;
+use localwq::write::{check_series_target, write_series};
 use localwq::{dry_run, wq, Outcome, Session};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 /// Exit statuses. A refused module is a finding, not an error: it is
@@ -301,7 +302,11 @@ fn report_skipped(outcomes: &[Outcome]) {
 }
 
 fn patches(target: &Target, request: PatchRequest) -> Result<()> {
-    prepare_output(request.output, request.force)?;
+    let extra = ExtraRecipients {
+        to: mailboxes("--to", &request.extra.to)?,
+        cc: mailboxes("--cc", &request.extra.cc)?,
+    };
+    check_series_target(request.output, request.force)?;
     let (session, outcomes) = convert(target)?;
     report_skipped(&outcomes);
     for (outcome, check) in outcomes
@@ -324,41 +329,21 @@ fn patches(target: &Target, request: PatchRequest) -> Result<()> {
         cover_letter: request.cover,
         unix_time: request.signing.date.unwrap_or_else(now),
     };
-    let mails = build_series(&session.tree.root, &outcomes, &options, &request.extra)?;
-    for mail in &mails {
-        write_atomically(&request.output.join(&mail.file_name), &mail.bytes)?;
-        println!("{}", request.output.join(&mail.file_name).display());
+    let mails = build_series(&session.tree.root, &outcomes, &options, &extra)?;
+    let files: Vec<(String, Vec<u8>)> = mails.into_iter().map(|m| (m.file_name, m.bytes)).collect();
+    write_series(request.output, &files, request.force)?;
+    for (name, _) in &files {
+        println!("{}", request.output.join(name).display());
     }
     Ok(())
 }
 
-/// Creates the directory, or accepts an existing one that is empty; with
-/// `force`, removes the .patch files a previous run left there.
-fn prepare_output(dir: &Path, force: bool) -> Result<()> {
-    if !dir.exists() {
-        return std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()));
-    }
-    let entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    if entries.is_empty() {
-        return Ok(());
-    }
-    if !force {
-        bail!(
-            "{} is not empty: choose another -o directory, or pass --force to replace its patches",
-            dir.display()
-        );
-    }
-    for patch in entries
+/// Each `--to`/`--cc` value checked as one mailbox.
+fn mailboxes(flag: &str, values: &[String]) -> Result<Vec<String>> {
+    values
         .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "patch"))
-    {
-        std::fs::remove_file(patch).with_context(|| format!("removing {}", patch.display()))?;
-    }
-    Ok(())
+        .map(|v| mailbox(v).map_err(|e| anyhow::anyhow!("{flag}: {e}")))
+        .collect()
 }
 
 fn apply(target: &Target, branch: &str, signing: &Signing) -> Result<()> {

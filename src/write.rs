@@ -44,6 +44,116 @@ pub fn write_changes(root: &Path, changes: &[FileChange]) -> Result<()> {
     Ok(())
 }
 
+/// The file a series directory holds to say localwq wrote it, and what.
+pub const SERIES_MANIFEST: &str = ".localwq-series";
+
+/// Whether a series may go to `dir`: a new or empty directory, or with
+/// `force` one that holds nothing but a series localwq wrote (its
+/// manifest says which files). Checked before any work is done.
+pub fn check_series_target(dir: &Path, force: bool) -> Result<()> {
+    let Some(entries) = entries(dir)? else {
+        return Ok(());
+    };
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if !force {
+        anyhow::bail!(
+            "{} is not empty: choose another -o directory, or pass --force to replace the \
+             series localwq wrote there",
+            dir.display()
+        );
+    }
+    let manifest = std::fs::read_to_string(dir.join(SERIES_MANIFEST)).with_context(|| {
+        format!(
+            "{} has no {SERIES_MANIFEST}: localwq did not write it and --force will not \
+             delete its files; choose another -o directory",
+            dir.display()
+        )
+    })?;
+    let ours: Vec<&str> = manifest.lines().chain([SERIES_MANIFEST]).collect();
+    let foreign: Vec<&String> = entries
+        .iter()
+        .filter(|e| !ours.contains(&e.as_str()))
+        .collect();
+    if !foreign.is_empty() {
+        anyhow::bail!(
+            "{} holds files localwq did not write ({}): --force will not delete them; \
+             choose another -o directory",
+            dir.display(),
+            foreign
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn entries(dir: &Path) -> Result<Option<Vec<String>>> {
+    match std::fs::read_dir(dir) {
+        Ok(read) => {
+            let mut names = Vec::new();
+            for entry in read {
+                let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+            Ok(Some(names))
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err).with_context(|| format!("reading {}", dir.display())),
+    }
+}
+
+/// Writes a whole series as `dir`: every file and a manifest go to a
+/// temporary directory beside it, which is then renamed into place (an old
+/// series, checked by `check_series_target`, is swapped out and deleted).
+/// A kill leaves the old state or the new one, never half a series.
+pub fn write_series(dir: &Path, files: &[(String, Vec<u8>)], force: bool) -> Result<()> {
+    check_series_target(dir, force)?;
+    let parent = match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".localwq-series-")
+        .tempdir_in(parent)
+        .with_context(|| format!("creating a temporary directory in {}", parent.display()))?;
+    let mut manifest = String::new();
+    for (name, bytes) in files {
+        write_atomically(&staging.path().join(name), bytes)?;
+        manifest.push_str(name);
+        manifest.push('\n');
+    }
+    write_atomically(&staging.path().join(SERIES_MANIFEST), manifest.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))?;
+    }
+    let old = match entries(dir)? {
+        Some(_) => {
+            let old = tempfile::Builder::new()
+                .prefix(".localwq-old-")
+                .tempdir_in(parent)?
+                .keep();
+            std::fs::rename(dir, old.join("series"))
+                .with_context(|| format!("moving the old {} aside", dir.display()))?;
+            Some(old)
+        }
+        None => None,
+    };
+    let staged = staging.keep();
+    std::fs::rename(&staged, dir).with_context(|| format!("putting {} in place", dir.display()))?;
+    if let Some(old) = old {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("removing the old series in {}", old.display()))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +178,45 @@ mod tests {
         }
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary file left behind");
+    }
+
+    fn series(dir: &Path, force: bool) -> Result<()> {
+        let files = vec![("0001-a.patch".to_string(), b"a".to_vec())];
+        write_series(dir, &files, force)
+    }
+
+    #[test]
+    fn a_series_lands_whole_with_its_manifest() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        series(&dir, false).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [SERIES_MANIFEST, "0001-a.patch"]);
+        let left: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no staging directory left behind");
+    }
+
+    #[test]
+    fn force_replaces_only_a_series_localwq_wrote() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        series(&dir, false).unwrap();
+        assert!(series(&dir, false).is_err(), "not empty without --force");
+        series(&dir, true).unwrap();
+        std::fs::write(dir.join("notes.txt"), b"mine").unwrap();
+        let err = series(&dir, true).unwrap_err().to_string();
+        assert!(err.contains("notes.txt"), "{err}");
+        assert_eq!(std::fs::read(dir.join("notes.txt")).unwrap(), b"mine");
+        let other = root.path().join("other");
+        std::fs::create_dir(&other).unwrap();
+        std::fs::write(other.join("0001-x.patch"), b"x").unwrap();
+        let err = series(&other, true).unwrap_err().to_string();
+        assert!(err.contains("did not write"), "{err}");
+        assert!(other.join("0001-x.patch").exists());
     }
 
     #[test]

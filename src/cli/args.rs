@@ -129,7 +129,8 @@ pub enum Command {
         /// Never write a cover letter.
         #[arg(long)]
         no_cover_letter: bool,
-        /// Write into a non-empty output directory, replacing its .patch files.
+        /// Replace the output directory when it holds only a series localwq
+        /// wrote there before (its .localwq-series manifest says so).
         #[arg(long)]
         force: bool,
         #[command(flatten)]

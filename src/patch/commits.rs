@@ -71,15 +71,42 @@ pub fn build(
     })
 }
 
+/// Checks out `tip` on a new branch `name`. The files and index move
+/// first and HEAD last, so an interruption leaves HEAD where it was, never
+/// on the new commits with the old files staged as their revert.
 fn move_branch(repo: &Repository, name: &str, tip: &git2::Commit) -> Result<()> {
+    let name = branch_name(name)?;
     if repo.find_branch(name, git2::BranchType::Local).is_ok() {
         bail!("branch {name} already exists: pass another --branch");
     }
+    // The work tree was checked clean before: forcing only updates it.
+    repo.checkout_tree(tip.as_object(), Some(CheckoutBuilder::new().force()))?;
     repo.branch(name, tip, false)?;
     repo.set_head(&format!("refs/heads/{name}"))?;
-    // The work tree was checked clean before: forcing only updates it.
-    repo.checkout_head(Some(CheckoutBuilder::new().force()))?;
     Ok(())
+}
+
+/// `--branch` as a short branch name: `refs/heads/x` is taken as `x`; a
+/// name git would refuse is refused here, before anything is written.
+fn branch_name(name: &str) -> Result<&str> {
+    let short = name.strip_prefix("refs/heads/").unwrap_or(name);
+    if !git2::Branch::name_is_valid(short).unwrap_or(false) {
+        bail!("--branch {name:?} is not a valid branch name");
+    }
+    Ok(short)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::branch_name;
+
+    #[test]
+    fn branch_names_are_short_and_valid() {
+        assert_eq!(branch_name("refs/heads/wq").unwrap(), "wq");
+        assert_eq!(branch_name("localwq/v2").unwrap(), "localwq/v2");
+        assert!(branch_name("bad..name").is_err());
+        assert!(branch_name("").is_err());
+    }
 }
 
 /// Refuses a work tree with uncommitted changes.

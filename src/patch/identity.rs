@@ -9,7 +9,7 @@ pub fn identity(from: Option<&str>, repo: Option<&Repository>) -> Result<String>
         if !from.contains('<') || !from.ends_with('>') {
             bail!("--from must look like 'Name <email>', not '{from}'");
         }
-        return Ok(from.to_string());
+        return super::mail::mailbox(from).map_err(|e| anyhow::anyhow!("--from: {e}"));
     }
     let config = match repo {
         Some(repo) => repo.config()?,
@@ -18,7 +18,8 @@ pub fn identity(from: Option<&str>, repo: Option<&Repository>) -> Result<String>
     let name = config.get_string("user.name").ok();
     let email = config.get_string("user.email").ok();
     match (name, email) {
-        (Some(name), Some(email)) => Ok(format!("{name} <{email}>")),
+        (Some(name), Some(email)) => super::mail::mailbox(&format!("{name} <{email}>"))
+            .map_err(|e| anyhow::anyhow!("git's user.name/user.email: {e}; pass --from")),
         _ => bail!(
             "no identity to sign the patches with: set git's user.name and \
              user.email, or pass --from 'Name <email>'"

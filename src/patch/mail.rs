@@ -35,6 +35,42 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 }
 
 /// `Name <email>` with a non-ASCII name encoded per RFC 2047.
+/// `address` checked as one mailbox for a To/Cc/From header: `user@host`
+/// or `Name <user@host>`, nothing that could end the header (CR, LF or
+/// another control character) and no second address after a comma.
+pub fn mailbox(address: &str) -> anyhow::Result<String> {
+    let address = address.trim();
+    let refuse = |why: &str| anyhow::anyhow!("{address:?} is not a mail address: {why}");
+    if address.chars().any(char::is_control) {
+        return Err(refuse("it holds a line break or control character"));
+    }
+    let spec = match (address.find('<'), address.strip_suffix('>')) {
+        (Some(open), Some(inner)) => {
+            let name = &address[..open];
+            if name.contains(['<', '>', ',', '"']) {
+                return Err(refuse("give a plain name before <user@host>"));
+            }
+            &inner[open + 1..]
+        }
+        (None, None) if !address.contains(['>', ',']) => address,
+        _ => {
+            return Err(refuse(
+                "write it as user@host or 'Name <user@host>', one per flag",
+            ))
+        }
+    };
+    let (user, host) = spec.split_once('@').ok_or_else(|| refuse("no @ in it"))?;
+    let bad = |part: &str| {
+        part.is_empty() || part.contains(|c: char| c.is_whitespace() || "<>@,;\"()".contains(c))
+    };
+    if bad(user) || bad(host) {
+        return Err(refuse(
+            "write it as user@host or 'Name <user@host>', one per flag",
+        ));
+    }
+    Ok(address.to_string())
+}
+
 pub fn encode_address(address: &str) -> String {
     let Some(open) = address.find('<') else {
         return address.to_string();
@@ -125,6 +161,23 @@ mod tests {
         let folded = header("Subject", &"word ".repeat(20));
         assert!(folded.lines().all(|l| l.len() <= 78), "{folded}");
         assert!(folded.lines().nth(1).unwrap().starts_with(' '));
+    }
+
+    #[test]
+    fn mailboxes_are_one_address_that_cannot_end_a_header() {
+        assert_eq!(mailbox(" a@b.org ").unwrap(), "a@b.org");
+        assert!(mailbox("Ann Lee <ann@b.org>").is_ok());
+        for bad in [
+            "",
+            "b@c\nBcc: evil@x",
+            "a@b.org, c@d.org",
+            "no-at-sign",
+            "Ann <ann@b.org",
+            "<>",
+            "a b@c.org",
+        ] {
+            assert!(mailbox(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]
