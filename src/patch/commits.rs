@@ -96,19 +96,6 @@ fn branch_name(name: &str) -> Result<&str> {
     Ok(short)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::branch_name;
-
-    #[test]
-    fn branch_names_are_short_and_valid() {
-        assert_eq!(branch_name("refs/heads/wq").unwrap(), "wq");
-        assert_eq!(branch_name("localwq/v2").unwrap(), "localwq/v2");
-        assert!(branch_name("bad..name").is_err());
-        assert!(branch_name("").is_err());
-    }
-}
-
 /// Refuses a work tree with uncommitted changes.
 pub fn ensure_clean(repo: &Repository) -> Result<()> {
     let mut options = StatusOptions::new();
@@ -122,4 +109,17 @@ pub fn ensure_clean(repo: &Repository) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::branch_name;
+
+    #[test]
+    fn branch_names_are_short_and_valid() {
+        assert_eq!(branch_name("refs/heads/wq").unwrap(), "wq");
+        assert_eq!(branch_name("localwq/v2").unwrap(), "localwq/v2");
+        assert!(branch_name("bad..name").is_err());
+        assert!(branch_name("").is_err());
+    }
 }
