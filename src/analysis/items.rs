@@ -118,6 +118,16 @@ fn declarations(text: &[u8]) -> Vec<Declared> {
         .collect()
 }
 
+/// The struct tag that `name` is last declared with in `text` (`struct tag
+/// *name`, `struct tag name`), as parameter or local.
+pub fn struct_of(text: &[u8], name: &str) -> Option<String> {
+    declarations(text)
+        .into_iter()
+        .rev()
+        .find(|d| d.name == name)
+        .map(|d| d.tag)
+}
+
 fn is_ident(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with(|c: char| c.is_ascii_digit())

@@ -3,6 +3,7 @@
 //! rely on, and queueing around the workqueue's lifetime.
 
 use super::exports::Provider;
+use super::items::struct_of;
 use super::sites::{Site, SiteState};
 use super::{Flag, FlagKind, Surroundings};
 use crate::ctext::{defines_struct, exported_names, words_in};
@@ -181,7 +182,7 @@ fn foreign_work(unit: &Unit, site: &Site, around: &dyn Surroundings) -> Option<F
     let (base, _field) = member_access(arg.strip_prefix('&')?)?;
     let function = enclosing(unit, site)?;
     let text = &unit.files[site.file].text[function.range.start..site.range.start];
-    let owner = declared_struct(text, base)?;
+    let owner = struct_of(text, base)?;
     if unit.files.iter().any(|f| defines_struct(&f.text, &owner)) {
         return None;
     }
@@ -209,22 +210,6 @@ fn member_access(expr: &str) -> Option<(&str, &str)> {
             && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     };
     (is_ident(base) && is_ident(field)).then_some((base, field))
-}
-
-/// The struct tag that `name` is last declared with in `text`
-/// (`struct tag *name`, `struct tag name`), as parameter or local.
-fn declared_struct(text: &[u8], name: &str) -> Option<String> {
-    let words: Vec<(usize, &str)> = words_in(text).collect();
-    words.windows(3).rev().find_map(|w| {
-        let [(_, keyword), (tag_at, tag), (at, declared)] = w else {
-            return None;
-        };
-        let between = &text[tag_at + tag.len()..*at];
-        let only_stars = between
-            .iter()
-            .all(|b| b.is_ascii_whitespace() || *b == b'*');
-        (*keyword == "struct" && *declared == name && only_stars).then(|| tag.to_string())
-    })
 }
 
 fn is_exported(file: &SourceFile, name: &str) -> bool {
