@@ -143,7 +143,7 @@ fn advice(recommended: &Strategy) -> String {
                 .collect();
             format!(
                 "workqueue-in-provider: the work is queued by {} in another module; give that \
-                 module the workqueue and an exported flush helper (this patch is a stopgap)",
+                 module the workqueue and an exported flush helper this module calls",
                 names.join(", ")
             )
         }
