@@ -16,10 +16,6 @@ pub struct Selection {
     pub orphans: Vec<Refusal>,
 }
 
-/// What a whole-tree selection also made of each file it read (see
-/// `select`), in no particular order.
-pub type Gleaned<T> = Vec<T>;
-
 /// The modules named by `paths`, or the modules of every file whose text
 /// matches `needles` when none is given. A whole-tree walk reads every .c
 /// file once; `glean` is handed each one too, so that other whole-tree
@@ -29,7 +25,7 @@ pub fn select<T: Send>(
     paths: &[PathBuf],
     needles: &[&str],
     glean: impl Fn(&Path, &[u8]) -> Option<T> + Sync,
-) -> Result<(Selection, Option<Gleaned<T>>)> {
+) -> Result<(Selection, Option<Vec<T>>)> {
     let mut files = Vec::new();
     let mut modules = Vec::new();
     let mut gleaned = None;

@@ -6,7 +6,7 @@
 use super::sites::Site;
 use crate::ctext::words_in;
 use crate::load::Unit;
-use crate::parse::{Function, SourceFile};
+use crate::parse::SourceFile;
 use crate::wq::ApiKind;
 
 /// Which flush call waits for an item.
@@ -134,14 +134,6 @@ fn is_ident(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-fn enclosing<'u>(unit: &'u Unit, site: &Site) -> Option<&'u Function> {
-    unit.files[site.file]
-        .facts
-        .functions
-        .iter()
-        .find(|f| f.body.contains(&site.range.start))
-}
-
 /// The item a queueing site queues, or why it cannot be told.
 pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
     let arg = site.work_arg(unit).unwrap_or("");
@@ -177,7 +169,7 @@ pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
     if !is_ident(base) || !path_ok {
         return Err(format!("{}, which localwq cannot resolve", where_()));
     }
-    let function = enclosing(unit, site).ok_or_else(where_)?;
+    let function = site.enclosing(unit).ok_or_else(where_)?;
     let text = &unit.files[site.file].text[function.range.start..site.range.start];
     let declared = declarations(text)
         .into_iter()
@@ -204,7 +196,9 @@ pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
 /// the struct.
 pub fn name_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, String> {
     let file = &unit.files[flush.file];
-    let function = enclosing(unit, flush).ok_or("the flush is outside a function")?;
+    let function = flush
+        .enclosing(unit)
+        .ok_or("the flush is outside a function")?;
     match &item.key {
         ItemKey::Global(name) => {
             if declared_globally(file, name) {

@@ -136,14 +136,6 @@ fn describe_provider(p: &Provider) -> String {
     )
 }
 
-fn enclosing<'u>(unit: &'u Unit, site: &Site) -> Option<&'u Function> {
-    unit.files[site.file]
-        .facts
-        .functions
-        .iter()
-        .find(|f| f.body.contains(&site.range.start))
-}
-
 /// Parameter names of a function, from its head.
 fn parameters(function: &Function) -> Vec<String> {
     let head = &function.head;
@@ -159,7 +151,7 @@ fn parameters(function: &Function) -> Vec<String> {
 /// A queueing call on a work item the caller passed in.
 fn caller_work(unit: &Unit, site: &Site) -> Option<Flag> {
     let arg = site.work_arg(unit)?.to_string();
-    let function = enclosing(unit, site)?;
+    let function = site.enclosing(unit)?;
     parameters(function).contains(&arg).then(|| {
         flag_at(
             unit,
@@ -180,7 +172,7 @@ fn caller_work(unit: &Unit, site: &Site) -> Option<Flag> {
 fn foreign_work(unit: &Unit, site: &Site, around: &dyn Surroundings) -> Option<Flag> {
     let arg = site.work_arg(unit)?;
     let (base, _field) = member_access(arg.strip_prefix('&')?)?;
-    let function = enclosing(unit, site)?;
+    let function = site.enclosing(unit)?;
     let text = &unit.files[site.file].text[function.range.start..site.range.start];
     let owner = struct_of(text, base)?;
     if unit.files.iter().any(|f| defines_struct(&f.text, &owner)) {
@@ -222,7 +214,7 @@ fn exported_flush(unit: &Unit, site: &Site) -> Option<Flag> {
     if !site.is_flush() {
         return None;
     }
-    let function = enclosing(unit, site)?;
+    let function = site.enclosing(unit)?;
     let file = &unit.files[site.file];
     is_exported(file, &function.name).then(|| {
         flag_at(
@@ -247,7 +239,7 @@ fn queue_in_entry(unit: &Unit, site: &Site) -> Option<Flag> {
     let Entry::Explicit { init, exit } = &unit.entry else {
         return None;
     };
-    let function = enclosing(unit, site)?;
+    let function = site.enclosing(unit)?;
     let names =
         |inv: &Option<crate::entry::Invocation>| inv.as_ref().and_then(|i| i.args.first().cloned());
     if names(exit).as_deref() == Some(function.name.as_str()) {

@@ -4,7 +4,7 @@
 use super::{Flag, FlagKind};
 use crate::ctext::{arg_ranges, matching_paren, words_in};
 use crate::load::Unit;
-use crate::parse::SourceFile;
+use crate::parse::{Function, SourceFile};
 use crate::wq::{self, ApiKind, SystemWq, WqApi, WqArg};
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -33,6 +33,15 @@ pub struct Site {
 impl Site {
     pub fn is_flush(&self) -> bool {
         self.api.kind == ApiKind::Flush
+    }
+
+    /// The function the site is in.
+    pub fn enclosing<'u>(&self, unit: &'u Unit) -> Option<&'u Function> {
+        unit.files[self.file]
+            .facts
+            .functions
+            .iter()
+            .find(|f| f.body.contains(&self.range.start))
     }
 
     /// The work item a queueing call names, as written (`&foo->work`).

@@ -222,10 +222,7 @@ impl SourceFile {
         else {
             return func.body.start + 1;
         };
-        let mut cursor = body.walk();
-        body.named_children(&mut cursor)
-            .take_while(|n| matches!(n.kind(), "declaration" | "comment"))
-            .filter(|n| n.kind() == "declaration")
+        leading_declarations(body)
             .last()
             .map_or(func.body.start + 1, |last| last.end_byte())
     }
@@ -233,6 +230,21 @@ impl SourceFile {
     pub fn in_inert(&self, offset: usize) -> bool {
         self.facts.inert.iter().any(|r| r.contains(&offset))
     }
+}
+
+/// The declarations that open a body, with the comments between them
+/// (trailing comments not): where Step 2's allocation goes after, and what
+/// analysis calls "before the allocation".
+pub fn leading_declarations(body: tree_sitter::Node) -> Vec<tree_sitter::Node> {
+    let mut cursor = body.walk();
+    let mut decls: Vec<tree_sitter::Node> = body
+        .named_children(&mut cursor)
+        .take_while(|n| matches!(n.kind(), "declaration" | "comment"))
+        .collect();
+    while decls.last().is_some_and(|n| n.kind() == "comment") {
+        decls.pop();
+    }
+    decls
 }
 
 /// `#include "x.h"` lines, read from text.

@@ -7,7 +7,7 @@ use super::refuse;
 use crate::analysis::LocalWq;
 use crate::ctext::words_in;
 use crate::edit::Edit;
-use crate::parse::{Function, SourceFile};
+use crate::parse::{leading_declarations, Function, SourceFile};
 use crate::refusal::{Refusal, RefusalKind};
 use tree_sitter::Node;
 
@@ -126,18 +126,6 @@ pub(super) fn body_node<'t>(file: &'t SourceFile, func: &Function) -> Option<Nod
         .root_node()
         .descendant_for_byte_range(func.body.start, func.body.end)?;
     (node.kind() == "compound_statement").then_some(node)
-}
-
-fn leading_declarations(body: Node) -> Vec<Node> {
-    let mut cursor = body.walk();
-    let mut decls: Vec<Node> = body
-        .named_children(&mut cursor)
-        .take_while(|n| matches!(n.kind(), "declaration" | "comment"))
-        .collect();
-    while decls.last().is_some_and(|n| n.kind() == "comment") {
-        decls.pop();
-    }
-    decls
 }
 
 /// Every `return` after `from`, with how it leaves.

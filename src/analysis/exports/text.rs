@@ -37,10 +37,10 @@ pub(super) fn system_queueing(text: &[u8]) -> Vec<Option<SystemWq>> {
         .find_iter(text)
         .filter_map(|m| {
             let api = wq::api(std::str::from_utf8(&text[m.range()]).unwrap_or(""))?;
-            let rest = String::from_utf8_lossy(&text[m.end()..text.len().min(m.end() + 120)]);
-            let whole_word =
-                rest.starts_with('(') && (m.start() == 0 || !is_word(text[m.start() - 1]));
-            whole_word.then(|| system_wq_named(api, &rest))?
+            let whole_word = text.get(m.end()) == Some(&b'(')
+                && (m.start() == 0 || !is_word(text[m.start() - 1]));
+            let (named, _) = whole_word.then(|| queued_on(text, m.end(), api))??;
+            Some(SystemWq::from_ident(&named))
         })
         .collect();
     wqs.sort();
@@ -50,22 +50,6 @@ pub(super) fn system_queueing(text: &[u8]) -> Vec<Option<SystemWq>> {
 
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
-}
-
-/// The system workqueue the call whose text from `(` on is `args` queues
-/// on: None when it queues on no system workqueue, Some(None) on one
-/// localwq does not know.
-fn system_wq_named(api: &wq::WqApi, args: &str) -> Option<Option<SystemWq>> {
-    match api.wq_arg {
-        WqArg::Implied { .. } => Some(Some(SystemWq::Wq)),
-        WqArg::Explicit { index, .. } => {
-            let args = args.strip_prefix('(').unwrap_or(args);
-            let named = args.split(',').nth(index)?.trim();
-            named
-                .starts_with("system_")
-                .then(|| SystemWq::from_ident(named))
-        }
-    }
 }
 
 pub(super) fn text_functions(text: &[u8]) -> Vec<TextFunction> {
