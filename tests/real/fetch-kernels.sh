@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetch the Debian kernel source packages and unpack each into a git
 # repository under the cache directory, reusing whatever is already there.
-#   usage: fetch-kernels.sh [VERSION...]   (default: 5.10 6.1)
+#   usage: fetch-kernels.sh [VERSION...]   (default: 5.10 6.1; also 6.12, 7.2)
 # Prints one line per tree: "<version> <path>".
 set -euo pipefail
 
@@ -12,19 +12,37 @@ mkdir -p "$cache"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-ensure_bullseye_suite() {
-	grep -rqs 'bullseye' /etc/apt/sources.list /etc/apt/sources.list.d/ && return
-	local mirror
+# Debian suite that ships linux-source-<version>.
+suite_of() {
+	case $1 in
+	5.10) echo bullseye ;;
+	6.1) echo bookworm ;;
+	6.12) echo trixie ;;
+	*) echo sid ;;
+	esac
+}
+
+# Adds the suite to apt's sources (same mirror) pinned at priority 100, so
+# that no later `apt-get install` upgrades the machine from a newer suite;
+# `apt-get download` of a package only that suite has still finds it.
+ensure_suite() {
+	local suite=$1 mirror
+	grep -rqsw "$suite" /etc/apt/sources.list /etc/apt/sources.list.d/ && return
 	mirror=$(grep -rhoE 'https?://[^ ]+/debian( |$)' /etc/apt/sources.list \
 		/etc/apt/sources.list.d/ 2>/dev/null | head -n 1 | tr -d ' ' || true)
 	mirror=${mirror:-http://deb.debian.org/debian}
-	as_root tee /etc/apt/sources.list.d/localwq-bullseye.sources >/dev/null <<SRC
+	as_root tee "/etc/apt/sources.list.d/localwq-$suite.sources" >/dev/null <<SRC
 Types: deb
 URIs: $mirror
-Suites: bullseye
+Suites: $suite
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
+	as_root tee "/etc/apt/preferences.d/localwq-$suite" >/dev/null <<PIN
+Package: *
+Pin: release n=$suite
+Pin-Priority: 100
+PIN
 	as_root apt-get update -qq
 }
 
@@ -48,7 +66,7 @@ unpack_tree() {
 }
 
 for v in "${versions[@]}"; do
-	[ "$v" = 5.10 ] && ensure_bullseye_suite
+	ensure_suite "$(suite_of "$v")"
 	unpack_tree "$v" >&2
 	echo "$v $cache/linux-$v"
 done
