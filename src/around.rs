@@ -37,9 +37,9 @@ impl TreeSurroundings {
     /// given by a whole-tree selection, or read on first use.
     pub fn index(&self) -> &TreeIndex {
         self.index.get_or_init(|| {
-            let per_file = self
-                .tree
-                .filter_map_files(Path::new(""), TreeIndex::of_file);
+            let per_file = self.tree.filter_map_files(Path::new(""), |rel, text| {
+                TreeIndex::of_file(rel, text, &self.tree.facts)
+            });
             TreeIndex::merged(per_file.into_iter().map(|(_, index)| index))
         })
     }

@@ -66,7 +66,9 @@ impl Session {
     /// Like `select`, but files are picked by `needles`. A whole-tree walk
     /// builds the export index from the same reads.
     pub fn select_by(&self, paths: &[PathBuf], needles: &[&str]) -> Result<Selection> {
-        let (selection, indexes) = select::select(&self.tree, paths, needles, TreeIndex::of_file)?;
+        let (selection, indexes) = select::select(&self.tree, paths, needles, |rel, text| {
+            TreeIndex::of_file(rel, text, &self.tree.facts)
+        })?;
         if let Some(indexes) = indexes {
             self.around
                 .set_index(TreeIndex::merged(indexes.into_iter()));

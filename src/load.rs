@@ -9,11 +9,12 @@ use crate::entry::{self, DriverMacro, Entry, Invocation};
 use crate::kbuild::{self, Module};
 use crate::parse::{self, SourceFile};
 use crate::tree::{resolve_include, KernelTree};
+use crate::wq::WqFacts;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// A module with its files parsed: .c files first, then private headers.
 pub struct Unit {
@@ -30,6 +31,8 @@ pub struct Unit {
     /// Entry macros found at the top level of the module's .c files.
     pub invocations: Vec<Invocation>,
     pub entry: Entry,
+    /// The system workqueues of the tree the module was read from.
+    pub facts: Arc<WqFacts>,
     /// What Kbuild builds into the module that localwq cannot list, where
     /// the Makefile says so.
     pub unlisted: Vec<Unlisted>,
@@ -118,6 +121,7 @@ impl Loader {
         Ok(Unit {
             module: module.clone(),
             unlisted: unlisted(&self.tree, module),
+            facts: self.tree.facts.clone(),
             includes: include_edges(&files),
             files,
             shared_headers,

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan { target, json, all } => scan(&target, json, all),
+        Command::Facts { tree } => facts(&tree),
         Command::Diff { target, build } => diff(&target, &build),
         Command::Check {
             target,
@@ -129,6 +130,9 @@ fn convert_map<T: Send>(
     use rayon::prelude::*;
     let mut session = Session::open(&target.tree)?;
     session.choice = target.strategy.into();
+    if let Some(warning) = localwq::report::facts::facts_warning(&session.tree.facts) {
+        eprintln!("localwq: {warning}");
+    }
     let selection = session.select_by(&target.paths, needles)?;
     let bar = indicatif::ProgressBar::new(selection.modules.len() as u64);
     let mapped: Vec<T> = selection
@@ -160,6 +164,7 @@ fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
             tree: session.tree.root.display().to_string(),
             modules: rows.into_iter().map(|(view, _)| view).collect(),
             orphans: orphans.iter().map(OrphanView::from).collect(),
+            workqueue_facts_notes: session.tree.facts.notes.clone(),
         };
         println!("{}", serde_json::to_string_pretty(&view)?);
         return Ok(());
@@ -174,6 +179,12 @@ fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
     for (_, row) in &rows {
         println!("{row}");
     }
+    Ok(())
+}
+
+fn facts(tree: &Path) -> Result<()> {
+    let tree = localwq::tree::KernelTree::open(tree)?;
+    print!("{}", localwq::report::facts::facts_table(&tree.facts));
     Ok(())
 }
 

@@ -46,6 +46,9 @@ pub enum RefusalKind {
     /// A local workqueue nothing would be queued on: the module converts
     /// no queueing call, so the flush would wait for nothing.
     EmptyWorkqueue,
+    /// The tree does not say which flags the flushed system workqueue is
+    /// created with (no kernel/workqueue.c, a name no table knows).
+    UnknownWqFlags,
     /// Several files use the workqueue and no private header joins them.
     NoSharedHeader,
     /// No `#include` before the first function to declare after.
@@ -67,7 +70,7 @@ pub enum RefusalKind {
 }
 
 impl RefusalKind {
-    pub const ALL: [RefusalKind; 26] = [
+    pub const ALL: [RefusalKind; 27] = [
         RefusalKind::NoSystemFlush,
         RefusalKind::NotInKbuild,
         RefusalKind::Unreadable,
@@ -85,6 +88,7 @@ impl RefusalKind {
         RefusalKind::ErrorPathShape,
         RefusalKind::ExitLayout,
         RefusalKind::EmptyWorkqueue,
+        RefusalKind::UnknownWqFlags,
         RefusalKind::NoSharedHeader,
         RefusalKind::NoIncludeBeforeCode,
         RefusalKind::DriverFunctionsExist,

@@ -2,10 +2,12 @@
 //! textual prefilter run in parallel before anything is parsed.
 
 use crate::ctext::Needles;
+use crate::wq::WqFacts;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// Top-level directories that hold no kernel modules.
 const SKIPPED_DIRS: &[&str] = &[".git", "Documentation", "tools", "scripts", "usr"];
@@ -13,6 +15,8 @@ const SKIPPED_DIRS: &[&str] = &[".git", "Documentation", "tools", "scripts", "us
 #[derive(Debug, Clone)]
 pub struct KernelTree {
     pub root: PathBuf,
+    /// Its system workqueues, read once when the tree is opened.
+    pub facts: Arc<WqFacts>,
 }
 
 impl KernelTree {
@@ -30,7 +34,8 @@ impl KernelTree {
                 missing
             );
         }
-        Ok(KernelTree { root })
+        let facts = Arc::new(read_facts(&root));
+        Ok(KernelTree { root, facts })
     }
 
     pub fn read(&self, rel: &Path) -> Result<Vec<u8>> {
@@ -86,6 +91,19 @@ impl KernelTree {
             .filter_map(|rel| fs::read(self.root.join(rel)).ok())
             .filter(|bytes| memchr::memmem::find(bytes, needle.as_bytes()).is_some())
             .collect()
+    }
+}
+
+/// The workqueue facts of the tree at `root`: from its workqueue.h and,
+/// when present, kernel/workqueue.c.
+fn read_facts(root: &Path) -> WqFacts {
+    let header = root.join("include/linux/workqueue.h");
+    match fs::read(&header) {
+        Ok(text) => WqFacts::read(
+            &text,
+            fs::read(root.join("kernel/workqueue.c")).ok().as_deref(),
+        ),
+        Err(err) => WqFacts::fallback(&format!("{}: {err}", header.display())),
     }
 }
 

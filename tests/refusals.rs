@@ -34,6 +34,7 @@ const COVERED: &[RefusalKind] = &[
     RefusalKind::ErrorPathShape,
     RefusalKind::ExitLayout,
     RefusalKind::EmptyWorkqueue,
+    RefusalKind::UnknownWqFlags,
     RefusalKind::NoSharedHeader,
     RefusalKind::NoIncludeBeforeCode,
     RefusalKind::DriverFunctionsExist,
@@ -247,6 +248,35 @@ fn empty_workqueue() {
         RefusalKind::EmptyWorkqueue,
     );
     names(&refusal, &["converts no queueing call"]);
+}
+
+#[test]
+fn unknown_wq_flags() {
+    // A 7.x-shaped header and no kernel/workqueue.c: system_percpu_wq is
+    // known to exist, not how it is created.
+    let header = "extern struct workqueue_struct *system_wq;\n\
+                  extern struct workqueue_struct *system_percpu_wq;\n";
+    let refusal = check_refused(
+        &[
+            MAKEFILE,
+            ("include/linux/workqueue.h", header),
+            (
+                "drivers/foo/foo.c",
+                &QUEUES_AND_FLUSHES
+                    .replace(
+                        "schedule_work(&foo_work)",
+                        "queue_work(system_percpu_wq, &foo_work)",
+                    )
+                    .replace(
+                        "flush_scheduled_work()",
+                        "flush_workqueue(system_percpu_wq)",
+                    ),
+            ),
+        ],
+        Choice::LocalWq,
+        RefusalKind::UnknownWqFlags,
+    );
+    names(&refusal, &["system_percpu_wq", "kernel/workqueue.c"]);
 }
 
 #[test]

@@ -72,3 +72,41 @@ fn scan_all_adds_modules_that_only_queue() {
     );
     assert!(all.contains("foo_a (drivers/foo"), "{all}");
 }
+
+fn facts(root: &std::path::Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_localwq"))
+        .arg("facts")
+        .arg(root)
+        .output()
+        .expect("localwq runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The facts read from a 5.10-shaped and a 7.2-shaped tree: the system
+/// workqueues, their flags, and where schedule_*() queues.
+#[test]
+fn facts_are_read_from_the_tree() {
+    for case in ["single_file", "percpu_7x"] {
+        insta::assert_snapshot!(
+            format!("facts@{case}"),
+            facts(&common::testdata().join(case))
+        );
+    }
+}
+
+/// A tree with no kernel/workqueue.c and a name no table knows: the
+/// fallback is named, and what it cannot tell is "unknown".
+#[test]
+fn facts_say_what_came_from_the_fallback() {
+    let header = "extern struct workqueue_struct *system_wq;\n\
+                  extern struct workqueue_struct *system_percpu_wq;\n";
+    let dir = common::tree(&[("include/linux/workqueue.h", header)]);
+    let shown = facts(dir.path());
+    insta::assert_snapshot!("facts@headers_only", shown);
+    assert!(shown.contains("system_percpu_wq: flags unknown"), "{shown}");
+}

@@ -26,7 +26,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
     let mut sites = sites::collect(unit);
     let mut flags = sites::site_flags(unit, &sites);
     flags.extend(unlisted_flags(unit));
-    let flushed: BTreeSet<&'static str> = sites
+    let flushed: BTreeSet<Option<&'static str>> = sites
         .iter()
         .filter(|s| s.is_flush() && s.state == SiteState::Convert)
         .map(|s| s.wq.flags())
@@ -97,6 +97,9 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         if let Some(refusal) = empty_workqueue(&sites, wq_flags, &recommended) {
             return refused(refusal, flags, sites);
         }
+        if wq_flags.is_none() {
+            return refused(unknown_flags(unit, &relevant), flags, sites);
+        }
         if let Some(refusal) = entry_refusal(unit) {
             return refused(refusal, flags, sites);
         }
@@ -107,7 +110,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
     let replaces: BTreeSet<SystemWq> = relevant.iter().map(|s| s.wq).collect();
     let wq = strategy.is_local_wq().then(|| LocalWq {
         name: wq_name(unit),
-        flags: wq_flags,
+        flags: wq_flags.unwrap_or("0"),
         replaces: replaces.into_iter().collect(),
     });
     Plan {
@@ -170,6 +173,26 @@ fn resolve(
     }
 }
 
+/// A local workqueue needs the flags the flushed system workqueue is
+/// created with, and this tree did not say (`localwq facts` shows why).
+fn unknown_flags(unit: &Unit, sites: &[Site]) -> Refusal {
+    let names: BTreeSet<&str> = sites
+        .iter()
+        .filter(|s| s.is_flush())
+        .map(|s| s.wq.ident())
+        .collect();
+    let names: Vec<&str> = names.into_iter().collect();
+    let why = unit.facts.notes.join("; ");
+    Refusal::module(
+        RefusalKind::UnknownWqFlags,
+        format!(
+            "the flags {} is created with are not known ({why}): pass a kernel tree with \
+             kernel/workqueue.c, or allocate the workqueue by hand",
+            names.join(", ")
+        ),
+    )
+}
+
 /// Code Kbuild builds into the module that localwq could not list, and so
 /// did not read: it may queue work, so the module is never "queues
 /// nothing".
@@ -193,7 +216,11 @@ fn unlisted_flags(unit: &Unit) -> Vec<Flag> {
 /// A local workqueue on which the module would queue nothing: the flush
 /// would become a no-op presented as a conversion. Refused, with where
 /// the flushed work comes from when Step 0 found it.
-fn empty_workqueue(sites: &[Site], wq_flags: &str, recommended: &Strategy) -> Option<Refusal> {
+fn empty_workqueue(
+    sites: &[Site],
+    wq_flags: Option<&str>,
+    recommended: &Strategy,
+) -> Option<Refusal> {
     let queues = sites.iter().any(|s| {
         s.api.kind == ApiKind::Queue && s.state == SiteState::Convert && s.wq.flags() == wq_flags
     });

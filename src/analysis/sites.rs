@@ -5,7 +5,7 @@ use super::{Flag, FlagKind};
 use crate::ctext::{arg_ranges, matching_paren, words_in};
 use crate::load::Unit;
 use crate::parse::{Function, SourceFile};
-use crate::wq::{self, ApiKind, SystemWq, WqApi, WqArg};
+use crate::wq::{self, ApiKind, SystemWq, WqApi, WqArg, WqFacts};
 use std::collections::BTreeSet;
 use std::ops::Range;
 
@@ -59,12 +59,17 @@ impl Site {
 }
 
 /// The system workqueue a call acts on, if it acts on one.
-fn system_wq_of(file: &SourceFile, api: &WqApi, args: &[Range<usize>]) -> Option<SystemWq> {
+fn system_wq_of(
+    facts: &WqFacts,
+    file: &SourceFile,
+    api: &WqApi,
+    args: &[Range<usize>],
+) -> Option<SystemWq> {
     match api.wq_arg {
-        WqArg::Implied { .. } => Some(SystemWq::Wq),
+        WqArg::Implied { .. } => facts.implied(api.name),
         WqArg::Explicit { index, .. } => {
             let arg = args.get(index)?;
-            SystemWq::from_ident(file.slice(arg.clone()).trim())
+            facts.system_wq(file.slice(arg.clone()).trim())
         }
     }
 }
@@ -78,7 +83,7 @@ pub fn collect(unit: &Unit) -> Vec<Site> {
             let Some(api) = wq::api(&call.callee) else {
                 continue;
             };
-            let Some(wq) = system_wq_of(file, api, &call.args) else {
+            let Some(wq) = system_wq_of(&unit.facts, file, api, &call.args) else {
                 continue;
             };
             // The edit touches only the call, so an ERROR elsewhere in the
@@ -118,7 +123,7 @@ fn macro_sites(unit: &Unit, index: usize, shared: bool) -> Vec<Site> {
         .filter_map(|mention| {
             let api = wq::api(&mention.word)?;
             let (callee_range, range, args) = text_call(&file.text, mention.offset)?;
-            let wq = system_wq_of(file, api, &args)?;
+            let wq = system_wq_of(&unit.facts, file, api, &args)?;
             Some(Site {
                 file: index,
                 callee_range,
@@ -237,7 +242,12 @@ fn unseen_mentions(unit: &Unit, index: usize, file: &SourceFile, sites: &[Site])
 
 /// Queue sites on a system workqueue with other flags than the flushed one
 /// are not waited for by the flush: they stay, flagged for a decision.
-pub fn leave_other_flags(unit: &Unit, sites: &mut [Site], flags_kept: &str, out: &mut Vec<Flag>) {
+pub fn leave_other_flags(
+    unit: &Unit,
+    sites: &mut [Site],
+    flags_kept: Option<&str>,
+    out: &mut Vec<Flag>,
+) {
     for site in sites.iter_mut() {
         if site.state != SiteState::Convert || site.wq.flags() == flags_kept {
             continue;
@@ -247,7 +257,7 @@ pub fn leave_other_flags(unit: &Unit, sites: &mut [Site], flags_kept: &str, out:
             "queues on {} (flags {}), which the converted flush never waited for: \
              left as is; give it a workqueue of its own if it must be flushed too",
             site.wq.ident(),
-            site.wq.flags()
+            site.wq.flags().unwrap_or("unknown")
         );
         out.push(Flag::new(
             &unit.files[site.file],

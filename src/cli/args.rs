@@ -83,6 +83,12 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Print the system workqueues read from a kernel tree: their flags, the
+    /// local replacement's, and the one each schedule_*() call acts on.
+    Facts {
+        /// Top directory of the kernel source tree (or KDIR).
+        tree: PathBuf,
+    },
     /// Dry run: print each module's conversion as a git diff on stdout.
     Diff {
         #[command(flatten)]

@@ -79,14 +79,14 @@ pub fn function_name(def: Node, text: &[u8]) -> Option<String> {
 
 struct Walk<'a> {
     text: &'a [u8],
-    words: Vec<&'static str>,
+    keep: fn(&str) -> bool,
     facts: Facts,
 }
 
-pub(super) fn collect_facts(tree: &Tree, text: &[u8], words: Vec<&'static str>) -> Facts {
+pub(super) fn collect_facts(tree: &Tree, text: &[u8], keep: fn(&str) -> bool) -> Facts {
     let mut walk = Walk {
         text,
-        words,
+        keep,
         facts: Facts::default(),
     };
     walk.visit_all(tree.root_node());
@@ -170,9 +170,9 @@ impl Walk<'_> {
         };
         let start = value.start_byte();
         for (offset, word) in words_in(&self.text[value.byte_range()]) {
-            if let Some(known) = self.words.iter().find(|w| **w == word) {
+            if (self.keep)(word) {
                 self.facts.macro_mentions.push(MacroMention {
-                    word: known.to_string(),
+                    word: word.to_string(),
                     offset: start + offset,
                     macro_name: macro_name.clone(),
                 });

@@ -141,7 +141,7 @@ impl SourceFile {
 
     fn parse_without(path: PathBuf, text: Vec<u8>, idle: Vec<Range<usize>>) -> Result<Self> {
         let tree = parse_c_without(&text, &idle)?;
-        let facts = collect_facts(&tree, &text, crate::wq::prefilter_words());
+        let facts = collect_facts(&tree, &text, crate::wq::is_macro_word);
         let lines = LineIndex::new(&text);
         Ok(SourceFile {
             path,

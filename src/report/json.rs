@@ -36,6 +36,10 @@ pub struct ScanView {
     pub tree: String,
     pub modules: Vec<ModuleView>,
     pub orphans: Vec<OrphanView>,
+    /// What of the system workqueue facts did not come from the tree
+    /// (absent when everything did).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workqueue_facts_notes: Vec<String>,
 }
 
 #[derive(Serialize)]

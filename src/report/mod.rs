@@ -3,6 +3,7 @@
 //! messages and the JSON view. `patch/` only packs this into mail bytes.
 
 pub mod commit;
+pub mod facts;
 pub mod json;
 pub mod summary;
 pub mod text;

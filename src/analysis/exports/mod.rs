@@ -8,7 +8,7 @@
 mod text;
 
 use crate::ctext::{calls_in, exported_names};
-use crate::wq::{self, SystemWq};
+use crate::wq::{self, SystemWq, WqFacts};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use text::{cancelled_fields, direct_queuers, reaching, system_queueing, text_functions};
@@ -96,12 +96,12 @@ impl TreeIndex {
     /// The index of one file, if it exports a function that queues on a
     /// system workqueue. kernel/workqueue.c, the API itself, queues for
     /// its callers: it is no provider.
-    pub fn of_file(path: &Path, text: &[u8]) -> Option<TreeIndex> {
+    pub fn of_file(path: &Path, text: &[u8], facts: &WqFacts) -> Option<TreeIndex> {
         if memchr::memmem::find(text, wq::WORKQUEUE_IMPLEMENTATION.as_bytes()).is_some() {
             return None;
         }
         let mut index = TreeIndex::default();
-        index.add_file(path.to_path_buf(), text);
+        index.add_file(path.to_path_buf(), text, facts);
         (!index.providers.is_empty() || !index.queueing.is_empty()).then_some(index)
     }
 
@@ -118,10 +118,10 @@ impl TreeIndex {
 
     /// Adds one file: its exported queueing functions, and the file
     /// itself if it queues on a system workqueue.
-    pub fn add_file(&mut self, path: PathBuf, text: &[u8]) {
+    pub fn add_file(&mut self, path: PathBuf, text: &[u8], facts: &WqFacts) {
         // Most files queue nothing on a system workqueue, and most that do
         // export nothing: only an exporting one is split into functions.
-        let wqs = system_queueing(text);
+        let wqs = system_queueing(text, facts);
         if wqs.is_empty() {
             return;
         }
@@ -139,7 +139,7 @@ impl TreeIndex {
             return;
         }
         let functions = text_functions(text);
-        let direct = direct_queuers(&functions, text);
+        let direct = direct_queuers(&functions, text, facts);
         let reaching = reaching(&functions, &direct);
         let cancels = cancelled_fields(&functions, text);
         let exports = exported_names(text);
@@ -177,6 +177,10 @@ impl TreeIndex {
 mod tests {
     use super::*;
 
+    fn facts() -> WqFacts {
+        WqFacts::fallback("unit test")
+    }
+
     #[test]
     fn a_kernel_doc_comment_does_not_name_the_function() {
         let head =
@@ -194,9 +198,9 @@ mod tests {
             \tcancel_work_sync(&l->changed_work);\n}\n\nvoid lib_unregister(struct lib *l)\n{\n\
             \tlib_stop(l);\n}\nEXPORT_SYMBOL(lib_unregister);\n";
         let mut index = TreeIndex::default();
-        index.add_file("lib.c".into(), text);
+        index.add_file("lib.c".into(), text, &facts());
         assert_eq!(index.providers["lib_changed"].teardown, ["lib_unregister"]);
-        let flushed = BTreeSet::from([SystemWq::Wq]);
+        let flushed = BTreeSet::from([facts().system_wq("system_wq").expect("declared")]);
         let provider = &index.providers["lib_changed"];
         assert!(provider.works_for_caller(&flushed, &BTreeSet::from(["lib_changed"])));
         assert!(!provider
@@ -209,7 +213,7 @@ mod tests {
             void lib_enqueue(struct x *x)\n{\n\tkick(x);\n}\nEXPORT_SYMBOL(lib_enqueue);\n\n\
             void lib_other(void)\n{\n\tqueue_work(my_wq, &w);\n}\nEXPORT_SYMBOL_GPL(lib_other);\n";
         let mut index = TreeIndex::default();
-        index.add_file("lib.c".into(), text);
+        index.add_file("lib.c".into(), text, &facts());
         let provider = &index.providers["lib_enqueue"];
         assert_eq!(provider.line, 3);
         assert!(provider.call.starts_with("schedule_work("));

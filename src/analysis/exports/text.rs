@@ -6,7 +6,7 @@ use crate::ctext::{
     arg_ranges, calls_in, column0_blocks, comment_ranges, has_word, matching_paren, words_in,
     Needles,
 };
-use crate::wq::{self, ApiKind, SystemWq, WqArg};
+use crate::wq::{self, ApiKind, SystemWq, WqArg, WqFacts};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A column-0-braced function of a file: its name, lines, callees.
@@ -18,7 +18,7 @@ pub(super) struct TextFunction {
 }
 
 /// Whether a queueing call on a system workqueue occurs in `text`.
-pub(super) fn system_queueing(text: &[u8]) -> Vec<Option<SystemWq>> {
+pub(super) fn system_queueing(text: &[u8], facts: &WqFacts) -> Vec<Option<SystemWq>> {
     // Queueing on a system workqueue either implies it or names it.
     static CHEAP: std::sync::OnceLock<Needles> = std::sync::OnceLock::new();
     let cheap = CHEAP.get_or_init(|| Needles::new(wq::QUEUE_NEEDLES));
@@ -39,8 +39,8 @@ pub(super) fn system_queueing(text: &[u8]) -> Vec<Option<SystemWq>> {
             let api = wq::api(std::str::from_utf8(&text[m.range()]).unwrap_or(""))?;
             let whole_word = text.get(m.end()) == Some(&b'(')
                 && (m.start() == 0 || !is_word(text[m.start() - 1]));
-            let (named, _) = whole_word.then(|| queued_on(text, m.end(), api))??;
-            Some(SystemWq::from_ident(&named))
+            let (named, _) = whole_word.then(|| queued_on(text, m.end(), api, facts))??;
+            Some(facts.system_wq(&named))
         })
         .collect();
     wqs.sort();
@@ -181,7 +181,11 @@ pub(super) fn cancelled_fields(
 
 /// Functions with a queueing call on a system workqueue in their body
 /// (calls in comments are none).
-pub(super) fn direct_queuers(functions: &[TextFunction], text: &[u8]) -> BTreeMap<String, Queuer> {
+pub(super) fn direct_queuers(
+    functions: &[TextFunction],
+    text: &[u8],
+    facts: &WqFacts,
+) -> BTreeMap<String, Queuer> {
     let mut found: BTreeMap<String, Queuer> = BTreeMap::new();
     for function in functions {
         let body = &text[function.body_start..function.body_end];
@@ -193,7 +197,7 @@ pub(super) fn direct_queuers(functions: &[TextFunction], text: &[u8]) -> BTreeMa
             if comments.iter().any(|c| c.contains(&offset)) {
                 continue;
             }
-            let Some((named, item)) = queued_on(body, offset + word.len(), api) else {
+            let Some((named, item)) = queued_on(body, offset + word.len(), api, facts) else {
                 continue;
             };
             let absolute = function.body_start + offset;
@@ -201,7 +205,7 @@ pub(super) fn direct_queuers(functions: &[TextFunction], text: &[u8]) -> BTreeMa
             let queuer = Queuer {
                 line: 1 + memchr::memchr_iter(b'\n', &text[..absolute]).count(),
                 call: rest.lines().next().unwrap_or("").trim().to_string(),
-                wq: SystemWq::from_ident(&named),
+                wq: facts.system_wq(&named),
                 own_item: declares_work(text, item.strip_prefix('&').unwrap_or(&item)),
                 fields: field_of(&item).map(|f| BTreeSet::from([f])),
             };
@@ -227,7 +231,12 @@ pub(super) fn direct_queuers(functions: &[TextFunction], text: &[u8]) -> BTreeMa
 /// The system workqueue a call queues on and its work item argument, read
 /// from the text after the callee's name; None when the workqueue is not
 /// a system one.
-fn queued_on(body: &[u8], after_name: usize, api: &wq::WqApi) -> Option<(String, String)> {
+fn queued_on(
+    body: &[u8],
+    after_name: usize,
+    api: &wq::WqApi,
+    facts: &WqFacts,
+) -> Option<(String, String)> {
     let open = after_name
         + body[after_name..]
             .iter()
@@ -239,7 +248,9 @@ fn queued_on(body: &[u8], after_name: usize, api: &wq::WqApi) -> Option<(String,
         .map(|r| String::from_utf8_lossy(&body[r]).into_owned())
         .collect();
     let (named, item) = match api.wq_arg {
-        WqArg::Implied { insert_at, .. } => (SystemWq::Wq.ident().to_string(), insert_at),
+        WqArg::Implied { insert_at, .. } => {
+            (facts.implied(api.name)?.ident().to_string(), insert_at)
+        }
         WqArg::Explicit { index, .. } => (args.get(index)?.clone(), index + 1),
     };
     named

@@ -1,58 +1,53 @@
 //! What localwq knows of the kernel's workqueue API: the system workqueues,
 //! the flags a local replacement gets, and where each call names its
-//! workqueue (KERNEL-FACTS.md, "Queueing and flushing calls").
+//! workqueue (KERNEL-FACTS.md, "Queueing and flushing calls"). Which
+//! system workqueues exist, and their flags, are the tree's (`facts`).
 
-/// A kernel-global workqueue.
+use std::collections::BTreeSet;
+
+pub mod facts;
+
+pub use facts::WqFacts;
+
+/// A kernel-global workqueue of one tree, as its `WqFacts` describe it:
+/// its name and the flags a local workqueue standing for it gets (None
+/// when the tree did not say and no fallback knows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SystemWq {
-    Wq,
-    Highpri,
-    Long,
-    Unbound,
-    Freezable,
-    PowerEfficient,
-    FreezablePowerEfficient,
+pub struct SystemWq {
+    name: &'static str,
+    flags: Option<&'static str>,
 }
 
 impl SystemWq {
-    pub const ALL: [SystemWq; 7] = [
-        SystemWq::Wq,
-        SystemWq::Highpri,
-        SystemWq::Long,
-        SystemWq::Unbound,
-        SystemWq::Freezable,
-        SystemWq::PowerEfficient,
-        SystemWq::FreezablePowerEfficient,
-    ];
-
     pub fn ident(self) -> &'static str {
-        match self {
-            SystemWq::Wq => "system_wq",
-            SystemWq::Highpri => "system_highpri_wq",
-            SystemWq::Long => "system_long_wq",
-            SystemWq::Unbound => "system_unbound_wq",
-            SystemWq::Freezable => "system_freezable_wq",
-            SystemWq::PowerEfficient => "system_power_efficient_wq",
-            SystemWq::FreezablePowerEfficient => "system_freezable_power_efficient_wq",
-        }
-    }
-
-    pub fn from_ident(text: &str) -> Option<SystemWq> {
-        Self::ALL.into_iter().find(|wq| wq.ident() == text)
+        self.name
     }
 
     /// The `alloc_workqueue()` flags of a local workqueue that behaves like
-    /// this one (`workqueue_init_early()`); max_active stays 0 (default).
-    pub fn flags(self) -> &'static str {
-        match self {
-            SystemWq::Wq | SystemWq::Long => "0",
-            SystemWq::Highpri => "WQ_HIGHPRI",
-            SystemWq::Unbound => "WQ_UNBOUND",
-            SystemWq::Freezable => "WQ_FREEZABLE",
-            SystemWq::PowerEfficient => "WQ_POWER_EFFICIENT",
-            SystemWq::FreezablePowerEfficient => "WQ_FREEZABLE | WQ_POWER_EFFICIENT",
-        }
+    /// this one; max_active stays 0 (default).
+    pub fn flags(self) -> Option<&'static str> {
+        self.flags
     }
+}
+
+/// The few names and flag sets a tree's facts hold, made `'static` once
+/// each so that `SystemWq` stays `Copy`: a run reads at most a handful of
+/// trees, each with a dozen names.
+fn intern(text: &str) -> &'static str {
+    static SEEN: std::sync::Mutex<BTreeSet<&'static str>> = std::sync::Mutex::new(BTreeSet::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(known) = seen.get(text) {
+        return known;
+    }
+    let made: &'static str = Box::leak(text.to_string().into_boxed_str());
+    seen.insert(made);
+    made
+}
+
+/// Whether `word` may name a system workqueue of some tree: what the parse
+/// keeps from `#define` bodies before any tree's facts are at hand.
+pub fn may_be_system_wq(word: &str) -> bool {
+    word.starts_with("system_") && word.ends_with("wq")
 }
 
 /// Where a call names the workqueue it acts on.
@@ -121,6 +116,8 @@ pub const APIS: &[WqApi] = &[
     explicit("mod_delayed_work", Queue, 0, "mod_delayed_work"),
     explicit("mod_delayed_work_on", Queue, 1, "mod_delayed_work_on"),
     explicit("queue_rcu_work", Queue, 0, "queue_rcu_work"),
+    // 6.9 and later.
+    explicit("enable_and_queue_work", Queue, 0, "enable_and_queue_work"),
     implied("flush_scheduled_work", Flush, "flush_workqueue", 0),
     explicit("flush_workqueue", Flush, 0, "flush_workqueue"),
     explicit("__flush_workqueue", Flush, 0, "flush_workqueue"),
@@ -130,12 +127,10 @@ pub fn api(name: &str) -> Option<&'static WqApi> {
     APIS.iter().find(|api| api.name == name)
 }
 
-/// Workqueue identifiers looked for in `#define` bodies, which the
-/// grammar does not parse.
-pub fn prefilter_words() -> Vec<&'static str> {
-    let mut words: Vec<&'static str> = APIS.iter().map(|a| a.name).collect();
-    words.extend(SystemWq::ALL.iter().map(|wq| wq.ident()));
-    words
+/// Whether `word`, found in a `#define` body (which the grammar does not
+/// parse), is worth keeping: an API or what may be a system workqueue.
+pub fn is_macro_word(word: &str) -> bool {
+    api(word).is_some() || may_be_system_wq(word)
 }
 
 /// What makes a file, or a block of one, worth a parse tree: a call of an
@@ -148,7 +143,8 @@ pub fn parse_words() -> Vec<&'static str> {
         .filter(|a| matches!(a.wq_arg, WqArg::Implied { .. }))
         .map(|a| a.name)
         .collect();
-    words.extend(SystemWq::ALL.iter().map(|wq| wq.ident()));
+    // Every system workqueue of every kernel so far is `system_…wq`.
+    words.push("system_");
     words.push("_driver(");
     words
 }
@@ -183,11 +179,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_system_wq_round_trips_through_its_identifier() {
-        for wq in SystemWq::ALL {
-            assert_eq!(SystemWq::from_ident(wq.ident()), Some(wq));
-        }
-        assert_eq!(SystemWq::from_ident("my_wq"), None);
+    fn interned_names_are_shared() {
+        let a = intern("system_wq");
+        let b = intern(&String::from("system_wq"));
+        assert!(std::ptr::eq(a, b));
     }
 
     #[test]

@@ -1,0 +1,79 @@
+//! `localwq facts`: what localwq read of a tree's system workqueues, and
+//! what it had to take from its fallback table instead.
+
+use crate::wq::WqFacts;
+use std::fmt::Write;
+
+/// The facts table as `localwq facts` prints it.
+pub fn facts_table(facts: &WqFacts) -> String {
+    let mut out = String::new();
+    let rows: Vec<[&str; 4]> = facts
+        .system
+        .iter()
+        .map(|fact| {
+            let from = match fact.from_tree {
+                true => "the tree",
+                false if fact.created_with.is_some() => "fallback (Linux 5.10)",
+                false => "nowhere",
+            };
+            [
+                fact.wq.ident(),
+                fact.created_with.as_deref().unwrap_or("?"),
+                fact.wq.flags().unwrap_or("unknown"),
+                from,
+            ]
+        })
+        .collect();
+    let head = [
+        "system workqueue",
+        "created with",
+        "local replacement",
+        "from",
+    ];
+    let widths: Vec<usize> = (0..3)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].len())
+                .chain([head[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&head).chain(&rows) {
+        let _ = writeln!(
+            out,
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+    }
+    out.push('\n');
+    let implied_width = facts
+        .implied
+        .iter()
+        .map(|(a, _)| a.len())
+        .max()
+        .unwrap_or(0);
+    for (api, wq) in &facts.implied {
+        let _ = writeln!(out, "{api:implied_width$}  acts on {}", wq.ident());
+    }
+    for note in &facts.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    out
+}
+
+/// One line for reports when not every fact came from the tree.
+pub fn facts_warning(facts: &WqFacts) -> Option<String> {
+    (!facts.all_from_tree()).then(|| {
+        format!(
+            "workqueue facts not all read from the tree (`localwq facts` shows them): {}",
+            facts.notes.join("; ")
+        )
+    })
+}
