@@ -17,15 +17,33 @@ pub struct TreeSurroundings {
     tree: KernelTree,
     index: OnceLock<TreeIndex>,
     maintainers: OnceLock<Option<Maintainers>>,
+    /// For an out-of-tree module, the kernel it is built against when KDIR
+    /// holds the kernel's sources (a headers directory does not).
+    kernel: Option<KernelTree>,
+    kernel_index: OnceLock<TreeIndex>,
 }
 
 impl TreeSurroundings {
     pub fn new(tree: KernelTree) -> Self {
+        let kernel = tree
+            .kdir
+            .as_deref()
+            .filter(|kdir| kdir.join("kernel/workqueue.c").is_file())
+            .and_then(|kdir| KernelTree::open(kdir).ok());
         TreeSurroundings {
             tree,
             index: OnceLock::new(),
             maintainers: OnceLock::new(),
+            kernel,
+            kernel_index: OnceLock::new(),
         }
+    }
+
+    /// The index of the kernel an out-of-tree module is built against,
+    /// read on first use (a whole-kernel walk).
+    fn kernel_index(&self) -> Option<&TreeIndex> {
+        let kernel = self.kernel.as_ref()?;
+        Some(self.kernel_index.get_or_init(|| index_of(kernel)))
     }
 
     /// Takes an index built while the tree was read for another reason.
@@ -36,18 +54,37 @@ impl TreeSurroundings {
     /// The tree's exported functions that queue on a system workqueue:
     /// given by a whole-tree selection, or read on first use.
     pub fn index(&self) -> &TreeIndex {
-        self.index.get_or_init(|| {
-            let per_file = self.tree.filter_map_files(Path::new(""), |rel, text| {
-                TreeIndex::of_file(rel, text, &self.tree.facts)
-            });
-            TreeIndex::merged(per_file.into_iter().map(|(_, index)| index))
-        })
+        self.index.get_or_init(|| index_of(&self.tree))
     }
+}
+
+/// Every file's exported functions that queue on a system workqueue.
+fn index_of(tree: &KernelTree) -> TreeIndex {
+    let per_file = tree.filter_map_files(Path::new(""), |rel, text| {
+        TreeIndex::of_file(rel, text, &tree.facts)
+    });
+    TreeIndex::merged(per_file.into_iter().map(|(_, index)| index))
 }
 
 impl Surroundings for TreeSurroundings {
     fn provider(&self, name: &str) -> Option<Provider> {
-        self.index().providers.get(name).cloned()
+        self.index()
+            .providers
+            .get(name)
+            .or_else(|| self.kernel_index()?.providers.get(name))
+            .cloned()
+    }
+
+    fn blind_spot(&self) -> Option<String> {
+        let kdir = self.tree.kdir.as_ref()?;
+        self.kernel.is_none().then(|| {
+            format!(
+                "the kernel at {} has no C sources (a headers directory): what the functions \
+                 the module calls there queue could not be read; pass a kernel source tree \
+                 with --kernel to check",
+                kdir.display()
+            )
+        })
     }
 
     fn dependents(
@@ -78,7 +115,7 @@ impl Surroundings for TreeSurroundings {
         let header = struct_header(&self.tree, &unit.files[file], tag)?;
         let maintainers = self
             .maintainers
-            .get_or_init(|| Maintainers::load(&self.tree.root))
+            .get_or_init(|| Maintainers::load(self.tree.kernel_root()))
             .as_ref()?;
         let own = maintainers.sections_of(&unit.files[file].path);
         let owners = maintainers.sections_of(&header);
@@ -100,7 +137,7 @@ fn struct_header(tree: &KernelTree, file: &SourceFile, tag: &str) -> Option<Path
         if !seen.insert(header.clone()) {
             continue;
         }
-        let Ok(text) = tree.read(&header) else {
+        let Ok(text) = tree.read_header(&header) else {
             continue;
         };
         if crate::ctext::defines_struct(&text, tag) {

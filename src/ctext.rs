@@ -31,6 +31,11 @@ pub fn words_in(text: &[u8]) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// `KERNEL_VERSION(a, b, c)` as the kernel's headers compute it.
+pub fn kernel_version(a: i64, b: i64, c: i64) -> i64 {
+    (a << 16) + (b << 8) + c.min(255)
+}
+
 /// Whether `word` occurs in `text` as a whole identifier.
 pub fn has_word(text: &[u8], word: &str) -> bool {
     memchr::memmem::find_iter(text, word.as_bytes()).any(|at| {

@@ -33,6 +33,15 @@ pub struct Module {
 
 impl Module {
     /// The name as a C identifier fragment (`rtc_core`).
+    /// The module's directory as reports print it: `.` for the top of an
+    /// out-of-tree module's directory.
+    pub fn dir_shown(&self) -> String {
+        match self.dir.as_os_str().is_empty() {
+            true => ".".to_string(),
+            false => self.dir.display().to_string(),
+        }
+    }
+
     pub fn ident(&self) -> String {
         self.name.replace('-', "_")
     }

@@ -48,13 +48,22 @@ pub struct Session {
 
 impl Session {
     pub fn open(path: &Path) -> Result<Self> {
-        let tree = KernelTree::open(path)?;
-        Ok(Session {
+        Ok(Self::of(KernelTree::open(path)?))
+    }
+
+    /// An out-of-tree module's directory, built against the kernel at
+    /// `kdir` (`make -C KDIR M=dir`).
+    pub fn open_external(dir: &Path, kdir: &Path) -> Result<Self> {
+        Ok(Self::of(KernelTree::open_external(dir, kdir)?))
+    }
+
+    fn of(tree: KernelTree) -> Self {
+        Session {
             loader: Loader::new(tree.clone()),
             around: TreeSurroundings::new(tree.clone()),
             tree,
             choice: Choice::Auto,
-        })
+        }
     }
 
     /// The modules named by `paths` (directories, files, `foo.o`/`foo.ko`),

@@ -97,7 +97,7 @@ impl Loader {
         let names = entry_function_names(&texts);
         let mut files: Vec<SourceFile> = texts
             .into_par_iter()
-            .map(|(rel, text)| open_file(rel, text, &names))
+            .map(|(rel, text)| open_file(rel, text, &names, self.tree.version))
             .collect::<Result<_>>()?;
         let headers = private_headers(&self.tree, module, &files, &names)?;
         let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
@@ -199,11 +199,21 @@ fn entry_function_names(texts: &[(PathBuf, Vec<u8>)]) -> Vec<String> {
     names
 }
 
-fn open_file(rel: PathBuf, text: Vec<u8>, names: &[String]) -> Result<SourceFile> {
+/// Parses `text` (its branches dead for the kernel `version` left out)
+/// when it concerns workqueues or the entry points, or skims it.
+fn open_file(
+    rel: PathBuf,
+    text: Vec<u8>,
+    names: &[String],
+    version: Option<i64>,
+) -> Result<SourceFile> {
     if parse::worth_parsing(&text, names) {
-        SourceFile::parse_focused(rel.clone(), text, |block| {
-            parse::worth_parsing(block, names)
-        })
+        SourceFile::parse_for_version(
+            rel.clone(),
+            text,
+            |block| parse::worth_parsing(block, names),
+            version,
+        )
         .with_context(|| format!("parsing {}", rel.display()))
     } else {
         SourceFile::skim(rel, text)
@@ -256,7 +266,7 @@ fn private_headers(
             let Ok(text) = std::fs::read(tree.root.join(&candidate)) else {
                 continue;
             };
-            let header = open_file(candidate, text, names)?;
+            let header = open_file(candidate, text, names, tree.version)?;
             pending.push(quoted_targets(&header).collect());
             headers.push(header);
         }

@@ -128,7 +128,10 @@ fn convert_map<T: Send>(
 ) -> Result<(Session, Vec<T>, Vec<Refusal>)> {
     use indicatif::ParallelProgressIterator;
     use rayon::prelude::*;
-    let mut session = Session::open(&target.tree)?;
+    let mut session = match &target.kernel {
+        Some(kdir) => Session::open_external(&target.tree, kdir)?,
+        None => Session::open(&target.tree)?,
+    };
     session.choice = target.strategy.into();
     if let Some(warning) = localwq::report::facts::facts_warning(&session.tree.facts) {
         eprintln!("localwq: {warning}");
@@ -265,12 +268,12 @@ fn check(target: &Target, build_dir: &Path, json: bool) -> Result<()> {
             println!(
                 "{} ({}): {line}",
                 outcome.module.name,
-                outcome.module.dir.display()
+                outcome.module.dir_shown()
             );
         }
         rows.push(serde_json::json!({
             "module": outcome.module.name,
-            "dir": outcome.module.dir.display().to_string(),
+            "dir": outcome.module.dir_shown(),
             "status": status_word(check.as_ref()),
             "result": line,
         }));
@@ -306,7 +309,7 @@ fn report_skipped(outcomes: &[Outcome]) {
         eprintln!(
             "localwq: {} ({}): {}",
             outcome.module.name,
-            outcome.module.dir.display(),
+            outcome.module.dir_shown(),
             verdict_line(outcome)
         );
     }

@@ -17,6 +17,13 @@ pub struct KernelTree {
     pub root: PathBuf,
     /// Its system workqueues, read once when the tree is opened.
     pub facts: Arc<WqFacts>,
+    /// For an out-of-tree module (`root` is its directory): the kernel it
+    /// is built against (`make -C KDIR M=root`), whose include/ and
+    /// workqueue facts it uses.
+    pub kdir: Option<PathBuf>,
+    /// The kernel's version as `KERNEL_VERSION(a, b, c)` computes it, from
+    /// its top Makefile: compatibility branches are decided against it.
+    pub version: Option<i64>,
 }
 
 impl KernelTree {
@@ -35,7 +42,65 @@ impl KernelTree {
             );
         }
         let facts = Arc::new(read_facts(&root));
-        Ok(KernelTree { root, facts })
+        Ok(KernelTree {
+            version: read_version(&root),
+            root,
+            facts,
+            kdir: None,
+        })
+    }
+
+    /// An out-of-tree module's directory (what `make -C KDIR M=dir`
+    /// builds: a Kbuild or a Makefile) against the kernel at `kdir`: a
+    /// source tree or a prepared build/headers directory.
+    pub fn open_external(dir: &Path, kdir: &Path) -> Result<Self> {
+        let root = dir
+            .canonicalize()
+            .with_context(|| format!("{}: no such directory", dir.display()))?;
+        if !["Kbuild", "Makefile"]
+            .iter()
+            .any(|m| root.join(m).is_file())
+        {
+            bail!(
+                "{} has no Kbuild or Makefile: pass the directory `make -C KDIR M=<dir>` builds",
+                root.display()
+            );
+        }
+        let kdir = kdir
+            .canonicalize()
+            .with_context(|| format!("--kernel {}: no such directory", kdir.display()))?;
+        if !kdir.join("include/linux/workqueue.h").is_file() {
+            bail!(
+                "--kernel {}: include/linux/workqueue.h is missing; pass a kernel source \
+                 tree or its headers directory (/lib/modules/$(uname -r)/build)",
+                kdir.display()
+            );
+        }
+        let facts = Arc::new(read_facts(&kdir));
+        Ok(KernelTree {
+            version: read_version(&kdir),
+            root,
+            facts,
+            kdir: Some(kdir),
+        })
+    }
+
+    /// Where the kernel's own include/, MAINTAINERS and workqueue facts
+    /// are: the tree itself, or KDIR for an out-of-tree module.
+    pub fn kernel_root(&self) -> &Path {
+        self.kdir.as_deref().unwrap_or(&self.root)
+    }
+
+    /// A file of the module's tree or, for `include/…` not found there,
+    /// of the kernel it is built against.
+    pub fn read_header(&self, rel: &Path) -> Result<Vec<u8>> {
+        match (self.read(rel), &self.kdir) {
+            (Err(_), Some(kdir)) if rel.starts_with("include") => {
+                let path = kdir.join(rel);
+                fs::read(&path).with_context(|| format!("reading {}", path.display()))
+            }
+            (result, _) => result,
+        }
     }
 
     pub fn read(&self, rel: &Path) -> Result<Vec<u8>> {
@@ -84,11 +149,13 @@ impl KernelTree {
         found.into_inner().expect("no panics while held")
     }
 
-    /// The headers below `under` whose text contains `needle`, read.
+    /// The kernel's headers below `under` (include/…) whose text contains
+    /// `needle`, read.
     pub fn headers_containing(&self, under: &Path, needle: &str) -> Vec<Vec<u8>> {
-        walk_ext(&self.root, under, "h")
+        let root = self.kernel_root();
+        walk_ext(root, under, "h")
             .par_iter()
-            .filter_map(|rel| fs::read(self.root.join(rel)).ok())
+            .filter_map(|rel| fs::read(root.join(rel)).ok())
             .filter(|bytes| memchr::memmem::find(bytes, needle.as_bytes()).is_some())
             .collect()
     }
@@ -105,6 +172,24 @@ fn read_facts(root: &Path) -> WqFacts {
         ),
         Err(err) => WqFacts::fallback(&format!("{}: {err}", header.display())),
     }
+}
+
+/// `VERSION`, `PATCHLEVEL` and `SUBLEVEL` of the top Makefile at `root`
+/// as one `KERNEL_VERSION` value.
+fn read_version(root: &Path) -> Option<i64> {
+    let text = fs::read_to_string(root.join("Makefile")).ok()?;
+    let field = |name: &str| -> Option<i64> {
+        text.lines().find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == name).then(|| value.trim().parse().ok())?
+        })
+    };
+    let (a, b) = (field("VERSION")?, field("PATCHLEVEL")?);
+    Some(crate::ctext::kernel_version(
+        a,
+        b,
+        field("SUBLEVEL").unwrap_or(0),
+    ))
 }
 
 /// The tree-relative file an `#include` of `from` names: `"x.h"` beside

@@ -30,6 +30,11 @@ pub trait Surroundings {
     /// The exported function of other code named `name`, if it queues on a
     /// system workqueue.
     fn provider(&self, name: &str) -> Option<Provider>;
+    /// Code the module calls into that could not be read at all (an
+    /// out-of-tree module against a kernel without its sources), said why.
+    fn blind_spot(&self) -> Option<String> {
+        None
+    }
     /// The header that defines `struct tag` for `unit.files[file]`, when
     /// it belongs to another subsystem than that file (MAINTAINERS); None
     /// for the file's own subsystem or a definition not found.

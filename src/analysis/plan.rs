@@ -76,6 +76,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         .filter(|p| p.works_for_caller(&flushed_wqs, &called))
         .collect();
     flags.extend(review::review_flags(unit, &relevant, &providers, around));
+    flags.extend(blind_spot_flag(unit, &relevant, &called, around));
     let unread = flags
         .iter()
         .find(|f| f.kind == FlagKind::Unparsed)
@@ -171,6 +172,24 @@ fn resolve(
             _ => Ok(Strategy::RemoveFlush { waited: Vec::new() }),
         },
     }
+}
+
+/// Calls into code that could not be read: Step 0 may not say the module's
+/// flush waits for nothing of theirs.
+fn blind_spot_flag(
+    unit: &Unit,
+    sites: &[Site],
+    called: &BTreeSet<&str>,
+    around: &dyn Surroundings,
+) -> Option<Flag> {
+    let why = around.blind_spot().filter(|_| !called.is_empty())?;
+    let flush = sites.iter().find(|s| s.is_flush())?;
+    Some(Flag::new(
+        &unit.files[flush.file],
+        flush.range.start,
+        FlagKind::Unparsed,
+        why,
+    ))
 }
 
 /// A local workqueue needs the flags the flushed system workqueue is

@@ -18,8 +18,13 @@ pub struct Cli {
 /// Which modules: the tree and optional paths within it.
 #[derive(Args)]
 pub struct Target {
-    /// Top directory of the kernel source tree.
+    /// Top directory of the kernel source tree; with --kernel, the
+    /// out-of-tree module's directory (what `make -C KDIR M=<dir>` builds).
     pub tree: PathBuf,
+    /// Convert an out-of-tree module against this kernel (a source tree or
+    /// a headers/build directory): its include/ and workqueue facts are used.
+    #[arg(long, value_name = "KDIR")]
+    pub kernel: Option<PathBuf>,
     /// Directories, .c files or module objects (foo.o / foo.ko) to convert;
     /// default: every module that flushes a system workqueue.
     pub paths: Vec<PathBuf>,

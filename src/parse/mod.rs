@@ -2,6 +2,7 @@
 //! Kernel code is full of macros the grammar does not know, so ERROR nodes
 //! are treated as local: a fact records whether it sits under one.
 
+pub mod compat;
 mod facts;
 
 use crate::ctext::{column0_blocks, has_word};
@@ -118,9 +119,12 @@ pub struct SourceFile {
     /// For a skimmed file, only `includes` is filled (from the text).
     pub facts: Facts,
     pub parsed: bool,
-    /// Function bodies parsed as empty (see `idle_blocks`): no facts
-    /// come from them.
+    /// Function bodies parsed as empty (see `idle_blocks`) and dead
+    /// compatibility branches: no facts come from them.
     pub idle: Vec<Range<usize>>,
+    /// Branches that cannot be compiled for the kernel the module is
+    /// built for (`compat`), also in `idle`.
+    pub dead: Vec<Range<usize>>,
 }
 
 impl SourceFile {
@@ -139,6 +143,30 @@ impl SourceFile {
         Self::parse_without(path, text, idle)
     }
 
+    /// `parse_focused` for the kernel `version` (a `KERNEL_VERSION`
+    /// value): branches dead for it are left out of the parse too.
+    pub fn parse_for_version(
+        path: PathBuf,
+        text: Vec<u8>,
+        wanted: impl Fn(&[u8]) -> bool,
+        version: Option<i64>,
+    ) -> Result<Self> {
+        let dead = version.map_or_else(Vec::new, |v| compat::dead_branches(&text, v));
+        let mut idle: Vec<Range<usize>> = idle_blocks(&text, wanted)
+            .into_iter()
+            .filter(|block| {
+                !dead
+                    .iter()
+                    .any(|d| d.start <= block.end && block.start <= d.end)
+            })
+            .chain(dead.iter().cloned())
+            .collect();
+        idle.sort_by_key(|r| r.start);
+        let mut file = Self::parse_without(path, text, idle)?;
+        file.dead = dead;
+        Ok(file)
+    }
+
     fn parse_without(path: PathBuf, text: Vec<u8>, idle: Vec<Range<usize>>) -> Result<Self> {
         let tree = parse_c_without(&text, &idle)?;
         let facts = collect_facts(&tree, &text, crate::wq::is_macro_word);
@@ -151,6 +179,7 @@ impl SourceFile {
             facts,
             parsed: true,
             idle,
+            dead: Vec::new(),
         })
     }
 
@@ -168,6 +197,7 @@ impl SourceFile {
             facts,
             parsed: false,
             idle: Vec::new(),
+            dead: Vec::new(),
         })
     }
 

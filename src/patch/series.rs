@@ -174,7 +174,7 @@ fn cover_letter(
         body.push_str(&format!(
             "{} ({}):\n{}",
             module.name,
-            module.dir.display(),
+            module.dir_shown(),
             review_notes(plan)
         ));
     }

@@ -79,6 +79,10 @@ pub struct ModuleView {
     pub system_workqueues: Vec<&'static str>,
     pub flags: Vec<FlagView>,
     pub changed_files: Vec<String>,
+    /// Workqueue calls in branches dead for the kernel (`file:line api()`);
+    /// absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dead_branch_calls: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -123,7 +127,7 @@ impl ModuleView {
         system.dedup();
         ModuleView {
             module: module.name.clone(),
-            dir: module.dir.display().to_string(),
+            dir: module.dir_shown(),
             kind: match module.kind {
                 ModuleKind::Loadable => "loadable",
                 ModuleKind::BuiltIn => "built-in",
@@ -157,6 +161,11 @@ impl ModuleView {
                 .iter()
                 .map(|c| c.path.display().to_string())
                 .collect(),
+            dead_branch_calls: outcome
+                .unit
+                .as_ref()
+                .map(super::dead_branch_calls)
+                .unwrap_or_default(),
         }
     }
 }

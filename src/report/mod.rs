@@ -62,7 +62,7 @@ pub fn flag_block(flag: &Flag) -> String {
 pub fn module_header(outcome: &Outcome) -> String {
     let module = &outcome.module;
     let summary = Summary::of(outcome);
-    let mut lines = vec![format!("module {} ({})", module.name, module.dir.display())];
+    let mut lines = vec![format!("module {} ({})", module.name, module.dir_shown())];
     if let Some(unit) = &outcome.unit {
         lines.push(format!("entry: {}", describe_entry(unit)));
     }
@@ -73,6 +73,11 @@ pub fn module_header(outcome: &Outcome) -> String {
         lines.push(format!("step 0: {advice}"));
     }
     lines.push(format!("verdict: {}", verdict_line(outcome)));
+    if let Some(unit) = &outcome.unit {
+        for call in dead_branch_calls(unit) {
+            lines.push(format!("not compiled for this kernel, not a site: {call}"));
+        }
+    }
     for flag in &outcome.flags {
         lines.push(format!("flag: {}", flag_line(flag)));
     }
@@ -85,6 +90,23 @@ pub fn module_header(outcome: &Outcome) -> String {
         }
     }
     out
+}
+
+/// Workqueue calls in compatibility branches dead for the kernel the
+/// module is built for (`file:line api`): left alone, and said so.
+pub fn dead_branch_calls(unit: &crate::load::Unit) -> Vec<String> {
+    let mut calls = Vec::new();
+    for file in &unit.files {
+        for range in &file.dead {
+            for (offset, word) in crate::ctext::calls_in(&file.text[range.clone()]) {
+                if crate::wq::api(word).is_some() {
+                    let line = file.line_of(range.start + offset);
+                    calls.push(format!("{}:{line} {word}()", file.path.display()));
+                }
+            }
+        }
+    }
+    calls
 }
 
 /// One row of `localwq scan`'s table.
@@ -119,6 +141,9 @@ pub fn scan_row(outcome: &Outcome) -> String {
     }
     if let Some(advice) = &view.advice {
         row.push_str(&format!("  step 0: {advice}\n"));
+    }
+    for call in &view.dead_branch_calls {
+        row.push_str(&format!("  not compiled for this kernel: {call}\n"));
     }
     for flag in &outcome.flags {
         row.push_str(&format!("  flag: {}\n", flag_line(flag)));

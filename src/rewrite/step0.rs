@@ -104,9 +104,13 @@ fn statement_of(
             "the flush is not a statement of its own",
         ));
     };
-    let in_block = statement
-        .parent()
-        .is_some_and(|p| p.kind() == "compound_statement");
+    // A preprocessor branch inside a block is a statement list too.
+    let in_block = statement.parent().is_some_and(|p| {
+        matches!(
+            p.kind(),
+            "compound_statement" | "preproc_if" | "preproc_ifdef" | "preproc_else" | "preproc_elif"
+        )
+    });
     if !in_block {
         return Err(refuse(
             file,

@@ -12,7 +12,8 @@ pub fn cases() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(testdata())
         .expect("testdata/")
         .flatten()
-        .filter(|e| e.path().is_dir())
+        // A kernel-shaped tree; out_of_tree/ holds a KDIR and a module.
+        .filter(|e| e.path().join("Kconfig").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();

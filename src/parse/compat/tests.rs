@@ -1,0 +1,69 @@
+use super::*;
+
+const V6_1: i64 = (6 << 16) + (1 << 8) + 192;
+
+fn dead_text(text: &str, version: i64) -> Vec<String> {
+    dead_branches(text.as_bytes(), version)
+        .into_iter()
+        .map(|r| text[r].trim().to_string())
+        .collect()
+}
+
+#[test]
+fn version_conditions_evaluate() {
+    assert_eq!(
+        eval("LINUX_VERSION_CODE < KERNEL_VERSION(4, 15, 0)", V6_1),
+        Some(0)
+    );
+    assert_eq!(
+        eval("LINUX_VERSION_CODE >= KERNEL_VERSION(6,1,0)", V6_1),
+        Some(1)
+    );
+    assert_eq!(
+        eval("(LINUX_VERSION_CODE > KERNEL_VERSION(6,5,12)) || 0", V6_1),
+        Some(0)
+    );
+    assert_eq!(eval("!(LINUX_VERSION_CODE < 0x60000)", V6_1), Some(1));
+    assert_eq!(eval("0", V6_1), Some(0));
+    assert_eq!(eval("defined(CONFIG_FOO)", V6_1), None);
+    assert_eq!(
+        eval("LINUX_VERSION_CODE < KERNEL_VERSION(4,15,0) && X", V6_1),
+        None
+    );
+}
+
+#[test]
+fn the_live_branch_of_a_chain_is_kept() {
+    let text = "#if LINUX_VERSION_CODE < KERNEL_VERSION(4, 15, 0)\nold();\n\
+                #elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 0, 0)\nmiddle();\n\
+                #else\nnew();\n#endif\n";
+    assert_eq!(dead_text(text, V6_1), ["old();", "middle();"]);
+    assert_eq!(
+        dead_text(text, kernel_version(5, 10, 0)),
+        ["old();", "new();"]
+    );
+}
+
+#[test]
+fn an_undecided_condition_keeps_what_follows_live() {
+    let text = "#ifdef CONFIG_X\na();\n#elif LINUX_VERSION_CODE < KERNEL_VERSION(4,0,0)\nb();\n\
+                #else\nc();\n#endif\n";
+    assert!(dead_text(text, V6_1).is_empty());
+    let text = "#if LINUX_VERSION_CODE < KERNEL_VERSION(4,0,0)\na();\n#elif defined(X)\nb();\n\
+                #else\nc();\n#endif\n";
+    assert_eq!(dead_text(text, V6_1), ["a();"]);
+}
+
+#[test]
+fn nested_branches_inside_a_dead_one_are_covered_by_it() {
+    let text = "#if 0\n#if LINUX_VERSION_CODE > 0\nx();\n#endif\n#endif\ny();\n";
+    let dead = dead_text(text, V6_1);
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].contains("x();"));
+}
+
+#[test]
+fn continued_directives_are_one_line() {
+    let text = "#if LINUX_VERSION_CODE < \\\n    KERNEL_VERSION(4,0,0)\nold();\n#endif\n";
+    assert_eq!(dead_text(text, V6_1), ["old();"]);
+}

@@ -1,0 +1,90 @@
+//! Out-of-tree modules: `--kernel KDIR` with a module directory, its
+//! compatibility branches decided against KDIR's version, and what a
+//! headers-only KDIR cannot tell.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(command: &str, kdir: &Path, dir: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_localwq"))
+        .arg(command)
+        .arg("--kernel")
+        .arg(kdir)
+        .arg(dir)
+        .args(extra)
+        .output()
+        .expect("localwq runs")
+}
+
+fn case() -> std::path::PathBuf {
+    common::testdata().join("out_of_tree")
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// Scan and diff of the module against a 6.1-shaped kernel with sources:
+/// the dead `< 4.15` and `< 2.6.22` branches are not sites, and say so.
+#[test]
+fn a_module_directory_converts_against_kdir() {
+    let (kdir, driver) = (case().join("kdir"), case().join("driver"));
+    let scan = stdout(&run("scan", &kdir, &driver, &[]));
+    insta::assert_snapshot!("external-scan", scan);
+    assert!(scan.contains("not compiled for this kernel: bar.c:32 flush_workqueue()"));
+    let diff = stdout(&run("diff", &kdir, &driver, &["--strategy", "local-wq"]));
+    insta::assert_snapshot!("external-diff", diff);
+    assert!(
+        !diff.contains("system_long_wq);\n+"),
+        "a dead branch was rewritten"
+    );
+}
+
+/// Against a kernel whose version makes the old branches live, they are
+/// sites again.
+#[test]
+fn branch_liveness_follows_kdir_version() {
+    let kdir = tempfile::tempdir().unwrap();
+    common::copy_dir(&case().join("kdir"), kdir.path());
+    std::fs::write(
+        kdir.path().join("Makefile"),
+        "VERSION = 2\nPATCHLEVEL = 6\nSUBLEVEL = 20\n",
+    )
+    .unwrap();
+    let scan = stdout(&run("scan", kdir.path(), &case().join("driver"), &[]));
+    assert!(
+        scan.contains("not compiled for this kernel: bar.c:19 schedule_work()"),
+        "{scan}"
+    );
+    assert!(scan.contains("system wqs: system_long_wq"), "{scan}");
+}
+
+/// A headers-only KDIR (no kernel sources): what the module's calls into
+/// the kernel queue is unknown, so Step 0 cannot say "nothing else".
+#[test]
+fn a_headers_only_kdir_blocks_step_0() {
+    let kdir = tempfile::tempdir().unwrap();
+    common::copy_dir(&case().join("kdir/include"), &kdir.path().join("include"));
+    let scan = stdout(&run("scan", kdir.path(), &case().join("driver"), &[]));
+    assert!(scan.contains("[needs review]"), "{scan}");
+    assert!(scan.contains("has no C sources"), "{scan}");
+    assert!(scan.contains("strategy: local-wq"), "{scan}");
+}
+
+#[test]
+fn bad_directories_are_named() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = run("scan", &case().join("kdir"), empty.path(), &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no Kbuild or Makefile"));
+    let out = run("scan", empty.path(), &case().join("driver"), &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("include/linux/workqueue.h is missing"));
+}
