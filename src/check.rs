@@ -28,8 +28,16 @@ const CONFIG_OFF: &[&str] = &[
 ];
 
 pub struct BuildDir {
+    /// Where the rewritten files go: the copy of the tree, or of an
+    /// out-of-tree module's directory.
     source: PathBuf,
+    /// The kernel's prepared `O=` build directory.
     objects: PathBuf,
+    /// The kernel sources `objects` is configured from (the tree copy, or
+    /// KDIR for an out-of-tree module).
+    kernel: PathBuf,
+    /// Out of tree: objects are built with `make -C objects M=source`.
+    external: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,20 +87,60 @@ impl BuildDir {
         let objects = dir.join("obj");
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         copy_tree(tree, &source)?;
-        let build = BuildDir { source, objects };
+        let build = BuildDir {
+            kernel: source.clone(),
+            source,
+            objects,
+            external: false,
+        };
         build.configure(symbols)?;
+        Ok(build)
+    }
+
+    /// For an out-of-tree module: `dir/src`, a copy of `module`, built
+    /// with `make -C <kernel build> M=dir/src`. The kernel build is KDIR
+    /// itself when it is prepared (a `/lib/modules/…/build` or an `O=`
+    /// directory with a .config), or `dir/kernel`, configured from KDIR's
+    /// sources with allmodconfig.
+    pub fn prepare_external(module: &Path, kdir: &Path, dir: &Path) -> Result<Self> {
+        let source = dir.join("src");
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        copy_tree(module, &source)?;
+        let prepared =
+            kdir.join(".config").is_file() && kdir.join("include/generated/autoconf.h").is_file();
+        let build = BuildDir {
+            source,
+            objects: match prepared {
+                true => kdir.to_path_buf(),
+                false => dir.join("kernel"),
+            },
+            kernel: kdir.to_path_buf(),
+            external: true,
+        };
+        if !prepared {
+            build.configure(&BTreeSet::new())?;
+        }
         Ok(build)
     }
 
     fn make(&self) -> Command {
         let mut make = Command::new("make");
         make.arg("-C")
-            .arg(&self.source)
+            .arg(&self.kernel)
             .arg(format!("O={}", self.objects.display()));
         make.arg(format!(
             "-j{}",
             std::thread::available_parallelism().map_or(2, |n| n.get())
         ));
+        make
+    }
+
+    /// `make -C <kernel build> M=<module copy>`, as DKMS builds it.
+    fn make_external(&self) -> Command {
+        let mut make = Command::new("make");
+        make.arg("-C")
+            .arg(&self.objects)
+            .arg(format!("M={}", self.source.display()));
         make
     }
 
@@ -110,7 +158,7 @@ impl BuildDir {
                 "make allmodconfig",
             )?;
         }
-        let mut edit = Command::new(self.source.join("scripts/config"));
+        let mut edit = Command::new(self.kernel.join("scripts/config"));
         edit.arg("--file").arg(&config);
         for option in CONFIG_OFF {
             edit.args(["-d", option]);
@@ -146,10 +194,11 @@ impl BuildDir {
     }
 
     fn build_once(&self, object: &Path) -> Result<(bool, Vec<String>)> {
-        let output = run(
-            self.make().arg(object),
-            &format!("make {}", object.display()),
-        )?;
+        let mut make = match self.external {
+            true => self.make_external(),
+            false => self.make(),
+        };
+        let output = run(make.arg(object), &format!("make {}", object.display()))?;
         let stderr = String::from_utf8_lossy(&output.stderr);
         let diagnostics = stderr
             .lines()

@@ -214,7 +214,10 @@ fn build_checks(
     if !build.build_check {
         return Ok(outcomes.iter().map(|_| None).collect());
     }
-    let dir = BuildDir::prepare(&session.tree.root, &build.build_dir, &symbols(outcomes))?;
+    let dir = match &session.tree.kbuild {
+        Some(kdir) => BuildDir::prepare_external(&session.tree.root, kdir, &build.build_dir)?,
+        None => BuildDir::prepare(&session.tree.root, &build.build_dir, &symbols(outcomes))?,
+    };
     outcomes
         .iter()
         .map(|o| match o.changes.is_empty() {

@@ -21,6 +21,9 @@ pub struct KernelTree {
     /// is built against (`make -C KDIR M=root`), whose include/ and
     /// workqueue facts it uses.
     pub kdir: Option<PathBuf>,
+    /// The KDIR as given, where `make -C KDIR M=root` runs: KDIR itself,
+    /// or an `O=` build directory whose `source` link led to `kdir`.
+    pub kbuild: Option<PathBuf>,
     /// The kernel's version as `KERNEL_VERSION(a, b, c)` computes it, from
     /// its top Makefile: compatibility branches are decided against it.
     pub version: Option<i64>,
@@ -47,6 +50,7 @@ impl KernelTree {
             root,
             facts,
             kdir: None,
+            kbuild: None,
         })
     }
 
@@ -66,9 +70,17 @@ impl KernelTree {
                 root.display()
             );
         }
-        let kdir = kdir
+        let kbuild = kdir
             .canonicalize()
             .with_context(|| format!("--kernel {}: no such directory", kdir.display()))?;
+        // An `O=` build directory links to its sources.
+        let kdir = match kbuild.join("include/linux/workqueue.h").is_file() {
+            true => kbuild.clone(),
+            false => kbuild
+                .join("source")
+                .canonicalize()
+                .unwrap_or(kbuild.clone()),
+        };
         if !kdir.join("include/linux/workqueue.h").is_file() {
             bail!(
                 "--kernel {}: include/linux/workqueue.h is missing; pass a kernel source \
@@ -82,6 +94,7 @@ impl KernelTree {
             root,
             facts,
             kdir: Some(kdir),
+            kbuild: Some(kbuild),
         })
     }
 

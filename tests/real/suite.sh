@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real-kernel suite: localwq over whole Debian kernel trees.
-#   usage: tests/real/suite.sh [VERSION...]    (default: 5.10 6.1)
+#   usage: tests/real/suite.sh [VERSION...]    (default: 5.10 6.1; with both,
+#   also 6.12 and 7.2 and out-of-tree modules: tests/real/newer.sh)
 # For each tree: scan, diff and patches over the whole tree; the series must
 # apply with git am; checkpatch.pl --strict must report no errors; every
 # touched object must build with no new warnings (localwq check); a second
@@ -91,11 +92,22 @@ for version in "${versions[@]}"; do
 	run_tree "$version" "$tree"
 done
 
+# Kernels after 6.1 and out-of-tree modules, when 5.10 and 6.1 ran.
+ran_newer=0
+if [[ " ${versions[*]} " == *" 5.10 "* && " ${versions[*]} " == *" 6.1 "* ]]; then
+	tree510=$("$here/fetch-kernels.sh" 5.10 | awk '{print $2}')
+	tree612=$("$here/fetch-kernels.sh" 6.12 | awk '{print $2}')
+	tree72=$("$here/fetch-kernels.sh" 7.2 | awk '{print $2}')
+	"$here/newer.sh" "$localwq" "$cache" "$tree510" "$cache/build-6.1/obj" "$tree612" "$tree72" ||
+		fail newer "6.12/7.2 facts and sites, out-of-tree modules (see above)"
+	ran_newer=1
+fi
+
 echo
 echo "tree  | flushing | converted | review | refused | git am | checkpatch E/W/C | builds | not built | build fails"
 for row in "${rows[@]}"; do echo "$row"; done
 echo "suite wall time: $(( $(date +%s) - start )) s"
-total=${#versions[@]}
+total=$((${#versions[@]} + ran_newer))
 bad=${#failed_trees[@]}
 echo "$failures failed assertions"
 echo "real-kernel: $((total - bad)) passed, $bad failed"
