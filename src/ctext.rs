@@ -134,6 +134,11 @@ pub fn comment_ranges(text: &[u8]) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     let mut i = 0;
     while i < text.len() {
+        // Only `/`, `"` and `'` can start anything: jump to the next one.
+        match memchr::memchr3(b'/', b'"', b'\'', &text[i..]) {
+            Some(skip) => i += skip,
+            None => break,
+        }
         match (text[i], text.get(i + 1)) {
             (b'/', Some(b'*')) => {
                 let end = memchr::memmem::find(&text[i + 2..], b"*/")

@@ -94,16 +94,27 @@ pub fn is_driver_macro(name: &str) -> bool {
 /// `inert` says whether an offset is in a comment or string (a parse
 /// knows; a skimmed file has none), where a macro name is no invocation.
 pub fn invocations(text: &[u8], inert: impl Fn(usize) -> bool, index: usize) -> Vec<Invocation> {
-    let mut found = Vec::new();
-    let mut line_start = 0;
-    while line_start < text.len() {
-        let line_end =
-            memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
+    // Every entry macro's name holds `module_` or `initcall`: only lines
+    // with one of them are looked at.
+    let mut starts: Vec<usize> = ["module_", "initcall"]
+        .iter()
+        .flat_map(|needle| memchr::memmem::find_iter(text, needle.as_bytes()))
+        .map(|at| {
+            text[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1)
+        })
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let mut found: Vec<Invocation> = Vec::new();
+    for line_start in starts {
+        if found.last().is_some_and(|inv| line_start < inv.range.end) {
+            continue;
+        }
         if let Some(inv) = invocation_at(text, &inert, index, line_start) {
-            line_start = inv.range.end;
             found.push(inv);
-        } else {
-            line_start = line_end + 1;
         }
     }
     found

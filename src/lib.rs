@@ -98,6 +98,34 @@ impl Session {
         analysis::plan(unit, &self.around, self.choice)
     }
 
+    /// What `scan --all` shows of one module: a module none of whose files
+    /// mentions a flush of a system workqueue is only skimmed (its sites
+    /// read from the text: it is not applicable, nothing to rewrite); any
+    /// other is converted.
+    pub fn survey(&self, module: &Module) -> Outcome {
+        let unit = match self.loader.survey(module, wq::FLUSH_NEEDLES) {
+            Ok(Some(unit)) => unit,
+            Ok(None) => return self.convert(module),
+            Err(err) => return Outcome::unreadable(module, &err),
+        };
+        let Plan {
+            sites,
+            flags,
+            decision,
+        } = self.plan(&unit);
+        if decision.conversion().is_some() {
+            return self.convert(module);
+        }
+        Outcome {
+            module: module.clone(),
+            unit: Some(unit),
+            sites,
+            flags,
+            decision,
+            changes: Vec::new(),
+        }
+    }
+
     /// Loads, analyses and rewrites one module.
     pub fn convert(&self, module: &Module) -> Outcome {
         let unit = match self.load(module) {

@@ -89,21 +89,55 @@ impl Loader {
     /// Reads a module's files and its private headers, parsing those that
     /// mention workqueues or the entry points and skimming the rest.
     pub fn load(&self, module: &Module) -> Result<Unit> {
-        let texts: Vec<(PathBuf, Vec<u8>)> = module
+        let texts = self.read(module)?;
+        self.unit(module, texts, true)
+    }
+
+    /// Like `load` for a module none of whose files mentions a flush of a
+    /// system workqueue (`flush_needles`): its files are only skimmed
+    /// (sites read from the text), which is all `scan --all` shows of a
+    /// module that flushes nothing. None when a file does mention one.
+    pub fn survey(&self, module: &Module, flush_needles: &[&str]) -> Result<Option<Unit>> {
+        let texts = self.read(module)?;
+        let needles = crate::ctext::Needles::new(flush_needles);
+        if texts.iter().any(|(_, text)| needles.is_match(text)) {
+            return Ok(None);
+        }
+        self.unit(module, texts, false).map(Some)
+    }
+
+    fn read(&self, module: &Module) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+        module
             .files
             .par_iter()
             .map(|rel| Ok((rel.clone(), self.tree.read(rel)?)))
-            .collect::<Result<_>>()?;
+            .collect()
+    }
+
+    /// The unit of `module` from its files' `texts`; `parse`: whether the
+    /// files worth it are parsed, and what the module shares with other
+    /// code is worked out (a skimmed unit is never rewritten).
+    fn unit(&self, module: &Module, texts: Vec<(PathBuf, Vec<u8>)>, parse: bool) -> Result<Unit> {
         let names = entry_function_names(&texts);
+        let version = self.tree.version;
+        let open = |rel: PathBuf, text: Vec<u8>| match parse {
+            true => open_file(rel, text, &names, version),
+            false => SourceFile::skim_for_version(rel, text, version),
+        };
         let mut files: Vec<SourceFile> = texts
             .into_par_iter()
-            .map(|(rel, text)| open_file(rel, text, &names, self.tree.version))
+            .map(|(rel, text)| open(rel, text))
             .collect::<Result<_>>()?;
-        let headers = private_headers(&self.tree, module, &files, &names)?;
+        let headers = private_headers(&self.tree, module, &files, &open)?;
         let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
         files.extend(headers);
-        let shared_headers = shared_headers(&self.tree, module, &header_paths);
-        let co_owned = co_owned(&self.tree, module, &files);
+        let (shared_headers, co_owned) = match parse {
+            true => (
+                shared_headers(&self.tree, module, &header_paths),
+                co_owned(&self.tree, module, &files),
+            ),
+            false => Default::default(),
+        };
         let invocations: Vec<Invocation> = files
             .iter()
             .enumerate()
@@ -252,7 +286,7 @@ fn private_headers(
     tree: &KernelTree,
     module: &Module,
     files: &[SourceFile],
-    names: &[String],
+    open: &dyn Fn(PathBuf, Vec<u8>) -> Result<SourceFile>,
 ) -> Result<Vec<SourceFile>> {
     let mut seen = BTreeSet::new();
     let mut headers = Vec::new();
@@ -266,7 +300,7 @@ fn private_headers(
             let Ok(text) = std::fs::read(tree.root.join(&candidate)) else {
                 continue;
             };
-            let header = open_file(candidate, text, names, tree.version)?;
+            let header = open(candidate, text)?;
             pending.push(quoted_targets(&header).collect());
             headers.push(header);
         }

@@ -106,7 +106,7 @@ fn convert(target: &Target) -> Result<(Session, Vec<Outcome>)> {
 /// a progress bar when stderr is a terminal.
 fn convert_by(target: &Target, needles: &[&str]) -> Result<(Session, Vec<Outcome>, Vec<Refusal>)> {
     let explicit = !target.paths.is_empty();
-    convert_map(target, needles, |o| {
+    convert_map(target, needles, false, |o| {
         (explicit || o.verdict() != Verdict::NotApplicable).then_some(o)
     })
 }
@@ -124,6 +124,7 @@ fn orphan_file(orphan: &Refusal) -> String {
 fn convert_map<T: Send>(
     target: &Target,
     needles: &[&str],
+    survey: bool,
     map: impl Fn(Outcome) -> Option<T> + Sync + Send,
 ) -> Result<(Session, Vec<T>, Vec<Refusal>)> {
     use indicatif::ParallelProgressIterator;
@@ -142,7 +143,10 @@ fn convert_map<T: Send>(
         .modules
         .par_iter()
         .progress_with(bar)
-        .map(|m| session.convert(m))
+        .map(|m| match survey {
+            true => session.survey(m),
+            false => session.convert(m),
+        })
         .filter_map(&map)
         .collect();
     Ok((session, mapped, selection.orphans))
@@ -158,7 +162,9 @@ fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
     // nothing (the words were in a comment) is no finding.
     let explicit = !target.paths.is_empty();
     let keep = |o: &Outcome| all || explicit || o.verdict() != Verdict::NotApplicable;
-    let (session, rows, orphans) = convert_map(target, needles, |o| {
+    // --all shows every module that queues; the many that flush nothing
+    // are only surveyed (skimmed, not parsed).
+    let (session, rows, orphans) = convert_map(target, needles, all, |o| {
         keep(&o).then(|| (ModuleView::new(&o), scan_row(&o)))
     })?;
     if json {

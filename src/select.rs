@@ -50,8 +50,15 @@ pub fn select<T: Send>(
         }
     }
     let mut orphans = Vec::new();
-    for file in files {
-        let found = kbuild::modules_of(&tree.root, &file)?;
+    // Kbuild placement reads Makefiles: on all cores, results in order.
+    let placed: Vec<(PathBuf, Vec<Module>)> = {
+        use rayon::prelude::*;
+        files
+            .into_par_iter()
+            .map(|file| Ok((file.clone(), kbuild::modules_of(&tree.root, &file)?)))
+            .collect::<Result<_>>()?
+    };
+    for (file, found) in placed {
         if found.is_empty() {
             orphans.push(Refusal::at(
                 file,

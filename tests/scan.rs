@@ -110,3 +110,33 @@ fn facts_say_what_came_from_the_fallback() {
     insta::assert_snapshot!("facts@headers_only", shown);
     assert!(shown.contains("system_percpu_wq: flags unknown"), "{shown}");
 }
+
+/// `scan --all` only skims the modules that flush nothing: for every such
+/// module of every case, the skim finds the same sites, entry and verdict
+/// as the full conversion.
+#[test]
+fn a_survey_agrees_with_the_conversion() {
+    use localwq::report::ModuleView;
+    let mut surveyed = 0;
+    for case in common::cases() {
+        let session = localwq::Session::open(&common::testdata().join(&case)).unwrap();
+        let selection = session.select_by(&[], localwq::wq::USE_NEEDLES).unwrap();
+        for module in &selection.modules {
+            let full = ModuleView::new(&session.convert(module));
+            let survey = ModuleView::new(&session.survey(module));
+            let key = |v: &ModuleView| {
+                let mut sites: Vec<(String, usize, &str, &str)> = v
+                    .queue_sites
+                    .iter()
+                    .chain(&v.flush_sites)
+                    .map(|s| (s.file.clone(), s.line, s.api, s.workqueue))
+                    .collect();
+                sites.sort();
+                (sites, v.entry.clone(), v.verdict)
+            };
+            assert_eq!(key(&full), key(&survey), "{case}: {}", module.name);
+            surveyed += usize::from(full.verdict == "not applicable");
+        }
+    }
+    assert!(surveyed > 0, "no case has a module that only queues");
+}

@@ -108,8 +108,57 @@ pub fn collect(unit: &Unit) -> Vec<Site> {
             });
         }
         sites.extend(macro_sites(unit, index, shared));
+        if !file.parsed {
+            sites.extend(text_sites(unit, index));
+        }
     }
     sites
+}
+
+/// The calls of a skimmed file, read from its text (`Loader::survey`):
+/// never rewritten, there is no parse tree to check an edit against.
+fn text_sites(unit: &Unit, index: usize) -> Vec<Site> {
+    let file = &unit.files[index];
+    text_api_calls(file)
+        .filter_map(|(offset, api)| {
+            let (callee_range, range, args) = text_call(&file.text, offset)?;
+            let wq = system_wq_of(&unit.facts, file, api, &args)?;
+            Some(Site {
+                file: index,
+                callee_range,
+                range,
+                args,
+                api,
+                wq,
+                line: file.line_of(offset),
+                in_macro: false,
+                state: SiteState::Flagged,
+            })
+        })
+        .collect()
+}
+
+/// Calls of workqueue APIs in a file's text, comments left out: the API
+/// names found by one automaton, kept where they are whole words followed
+/// by `(`.
+fn text_api_calls(file: &SourceFile) -> impl Iterator<Item = (usize, &'static WqApi)> + '_ {
+    static NAMES: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        aho_corasick::AhoCorasick::new(wq::APIS.iter().map(|a| a.name)).expect("static patterns")
+    });
+    let text = &file.text;
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    names
+        .find_overlapping_iter(text.as_slice())
+        .filter(move |m| {
+            let before = m.start().checked_sub(1).map(|i| text[i]);
+            let after = text[m.end()..].iter().find(|b| !b.is_ascii_whitespace());
+            !before.is_some_and(is_word)
+                && text.get(m.end()).is_none_or(|b| !is_word(*b))
+                && after == Some(&b'(')
+                && !file.in_inert(m.start())
+        })
+        .map(|m| (m.start(), &wq::APIS[m.pattern().as_usize()]))
 }
 
 /// Calls in `#define` bodies. A macro defined in a .c file is private to
@@ -166,7 +215,7 @@ fn text_call(text: &[u8], at: usize) -> Option<TextCall> {
 pub fn site_flags(unit: &Unit, sites: &[Site]) -> Vec<Flag> {
     let mut flags: Vec<Flag> = sites
         .iter()
-        .filter(|s| s.state == SiteState::Flagged)
+        .filter(|s| s.state == SiteState::Flagged && unit.files[s.file].parsed)
         .map(|site| site_flag(unit, site))
         .collect();
     // A skimmed file, or an idle block of a parsed one, names no system

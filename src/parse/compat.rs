@@ -16,6 +16,25 @@ pub fn dead_branches(text: &[u8], version: i64) -> Vec<Range<usize>> {
     let mut frames: Vec<Frame> = Vec::new();
     let mut at = 0;
     while at < text.len() {
+        // Only a line whose first non-blank byte is `#` is a directive:
+        // jump from `#` to `#`.
+        let Some(hash) = memchr::memchr(b'#', &text[at..]).map(|i| at + i) else {
+            break;
+        };
+        let line_start = text[..hash]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let next_line = memchr::memchr(b'\n', &text[hash..]).map_or(text.len(), |i| hash + i + 1);
+        if line_start < at
+            || !text[line_start..hash]
+                .iter()
+                .all(|b| *b == b' ' || *b == b'\t')
+        {
+            at = next_line;
+            continue;
+        }
+        at = line_start;
         let (line, next) = logical_line(text, at);
         if let Some((directive, rest)) = directive(&line) {
             match directive {

@@ -185,8 +185,11 @@ impl SourceFile {
 
     /// A file read but not parsed: its includes come from the text.
     pub fn skim(path: PathBuf, text: Vec<u8>) -> Result<Self> {
+        // Comments stay inert, so that the text's calls (`sites`) and
+        // entry macros are those of the code.
         let facts = Facts {
             includes: text_includes(&text),
+            inert: crate::ctext::comment_ranges(&text),
             ..Facts::default()
         };
         Ok(SourceFile {
@@ -199,6 +202,16 @@ impl SourceFile {
             idle: Vec::new(),
             dead: Vec::new(),
         })
+    }
+
+    /// `skim` for the kernel `version`: branches dead for it are inert
+    /// (and `dead`), as a parse for it would leave them out.
+    pub fn skim_for_version(path: PathBuf, text: Vec<u8>, version: Option<i64>) -> Result<Self> {
+        let dead = version.map_or_else(Vec::new, |v| compat::dead_branches(&text, v));
+        let mut file = Self::skim(path, text)?;
+        file.facts.inert.extend(dead.iter().cloned());
+        file.dead = dead;
+        Ok(file)
     }
 
     /// The parse tree of the whole text, parsing now if the file was only
