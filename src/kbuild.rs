@@ -32,7 +32,6 @@ pub struct Module {
 }
 
 impl Module {
-    /// The name as a C identifier fragment (`rtc_core`).
     /// The module's directory as reports print it: `.` for the top of an
     /// out-of-tree module's directory.
     pub fn dir_shown(&self) -> String {
@@ -42,6 +41,7 @@ impl Module {
         }
     }
 
+    /// The name as a C identifier fragment (`rtc_core`).
     pub fn ident(&self) -> String {
         self.name.replace('-', "_")
     }
@@ -179,6 +179,55 @@ fn read_vars(dir: &Path) -> Option<Vars> {
         }
     }
     (!text.is_empty()).then(|| Vars::parse(&text))
+}
+
+/// The module's own include directories, relative to the root: `-I` words
+/// of its Makefile's `ccflags-y`, `EXTRA_CFLAGS`, `CFLAGS_<obj>.o`, …
+/// that name a directory through `$(src)`, `$(obj)`, `$(M)`, `$(PWD)` or
+/// `$(srctree)`. Others (a variable of the build) are not followed.
+pub fn include_dirs(root: &Path, dir: &Path) -> Vec<PathBuf> {
+    let Some(vars) = read_vars(&root.join(dir)) else {
+        return Vec::new();
+    };
+    let flags = vars.0.iter().filter(|(name, _)| {
+        name.starts_with("ccflags-")
+            || name.starts_with("subdir-ccflags-")
+            || name.starts_with("CFLAGS_")
+            || *name == "EXTRA_CFLAGS"
+    });
+    let mut dirs = Vec::new();
+    for (_, words) in flags {
+        let mut words = words.iter();
+        while let Some(word) = words.next() {
+            let path = match word.strip_prefix("-I") {
+                Some("") => words.next().map(String::as_str),
+                Some(path) => Some(path),
+                None => None,
+            };
+            if let Some(found) = path.and_then(|p| include_dir(root, dir, p)) {
+                dirs.push(found);
+            }
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// `$(src)/../include` for the Makefile in `dir` → a root-relative path
+/// inside the root, if it is one.
+fn include_dir(root: &Path, dir: &Path, path: &str) -> Option<PathBuf> {
+    let dir_text = dir.to_string_lossy();
+    let mut path = path.replace("$(srctree)/$(src)", &dir_text);
+    for var in ["$(src)", "$(obj)", "$(M)", "$(PWD)", "$(CURDIR)"] {
+        path = path.replace(var, &dir_text);
+    }
+    path = path.replace("$(srctree)", "");
+    if path.contains("$(") {
+        return None;
+    }
+    let rel = crate::tree::lexical(Path::new(path.trim_start_matches('/')));
+    root.join(&rel).is_dir().then_some(rel)
 }
 
 /// The modules that `file` (a .c path relative to `root`) is built into.

@@ -128,7 +128,8 @@ impl Loader {
             .into_par_iter()
             .map(|(rel, text)| open(rel, text))
             .collect::<Result<_>>()?;
-        let headers = private_headers(&self.tree, module, &files, &open)?;
+        let dirs = kbuild::include_dirs(&self.tree.root, &module.dir);
+        let headers = private_headers(&self.tree, module, &files, &dirs, &open)?;
         let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
         files.extend(headers);
         let (shared_headers, co_owned) = match parse {
@@ -156,7 +157,7 @@ impl Loader {
             module: module.clone(),
             unlisted: unlisted(&self.tree, module),
             facts: self.tree.facts.clone(),
-            includes: include_edges(&files),
+            includes: include_edges(&files, &dirs),
             files,
             shared_headers,
             co_owned,
@@ -254,17 +255,22 @@ fn open_file(
     }
 }
 
-/// The quoted includes of `file`, resolved to tree paths.
-fn quoted_targets(file: &SourceFile) -> impl Iterator<Item = PathBuf> + '_ {
-    file.facts
-        .includes
-        .iter()
-        .filter(|i| i.quoted)
-        .map(|i| resolve_include(&file.path, &i.path, true))
+/// Where the includes of `file` may be in the module's tree: a quoted one
+/// beside it, and any in the module's own include directories (`-I`).
+fn include_targets<'a>(
+    file: &'a SourceFile,
+    dirs: &'a [PathBuf],
+) -> impl Iterator<Item = PathBuf> + 'a {
+    file.facts.includes.iter().flat_map(move |i| {
+        let beside = i.quoted.then(|| resolve_include(&file.path, &i.path, true));
+        beside
+            .into_iter()
+            .chain(dirs.iter().map(|d| crate::tree::lexical(&d.join(&i.path))))
+    })
 }
 
 /// For each file, the indexes of the unit's files its quoted includes name.
-fn include_edges(files: &[SourceFile]) -> Vec<Vec<usize>> {
+fn include_edges(files: &[SourceFile], dirs: &[PathBuf]) -> Vec<Vec<usize>> {
     let by_path: HashMap<&Path, usize> = files
         .iter()
         .enumerate()
@@ -273,35 +279,41 @@ fn include_edges(files: &[SourceFile]) -> Vec<Vec<usize>> {
     files
         .iter()
         .map(|file| {
-            quoted_targets(file)
+            include_targets(file, dirs)
                 .filter_map(|target| by_path.get(target.as_path()).copied())
                 .collect()
         })
         .collect()
 }
 
-/// Quoted includes of the module's files that resolve below its directory,
-/// followed through the headers themselves; each read and opened once.
+/// Includes of the module's files that resolve below its directory (for an
+/// out-of-tree module: anywhere in its tree), beside the including file or
+/// in the module's `-I` directories `dirs`, followed through the headers
+/// themselves; each read and opened once.
 fn private_headers(
     tree: &KernelTree,
     module: &Module,
     files: &[SourceFile],
+    dirs: &[PathBuf],
     open: &dyn Fn(PathBuf, Vec<u8>) -> Result<SourceFile>,
 ) -> Result<Vec<SourceFile>> {
+    let own = |path: &Path| tree.kdir.is_some() || path.starts_with(&module.dir);
     let mut seen = BTreeSet::new();
     let mut headers = Vec::new();
-    let mut pending: Vec<Vec<PathBuf>> =
-        files.iter().map(|f| quoted_targets(f).collect()).collect();
+    let mut pending: Vec<Vec<PathBuf>> = files
+        .iter()
+        .map(|f| include_targets(f, dirs).collect())
+        .collect();
     while let Some(targets) = pending.pop() {
         for candidate in targets {
-            if !candidate.starts_with(&module.dir) || !seen.insert(candidate.clone()) {
+            if !own(&candidate) || !seen.insert(candidate.clone()) {
                 continue;
             }
             let Ok(text) = std::fs::read(tree.root.join(&candidate)) else {
                 continue;
             };
             let header = open(candidate, text)?;
-            pending.push(quoted_targets(&header).collect());
+            pending.push(include_targets(&header, dirs).collect());
             headers.push(header);
         }
     }

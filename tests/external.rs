@@ -88,3 +88,18 @@ fn bad_directories_are_named() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("include/linux/workqueue.h is missing"));
 }
+
+/// A composite module in subdirectories whose private header sits in its
+/// own include directory (`ccflags-y += -I$(src)/include`): the header is
+/// the module's, and carries the extern that joins its files.
+#[test]
+fn the_module_include_directories_hold_its_private_headers() {
+    let (kdir, multi) = (case().join("kdir"), case().join("multi"));
+    let diff = stdout(&run("diff", &kdir, &multi, &["--strategy", "local-wq"]));
+    insta::assert_snapshot!("external-include-dir", diff);
+    assert!(diff.contains("+++ b/include/baz.h"), "{diff}");
+    assert!(
+        diff.contains("+extern struct workqueue_struct *baz_wq;"),
+        "{diff}"
+    );
+}
