@@ -101,6 +101,21 @@ impl RefusalKind {
     ];
 }
 
+impl RefusalKind {
+    /// The kind as JSON and scripts name it: `NoSystemFlush` →
+    /// `no-system-flush`.
+    pub fn slug(self) -> String {
+        let mut slug = String::new();
+        for (i, c) in format!("{self:?}").chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                slug.push('-');
+            }
+            slug.push(c.to_ascii_lowercase());
+        }
+        slug
+    }
+}
+
 /// A refusal (or a "not applicable"): what, where when known, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
@@ -139,5 +154,20 @@ impl std::fmt::Display for Refusal {
             Some(file) => write!(f, "{}:{}: {}", file.display(), self.line, self.detail),
             None => f.write_str(&self.detail),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RefusalKind;
+
+    #[test]
+    fn slugs_are_kebab_case_and_distinct() {
+        assert_eq!(RefusalKind::NoSystemFlush.slug(), "no-system-flush");
+        assert_eq!(RefusalKind::UnknownWqFlags.slug(), "unknown-wq-flags");
+        let mut slugs: Vec<String> = RefusalKind::ALL.iter().map(|k| k.slug()).collect();
+        slugs.sort();
+        slugs.dedup();
+        assert_eq!(slugs.len(), RefusalKind::ALL.len());
     }
 }

@@ -46,6 +46,7 @@ pub struct ScanView {
 pub struct OrphanView {
     pub file: String,
     pub reason: String,
+    pub reason_kind: String,
 }
 
 impl From<&Refusal> for OrphanView {
@@ -57,6 +58,7 @@ impl From<&Refusal> for OrphanView {
                 .map(|f| f.display().to_string())
                 .unwrap_or_default(),
             reason: orphan.detail.clone(),
+            reason_kind: orphan.kind.slug(),
         }
     }
 }
@@ -70,6 +72,8 @@ pub struct ModuleView {
     pub entry: String,
     pub verdict: &'static str,
     pub reason: Option<String>,
+    /// The refusal's kind (`RefusalKind::slug`), with `reason`.
+    pub reason_kind: Option<String>,
     pub strategy: Option<String>,
     pub recommended: Option<&'static str>,
     pub advice: Option<String>,
@@ -144,6 +148,7 @@ impl ModuleView {
                 .unwrap_or_default(),
             verdict: verdict_word(outcome.verdict()),
             reason: outcome.decision.refusal().map(|r| r.to_string()),
+            reason_kind: outcome.decision.refusal().map(|r| r.kind.slug()),
             strategy: summary.strategy,
             recommended: summary.recommended,
             advice: summary.advice,
