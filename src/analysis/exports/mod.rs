@@ -5,6 +5,7 @@
 //! Text, not parse trees: kernel style puts a function's braces in column
 //! 0, which bounds it cheaply, and only prefiltered files are split.
 
+mod owned;
 mod text;
 
 use crate::ctext::{calls_in, exported_names};
@@ -205,6 +206,42 @@ mod tests {
         assert!(provider.works_for_caller(&flushed, &BTreeSet::from(["lib_changed"])));
         assert!(!provider
             .works_for_caller(&flushed, &BTreeSet::from(["lib_changed", "lib_unregister"])));
+    }
+
+    #[test]
+    fn items_of_file_scope_objects_are_the_providers_own() {
+        let text = b"struct deferred { struct work_struct wq; };\n\
+            static DEFINE_PER_CPU(struct deferred, deferred);\n\
+            static struct ec *ec_priv;\n\
+            static struct state dev_state;\n\n\
+            void lib_free(void *addr)\n{\n\tstruct deferred *p = raw_cpu_ptr(&deferred);\n\
+            \tschedule_work(&p->wq);\n}\nEXPORT_SYMBOL(lib_free);\n\n\
+            void lib_cmd(void)\n{\n\tstruct ec *ec = ec_priv;\n\tschedule_work(&ec->worker);\n}\n\
+            EXPORT_SYMBOL(lib_cmd);\n\n\
+            void lib_poke(void)\n{\n\tschedule_work(&dev_state.work);\n}\nEXPORT_SYMBOL(lib_poke);\n\n\
+            void lib_enqueue(struct job *job)\n{\n\tstruct job *j = job;\n\tschedule_work(&j->work);\n}\n\
+            EXPORT_SYMBOL(lib_enqueue);\n";
+        let mut index = TreeIndex::default();
+        index.add_file("lib.c".into(), text, &facts());
+        for own in ["lib_free", "lib_cmd", "lib_poke"] {
+            assert!(index.providers[own].own_item, "{own}");
+        }
+        assert!(!index.providers["lib_enqueue"].own_item);
+    }
+
+    #[test]
+    fn a_parameter_every_caller_fills_with_a_file_object_is_owned() {
+        let text = b"static struct ec *ec_priv;\n\n\
+            static void queue_desc(struct desc *d, struct ec *ec)\n{\n\tschedule_work(&ec->worker);\n}\n\n\
+            int ec_cmd(int cmd)\n{\n\tstruct ec *ec = ec_priv;\n\tstruct desc d;\n\n\
+            \tqueue_desc(&d, ec);\n\treturn 0;\n}\nEXPORT_SYMBOL(ec_cmd);\n\n\
+            static void other_desc(struct desc *d, struct ec *ec)\n{\n\tschedule_work(&ec->worker);\n}\n\n\
+            int ec_cmd_for(struct ec *mine)\n{\n\tstruct desc d;\n\n\
+            \tother_desc(&d, mine);\n\treturn 0;\n}\nEXPORT_SYMBOL(ec_cmd_for);\n";
+        let mut index = TreeIndex::default();
+        index.add_file("ec.c".into(), text, &facts());
+        assert!(index.providers["ec_cmd"].own_item);
+        assert!(!index.providers["ec_cmd_for"].own_item);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! which of them queue on a system workqueue (directly, or through the
 //! file's own functions), what they queue, and which cancel it.
 
+use super::owned;
 use crate::ctext::{
     arg_ranges, calls_in, column0_blocks, comment_ranges, has_word, matching_paren, words_in,
     Needles,
@@ -15,6 +16,8 @@ pub(super) struct TextFunction {
     pub(super) body_start: usize,
     pub(super) body_end: usize,
     pub(super) callees: BTreeSet<String>,
+    /// Parameter names, in order.
+    pub(super) params: Vec<String>,
 }
 
 /// Whether a queueing call on a system workqueue occurs in `text`.
@@ -55,17 +58,39 @@ fn is_word(b: u8) -> bool {
 pub(super) fn text_functions(text: &[u8]) -> Vec<TextFunction> {
     column0_blocks(text)
         .filter_map(|block| {
-            let name = declared_name(&text[block.head_start..block.open])?;
+            let head = &text[block.head_start..block.open];
+            let name = declared_name(head)?;
             let body_end = block.close + 1;
             let callees = calls_in(&text[block.open..body_end])
                 .map(|(_, w)| w.to_string())
                 .collect();
             Some(TextFunction {
+                params: param_names(head, &name),
                 name,
                 body_start: block.open,
                 body_end,
                 callees,
             })
+        })
+        .collect()
+}
+
+/// The parameter names of the head of function `name`: the last word of
+/// each parameter (`struct x *p` → `p`); none for `(void)`.
+fn param_names(head: &[u8], name: &str) -> Vec<String> {
+    let Some(at) = memchr::memmem::rfind(head, format!("{name}(").as_bytes()) else {
+        return Vec::new();
+    };
+    let open = at + name.len();
+    let Some(close) = matching_paren(head, open) else {
+        return Vec::new();
+    };
+    arg_ranges(head, open, close)
+        .into_iter()
+        .filter_map(|r| {
+            let param = std::str::from_utf8(&head[r]).ok()?;
+            let (_, last) = words_in(param.as_bytes()).last()?;
+            (last != "void").then(|| last.to_string())
         })
         .collect()
 }
@@ -206,7 +231,9 @@ pub(super) fn direct_queuers(
                 line: 1 + memchr::memchr_iter(b'\n', &text[..absolute]).count(),
                 call: rest.lines().next().unwrap_or("").trim().to_string(),
                 wq: facts.system_wq(&named),
-                own_item: declares_work(text, item.strip_prefix('&').unwrap_or(&item)),
+                own_item: declares_work(text, item.strip_prefix('&').unwrap_or(&item))
+                    || owned::in_file_object(text, body, &item)
+                    || owned::passed_file_object(functions, text, function, &item),
                 fields: field_of(&item).map(|f| BTreeSet::from([f])),
             };
             found
