@@ -23,12 +23,25 @@ pub struct ExtraRecipients {
     pub cc: Vec<String>,
 }
 
+/// What MAINTAINERS' K: patterns read: the mail's From and Subject, its
+/// message and its diff.
+fn keyword_text(outcome: &Outcome, prefix: &str, identity: &str) -> Vec<u8> {
+    let Ok((subject, body)) = commit_message(outcome, prefix, identity) else {
+        return Vec::new();
+    };
+    let mut text =
+        format!("From: {identity}\nSubject: [PATCH] {subject}\n\n{body}---\n").into_bytes();
+    text.extend(diff::changes_diff(&outcome.changes));
+    text
+}
+
 /// The patch plans for the outcomes that have a conversion to send.
 fn plans<'a>(
     root: &Path,
     repo: Option<&Repository>,
     outcomes: &'a [Outcome],
     extra: &ExtraRecipients,
+    identity: &str,
 ) -> Vec<series::PatchPlan<'a>> {
     let maintainers = crate::maintainers::Maintainers::load(root);
     outcomes
@@ -40,11 +53,11 @@ fn plans<'a>(
                 to: extra.to.clone(),
                 cc: extra.cc.clone(),
             };
-            if let Some(m) = &maintainers {
-                recipients.merge(&m.recipients(&files));
-            }
             let prefix =
                 prefix::subject_prefix(repo, &files, &outcome.module.name, &outcome.module.dir);
+            if let Some(m) = &maintainers {
+                recipients.merge(&m.recipients(&files, &keyword_text(outcome, &prefix, identity)));
+            }
             series::PatchPlan {
                 outcome,
                 prefix,
@@ -67,7 +80,7 @@ pub fn build_series(
     extra: &ExtraRecipients,
 ) -> Result<Vec<Mail>> {
     let repo = open_repo(root);
-    let plans = plans(root, repo.as_ref(), outcomes, extra);
+    let plans = plans(root, repo.as_ref(), outcomes, extra, &options.identity);
     if plans.is_empty() {
         anyhow::bail!("no module has a conversion to send");
     }
@@ -126,7 +139,13 @@ pub fn apply_series(
         )
     })?;
     commits::ensure_clean(&repo)?;
-    let plans = plans(root, Some(&repo), outcomes, &ExtraRecipients::default());
+    let plans = plans(
+        root,
+        Some(&repo),
+        outcomes,
+        &ExtraRecipients::default(),
+        identity,
+    );
     if plans.is_empty() {
         anyhow::bail!("no module has a conversion to apply");
     }
