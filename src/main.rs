@@ -185,7 +185,7 @@ fn diff(target: &Target, build: &BuildCheck) -> Result<()> {
         if let Some(check) = check {
             writeln!(stdout, "# build: {}", build_line(&check.verdict))?;
         }
-        stdout.write_all(&dry_run(outcome))?;
+        stdout.write_all(&dry_run(&session.tree.root, outcome))?;
         writeln!(stdout)?;
     }
     Ok(())

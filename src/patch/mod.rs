@@ -3,6 +3,7 @@
 
 pub mod commits;
 pub mod diff;
+pub mod funcname;
 pub mod identity;
 pub mod mail;
 pub mod prefix;
@@ -14,7 +15,7 @@ use anyhow::{Context, Result};
 use git2::Repository;
 use std::path::Path;
 
-pub use series::{Mail, SeriesOptions};
+pub use series::{FileDiff, Mail, SeriesOptions};
 
 /// Recipients given on the command line, added to MAINTAINERS'.
 #[derive(Default, Clone)]
@@ -25,14 +26,35 @@ pub struct ExtraRecipients {
 
 /// What MAINTAINERS' K: patterns read: the mail's From and Subject, its
 /// message and its diff.
-fn keyword_text(outcome: &Outcome, prefix: &str, identity: &str) -> Vec<u8> {
+fn keyword_text(outcome: &Outcome, prefix: &str, identity: &str, diffs: &[FileDiff]) -> Vec<u8> {
     let Ok((subject, body)) = commit_message(outcome, prefix, identity) else {
         return Vec::new();
     };
     let mut text =
         format!("From: {identity}\nSubject: [PATCH] {subject}\n\n{body}---\n").into_bytes();
-    text.extend(diff::changes_diff(&outcome.changes));
+    for diff in diffs {
+        text.extend_from_slice(&diff.bytes);
+    }
     text
+}
+
+/// Each changed file's diff, its function lines found by the driver the
+/// tree's `.gitattributes` give it.
+fn file_diffs(root: &Path, outcome: &Outcome) -> Vec<FileDiff> {
+    let paths: Vec<&Path> = outcome.changes.iter().map(|c| c.path.as_path()).collect();
+    let attributes = funcname::Attributes::load(root, &paths);
+    outcome
+        .changes
+        .iter()
+        .map(|change| {
+            let (bytes, counts) = diff::file_diff(change, attributes.driver(&change.path));
+            FileDiff {
+                path: change.path.display().to_string(),
+                bytes,
+                counts,
+            }
+        })
+        .collect()
 }
 
 /// The patch plans for the outcomes that have a conversion to send.
@@ -55,13 +77,16 @@ fn plans<'a>(
             };
             let prefix =
                 prefix::subject_prefix(repo, &files, &outcome.module.name, &outcome.module.dir);
+            let diffs = file_diffs(root, outcome);
             if let Some(m) = &maintainers {
-                recipients.merge(&m.recipients(&files, &keyword_text(outcome, &prefix, identity)));
+                let text = keyword_text(outcome, &prefix, identity, &diffs);
+                recipients.merge(&m.recipients(&files, &text));
             }
             series::PatchPlan {
                 outcome,
                 prefix,
                 recipients,
+                diffs,
             }
         })
         .collect()
@@ -99,7 +124,14 @@ pub fn build_series(
         None => {
             let ids = plans
                 .iter()
-                .map(|p| diff::blob_id(&diff::changes_diff(&p.outcome.changes)))
+                .map(|p| {
+                    diff::blob_id(
+                        &p.diffs
+                            .iter()
+                            .flat_map(|d| d.bytes.clone())
+                            .collect::<Vec<u8>>(),
+                    )
+                })
                 .collect();
             (ids, None)
         }

@@ -2,7 +2,7 @@
 //! --base` form: what `git am` applies and `git send-email` sends as is.
 //! Commit messages and the cover letter come from templates/.
 
-use super::diff::{diffstat, file_diff, Counts};
+use super::diff::{diffstat, Counts};
 use super::mail::{encode_address, header, rfc2822, slug};
 use crate::analysis::Verdict;
 use crate::maintainers::Recipients;
@@ -29,6 +29,14 @@ pub struct PatchPlan<'a> {
     pub outcome: &'a Outcome,
     pub prefix: String,
     pub recipients: Recipients,
+    pub diffs: Vec<FileDiff>,
+}
+
+/// One file's diff in a patch.
+pub struct FileDiff {
+    pub path: String,
+    pub bytes: Vec<u8>,
+    pub counts: Counts,
 }
 
 impl PatchPlan<'_> {
@@ -110,13 +118,12 @@ pub fn render(
             "{} {subject}",
             tag(options, plan.rfc(), index + 1, total, numbered)
         );
-        let mut diffs = Vec::new();
-        let mut file_stats = Vec::new();
-        for change in &plan.outcome.changes {
-            let (diff, counts) = file_diff(change);
-            diffs.extend(diff);
-            file_stats.push((change.path.display().to_string(), counts));
-        }
+        let diffs: Vec<u8> = plan.diffs.iter().flat_map(|d| d.bytes.clone()).collect();
+        let file_stats: Vec<(String, Counts)> = plan
+            .diffs
+            .iter()
+            .map(|d| (d.path.clone(), d.counts))
+            .collect();
         let mut text = headers(options, &ids[index], &full, &plan.recipients).into_bytes();
         let base_line = match (cover, index, base) {
             (false, 0, Some(base)) => format!("\nbase-commit: {base}\n"),
