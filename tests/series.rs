@@ -134,3 +134,36 @@ fn apply_refuses_a_dirty_tree() {
     .expect_err("refused");
     assert!(err.to_string().contains("uncommitted changes"), "{err}");
 }
+
+/// The fixture with history: foo.c's own commits use `misc: foo-drv - `
+/// with a lower-case summary (two of three), bar.c's none.
+fn repository_with_history() -> tempfile::TempDir {
+    let repo = repository("series");
+    let foo = repo.path().join("drivers/foo/foo.c");
+    for subject in [
+        "misc: foo-drv - fix a comment",
+        "foo: Old style once",
+        "misc: foo-drv - tidy up",
+    ] {
+        let mut text = std::fs::read_to_string(&foo).unwrap();
+        text.push_str(&format!("/* {subject} */\n"));
+        std::fs::write(&foo, text).unwrap();
+        git(repo.path(), &["commit", "-q", "-am", subject]);
+    }
+    repo
+}
+
+#[test]
+fn subject_prefixes_come_from_history_when_there_is_one() {
+    let repo = repository_with_history();
+    let subjects: Vec<String> = series_mails(repo.path())
+        .iter()
+        .map(|mail| {
+            let text = String::from_utf8_lossy(&mail.bytes).into_owned();
+            let start = text.find("Subject: ").unwrap();
+            let end = text[start..].find("\nTo:").unwrap();
+            text[start..start + end].replace("\n ", " ")
+        })
+        .collect();
+    insta::assert_snapshot!("subjects@series-history", subjects.join("\n"));
+}

@@ -26,7 +26,12 @@ pub struct ExtraRecipients {
 
 /// What MAINTAINERS' K: patterns read: the mail's From and Subject, its
 /// message and its diff.
-fn keyword_text(outcome: &Outcome, prefix: &str, identity: &str, diffs: &[FileDiff]) -> Vec<u8> {
+fn keyword_text(
+    outcome: &Outcome,
+    prefix: &prefix::Prefix,
+    identity: &str,
+    diffs: &[FileDiff],
+) -> Vec<u8> {
     let Ok((subject, body)) = commit_message(outcome, prefix, identity) else {
         return Vec::new();
     };

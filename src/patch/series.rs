@@ -27,7 +27,7 @@ pub struct SeriesOptions {
 /// One module's patch, before numbering.
 pub struct PatchPlan<'a> {
     pub outcome: &'a Outcome,
-    pub prefix: String,
+    pub prefix: super::prefix::Prefix,
     pub recipients: Recipients,
     pub diffs: Vec<FileDiff>,
 }

@@ -20,17 +20,43 @@ fn sites(n: usize) -> String {
     format!("{n} call site{}", if n == 1 { "" } else { "s" })
 }
 
+/// A subject prefix and whether the summary after it starts in lower
+/// case ("Input: psmouse - avoid …", "crypto: atmel - Avoid …").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prefix {
+    pub text: String,
+    pub lower: bool,
+}
+
+impl Prefix {
+    pub fn new(text: String, lower: bool) -> Self {
+        Prefix { text, lower }
+    }
+
+    /// `summary` after the prefix, its first letter in the subsystem's case.
+    pub fn subject(&self, summary: &str) -> String {
+        let mut chars = summary.chars();
+        let first = chars.next().map(|c| match self.lower {
+            true => c.to_lowercase().collect::<String>(),
+            false => c.to_uppercase().collect(),
+        });
+        format!(
+            "{}{}{}",
+            self.text,
+            first.unwrap_or_default(),
+            chars.as_str()
+        )
+    }
+}
+
 /// The commit message's subject and body (with Signed-off-by).
-pub fn commit_message(outcome: &Outcome, prefix: &str, identity: &str) -> Result<(String, String)> {
+pub fn commit_message(
+    outcome: &Outcome,
+    prefix: &Prefix,
+    identity: &str,
+) -> Result<(String, String)> {
     let summary = Summary::of(outcome);
-    let avoid = if prefix.ends_with(" - ") {
-        "avoid"
-    } else {
-        "Avoid"
-    };
     let mut values = BTreeMap::from([
-        ("prefix", prefix.to_string()),
-        ("avoid", avoid.to_string()),
         ("flush", summary.flush.clone()),
         ("module", outcome.module.name.clone()),
         ("system", summary.system.clone()),
@@ -60,7 +86,7 @@ pub fn commit_message(outcome: &Outcome, prefix: &str, identity: &str) -> Result
         .with_context(|| format!("the commit message of {}", outcome.module.name))?;
     let (subject, body) = text.split_once("\n\n").unwrap_or((&text, ""));
     let body = format!("{}\n\nSigned-off-by: {identity}\n", wrap(body.trim(), 75));
-    Ok((subject.trim().to_string(), body))
+    Ok((prefix.subject(subject.trim()), body))
 }
 
 /// The cover letter's subject and its blurb, wrapped at 72 columns.
