@@ -139,15 +139,15 @@ fn apply_refuses_a_dirty_tree() {
 /// with a lower-case summary (two of three), bar.c's none.
 fn repository_with_history() -> tempfile::TempDir {
     let repo = repository("series");
-    let foo = repo.path().join("drivers/foo/foo.c");
+    let file = repo.path().join("drivers/foo/foo.c");
     for subject in [
         "misc: foo-drv - fix a comment",
         "foo: Old style once",
         "misc: foo-drv - tidy up",
     ] {
-        let mut text = std::fs::read_to_string(&foo).unwrap();
+        let mut text = std::fs::read_to_string(&file).unwrap();
         text.push_str(&format!("/* {subject} */\n"));
-        std::fs::write(&foo, text).unwrap();
+        std::fs::write(&file, text).unwrap();
         git(repo.path(), &["commit", "-q", "-am", subject]);
     }
     repo
