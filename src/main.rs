@@ -53,6 +53,7 @@ fn main() -> ExitCode {
             version,
             cover_letter,
             no_cover_letter,
+            thread,
             force,
             build,
         } => {
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
                 subject_prefix,
                 version,
                 cover,
+                thread,
                 force,
                 build,
             };
@@ -280,6 +282,7 @@ struct PatchRequest<'a> {
     subject_prefix: String,
     version: Option<u32>,
     cover: Option<bool>,
+    thread: bool,
     force: bool,
     build: BuildCheck,
 }
@@ -327,6 +330,7 @@ fn patches(target: &Target, request: PatchRequest) -> Result<()> {
         subject_prefix: request.subject_prefix,
         version: request.version,
         cover_letter: request.cover,
+        thread: request.thread,
         unix_time: request.signing.date.unwrap_or_else(now),
     };
     let mails = build_series(&session.tree.root, &outcomes, &options, &extra)?;

@@ -53,6 +53,7 @@ fn options() -> SeriesOptions {
         version: None,
         cover_letter: None,
         unix_time: DATE,
+        thread: false,
     }
 }
 
@@ -166,4 +167,31 @@ fn subject_prefixes_come_from_history_when_there_is_one() {
         })
         .collect();
     insta::assert_snapshot!("subjects@series-history", subjects.join("\n"));
+}
+
+/// A non-git copy of the fixture, `-v 2 --thread`, a sender whose name is
+/// not ASCII: file names, threading headers, MIME headers and the cover
+/// letter's blank line before `-- `.
+#[test]
+fn threaded_second_version_from_a_tree_without_git() {
+    let tree = common::copy_case("series");
+    let options = SeriesOptions {
+        identity: "Jörg Rödel <joerg@example.org>".into(),
+        version: Some(2),
+        thread: true,
+        ..options()
+    };
+    let mails = build_series(
+        tree.path(),
+        &outcomes(tree.path()),
+        &options,
+        &ExtraRecipients::default(),
+    )
+    .unwrap();
+    let names: Vec<&str> = mails.iter().map(|m| m.file_name.as_str()).collect();
+    insta::assert_snapshot!("series-files@series-v2", names.join("\n"));
+    for mail in &mails {
+        let text = String::from_utf8(mail.bytes.clone()).unwrap();
+        insta::assert_snapshot!(format!("mail@series-v2-{}", &mail.file_name[..7]), text);
+    }
 }

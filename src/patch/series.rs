@@ -3,7 +3,7 @@
 //! Commit messages and the cover letter come from templates/.
 
 use super::diff::{diffstat, Counts};
-use super::mail::{encode_address, header, rfc2822, slug};
+use super::mail::{encode_address, from_header, patch_file_name, rfc2822, subject_header};
 use crate::analysis::Verdict;
 use crate::maintainers::Recipients;
 use crate::outcome::Outcome;
@@ -22,6 +22,9 @@ pub struct SeriesOptions {
     /// None: a cover letter when there is more than one patch.
     pub cover_letter: Option<bool>,
     pub unix_time: i64,
+    /// Message-ID on every mail, In-Reply-To/References to the first one,
+    /// as `git format-patch --thread` (shallow) writes them.
+    pub thread: bool,
 }
 
 /// One module's patch, before numbering.
@@ -75,18 +78,62 @@ fn addresses(list: &[String]) -> String {
         .join(",\n    ")
 }
 
-fn headers(options: &SeriesOptions, id: &str, subject: &str, recipients: &Recipients) -> String {
-    let mut out = format!("From {id} Mon Sep 17 00:00:00 2001\n");
-    out.push_str(&header("From", &encode_address(&options.identity)));
+/// What heads one mail besides the series' identity and date.
+struct Head<'a> {
+    /// The commit id on the `From <id>` line.
+    id: &'a str,
+    /// `[PATCH 1/2]`.
+    tag: String,
+    subject: &'a str,
+    recipients: &'a Recipients,
+    message_id: Option<String>,
+    reply_to: Option<String>,
+}
+
+/// The headers in git's order; MIME headers when anything in the mail is
+/// not ASCII (git send-email stops to ask otherwise).
+fn headers(options: &SeriesOptions, head: &Head, body: &[u8]) -> Vec<u8> {
+    let mut out = format!("From {} Mon Sep 17 00:00:00 2001\n", head.id);
+    if let Some(id) = &head.message_id {
+        out.push_str(&format!("Message-ID: <{id}>\n"));
+    }
+    if let Some(first) = &head.reply_to {
+        out.push_str(&format!("In-Reply-To: <{first}>\nReferences: <{first}>\n"));
+    }
+    out.push_str(&from_header(&options.identity));
     out.push_str(&format!("Date: {}\n", rfc2822(options.unix_time)));
-    out.push_str(&header("Subject", subject));
+    out.push_str(&subject_header(&head.tag, head.subject));
+    let recipients = &head.recipients;
+    let all = recipients.to.iter().chain(&recipients.cc);
+    let ascii = options.identity.is_ascii()
+        && head.subject.is_ascii()
+        && body.is_ascii()
+        && all.clone().all(|a| a.is_ascii());
+    if !ascii {
+        out.push_str("MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n");
+        out.push_str("Content-Transfer-Encoding: 8bit\n");
+    }
     if !recipients.to.is_empty() {
         out.push_str(&format!("To: {}\n", addresses(&recipients.to)));
     }
     if !recipients.cc.is_empty() {
         out.push_str(&format!("Cc: {}\n", addresses(&recipients.cc)));
     }
-    out
+    out.push('\n');
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// git's Message-ID: `<base>.<time>.git.<sender's address>`.
+fn message_id(options: &SeriesOptions, base: &str) -> Option<String> {
+    let email = options
+        .identity
+        .rsplit_once('<')
+        .map_or(options.identity.as_str(), |(_, e)| e.trim_end_matches('>'));
+    options
+        .thread
+        .then(|| format!("{base}.{}.git.{email}", options.unix_time))
 }
 
 /// Review notes for below the `---`, where `git am` drops them.
@@ -112,70 +159,78 @@ pub fn render(
     let mut mails = Vec::new();
     let mut stats: Vec<(String, Counts)> = Vec::new();
     let mut subjects = Vec::new();
+    let first = match cover {
+        true => message_id(options, "cover"),
+        false => ids.first().and_then(|id| message_id(options, id)),
+    };
     for (index, plan) in plans.iter().enumerate() {
         let (subject, body) = commit_message(plan.outcome, &plan.prefix, &options.identity)?;
-        let full = format!(
-            "{} {subject}",
-            tag(options, plan.rfc(), index + 1, total, numbered)
-        );
-        let diffs: Vec<u8> = plan.diffs.iter().flat_map(|d| d.bytes.clone()).collect();
         let file_stats: Vec<(String, Counts)> = plan
             .diffs
             .iter()
             .map(|d| (d.path.clone(), d.counts))
             .collect();
-        let mut text = headers(options, &ids[index], &full, &plan.recipients).into_bytes();
         let base_line = match (cover, index, base) {
             (false, 0, Some(base)) => format!("\nbase-commit: {base}\n"),
             _ => String::new(),
         };
-        text.extend(
-            format!(
-                "\n{body}---\n{}{}\n",
-                review_notes(plan),
-                diffstat(&file_stats)
-            )
-            .bytes(),
-        );
-        text.extend(diffs);
+        let mut text = format!(
+            "{body}---\n{}{}\n",
+            review_notes(plan),
+            diffstat(&file_stats)
+        )
+        .into_bytes();
+        for diff in &plan.diffs {
+            text.extend_from_slice(&diff.bytes);
+        }
         text.extend(format!("{base_line}-- \n{SIGNATURE}\n\n").bytes());
-        let number = index + 1;
+        let message_id = message_id(options, &ids[index]);
+        let head = Head {
+            id: &ids[index],
+            tag: tag(options, plan.rfc(), index + 1, total, numbered),
+            subject: &subject,
+            recipients: &plan.recipients,
+            reply_to: first.clone().filter(|f| Some(f) != message_id.as_ref()),
+            message_id,
+        };
         mails.push(Mail {
-            file_name: format!("{number:04}-{}.patch", slug(&subject, 52)),
-            bytes: text,
+            file_name: patch_file_name(options.version, index + 1, &subject),
+            bytes: headers(options, &head, &text),
         });
         stats.extend(file_stats);
         subjects.push(subject);
     }
     if cover {
         let id = ids.last().cloned().unwrap_or_else(|| "0".repeat(40));
-        mails.insert(
-            0,
-            cover_letter(plans, options, &id, &subjects, &stats, base)?,
-        );
+        let cover = Cover {
+            id: &id,
+            subjects: &subjects,
+            stats: &stats,
+            base,
+            message_id: first,
+        };
+        mails.insert(0, cover_letter(plans, options, &cover)?);
     }
     Ok(mails)
 }
 
-fn cover_letter(
-    plans: &[PatchPlan],
-    options: &SeriesOptions,
-    id: &str,
-    subjects: &[String],
-    stats: &[(String, Counts)],
-    base: Option<&str>,
-) -> Result<Mail> {
+/// What the cover letter sums up of the patches.
+struct Cover<'a> {
+    id: &'a str,
+    subjects: &'a [String],
+    stats: &'a [(String, Counts)],
+    base: Option<&'a str>,
+    message_id: Option<String>,
+}
+
+fn cover_letter(plans: &[PatchPlan], options: &SeriesOptions, cover: &Cover) -> Result<Mail> {
     let rfc = plans.iter().any(PatchPlan::rfc);
     let mut recipients = Recipients::default();
     for plan in plans {
         recipients.merge(&plan.recipients);
     }
     let (subject, blurb) = cover_text(rfc)?;
-    let full = format!("{} {subject}", tag(options, rfc, 0, plans.len(), true));
-    let mut body = headers(options, id, &full, &recipients);
-    body.push('\n');
-    body.push_str(&blurb);
-    body.push_str("\n\n");
+    let mut body = format!("{blurb}\n\n");
     for plan in plans.iter().filter(|p| p.rfc()) {
         let module = &plan.outcome.module;
         body.push_str(&format!(
@@ -185,16 +240,30 @@ fn cover_letter(
             review_notes(plan)
         ));
     }
-    body.push_str(&shortlog(&options.identity, subjects));
+    body.push_str(&shortlog(&options.identity, cover.subjects));
     body.push('\n');
-    body.push_str(&diffstat(&combined(stats)));
-    if let Some(base) = base {
-        body.push_str(&format!("\n\nbase-commit: {base}\n"));
+    body.push_str(&diffstat(&combined(cover.stats)));
+    // git leaves a blank line after the diffstat, then the base if known.
+    body.push('\n');
+    if let Some(base) = cover.base {
+        body.push_str(&format!("\nbase-commit: {base}\n"));
     }
     body.push_str(&format!("-- \n{SIGNATURE}\n\n"));
+    let head = Head {
+        id: cover.id,
+        tag: tag(options, rfc, 0, plans.len(), true),
+        subject: &subject,
+        recipients: &recipients,
+        message_id: cover.message_id.clone(),
+        reply_to: None,
+    };
+    let prefix = options
+        .version
+        .map(|v| format!("v{v}-"))
+        .unwrap_or_default();
     Ok(Mail {
-        file_name: "0000-cover-letter.patch".into(),
-        bytes: body.into_bytes(),
+        file_name: format!("{prefix}0000-cover-letter.patch"),
+        bytes: headers(options, &head, body.as_bytes()),
     })
 }
 
