@@ -75,7 +75,13 @@ fn series_snapshot() {
     insta::assert_snapshot!("series-files@series", names.join("\n"));
     for mail in &mails {
         let text = String::from_utf8(mail.bytes.clone()).unwrap();
-        insta::assert_snapshot!(format!("mail@series-{}", &mail.file_name[..4]), text);
+        insta::assert_snapshot!(
+            format!(
+                "mail@series-{}",
+                &mail.file_name[..mail.file_name.len() - 6]
+            ),
+            text
+        );
     }
 }
 
@@ -88,7 +94,7 @@ fn git_am_lands_on_the_tree_apply_commits() {
     for mail in &mails {
         let path = patches.path().join(&mail.file_name);
         std::fs::write(&path, &mail.bytes).unwrap();
-        if !mail.file_name.starts_with("0000-") {
+        if !mail.file_name.contains("cover-letter") {
             numbered.push(path.display().to_string());
         }
     }
@@ -169,9 +175,10 @@ fn subject_prefixes_come_from_history_when_there_is_one() {
     insta::assert_snapshot!("subjects@series-history", subjects.join("\n"));
 }
 
-/// A non-git copy of the fixture, `-v 2 --thread`, a sender whose name is
-/// not ASCII: file names, threading headers, MIME headers and the cover
-/// letter's blank line before `-- `.
+/// A non-git copy of the fixture, `-v 2 --thread --cover-letter`, a
+/// sender whose name is not ASCII: the ready patch and the RFC as two
+/// series, file names, threading headers, MIME headers and the cover
+/// letters' blank line before `-- `.
 #[test]
 fn threaded_second_version_from_a_tree_without_git() {
     let tree = common::copy_case("series");
@@ -179,6 +186,7 @@ fn threaded_second_version_from_a_tree_without_git() {
         identity: "Jörg Rödel <joerg@example.org>".into(),
         version: Some(2),
         thread: true,
+        cover_letter: Some(true),
         ..options()
     };
     let mails = build_series(
@@ -192,6 +200,12 @@ fn threaded_second_version_from_a_tree_without_git() {
     insta::assert_snapshot!("series-files@series-v2", names.join("\n"));
     for mail in &mails {
         let text = String::from_utf8(mail.bytes.clone()).unwrap();
-        insta::assert_snapshot!(format!("mail@series-v2-{}", &mail.file_name[..7]), text);
+        insta::assert_snapshot!(
+            format!(
+                "mail@series-{}",
+                &mail.file_name[..mail.file_name.len() - 6]
+            ),
+            text
+        );
     }
 }

@@ -110,10 +110,13 @@ pub fn build_series(
     extra: &ExtraRecipients,
 ) -> Result<Vec<Mail>> {
     let repo = open_repo(root);
-    let plans = plans(root, repo.as_ref(), outcomes, extra, &options.identity);
+    let mut plans = plans(root, repo.as_ref(), outcomes, extra, &options.identity);
     if plans.is_empty() {
         anyhow::bail!("no module has a conversion to send");
     }
+    // Ready patches and RFCs go out as two series; the commits follow the
+    // same order so that each series' ids run in its own order.
+    plans.sort_by_key(series::PatchPlan::rfc);
     let (ids, base): (Vec<String>, Option<String>) = match &repo {
         Some(repo) => {
             let sig = commits::signature(&options.identity, options.unix_time)?;
@@ -130,18 +133,22 @@ pub fn build_series(
             let ids = plans
                 .iter()
                 .map(|p| {
-                    diff::blob_id(
-                        &p.diffs
-                            .iter()
-                            .flat_map(|d| d.bytes.clone())
-                            .collect::<Vec<u8>>(),
-                    )
+                    let bytes: Vec<u8> = p.diffs.iter().flat_map(|d| d.bytes.clone()).collect();
+                    diff::blob_id(&bytes)
                 })
                 .collect();
             (ids, None)
         }
     };
-    series::render(&plans, options, &ids, base.as_deref())
+    let split = plans.iter().take_while(|p| !p.rfc()).count();
+    let mut mails = series::render(&plans[..split], options, &ids[..split], base.as_deref())?;
+    mails.extend(series::render(
+        &plans[split..],
+        options,
+        &ids[split..],
+        base.as_deref(),
+    )?);
+    Ok(mails)
 }
 
 fn commit_specs<'a>(

@@ -146,7 +146,8 @@ fn review_notes(plan: &PatchPlan) -> String {
     format!("{}\n{blocks}\n", NOTES_HEADING.trim_end())
 }
 
-/// The numbered mails: cover letter (if any) first.
+/// One series' numbered mails, cover letter (if any) first: the ready
+/// patches, or the RFCs (whose file names start `rfc-`). Empty for none.
 pub fn render(
     plans: &[PatchPlan],
     options: &SeriesOptions,
@@ -154,6 +155,11 @@ pub fn render(
     base: Option<&str>,
 ) -> Result<Vec<Mail>> {
     let total = plans.len();
+    if total == 0 {
+        return Ok(Vec::new());
+    }
+    let rfc = plans[0].rfc();
+    let files = |name: String| if rfc { format!("rfc-{name}") } else { name };
     let cover = options.cover_letter.unwrap_or(total > 1);
     let numbered = total > 1 || cover;
     let mut mails = Vec::new();
@@ -194,7 +200,7 @@ pub fn render(
             message_id,
         };
         mails.push(Mail {
-            file_name: patch_file_name(options.version, index + 1, &subject),
+            file_name: files(patch_file_name(options.version, index + 1, &subject)),
             bytes: headers(options, &head, &text),
         });
         stats.extend(file_stats);
@@ -209,7 +215,9 @@ pub fn render(
             base,
             message_id: first,
         };
-        mails.insert(0, cover_letter(plans, options, &cover)?);
+        let mut letter = cover_letter(plans, options, &cover)?;
+        letter.file_name = files(letter.file_name);
+        mails.insert(0, letter);
     }
     Ok(mails)
 }
@@ -229,7 +237,8 @@ fn cover_letter(plans: &[PatchPlan], options: &SeriesOptions, cover: &Cover) -> 
     for plan in plans {
         recipients.merge(&plan.recipients);
     }
-    let (subject, blurb) = cover_text(rfc)?;
+    let outcomes: Vec<&Outcome> = plans.iter().map(|p| p.outcome).collect();
+    let (subject, blurb) = cover_text(&outcomes, rfc)?;
     let mut body = format!("{blurb}\n\n");
     for plan in plans.iter().filter(|p| p.rfc()) {
         let module = &plan.outcome.module;

@@ -89,10 +89,12 @@ pub fn commit_message(
     Ok((prefix.subject(subject.trim()), body))
 }
 
-/// The cover letter's subject and its blurb, wrapped at 72 columns.
-pub fn cover_text(rfc: bool) -> Result<(String, String)> {
+/// The cover letter's subject and its blurb, wrapped at 72 columns: what
+/// the patches of the series do, counted by kind.
+pub fn cover_text(outcomes: &[&Outcome], rfc: bool) -> Result<(String, String)> {
     let values = BTreeMap::from([
         ("version", env!("CARGO_PKG_VERSION").to_string()),
+        ("kinds", kinds(outcomes)),
         (
             "rfc_note",
             match rfc {
@@ -104,4 +106,43 @@ pub fn cover_text(rfc: bool) -> Result<(String, String)> {
     let text = fill(COVER_TEMPLATE, &values).context("the cover letter")?;
     let (subject, blurb) = text.split_once("\n\n").unwrap_or((&text, ""));
     Ok((subject.trim().to_string(), wrap(blurb.trim(), 72)))
+}
+
+/// "2 give the module a workqueue of its own …; 1 removes a flush …".
+fn kinds(outcomes: &[&Outcome]) -> String {
+    let (mut own, mut named, mut removed) = (0, 0, 0);
+    for outcome in outcomes {
+        match outcome.decision.conversion().map(|c| &c.strategy) {
+            Some(Strategy::FlushWork(_)) => named += 1,
+            Some(Strategy::RemoveFlush { .. }) => removed += 1,
+            _ => own += 1,
+        }
+    }
+    let verb = |n: usize, one: &str, many: &str| match n {
+        1 => format!("1 {one}"),
+        _ => format!("{n} {many}"),
+    };
+    let mut parts = Vec::new();
+    if own > 0 {
+        parts.push(verb(
+            own,
+            "gives its module a workqueue of its own, allocated at init with the flags of the system workqueue it replaces and destroyed at exit, and queues and flushes there",
+            "give their module a workqueue of its own, allocated at init with the flags of the system workqueue it replaces and destroyed at exit, and queue and flush there",
+        ));
+    }
+    if named > 0 {
+        parts.push(verb(
+            named,
+            "waits for the module's own work items by name (flush_work()) instead",
+            "wait for the module's own work items by name (flush_work()) instead",
+        ));
+    }
+    if removed > 0 {
+        parts.push(verb(
+            removed,
+            "removes a flush that waits for none of the module's work",
+            "remove a flush that waits for none of the module's work",
+        ));
+    }
+    parts.join("; ")
 }
