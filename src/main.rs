@@ -312,10 +312,15 @@ fn patches(target: &Target, request: PatchRequest) -> Result<()> {
     check_series_target(request.output, request.force)?;
     let (session, outcomes) = convert(target)?;
     report_skipped(&outcomes);
+    let mut tested = std::collections::BTreeMap::new();
     for (outcome, check) in outcomes
         .iter()
         .zip(build_checks(&session, &outcomes, &request.build)?)
     {
+        if let Some(check) = &check {
+            let module = (outcome.module.dir.clone(), outcome.module.name.clone());
+            tested.insert(module, check.tested_note());
+        }
         if let Some(BuildVerdict::Fails { messages }) = check.map(|c| c.verdict) {
             bail!(
                 "{} does not build once converted; nothing written:\n{}",
@@ -331,6 +336,7 @@ fn patches(target: &Target, request: PatchRequest) -> Result<()> {
         version: request.version,
         cover_letter: request.cover,
         thread: request.thread,
+        tested,
         unix_time: request.signing.date.unwrap_or_else(now),
     };
     let mails = build_series(&session.tree.root, &outcomes, &options, &extra)?;

@@ -54,6 +54,7 @@ fn options() -> SeriesOptions {
         cover_letter: None,
         unix_time: DATE,
         thread: false,
+        tested: Default::default(),
     }
 }
 
@@ -168,8 +169,12 @@ fn subject_prefixes_come_from_history_when_there_is_one() {
         .map(|mail| {
             let text = String::from_utf8_lossy(&mail.bytes).into_owned();
             let start = text.find("Subject: ").unwrap();
-            let end = text[start..].find("\nTo:").unwrap();
-            text[start..start + end].replace("\n ", " ")
+            let mut lines = text[start..].lines();
+            let mut subject = lines.next().unwrap().to_string();
+            for more in lines.take_while(|l| l.starts_with(' ')) {
+                subject.push_str(more);
+            }
+            subject
         })
         .collect();
     insta::assert_snapshot!("subjects@series-history", subjects.join("\n"));
@@ -187,6 +192,12 @@ fn threaded_second_version_from_a_tree_without_git() {
         version: Some(2),
         thread: true,
         cover_letter: Some(true),
+        // What `--build-check` hands over: shown below foo's `---`.
+        tested: [(
+            ("drivers/foo".into(), "foo".to_string()),
+            "Build-tested: built for x86_64 with allmodconfig: no new warnings.".to_string(),
+        )]
+        .into(),
         ..options()
     };
     let mails = build_series(

@@ -12,6 +12,7 @@ use crate::report::flag_block;
 use crate::report::text::wrap;
 use anyhow::Result;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 const SIGNATURE: &str = concat!("localwq ", env!("CARGO_PKG_VERSION"));
 
@@ -25,6 +26,9 @@ pub struct SeriesOptions {
     /// Message-ID on every mail, In-Reply-To/References to the first one,
     /// as `git format-patch --thread` (shallow) writes them.
     pub thread: bool,
+    /// What a build check showed, per module (directory and name), for
+    /// the notes below the `---`; none when no build ran.
+    pub tested: BTreeMap<(PathBuf, String), String>,
 }
 
 /// One module's patch, before numbering.
@@ -180,8 +184,13 @@ pub fn render(
             (false, 0, Some(base)) => format!("\nbase-commit: {base}\n"),
             _ => String::new(),
         };
+        let module = &plan.outcome.module;
+        let tested = options
+            .tested
+            .get(&(module.dir.clone(), module.name.clone()))
+            .map_or(String::new(), |note| format!("{}\n\n", wrap(note, 75)));
         let mut text = format!(
-            "{body}---\n{}{}\n",
+            "{body}---\n{tested}{}{}\n",
             review_notes(plan),
             diffstat(&file_stats)
         )

@@ -13,6 +13,8 @@ const FLUSH_WORK_TEMPLATE: &str = include_str!("../../templates/commit-flush-wor
 const REMOVE_FLUSH_TEMPLATE: &str = include_str!("../../templates/commit-remove-flush.txt");
 const COVER_TEMPLATE: &str = include_str!("../../templates/cover.txt");
 const RFC_NOTE: &str = include_str!("../../templates/rfc-note.txt");
+/// The 2022 announcement the patches follow, for their `Link:` trailer.
+const ANNOUNCEMENT: &str = include_str!("../../templates/announcement.txt");
 /// The line that heads the review flags below a patch's `---`.
 pub const NOTES_HEADING: &str = include_str!("../../templates/review-notes.txt");
 
@@ -60,6 +62,7 @@ pub fn commit_message(
         ("flush", summary.flush.clone()),
         ("module", outcome.module.name.clone()),
         ("system", summary.system.clone()),
+        ("flushed", summary.flushed.clone()),
         ("init", summary.init.clone()),
         ("destroy", summary.destroy.clone()),
         ("queue_sites", sites(summary.converted_queue_sites)),
@@ -78,6 +81,13 @@ pub fn commit_message(
         (_, Some(wq)) => {
             values.insert("wq", wq.name.clone());
             values.insert("flags", wq.flags.to_string());
+            values.insert("flags_reason", flags_reason(&summary, wq.flags));
+            values.insert("queueing", queueing(&summary));
+            let note = summary.macro_note.as_ref();
+            values.insert(
+                "macro_note",
+                note.map_or(String::new(), |n| format!("{n} ")),
+            );
             COMMIT_TEMPLATE
         }
         (_, None) => COMMIT_TEMPLATE,
@@ -85,8 +95,49 @@ pub fn commit_message(
     let text = fill(template, &values)
         .with_context(|| format!("the commit message of {}", outcome.module.name))?;
     let (subject, body) = text.split_once("\n\n").unwrap_or((&text, ""));
-    let body = format!("{}\n\nSigned-off-by: {identity}\n", wrap(body.trim(), 75));
+    let body = format!(
+        "{}\n\nLink: {}\nSigned-off-by: {identity}\n",
+        wrap(body.trim(), 75),
+        ANNOUNCEMENT.trim()
+    );
     Ok((prefix.subject(subject.trim()), body))
+}
+
+/// Where the work goes now: "Queue the module's work on it (2 call
+/// sites) and flush it instead of system_wq (1 call site)."
+fn queueing(summary: &Summary) -> String {
+    let flush = format!(
+        "flush it instead of {} ({})",
+        summary.flushed,
+        sites(summary.converted_flush_sites)
+    );
+    match summary.converted_queue_sites {
+        0 => format!("Then {flush}."),
+        n => format!("Queue the module's work on it ({}) and {flush}.", sites(n)),
+    }
+}
+
+/// Why the new workqueue has its flags, and WQ_MEM_RECLAIM proposed when
+/// the module's own workqueues already ask for it.
+fn flags_reason(summary: &Summary, flags: &str) -> String {
+    let mut reason = format!(
+        "Its flags ({flags}) are those of {}, where that work ran until now, so it runs as \
+         before.",
+        summary.system.replace(", ", " and ")
+    );
+    if !summary.reclaim.is_empty() && !flags.contains("WQ_MEM_RECLAIM") {
+        let more = match summary.reclaim.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        reason.push_str(&format!(
+            " The module's own workqueues ({}{more}) are allocated with WQ_MEM_RECLAIM: if \
+             this work can be needed for memory reclaim to make progress, the new workqueue \
+             needs WQ_MEM_RECLAIM too.",
+            summary.reclaim[0]
+        ));
+    }
+    reason
 }
 
 /// The cover letter's subject and its blurb, wrapped at 72 columns: what
