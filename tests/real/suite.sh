@@ -64,14 +64,25 @@ mail_checks() {
 	labels=$(cat "$work"/patches/*.patch | grep -cE '^@@ [^@]* @@ [[:space:]]*[A-Za-z_][A-Za-z_0-9]*:[[:space:]]*($|/[/*])' || true)
 	[ "$labels" = 0 ] || fail "$version" "$labels hunk header(s) name a goto label"
 	echo "[$version] recipients equal $same_to/$count, patch-id equal $same_id/$count, labels in hunk headers $labels"
+	# Debian's git-email may serve a git built elsewhere: try both.
+	local sendemail=()
 	if git send-email --help >/dev/null 2>&1; then
-		(cd "$work/am" && git send-email --dry-run --confirm=never --quiet \
-			--from "$identity" --to ci@localwq.invalid "$work"/patches/*.patch) \
-			> "$work/send-email.log" 2>&1 ||
-			fail "$version" "git send-email --dry-run: $(tail -n 2 "$work/send-email.log")"
-	else
-		echo "[$version] git send-email is not installed: its --dry-run check skipped"
+		sendemail=(git send-email)
+	elif /usr/bin/git send-email --help >/dev/null 2>&1; then
+		sendemail=(/usr/bin/git send-email)
 	fi
+	if [ ${#sendemail[@]} -eq 0 ]; then
+		echo "[$version] git send-email is not installed: its --dry-run check skipped"
+		return
+	fi
+	local mails sent
+	mails=$(ls "$work"/patches/*.patch | wc -l)
+	sent=$(cd "$work/am" && "${sendemail[@]}" --dry-run --confirm=never \
+		--to ci@localwq.invalid "$work"/patches/*.patch < /dev/null 2>&1 |
+		tee "$work/send-email.log" | grep -c '^Result: OK' || true)
+	[ "$sent" = "$mails" ] ||
+		fail "$version" "git send-email --dry-run took $sent of $mails mails (see $work/send-email.log)"
+	echo "[$version] git send-email --dry-run: $sent/$mails"
 }
 
 run_tree() {
