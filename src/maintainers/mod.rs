@@ -3,7 +3,11 @@
 //! (regexes once `.`, `*`, `?` are translated), N: regexes on the file
 //! name and K: regexes on the patch; for each file the sections ordered
 //! most specific pattern first, keyword sections after; people before
-//! lists, each spelt through the tree's `.mailmap`.
+//! lists, each spelt through the tree's `.mailmap`. Two differences, both
+//! on purpose: sections of equal depth keep MAINTAINERS order (the script
+//! takes Perl's hash order, which changes from run to run), and the
+//! addresses the script reads inside a patched `.yaml` file are not read
+//! (localwq patches C).
 
 mod email;
 mod keywords;
