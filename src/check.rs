@@ -60,6 +60,35 @@ pub struct ModuleCheck {
     pub verdict: BuildVerdict,
 }
 
+impl ModuleCheck {
+    /// What the build showed, for the notes below a patch's `---`: the
+    /// architecture and configuration it was built with and what came of it.
+    pub fn tested_note(&self) -> String {
+        let objects: Vec<String> = self
+            .objects
+            .iter()
+            .map(|o| o.display().to_string())
+            .collect();
+        let built = format!(
+            "built for {} with allmodconfig (plus the module's own Kconfig options; WERROR, \
+             KASAN, UBSAN, KCOV, debug info and BTF off), {} before and after the change",
+            std::env::consts::ARCH,
+            objects.join(", ")
+        );
+        match &self.verdict {
+            BuildVerdict::Builds { new_warnings } if new_warnings.is_empty() => {
+                format!("Build-tested: {built}: no new warnings.")
+            }
+            BuildVerdict::Builds { new_warnings } => format!(
+                "Build-tested: {built}: {} new warning(s).",
+                new_warnings.len()
+            ),
+            BuildVerdict::Fails { .. } => format!("Build-tested: {built}: it FAILS."),
+            BuildVerdict::NoBuild { reason } => format!("Not build-tested: {reason}."),
+        }
+    }
+}
+
 fn run(command: &mut Command, what: &str) -> Result<std::process::Output> {
     let output = command
         .output()

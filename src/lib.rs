@@ -164,9 +164,12 @@ impl Session {
     }
 }
 
-/// What `localwq diff` prints for a module: its header, then its diff.
-pub fn dry_run(outcome: &Outcome) -> Vec<u8> {
+/// What `localwq diff` prints for a module: its header, then its diff
+/// (function lines as the tree's `.gitattributes` asks git for them).
+pub fn dry_run(root: &Path, outcome: &Outcome) -> Vec<u8> {
     let mut out = report::module_header(outcome).into_bytes();
-    out.extend(patch::diff::changes_diff(&outcome.changes));
+    let paths: Vec<&Path> = outcome.changes.iter().map(|c| c.path.as_path()).collect();
+    let attributes = patch::funcname::Attributes::load(root, &paths);
+    out.extend(patch::diff::changes_diff(&outcome.changes, &attributes));
     out
 }

@@ -54,6 +54,7 @@ fn main() -> ExitCode {
             version,
             cover_letter,
             no_cover_letter,
+            thread,
             force,
             build,
         } => {
@@ -69,6 +70,7 @@ fn main() -> ExitCode {
                 subject_prefix,
                 version,
                 cover,
+                thread,
                 force,
                 build,
             };
@@ -205,7 +207,7 @@ fn diff(target: &Target, build: &BuildCheck) -> Result<()> {
         if let Some(check) = check {
             writeln!(stdout, "# build: {}", build_line(&check.verdict))?;
         }
-        stdout.write_all(&dry_run(outcome))?;
+        stdout.write_all(&dry_run(&session.tree.root, outcome))?;
         writeln!(stdout)?;
     }
     Ok(())
@@ -303,6 +305,7 @@ struct PatchRequest<'a> {
     subject_prefix: String,
     version: Option<u32>,
     cover: Option<bool>,
+    thread: bool,
     force: bool,
     build: BuildCheck,
 }
@@ -332,10 +335,15 @@ fn patches(target: &Target, request: PatchRequest) -> Result<()> {
     check_series_target(request.output, request.force)?;
     let (session, outcomes) = convert(target)?;
     report_skipped(&outcomes);
+    let mut tested = std::collections::BTreeMap::new();
     for (outcome, check) in outcomes
         .iter()
         .zip(build_checks(&session, &outcomes, &request.build)?)
     {
+        if let Some(check) = &check {
+            let module = (outcome.module.dir.clone(), outcome.module.name.clone());
+            tested.insert(module, check.tested_note());
+        }
         if let Some(BuildVerdict::Fails { messages }) = check.map(|c| c.verdict) {
             bail!(
                 "{} does not build once converted; nothing written:\n{}",
@@ -350,6 +358,8 @@ fn patches(target: &Target, request: PatchRequest) -> Result<()> {
         subject_prefix: request.subject_prefix,
         version: request.version,
         cover_letter: request.cover,
+        thread: request.thread,
+        tested,
         unix_time: request.signing.date.unwrap_or_else(now),
     };
     let mails = build_series(&session.tree.root, &outcomes, &options, &extra)?;

@@ -18,7 +18,7 @@ fn dry_run_all(root: &Path, choice: Choice) -> String {
         out.push_str(&format!("# file {}: {}\n", file.display(), orphan.detail));
     }
     for module in &selection.modules {
-        out.push_str(&String::from_utf8(dry_run(&session.convert(module))).unwrap());
+        out.push_str(&String::from_utf8(dry_run(root, &session.convert(module))).unwrap());
     }
     out
 }

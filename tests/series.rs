@@ -53,6 +53,8 @@ fn options() -> SeriesOptions {
         version: None,
         cover_letter: None,
         unix_time: DATE,
+        thread: false,
+        tested: Default::default(),
     }
 }
 
@@ -74,7 +76,13 @@ fn series_snapshot() {
     insta::assert_snapshot!("series-files@series", names.join("\n"));
     for mail in &mails {
         let text = String::from_utf8(mail.bytes.clone()).unwrap();
-        insta::assert_snapshot!(format!("mail@series-{}", &mail.file_name[..4]), text);
+        insta::assert_snapshot!(
+            format!(
+                "mail@series-{}",
+                &mail.file_name[..mail.file_name.len() - 6]
+            ),
+            text
+        );
     }
 }
 
@@ -87,7 +95,7 @@ fn git_am_lands_on_the_tree_apply_commits() {
     for mail in &mails {
         let path = patches.path().join(&mail.file_name);
         std::fs::write(&path, &mail.bytes).unwrap();
-        if !mail.file_name.starts_with("0000-") {
+        if !mail.file_name.contains("cover-letter") {
             numbered.push(path.display().to_string());
         }
     }
@@ -133,4 +141,82 @@ fn apply_refuses_a_dirty_tree() {
     )
     .expect_err("refused");
     assert!(err.to_string().contains("uncommitted changes"), "{err}");
+}
+
+/// The fixture with history: foo.c's own commits use `misc: foo-drv - `
+/// with a lower-case summary (two of three), bar.c's none.
+fn repository_with_history() -> tempfile::TempDir {
+    let repo = repository("series");
+    let file = repo.path().join("drivers/foo/foo.c");
+    for subject in [
+        "misc: foo-drv - fix a comment",
+        "foo: Old style once",
+        "misc: foo-drv - tidy up",
+    ] {
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        text.push_str(&format!("/* {subject} */\n"));
+        std::fs::write(&file, text).unwrap();
+        git(repo.path(), &["commit", "-q", "-am", subject]);
+    }
+    repo
+}
+
+#[test]
+fn subject_prefixes_come_from_history_when_there_is_one() {
+    let repo = repository_with_history();
+    let subjects: Vec<String> = series_mails(repo.path())
+        .iter()
+        .map(|mail| {
+            let text = String::from_utf8_lossy(&mail.bytes).into_owned();
+            let start = text.find("Subject: ").unwrap();
+            let mut lines = text[start..].lines();
+            let mut subject = lines.next().unwrap().to_string();
+            for more in lines.take_while(|l| l.starts_with(' ')) {
+                subject.push_str(more);
+            }
+            subject
+        })
+        .collect();
+    insta::assert_snapshot!("subjects@series-history", subjects.join("\n"));
+}
+
+/// A non-git copy of the fixture, `-v 2 --thread --cover-letter`, a
+/// sender whose name is not ASCII: the ready patch and the RFC as two
+/// series, file names, threading headers, MIME headers and the cover
+/// letters' blank line before `-- `.
+#[test]
+fn threaded_second_version_from_a_tree_without_git() {
+    let tree = common::copy_case("series");
+    let options = SeriesOptions {
+        identity: "Jörg Rödel <joerg@example.org>".into(),
+        version: Some(2),
+        thread: true,
+        cover_letter: Some(true),
+        // What `--build-check` hands over: shown below foo's `---`.
+        tested: [(
+            ("drivers/foo".into(), "foo".to_string()),
+            "Build-tested: built for x86_64 with allmodconfig: no new warnings.".to_string(),
+        )]
+        .into(),
+        ..options()
+    };
+    let mails = build_series(
+        tree.path(),
+        &outcomes(tree.path()),
+        &options,
+        &ExtraRecipients::default(),
+    )
+    .unwrap();
+    let names: Vec<&str> = mails.iter().map(|m| m.file_name.as_str()).collect();
+    insta::assert_snapshot!("series-files@series-v2", names.join("\n"));
+    for mail in &mails {
+        let text = String::from_utf8(mail.bytes.clone()).unwrap();
+        insta::assert_snapshot!(
+            format!(
+                "mail@series-{}",
+                &mail.file_name[..mail.file_name.len() - 6]
+            ),
+            text
+        );
+    }
 }

@@ -140,6 +140,10 @@ pub enum Command {
         /// Never write a cover letter.
         #[arg(long)]
         no_cover_letter: bool,
+        /// Message-ID, In-Reply-To and References headers, as `git
+        /// format-patch --thread` writes them.
+        #[arg(long)]
+        thread: bool,
         /// Replace the output directory when it holds only a series localwq
         /// wrote there before (its .localwq-series manifest says so).
         #[arg(long)]

@@ -1,10 +1,11 @@
 //! Unified diffs as git writes them: `diff --git` headers with blob ids,
-//! three lines of context, and the enclosing function after each `@@`
-//! (git's default funcname rule: the nearest earlier line that starts with a
-//! letter, `_` or `$`).
+//! three lines of context, hunks as git's own xdiff aligns them (libgit2's
+//! copy, with the indent heuristic `git diff` uses by default), and the
+//! function line after each `@@` as the file's diff driver finds it.
 
+use super::funcname::{function_line, Attributes, Driver};
 use crate::edit::FileChange;
-use similar::{ChangeTag, DiffOp, TextDiff};
+use git2::{DiffOptions, Patch};
 use std::fmt::Write;
 
 /// Insertions and deletions of one file, for diffstats.
@@ -22,7 +23,7 @@ pub fn blob_id(bytes: &[u8]) -> String {
 
 /// The diff of one file with paths relative to the tree root. Bytes, not
 /// text: context lines must reach `git am` exactly as they are in the tree.
-pub fn file_diff(change: &FileChange) -> (Vec<u8>, Counts) {
+pub fn file_diff(change: &FileChange, driver: Driver) -> (Vec<u8>, Counts) {
     let path = change.path.display();
     let header = format!(
         "diff --git a/{path} b/{path}\nindex {}..{} 100644\n--- a/{path}\n+++ b/{path}\n",
@@ -30,30 +31,56 @@ pub fn file_diff(change: &FileChange) -> (Vec<u8>, Counts) {
         &blob_id(&change.after)[..12],
     );
     let mut out = header.into_bytes();
-    let diff = TextDiff::configure().diff_lines(&change.before[..], &change.after[..]);
-    let old_lines: Vec<&[u8]> = split_lines(&change.before);
     let mut counts = Counts::default();
-    for group in diff.grouped_ops(3) {
-        out.extend_from_slice(hunk_header(&group, &old_lines).as_bytes());
-        for op in &group {
-            for change in diff.iter_changes(op) {
-                let sign = match change.tag() {
-                    ChangeTag::Equal => ' ',
-                    ChangeTag::Delete => {
-                        counts.removed += 1;
-                        '-'
-                    }
-                    ChangeTag::Insert => {
-                        counts.added += 1;
-                        '+'
-                    }
-                };
-                let line = change.value();
-                out.push(sign as u8);
-                out.extend_from_slice(line);
-                if !line.ends_with(b"\n") {
-                    out.extend_from_slice(b"\n\\ No newline at end of file\n");
+    let mut options = DiffOptions::new();
+    options
+        .context_lines(3)
+        .interhunk_lines(0)
+        .indent_heuristic(true)
+        .force_text(true);
+    let Ok(patch) = Patch::from_buffers(
+        &change.before,
+        None,
+        &change.after,
+        None,
+        Some(&mut options),
+    ) else {
+        return (out, counts);
+    };
+    let old_lines: Vec<&[u8]> = split_lines(&change.before);
+    for h in 0..patch.num_hunks() {
+        let Ok((hunk, line_count)) = patch.hunk(h) else {
+            continue;
+        };
+        out.extend(hunk_header(
+            hunk.header(),
+            driver,
+            &old_lines,
+            hunk.old_start(),
+            hunk.old_lines(),
+        ));
+        for l in 0..line_count {
+            let Ok(line) = patch.line_in_hunk(h, l) else {
+                continue;
+            };
+            let sign = match line.origin() {
+                ' ' => b' ',
+                '-' => {
+                    counts.removed += 1;
+                    b'-'
                 }
+                '+' => {
+                    counts.added += 1;
+                    b'+'
+                }
+                // The end-of-file markers: written below, after the line.
+                _ => continue,
+            };
+            let content = line.content();
+            out.push(sign);
+            out.extend_from_slice(content);
+            if !content.ends_with(b"\n") {
+                out.extend_from_slice(b"\n\\ No newline at end of file\n");
             }
         }
     }
@@ -61,8 +88,11 @@ pub fn file_diff(change: &FileChange) -> (Vec<u8>, Counts) {
 }
 
 /// The diffs of several files, one after the other.
-pub fn changes_diff(changes: &[FileChange]) -> Vec<u8> {
-    changes.iter().flat_map(|c| file_diff(c).0).collect()
+pub fn changes_diff(changes: &[FileChange], attributes: &Attributes) -> Vec<u8> {
+    changes
+        .iter()
+        .flat_map(|c| file_diff(c, attributes.driver(&c.path)).0)
+        .collect()
 }
 
 /// git's diffstat (`--stat` at format-patch's 72 columns): one line per
@@ -152,43 +182,33 @@ fn split_lines(text: &[u8]) -> Vec<&[u8]> {
     text.split_inclusive(|b| *b == b'\n').collect()
 }
 
-fn range(start: usize, len: usize) -> String {
-    match len {
-        1 => format!("{}", start + 1),
-        0 => format!("{start},0"),
-        _ => format!("{},{len}", start + 1),
+/// libgit2's `@@ -a,b +c,d @@` (git's own range rule) with the function
+/// line the driver finds above the hunk's first old line.
+fn hunk_header(
+    libgit2: &[u8],
+    driver: Driver,
+    old_lines: &[&[u8]],
+    old_start: u32,
+    old_len: u32,
+) -> Vec<u8> {
+    let ranges_end = libgit2
+        .windows(2)
+        .skip(2)
+        .position(|w| w == b"@@")
+        .map_or(libgit2.len(), |i| i + 4);
+    let mut header = libgit2[..ranges_end].to_vec();
+    // xdiff's first line of the hunk, 0-based; an empty old side starts
+    // after the line its start names.
+    let first = match old_len {
+        0 => old_start as usize,
+        _ => old_start.saturating_sub(1) as usize,
+    };
+    if let Some(name) = function_line(driver, old_lines, first) {
+        header.push(b' ');
+        header.extend(name);
     }
-}
-
-fn hunk_header(group: &[DiffOp], old_lines: &[&[u8]]) -> String {
-    let (first, last) = (&group[0], &group[group.len() - 1]);
-    let old = first.old_range().start..last.old_range().end;
-    let new = first.new_range().start..last.new_range().end;
-    let mut header = String::new();
-    let _ = write!(
-        header,
-        "@@ -{} +{} @@",
-        range(old.start, old.len()),
-        range(new.start, new.len())
-    );
-    if let Some(name) = function_context(old_lines, old.start) {
-        header.push(' ');
-        header.push_str(&name);
-    }
-    header.push('\n');
+    header.push(b'\n');
     header
-}
-
-/// git's default funcname: the last line before the hunk that starts with
-/// a letter, `_` or `$`, cut to 80 bytes and stripped of trailing blanks.
-fn function_context(lines: &[&[u8]], before: usize) -> Option<String> {
-    let line = lines[..before.min(lines.len())].iter().rev().find(|l| {
-        l.first()
-            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'$')
-    })?;
-    let cut = &line[..line.len().min(80)];
-    let text = String::from_utf8_lossy(cut);
-    Some(text.trim_end().to_string())
 }
 
 #[cfg(test)]
@@ -205,7 +225,7 @@ mod tests {
             before: before.as_bytes().to_vec(),
             after: after.into_bytes(),
         };
-        let (diff, counts) = file_diff(&change);
+        let (diff, counts) = file_diff(&change, Driver::Default);
         let diff = String::from_utf8(diff).unwrap();
         assert!(
             diff.contains("@@ -5,6 +5,6 @@ static void f(void)\n"),

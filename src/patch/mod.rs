@@ -3,6 +3,7 @@
 
 pub mod commits;
 pub mod diff;
+pub mod funcname;
 pub mod identity;
 pub mod mail;
 pub mod prefix;
@@ -14,7 +15,7 @@ use anyhow::{Context, Result};
 use git2::Repository;
 use std::path::Path;
 
-pub use series::{Mail, SeriesOptions};
+pub use series::{FileDiff, Mail, SeriesOptions};
 
 /// Recipients given on the command line, added to MAINTAINERS'.
 #[derive(Default, Clone)]
@@ -23,12 +24,51 @@ pub struct ExtraRecipients {
     pub cc: Vec<String>,
 }
 
+/// What MAINTAINERS' K: patterns read: the mail's From and Subject, its
+/// message and its diff.
+fn keyword_text(
+    outcome: &Outcome,
+    prefix: &prefix::Prefix,
+    identity: &str,
+    diffs: &[FileDiff],
+) -> Vec<u8> {
+    let Ok((subject, body)) = commit_message(outcome, prefix, identity) else {
+        return Vec::new();
+    };
+    let mut text =
+        format!("From: {identity}\nSubject: [PATCH] {subject}\n\n{body}---\n").into_bytes();
+    for diff in diffs {
+        text.extend_from_slice(&diff.bytes);
+    }
+    text
+}
+
+/// Each changed file's diff, its function lines found by the driver the
+/// tree's `.gitattributes` give it.
+fn file_diffs(root: &Path, outcome: &Outcome) -> Vec<FileDiff> {
+    let paths: Vec<&Path> = outcome.changes.iter().map(|c| c.path.as_path()).collect();
+    let attributes = funcname::Attributes::load(root, &paths);
+    outcome
+        .changes
+        .iter()
+        .map(|change| {
+            let (bytes, counts) = diff::file_diff(change, attributes.driver(&change.path));
+            FileDiff {
+                path: change.path.display().to_string(),
+                bytes,
+                counts,
+            }
+        })
+        .collect()
+}
+
 /// The patch plans for the outcomes that have a conversion to send.
 fn plans<'a>(
     root: &Path,
     repo: Option<&Repository>,
     outcomes: &'a [Outcome],
     extra: &ExtraRecipients,
+    identity: &str,
 ) -> Vec<series::PatchPlan<'a>> {
     let maintainers = crate::maintainers::Maintainers::load(root);
     outcomes
@@ -40,15 +80,18 @@ fn plans<'a>(
                 to: extra.to.clone(),
                 cc: extra.cc.clone(),
             };
-            if let Some(m) = &maintainers {
-                recipients.merge(&m.recipients(&files));
-            }
             let prefix =
                 prefix::subject_prefix(repo, &files, &outcome.module.name, &outcome.module.dir);
+            let diffs = file_diffs(root, outcome);
+            if let Some(m) = &maintainers {
+                let text = keyword_text(outcome, &prefix, identity, &diffs);
+                recipients.merge(&m.recipients(&files, &text));
+            }
             series::PatchPlan {
                 outcome,
                 prefix,
                 recipients,
+                diffs,
             }
         })
         .collect()
@@ -67,10 +110,13 @@ pub fn build_series(
     extra: &ExtraRecipients,
 ) -> Result<Vec<Mail>> {
     let repo = open_repo(root);
-    let plans = plans(root, repo.as_ref(), outcomes, extra);
+    let mut plans = plans(root, repo.as_ref(), outcomes, extra, &options.identity);
     if plans.is_empty() {
         anyhow::bail!("no module has a conversion to send");
     }
+    // Ready patches and RFCs go out as two series; the commits follow the
+    // same order so that each series' ids run in its own order.
+    plans.sort_by_key(series::PatchPlan::rfc);
     let (ids, base): (Vec<String>, Option<String>) = match &repo {
         Some(repo) => {
             let sig = commits::signature(&options.identity, options.unix_time)?;
@@ -86,12 +132,23 @@ pub fn build_series(
         None => {
             let ids = plans
                 .iter()
-                .map(|p| diff::blob_id(&diff::changes_diff(&p.outcome.changes)))
+                .map(|p| {
+                    let bytes: Vec<u8> = p.diffs.iter().flat_map(|d| d.bytes.clone()).collect();
+                    diff::blob_id(&bytes)
+                })
                 .collect();
             (ids, None)
         }
     };
-    series::render(&plans, options, &ids, base.as_deref())
+    let split = plans.iter().take_while(|p| !p.rfc()).count();
+    let mut mails = series::render(&plans[..split], options, &ids[..split], base.as_deref())?;
+    mails.extend(series::render(
+        &plans[split..],
+        options,
+        &ids[split..],
+        base.as_deref(),
+    )?);
+    Ok(mails)
 }
 
 fn commit_specs<'a>(
@@ -126,7 +183,13 @@ pub fn apply_series(
         )
     })?;
     commits::ensure_clean(&repo)?;
-    let plans = plans(root, Some(&repo), outcomes, &ExtraRecipients::default());
+    let plans = plans(
+        root,
+        Some(&repo),
+        outcomes,
+        &ExtraRecipients::default(),
+        identity,
+    );
     if plans.is_empty() {
         anyhow::bail!("no module has a conversion to apply");
     }

@@ -2,6 +2,7 @@
 //! "crypto: atmel - ", "aoe: "): from the touched files' own history when
 //! the tree has one, otherwise derived from the path.
 
+pub use crate::report::commit::Prefix;
 use git2::{DiffOptions, Repository};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,31 +17,41 @@ pub fn subject_prefix(
     files: &[&Path],
     module: &str,
     dir: &Path,
-) -> String {
+) -> Prefix {
     repo.and_then(|r| from_history(r, files))
-        .unwrap_or_else(|| from_path(module, dir))
+        .unwrap_or_else(|| from_path(module, dir, files.first().copied()))
 }
 
-/// The prefix most of the recent subjects touching `files` share.
-fn from_history(repo: &Repository, files: &[&Path]) -> Option<String> {
+/// The prefix most of the recent subjects touching `files` share, and the
+/// case most of them start their summary in.
+fn from_history(repo: &Repository, files: &[&Path]) -> Option<Prefix> {
     let mut walk = repo.revwalk().ok()?;
     walk.push_head().ok()?;
-    let mut votes: BTreeMap<String, usize> = BTreeMap::new();
+    // Per prefix: how many subjects use it, how many of those go on in
+    // lower case.
+    let mut votes: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut found = 0;
     for oid in walk.take(HISTORY_DEPTH).flatten() {
         let commit = repo.find_commit(oid).ok()?;
         if commit.parent_count() != 1 || !touches(repo, &commit, files) {
             continue;
         }
-        if let Some(prefix) = commit.summary().and_then(prefix_of) {
-            *votes.entry(prefix).or_default() += 1;
+        let Some(summary) = commit.summary() else {
+            continue;
+        };
+        if let Some(prefix) = prefix_of(summary) {
+            let lower = summary[prefix.len()..].starts_with(|c: char| c.is_lowercase());
+            let vote = votes.entry(prefix).or_default();
+            vote.0 += 1;
+            vote.1 += usize::from(lower);
             found += 1;
         }
         if found == SUBJECTS_WANTED {
             break;
         }
     }
-    votes.into_iter().max_by_key(|(_, n)| *n).map(|(p, _)| p)
+    let (text, (count, lower)) = votes.into_iter().max_by_key(|(_, (n, _))| *n)?;
+    Some(Prefix::new(text, lower * 2 > count))
 }
 
 fn touches(repo: &Repository, commit: &git2::Commit, files: &[&Path]) -> bool {
@@ -68,31 +79,41 @@ pub fn prefix_of(subject: &str) -> Option<String> {
     }
 }
 
-/// A prefix in the style the subsystem is known for, from the path alone.
-pub fn from_path(module: &str, dir: &Path) -> String {
-    let parts: Vec<String> = dir
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
+/// The conventions of templates/subject-prefixes.txt.
+const CONVENTIONS: &str = include_str!("../../templates/subject-prefixes.txt");
+
+/// A prefix in the subsystem's style from where the module sits: the
+/// convention of the deepest directory holding it, else `module: `.
+pub fn from_path(module: &str, dir: &Path, first_file: Option<&Path>) -> Prefix {
+    let dir = dir.to_string_lossy();
+    let dir = format!("{}/", dir.trim_end_matches('/'));
+    let row = CONVENTIONS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let mut columns = l.split('\t');
+            Some((columns.next()?, columns.next()?, columns.next()))
+        })
+        .filter(|(row_dir, _, _)| dir.starts_with(row_dir))
+        .max_by_key(|(row_dir, _, _)| row_dir.len());
+    let Some((row_dir, style, case)) = row else {
+        return Prefix::new(format!("{module}: "), false);
+    };
+    let below: Vec<&str> = dir[row_dir.len()..]
+        .split('/')
+        .filter(|p| !p.is_empty())
         .collect();
-    let part = |i: usize| parts.get(i).map(String::as_str).unwrap_or("");
-    match (part(0), part(1)) {
-        ("drivers", "input") => format!("Input: {module} - "),
-        ("drivers", "crypto") => format!("crypto: {module} - "),
-        ("drivers", "gpu") if part(2) == "drm" && matches!(part(3), "bridge" | "panel") => {
-            format!("drm/{}: {module}: ", part(3))
-        }
-        ("drivers", "gpu") if part(2) == "drm" && !part(3).is_empty() => {
-            format!("drm/{}: ", part(3))
-        }
-        ("drivers", "iio") if !part(2).is_empty() => format!("iio: {}: {module}: ", part(2)),
-        ("drivers", "power") if part(2) == "supply" => format!("power: supply: {module}: "),
-        ("drivers", "scsi") => format!("scsi: {module}: "),
-        ("drivers", "rtc") => "rtc: ".to_string(),
-        ("drivers", "infiniband") => format!("RDMA/{module}: "),
-        ("sound", "soc") => format!("ASoC: {module}: "),
-        ("sound", _) => format!("ALSA: {module}: "),
-        _ => format!("{module}: "),
-    }
+    let stem = first_file
+        .and_then(|f| f.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| module.to_string());
+    let text = style
+        .trim()
+        .replace("{sub}", below.first().copied().unwrap_or(module))
+        .replace("{leaf}", below.last().copied().unwrap_or(module))
+        .replace("{module}", module)
+        .replace("{stem}", &stem);
+    Prefix::new(format!("{text} "), case == Some("lower"))
 }
 
 #[cfg(test)]
@@ -117,15 +138,64 @@ mod tests {
     }
 
     #[test]
-    fn prefixes_from_paths() {
+    fn prefixes_from_paths_follow_the_directory_conventions() {
+        let of = |module: &str, dir: &str, file: &str| {
+            from_path(module, Path::new(dir), Some(Path::new(file))).text
+        };
         assert_eq!(
-            from_path("psmouse", Path::new("drivers/input/mouse")),
+            of("psmouse", "drivers/input/mouse", "m.c"),
             "Input: psmouse - "
         );
-        assert_eq!(from_path("aoe", Path::new("drivers/block/aoe")), "aoe: ");
+        assert!(from_path("psmouse", Path::new("drivers/input/mouse"), None).lower);
+        assert!(!from_path("atmel-ecc", Path::new("drivers/crypto"), None).lower);
+        assert_eq!(of("aoe", "drivers/net/aoe", "aoe.c"), "aoe: ");
         assert_eq!(
-            from_path("tsl2563", Path::new("drivers/iio/light")),
+            of("tsl2563", "drivers/iio/light", "t.c"),
             "iio: light: tsl2563: "
         );
+        assert_eq!(
+            of("mlx4_ib", "drivers/infiniband/hw/mlx4", "m.c"),
+            "RDMA/mlx4: "
+        );
+        assert_eq!(
+            of("ib_core", "drivers/infiniband/core", "c.c"),
+            "RDMA/core: "
+        );
+        assert_eq!(
+            of("ib_isert", "drivers/infiniband/ulp/isert", "i.c"),
+            "IB/isert: "
+        );
+        assert_eq!(
+            of("olpc-dcon", "drivers/staging/olpc_dcon", "o.c"),
+            "staging: olpc_dcon: "
+        );
+        assert_eq!(
+            of("rnbd-client", "drivers/block/rnbd", "r.c"),
+            "block/rnbd: "
+        );
+        assert_eq!(
+            of("ath6kl_usb", "drivers/net/wireless/ath/ath6kl", "usb.c"),
+            "ath6kl: "
+        );
+        assert_eq!(
+            of(
+                "tsi721_mport",
+                "drivers/rapidio/devices",
+                "drivers/rapidio/devices/tsi721.c"
+            ),
+            "rapidio/tsi721: "
+        );
+        assert_eq!(
+            of("mptscsih", "drivers/message/fusion", "m.c"),
+            "scsi: mptscsih: "
+        );
+    }
+
+    #[test]
+    fn subjects_take_the_prefix_case() {
+        let lower = Prefix::new("Input: x - ".into(), true);
+        assert_eq!(lower.subject("Avoid it"), "Input: x - avoid it");
+        let upper = Prefix::new("crypto: atmel - ".into(), false);
+        assert_eq!(upper.subject("avoid it"), "crypto: atmel - Avoid it");
     }
 }

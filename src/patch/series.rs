@@ -2,8 +2,8 @@
 //! --base` form: what `git am` applies and `git send-email` sends as is.
 //! Commit messages and the cover letter come from templates/.
 
-use super::diff::{diffstat, file_diff, Counts};
-use super::mail::{encode_address, header, rfc2822, slug};
+use super::diff::{diffstat, Counts};
+use super::mail::{encode_address, from_header, patch_file_name, rfc2822, subject_header};
 use crate::analysis::Verdict;
 use crate::maintainers::Recipients;
 use crate::outcome::Outcome;
@@ -12,6 +12,7 @@ use crate::report::flag_block;
 use crate::report::text::wrap;
 use anyhow::Result;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 const SIGNATURE: &str = concat!("localwq ", env!("CARGO_PKG_VERSION"));
 
@@ -22,13 +23,27 @@ pub struct SeriesOptions {
     /// None: a cover letter when there is more than one patch.
     pub cover_letter: Option<bool>,
     pub unix_time: i64,
+    /// Message-ID on every mail, In-Reply-To/References to the first one,
+    /// as `git format-patch --thread` (shallow) writes them.
+    pub thread: bool,
+    /// What a build check showed, per module (directory and name), for
+    /// the notes below the `---`; none when no build ran.
+    pub tested: BTreeMap<(PathBuf, String), String>,
 }
 
 /// One module's patch, before numbering.
 pub struct PatchPlan<'a> {
     pub outcome: &'a Outcome,
-    pub prefix: String,
+    pub prefix: super::prefix::Prefix,
     pub recipients: Recipients,
+    pub diffs: Vec<FileDiff>,
+}
+
+/// One file's diff in a patch.
+pub struct FileDiff {
+    pub path: String,
+    pub bytes: Vec<u8>,
+    pub counts: Counts,
 }
 
 impl PatchPlan<'_> {
@@ -67,18 +82,62 @@ fn addresses(list: &[String]) -> String {
         .join(",\n    ")
 }
 
-fn headers(options: &SeriesOptions, id: &str, subject: &str, recipients: &Recipients) -> String {
-    let mut out = format!("From {id} Mon Sep 17 00:00:00 2001\n");
-    out.push_str(&header("From", &encode_address(&options.identity)));
+/// What heads one mail besides the series' identity and date.
+struct Head<'a> {
+    /// The commit id on the `From <id>` line.
+    id: &'a str,
+    /// `[PATCH 1/2]`.
+    tag: String,
+    subject: &'a str,
+    recipients: &'a Recipients,
+    message_id: Option<String>,
+    reply_to: Option<String>,
+}
+
+/// The headers in git's order; MIME headers when anything in the mail is
+/// not ASCII (git send-email stops to ask otherwise).
+fn headers(options: &SeriesOptions, head: &Head, body: &[u8]) -> Vec<u8> {
+    let mut out = format!("From {} Mon Sep 17 00:00:00 2001\n", head.id);
+    if let Some(id) = &head.message_id {
+        out.push_str(&format!("Message-ID: <{id}>\n"));
+    }
+    if let Some(first) = &head.reply_to {
+        out.push_str(&format!("In-Reply-To: <{first}>\nReferences: <{first}>\n"));
+    }
+    out.push_str(&from_header(&options.identity));
     out.push_str(&format!("Date: {}\n", rfc2822(options.unix_time)));
-    out.push_str(&header("Subject", subject));
+    out.push_str(&subject_header(&head.tag, head.subject));
+    let recipients = &head.recipients;
+    let all = recipients.to.iter().chain(&recipients.cc);
+    let ascii = options.identity.is_ascii()
+        && head.subject.is_ascii()
+        && body.is_ascii()
+        && all.clone().all(|a| a.is_ascii());
+    if !ascii {
+        out.push_str("MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n");
+        out.push_str("Content-Transfer-Encoding: 8bit\n");
+    }
     if !recipients.to.is_empty() {
         out.push_str(&format!("To: {}\n", addresses(&recipients.to)));
     }
     if !recipients.cc.is_empty() {
         out.push_str(&format!("Cc: {}\n", addresses(&recipients.cc)));
     }
-    out
+    out.push('\n');
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// git's Message-ID: `<base>.<time>.git.<sender's address>`.
+fn message_id(options: &SeriesOptions, base: &str) -> Option<String> {
+    let email = options
+        .identity
+        .rsplit_once('<')
+        .map_or(options.identity.as_str(), |(_, e)| e.trim_end_matches('>'));
+    options
+        .thread
+        .then(|| format!("{base}.{}.git.{email}", options.unix_time))
 }
 
 /// Review notes for below the `---`, where `git am` drops them.
@@ -91,7 +150,8 @@ fn review_notes(plan: &PatchPlan) -> String {
     format!("{}\n{blocks}\n", NOTES_HEADING.trim_end())
 }
 
-/// The numbered mails: cover letter (if any) first.
+/// One series' numbered mails, cover letter (if any) first: the ready
+/// patches, or the RFCs (whose file names start `rfc-`). Empty for none.
 pub fn render(
     plans: &[PatchPlan],
     options: &SeriesOptions,
@@ -99,76 +159,96 @@ pub fn render(
     base: Option<&str>,
 ) -> Result<Vec<Mail>> {
     let total = plans.len();
+    if total == 0 {
+        return Ok(Vec::new());
+    }
+    let rfc = plans[0].rfc();
+    let files = |name: String| if rfc { format!("rfc-{name}") } else { name };
     let cover = options.cover_letter.unwrap_or(total > 1);
     let numbered = total > 1 || cover;
     let mut mails = Vec::new();
     let mut stats: Vec<(String, Counts)> = Vec::new();
     let mut subjects = Vec::new();
+    let first = match cover {
+        true => message_id(options, "cover"),
+        false => ids.first().and_then(|id| message_id(options, id)),
+    };
     for (index, plan) in plans.iter().enumerate() {
         let (subject, body) = commit_message(plan.outcome, &plan.prefix, &options.identity)?;
-        let full = format!(
-            "{} {subject}",
-            tag(options, plan.rfc(), index + 1, total, numbered)
-        );
-        let mut diffs = Vec::new();
-        let mut file_stats = Vec::new();
-        for change in &plan.outcome.changes {
-            let (diff, counts) = file_diff(change);
-            diffs.extend(diff);
-            file_stats.push((change.path.display().to_string(), counts));
-        }
-        let mut text = headers(options, &ids[index], &full, &plan.recipients).into_bytes();
+        let file_stats: Vec<(String, Counts)> = plan
+            .diffs
+            .iter()
+            .map(|d| (d.path.clone(), d.counts))
+            .collect();
         let base_line = match (cover, index, base) {
             (false, 0, Some(base)) => format!("\nbase-commit: {base}\n"),
             _ => String::new(),
         };
-        text.extend(
-            format!(
-                "\n{body}---\n{}{}\n",
-                review_notes(plan),
-                diffstat(&file_stats)
-            )
-            .bytes(),
-        );
-        text.extend(diffs);
+        let module = &plan.outcome.module;
+        let tested = options
+            .tested
+            .get(&(module.dir.clone(), module.name.clone()))
+            .map_or(String::new(), |note| format!("{}\n\n", wrap(note, 75)));
+        let mut text = format!(
+            "{body}---\n{tested}{}{}\n",
+            review_notes(plan),
+            diffstat(&file_stats)
+        )
+        .into_bytes();
+        for diff in &plan.diffs {
+            text.extend_from_slice(&diff.bytes);
+        }
         text.extend(format!("{base_line}-- \n{SIGNATURE}\n\n").bytes());
-        let number = index + 1;
+        let message_id = message_id(options, &ids[index]);
+        let head = Head {
+            id: &ids[index],
+            tag: tag(options, plan.rfc(), index + 1, total, numbered),
+            subject: &subject,
+            recipients: &plan.recipients,
+            reply_to: first.clone().filter(|f| Some(f) != message_id.as_ref()),
+            message_id,
+        };
         mails.push(Mail {
-            file_name: format!("{number:04}-{}.patch", slug(&subject, 52)),
-            bytes: text,
+            file_name: files(patch_file_name(options.version, index + 1, &subject)),
+            bytes: headers(options, &head, &text),
         });
         stats.extend(file_stats);
         subjects.push(subject);
     }
     if cover {
         let id = ids.last().cloned().unwrap_or_else(|| "0".repeat(40));
-        mails.insert(
-            0,
-            cover_letter(plans, options, &id, &subjects, &stats, base)?,
-        );
+        let cover = Cover {
+            id: &id,
+            subjects: &subjects,
+            stats: &stats,
+            base,
+            message_id: first,
+        };
+        let mut letter = cover_letter(plans, options, &cover)?;
+        letter.file_name = files(letter.file_name);
+        mails.insert(0, letter);
     }
     Ok(mails)
 }
 
-fn cover_letter(
-    plans: &[PatchPlan],
-    options: &SeriesOptions,
-    id: &str,
-    subjects: &[String],
-    stats: &[(String, Counts)],
-    base: Option<&str>,
-) -> Result<Mail> {
+/// What the cover letter sums up of the patches.
+struct Cover<'a> {
+    id: &'a str,
+    subjects: &'a [String],
+    stats: &'a [(String, Counts)],
+    base: Option<&'a str>,
+    message_id: Option<String>,
+}
+
+fn cover_letter(plans: &[PatchPlan], options: &SeriesOptions, cover: &Cover) -> Result<Mail> {
     let rfc = plans.iter().any(PatchPlan::rfc);
     let mut recipients = Recipients::default();
     for plan in plans {
         recipients.merge(&plan.recipients);
     }
-    let (subject, blurb) = cover_text(rfc)?;
-    let full = format!("{} {subject}", tag(options, rfc, 0, plans.len(), true));
-    let mut body = headers(options, id, &full, &recipients);
-    body.push('\n');
-    body.push_str(&blurb);
-    body.push_str("\n\n");
+    let outcomes: Vec<&Outcome> = plans.iter().map(|p| p.outcome).collect();
+    let (subject, blurb) = cover_text(&outcomes, rfc)?;
+    let mut body = format!("{blurb}\n\n");
     for plan in plans.iter().filter(|p| p.rfc()) {
         let module = &plan.outcome.module;
         body.push_str(&format!(
@@ -178,16 +258,30 @@ fn cover_letter(
             review_notes(plan)
         ));
     }
-    body.push_str(&shortlog(&options.identity, subjects));
+    body.push_str(&shortlog(&options.identity, cover.subjects));
     body.push('\n');
-    body.push_str(&diffstat(&combined(stats)));
-    if let Some(base) = base {
-        body.push_str(&format!("\n\nbase-commit: {base}\n"));
+    body.push_str(&diffstat(&combined(cover.stats)));
+    // git leaves a blank line after the diffstat, then the base if known.
+    body.push('\n');
+    if let Some(base) = cover.base {
+        body.push_str(&format!("\nbase-commit: {base}\n"));
     }
     body.push_str(&format!("-- \n{SIGNATURE}\n\n"));
+    let head = Head {
+        id: cover.id,
+        tag: tag(options, rfc, 0, plans.len(), true),
+        subject: &subject,
+        recipients: &recipients,
+        message_id: cover.message_id.clone(),
+        reply_to: None,
+    };
+    let prefix = options
+        .version
+        .map(|v| format!("v{v}-"))
+        .unwrap_or_default();
     Ok(Mail {
-        file_name: "0000-cover-letter.patch".into(),
-        bytes: body.into_bytes(),
+        file_name: format!("{prefix}0000-cover-letter.patch"),
+        bytes: headers(options, &head, body.as_bytes()),
     })
 }
 

@@ -13,6 +13,8 @@ const FLUSH_WORK_TEMPLATE: &str = include_str!("../../templates/commit-flush-wor
 const REMOVE_FLUSH_TEMPLATE: &str = include_str!("../../templates/commit-remove-flush.txt");
 const COVER_TEMPLATE: &str = include_str!("../../templates/cover.txt");
 const RFC_NOTE: &str = include_str!("../../templates/rfc-note.txt");
+/// The 2022 announcement the patches follow, for their `Link:` trailer.
+const ANNOUNCEMENT: &str = include_str!("../../templates/announcement.txt");
 /// The line that heads the review flags below a patch's `---`.
 pub const NOTES_HEADING: &str = include_str!("../../templates/review-notes.txt");
 
@@ -20,20 +22,47 @@ fn sites(n: usize) -> String {
     format!("{n} call site{}", if n == 1 { "" } else { "s" })
 }
 
+/// A subject prefix and whether the summary after it starts in lower
+/// case ("Input: psmouse - avoid …", "crypto: atmel - Avoid …").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prefix {
+    pub text: String,
+    pub lower: bool,
+}
+
+impl Prefix {
+    pub fn new(text: String, lower: bool) -> Self {
+        Prefix { text, lower }
+    }
+
+    /// `summary` after the prefix, its first letter in the subsystem's case.
+    pub fn subject(&self, summary: &str) -> String {
+        let mut chars = summary.chars();
+        let first = chars.next().map(|c| match self.lower {
+            true => c.to_lowercase().collect::<String>(),
+            false => c.to_uppercase().collect(),
+        });
+        format!(
+            "{}{}{}",
+            self.text,
+            first.unwrap_or_default(),
+            chars.as_str()
+        )
+    }
+}
+
 /// The commit message's subject and body (with Signed-off-by).
-pub fn commit_message(outcome: &Outcome, prefix: &str, identity: &str) -> Result<(String, String)> {
+pub fn commit_message(
+    outcome: &Outcome,
+    prefix: &Prefix,
+    identity: &str,
+) -> Result<(String, String)> {
     let summary = Summary::of(outcome);
-    let avoid = if prefix.ends_with(" - ") {
-        "avoid"
-    } else {
-        "Avoid"
-    };
     let mut values = BTreeMap::from([
-        ("prefix", prefix.to_string()),
-        ("avoid", avoid.to_string()),
         ("flush", summary.flush.clone()),
         ("module", outcome.module.name.clone()),
         ("system", summary.system.clone()),
+        ("flushed", summary.flushed.clone()),
         ("init", summary.init.clone()),
         ("destroy", summary.destroy.clone()),
         ("queue_sites", sites(summary.converted_queue_sites)),
@@ -52,6 +81,13 @@ pub fn commit_message(outcome: &Outcome, prefix: &str, identity: &str) -> Result
         (_, Some(wq)) => {
             values.insert("wq", wq.name.clone());
             values.insert("flags", wq.flags.to_string());
+            values.insert("flags_reason", flags_reason(&summary, wq.flags));
+            values.insert("queueing", queueing(&summary));
+            let note = summary.macro_note.as_ref();
+            values.insert(
+                "macro_note",
+                note.map_or(String::new(), |n| format!("{n} ")),
+            );
             COMMIT_TEMPLATE
         }
         (_, None) => COMMIT_TEMPLATE,
@@ -59,14 +95,57 @@ pub fn commit_message(outcome: &Outcome, prefix: &str, identity: &str) -> Result
     let text = fill(template, &values)
         .with_context(|| format!("the commit message of {}", outcome.module.name))?;
     let (subject, body) = text.split_once("\n\n").unwrap_or((&text, ""));
-    let body = format!("{}\n\nSigned-off-by: {identity}\n", wrap(body.trim(), 75));
-    Ok((subject.trim().to_string(), body))
+    let body = format!(
+        "{}\n\nLink: {}\nSigned-off-by: {identity}\n",
+        wrap(body.trim(), 75),
+        ANNOUNCEMENT.trim()
+    );
+    Ok((prefix.subject(subject.trim()), body))
 }
 
-/// The cover letter's subject and its blurb, wrapped at 72 columns.
-pub fn cover_text(rfc: bool) -> Result<(String, String)> {
+/// Where the work goes now: "Queue the module's work on it (2 call
+/// sites) and flush it instead of system_wq (1 call site)."
+fn queueing(summary: &Summary) -> String {
+    let flush = format!(
+        "flush it instead of {} ({})",
+        summary.flushed,
+        sites(summary.converted_flush_sites)
+    );
+    match summary.converted_queue_sites {
+        0 => format!("Then {flush}."),
+        n => format!("Queue the module's work on it ({}) and {flush}.", sites(n)),
+    }
+}
+
+/// Why the new workqueue has its flags, and WQ_MEM_RECLAIM proposed when
+/// the module's own workqueues already ask for it.
+fn flags_reason(summary: &Summary, flags: &str) -> String {
+    let mut reason = format!(
+        "Its flags ({flags}) are those of {}, where that work ran until now, so it runs as \
+         before.",
+        summary.system.replace(", ", " and ")
+    );
+    if !summary.reclaim.is_empty() && !flags.contains("WQ_MEM_RECLAIM") {
+        let more = match summary.reclaim.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        reason.push_str(&format!(
+            " The module's own workqueues ({}{more}) are allocated with WQ_MEM_RECLAIM: if \
+             this work can be needed for memory reclaim to make progress, the new workqueue \
+             needs WQ_MEM_RECLAIM too.",
+            summary.reclaim[0]
+        ));
+    }
+    reason
+}
+
+/// The cover letter's subject and its blurb, wrapped at 72 columns: what
+/// the patches of the series do, counted by kind.
+pub fn cover_text(outcomes: &[&Outcome], rfc: bool) -> Result<(String, String)> {
     let values = BTreeMap::from([
         ("version", env!("CARGO_PKG_VERSION").to_string()),
+        ("kinds", kinds(outcomes)),
         (
             "rfc_note",
             match rfc {
@@ -78,4 +157,43 @@ pub fn cover_text(rfc: bool) -> Result<(String, String)> {
     let text = fill(COVER_TEMPLATE, &values).context("the cover letter")?;
     let (subject, blurb) = text.split_once("\n\n").unwrap_or((&text, ""));
     Ok((subject.trim().to_string(), wrap(blurb.trim(), 72)))
+}
+
+/// "2 give the module a workqueue of its own …; 1 removes a flush …".
+fn kinds(outcomes: &[&Outcome]) -> String {
+    let (mut own, mut named, mut removed) = (0, 0, 0);
+    for outcome in outcomes {
+        match outcome.decision.conversion().map(|c| &c.strategy) {
+            Some(Strategy::FlushWork(_)) => named += 1,
+            Some(Strategy::RemoveFlush { .. }) => removed += 1,
+            _ => own += 1,
+        }
+    }
+    let verb = |n: usize, one: &str, many: &str| match n {
+        1 => format!("1 {one}"),
+        _ => format!("{n} {many}"),
+    };
+    let mut parts = Vec::new();
+    if own > 0 {
+        parts.push(verb(
+            own,
+            "gives its module a workqueue of its own, allocated at init with the flags of the system workqueue it replaces and destroyed at exit, and queues and flushes there",
+            "give their module a workqueue of its own, allocated at init with the flags of the system workqueue it replaces and destroyed at exit, and queue and flush there",
+        ));
+    }
+    if named > 0 {
+        parts.push(verb(
+            named,
+            "waits for the module's own work items by name (flush_work()) instead",
+            "wait for the module's own work items by name (flush_work()) instead",
+        ));
+    }
+    if removed > 0 {
+        parts.push(verb(
+            removed,
+            "removes a flush that waits for none of the module's work",
+            "remove a flush that waits for none of the module's work",
+        ));
+    }
+    parts.join("; ")
 }

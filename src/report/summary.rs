@@ -19,9 +19,17 @@ pub struct Summary {
     pub flush: String,
     /// The system workqueues the conversion concerns, comma-separated.
     pub system: String,
+    /// The system workqueues the converted flushes flush, "a and b".
+    pub flushed: String,
     /// How the init is named in prose, and how the exit destroys.
     pub init: String,
     pub destroy: String,
+    /// For a `module_*_driver()` module: the macro the new init and exit
+    /// stand for, as a sentence.
+    pub macro_note: Option<String>,
+    /// The module's own workqueue allocations that pass WQ_MEM_RECLAIM
+    /// (`"name" in file.c:line`).
+    pub reclaim: Vec<String>,
     pub converted_queue_sites: usize,
     pub converted_flush_sites: usize,
     /// The flush_work() calls of a flush-work conversion.
@@ -60,6 +68,14 @@ impl Summary {
                 .to_string(),
         };
         let (init, destroy) = entry_names(outcome.unit.as_ref());
+        let mut flushed: Vec<&str> = outcome
+            .sites
+            .iter()
+            .filter(|s| s.is_flush() && s.state == SiteState::Convert)
+            .map(|s| s.wq.ident())
+            .collect();
+        flushed.sort_unstable();
+        flushed.dedup();
         let recommended = outcome.decision.recommended();
         Summary {
             strategy: conversion.map(|c| describe_strategy(&c.strategy, wq.as_ref())),
@@ -81,9 +97,18 @@ impl Summary {
             },
             wq,
             flush,
+            flushed: match flushed.is_empty() {
+                true => system.clone(),
+                false => flushed.join(" and "),
+            },
             system,
             init,
             destroy,
+            macro_note: macro_note(outcome.unit.as_ref()),
+            reclaim: outcome
+                .unit
+                .as_ref()
+                .map_or(Vec::new(), reclaim_allocations),
             converted_queue_sites: converted(false),
             converted_flush_sites: converted(true),
         }
@@ -154,14 +179,9 @@ fn advice(recommended: &Strategy) -> String {
 fn entry_names(unit: Option<&Unit>) -> (String, String) {
     match unit.map(|u| &u.entry) {
         Some(Entry::DriverMacro {
-            invocation,
-            pair: Some(pair),
+            pair: Some(pair), ..
         }) => (
-            format!(
-                "a new {}_init() that replaces {}()",
-                pair.driver_name(),
-                invocation.macro_name
-            ),
+            format!("{}_init()", pair.driver_name()),
             format!(" and destroyed in {}_exit()", pair.driver_name()),
         ),
         Some(Entry::Explicit { init, exit }) => {
@@ -178,6 +198,59 @@ fn entry_names(unit: Option<&Unit>) -> (String, String) {
         }
         _ => (String::new(), String::new()),
     }
+}
+
+/// "module_platform_driver() gives way to the foo_init() and foo_exit()
+/// it stood for, so that they can allocate and destroy it."
+fn macro_note(unit: Option<&Unit>) -> Option<String> {
+    match unit.map(|u| &u.entry) {
+        Some(Entry::DriverMacro {
+            invocation,
+            pair: Some(pair),
+        }) => Some(format!(
+            "{}() gives way to the {name}_init() and {name}_exit() it stood for, so that \
+             they can allocate and destroy it.",
+            invocation.macro_name,
+            name = pair.driver_name()
+        )),
+        _ => None,
+    }
+}
+
+/// The module's own `alloc_workqueue()`/`alloc_ordered_workqueue()` calls
+/// whose arguments name WQ_MEM_RECLAIM, as `"name" in file.c:line`.
+fn reclaim_allocations(unit: &Unit) -> Vec<String> {
+    let mut found = Vec::new();
+    for file in &unit.files {
+        let text = &file.text;
+        for (offset, name) in crate::ctext::calls_in(text) {
+            if !matches!(name, "alloc_workqueue" | "alloc_ordered_workqueue") {
+                continue;
+            }
+            let Some(open) = text[offset..].iter().position(|b| *b == b'(') else {
+                continue;
+            };
+            let open = offset + open;
+            let Some(close) = crate::ctext::matching_paren(text, open) else {
+                continue;
+            };
+            let args = crate::ctext::split_args(&String::from_utf8_lossy(&text[open + 1..close]));
+            if args
+                .iter()
+                .skip(1)
+                .any(|a| crate::ctext::has_word(a.as_bytes(), "WQ_MEM_RECLAIM"))
+            {
+                let line = text[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+                let label = args.first().map_or("", |a| a.trim());
+                let name = file
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned());
+                found.push(format!("{label} in {}:{line}", name.unwrap_or_default()));
+            }
+        }
+    }
+    found
 }
 
 /// A one-line description of a module's entry points.

@@ -102,7 +102,9 @@ pub fn convert_all(
 pub fn dry_runs(outcomes: &[localwq::Outcome]) -> String {
     outcomes
         .iter()
-        .map(|o| String::from_utf8_lossy(&localwq::dry_run(o)).into_owned())
+        .map(|o| {
+            String::from_utf8_lossy(&localwq::dry_run(std::path::Path::new(""), o)).into_owned()
+        })
         .collect()
 }
 

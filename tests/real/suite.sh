@@ -3,7 +3,10 @@
 #   usage: tests/real/suite.sh [VERSION...]    (default: 5.10 6.1; with both,
 #   also 6.12 and 7.2 and out-of-tree modules: tests/real/newer.sh)
 # For each tree: scan, diff and patches over the whole tree; the series must
-# apply with git am; checkpatch.pl --strict must report no errors; every
+# apply with git am; each patch's recipients must be what the tree's
+# get_maintainer.pl prints for it, its `git patch-id --stable` what git
+# format-patch of the applied commit gives, and no hunk header may name a
+# goto label; checkpatch.pl --strict must report no errors; every
 # touched object must build with no new warnings (localwq check); a second
 # run over the converted tree must change nothing; and no queueing on a
 # replaced system workqueue may be left but the flagged ones. Prints a
@@ -29,6 +32,65 @@ fail() {
 	[[ " ${failed_trees[*]} " == *" $1 "* ]] || failed_trees+=("$1")
 }
 
+# Per patch, cheap: recipients equal to get_maintainer.pl's, patch-id equal
+# to git format-patch's of the commit git am made of it (the am worktree has
+# the tree's .gitattributes), no goto label after an @@; send-email
+# --dry-run takes the series when git send-email is installed.
+mail_checks() {
+	local version=$1 tree=$2 work=$3
+	shift 3
+	local count=$# same_to=0 same_id=0 labels
+	local commits
+	commits=$(git -C "$work/am" rev-list --reverse "HEAD~$count..HEAD")
+	for commit in $commits; do
+		local patch=$1
+		shift
+		local theirs ours try
+		ours=$(python3 "$here/recipients.py" "$patch")
+		# The script orders sections of equal depth by Perl's hash order,
+		# which changes from run to run: a few runs give each order a chance.
+		for try in 1 2 3 4 5; do
+			theirs=$(cd "$tree" && perl scripts/get_maintainer.pl --no-rolestats --no-git \
+				--no-git-fallback "$patch" 2>/dev/null)
+			[ "$theirs" = "$ours" ] && break
+		done
+		if [ "$theirs" = "$ours" ]; then
+			same_to=$((same_to + 1))
+		else
+			fail "$version" "recipients of $(basename "$patch") differ from get_maintainer.pl's"
+		fi
+		theirs=$(git -C "$work/am" format-patch -1 --stdout "$commit" | git patch-id --stable | cut -d' ' -f1)
+		ours=$(git patch-id --stable < "$patch" | cut -d' ' -f1)
+		if [ -n "$ours" ] && [ "$theirs" = "$ours" ]; then
+			same_id=$((same_id + 1))
+		else
+			fail "$version" "patch-id of $(basename "$patch") differs from git format-patch's"
+		fi
+	done
+	labels=$(cat "$work"/patches/*.patch | grep -cE '^@@ [^@]* @@ [[:space:]]*[A-Za-z_][A-Za-z_0-9]*:[[:space:]]*($|/[/*])' || true)
+	[ "$labels" = 0 ] || fail "$version" "$labels hunk header(s) name a goto label"
+	echo "[$version] recipients equal $same_to/$count, patch-id equal $same_id/$count, labels in hunk headers $labels"
+	# Debian's git-email may serve a git built elsewhere: try both.
+	local sendemail=()
+	if git send-email --help >/dev/null 2>&1; then
+		sendemail=(git send-email)
+	elif /usr/bin/git send-email --help >/dev/null 2>&1; then
+		sendemail=(/usr/bin/git send-email)
+	fi
+	if [ ${#sendemail[@]} -eq 0 ]; then
+		echo "[$version] git send-email is not installed: its --dry-run check skipped"
+		return
+	fi
+	local mails sent
+	mails=$(ls "$work"/patches/*.patch | wc -l)
+	sent=$(cd "$work/am" && "${sendemail[@]}" --dry-run --confirm=never \
+		--to ci@localwq.invalid "$work"/patches/*.patch < /dev/null 2>&1 |
+		tee "$work/send-email.log" | grep -c '^Result: OK' || true)
+	[ "$sent" = "$mails" ] ||
+		fail "$version" "git send-email --dry-run took $sent of $mails mails (see $work/send-email.log)"
+	echo "[$version] git send-email --dry-run: $sent/$mails"
+}
+
 run_tree() {
 	local version=$1 tree=$2 work=$cache/work-$version
 	rm -rf "$work"
@@ -44,7 +106,7 @@ run_tree() {
 	# git am of the whole series, in a scratch worktree of the tree.
 	git -C "$tree" worktree add -q --detach "$work/am" HEAD
 	local numbered
-	numbered=$(ls "$work"/patches/*.patch 2>/dev/null | grep -v '/0000-' || true)
+	numbered=$(ls "$work"/patches/*.patch 2>/dev/null | grep -v 'cover-letter' || true)
 	local applied=no
 	if [ -n "$numbered" ] && (cd "$work/am" && git -c user.name=ci -c user.email=ci@localwq.invalid \
 		am -q $numbered) > "$work/am.log" 2>&1; then
@@ -52,6 +114,8 @@ run_tree() {
 	else
 		fail "$version" "git am: $(tail -n 3 "$work/am.log" 2>/dev/null)"
 	fi
+
+	[ "$applied" = yes ] && mail_checks "$version" "$tree" "$work" $numbered
 
 	# checkpatch --strict from the same tree, patch by patch.
 	local errors=0 warnings=0 checks=0 per_patch=""

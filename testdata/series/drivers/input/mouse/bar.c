@@ -17,6 +17,13 @@ static int __init bar_init(void)
 
 static void __exit bar_exit(void)
 {
+	int tries = 0;
+
+	goto wait;
+wait:
+	tries++;
+	pr_debug("bar: waiting, try %d\n", tries);
+
 	flush_scheduled_work();
 }
 

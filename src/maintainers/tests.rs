@@ -1,0 +1,149 @@
+//! Sections, their order and the mailmap, on small MAINTAINERS texts.
+
+use super::*;
+
+const TEXT: &str = "\
+THE REST
+M:\tLinus Torvalds <torvalds@linux-foundation.org>
+S:\tBuried alive in reporters
+L:\tlinux-kernel@vger.kernel.org
+F:\t*
+F:\t*/
+
+ATA OVER ETHERNET (AOE) DRIVER
+M:\tJustin Sanders <justin@coraid.com>
+S:\tSupported
+F:\tdrivers/block/aoe/
+
+INPUT (KEYBOARD, MOUSE, JOYSTICK, TOUCHSCREEN) DRIVERS
+M:\tDmitry Torokhov <dmitry.torokhov@gmail.com>
+L:\tlinux-input@vger.kernel.org (moderated)
+F:\tdrivers/input/
+X:\tdrivers/input/misc/
+
+CRYPTO
+F:\tdrivers/crypto/atmel-*.c
+R:\tTudor <tudor@example.org>
+";
+
+#[test]
+fn subtree_patterns_and_exclusions() {
+    let m = Maintainers::parse(TEXT, |_| false);
+    let r = m.recipients(&[Path::new("drivers/input/mouse/psmouse-smbus.c")], b"");
+    assert_eq!(r.to, ["Dmitry Torokhov <dmitry.torokhov@gmail.com>"]);
+    assert_eq!(
+        r.cc,
+        [
+            "linux-input@vger.kernel.org",
+            "linux-kernel@vger.kernel.org"
+        ]
+    );
+    assert!(!r.to.iter().any(|p| p.contains("Linus")));
+    let misc = m.recipients(&[Path::new("drivers/input/misc/x.c")], b"");
+    assert!(misc.to.is_empty());
+}
+
+#[test]
+fn sections_name_the_subsystems_of_a_file() {
+    let m = Maintainers::parse(TEXT, |_| false);
+    assert_eq!(
+        m.sections_of(Path::new("drivers/input/mouse/psmouse.c")),
+        ["INPUT (KEYBOARD, MOUSE, JOYSTICK, TOUCHSCREEN) DRIVERS"]
+    );
+    assert!(m
+        .sections_of(Path::new("drivers/input/misc/x.c"))
+        .is_empty());
+}
+
+#[test]
+fn globs_keep_to_their_directory_depth() {
+    let m = Maintainers::parse(TEXT, |_| false);
+    assert_eq!(
+        m.recipients(&[Path::new("drivers/crypto/atmel-ecc.c")], b"")
+            .to
+            .len(),
+        1
+    );
+    assert!(m
+        .recipients(&[Path::new("drivers/crypto/x/atmel-ecc.c")], b"")
+        .to
+        .is_empty());
+}
+
+const ORDERED: &str = "\
+THE REST
+M:\tLinus Torvalds <torvalds@linux-foundation.org>
+S:\tBuried alive in reporters
+L:\tlinux-kernel@vger.kernel.org
+F:\t*
+F:\t*/
+
+ARM/Microchip (AT91) SoC support
+M:\tNic Fer <nic@example.org>
+L:\tlinux-arm-kernel@lists.infradead.org (moderated for non-subscribers)
+N:\tat91
+N:\tatmel
+
+BLOCK LAYER
+M:\tJens <jens@example.org>
+L:\tlinux-block@vger.kernel.org
+F:\tdrivers/block/
+
+RNBD BLOCK DRIVERS
+M:\tDan <dan@example.org>
+M:\tJason Gunthorpe <jgg@nvidia.com>
+L:\tlinux-block@vger.kernel.org
+L:\tsecret@example.org (subscribers-only)
+F:\tdrivers/block/rnbd/
+
+PIDFD API
+M:\tChris <chris@example.org>
+K:\t(?i)pidfd
+";
+
+#[test]
+fn deeper_patterns_first_then_name_regexes_then_keywords_through_the_mailmap() {
+    let m = Maintainers::parse(ORDERED, |_| false).with_mailmap(Mailmap::parse(
+        "Jason Gunthorpe <jgg@ziepe.ca> <jgg@nvidia.com>\n",
+    ));
+    let r = m.recipients(
+        &[Path::new("drivers/block/rnbd/atmel-x.c")],
+        b"Subject: add pidfd\n",
+    );
+    assert_eq!(
+        r.to,
+        [
+            "Dan <dan@example.org>",
+            "Jason Gunthorpe <jgg@ziepe.ca>",
+            "Jens <jens@example.org>",
+            "Nic Fer <nic@example.org>",
+            "Chris <chris@example.org>"
+        ]
+    );
+    assert_eq!(
+        r.cc,
+        [
+            "linux-block@vger.kernel.org",
+            "linux-arm-kernel@lists.infradead.org",
+            "linux-kernel@vger.kernel.org"
+        ]
+    );
+}
+
+#[test]
+fn directories_named_without_a_slash_take_their_subtree() {
+    let text = "X DRIVER\nM:\tX <x@example.org>\nF:\tdrivers/x\n";
+    let as_dir = Maintainers::parse(text, |p| p == "drivers/x");
+    assert_eq!(
+        as_dir
+            .recipients(&[Path::new("drivers/x/sub/a.c")], b"")
+            .to
+            .len(),
+        1
+    );
+    let as_file = Maintainers::parse(text, |_| false);
+    assert!(as_file
+        .recipients(&[Path::new("drivers/x/sub/a.c")], b"")
+        .to
+        .is_empty());
+}
