@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 use clap::Parser;
 use localwq::analysis::Verdict;
-use localwq::check::{symbols, BuildDir, BuildVerdict, ModuleCheck};
+use localwq::check::{check_all, BuildVerdict, ModuleCheck};
 use localwq::patch::mail::mailbox;
 use localwq::patch::{
     apply_series, build_series, identity::identity, ExtraRecipients, SeriesOptions,
@@ -222,17 +222,12 @@ fn build_checks(
     if !build.build_check {
         return Ok(outcomes.iter().map(|_| None).collect());
     }
-    let dir = match &session.tree.kbuild {
-        Some(kdir) => BuildDir::prepare_external(&session.tree.root, kdir, &build.build_dir)?,
-        None => BuildDir::prepare(&session.tree.root, &build.build_dir, &symbols(outcomes))?,
-    };
-    outcomes
-        .iter()
-        .map(|o| match o.changes.is_empty() {
-            true => Ok(None),
-            false => dir.check(o).map(Some),
-        })
-        .collect()
+    check_all(
+        &session.tree.root,
+        session.tree.kbuild.as_deref(),
+        &build.build_dir,
+        outcomes,
+    )
 }
 
 fn build_line(verdict: &BuildVerdict) -> String {

@@ -4,10 +4,13 @@
 //! across runs. Each touched object is built before and after conversion,
 //! and warnings that only the converted build shows are reported.
 
+pub mod arch;
+
 use crate::edit::FileChange;
 use crate::outcome::Outcome;
 use crate::write::write_changes;
 use anyhow::{bail, Context, Result};
+use arch::Arch;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -38,6 +41,8 @@ pub struct BuildDir {
     kernel: PathBuf,
     /// Out of tree: objects are built with `make -C objects M=source`.
     external: bool,
+    /// Another architecture than the host's (`ARCH=`, `CROSS_COMPILE=`).
+    arch: Option<Arch>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +63,11 @@ pub struct ModuleCheck {
     pub module: String,
     pub objects: Vec<PathBuf>,
     pub verdict: BuildVerdict,
+    /// The architecture built for, when not the host's.
+    pub arch: Option<Arch>,
+    /// Kbuild does not build the object in this configuration (its Kconfig
+    /// option is off): another architecture may.
+    pub unconfigured: bool,
 }
 
 impl ModuleCheck {
@@ -72,7 +82,7 @@ impl ModuleCheck {
         let built = format!(
             "built for {} with allmodconfig (plus the module's own Kconfig options; WERROR, \
              KASAN, UBSAN, KCOV, debug info and BTF off), {} before and after the change",
-            std::env::consts::ARCH,
+            self.arch.map_or(std::env::consts::ARCH, |a| a.name),
             objects.join(", ")
         );
         match &self.verdict {
@@ -112,8 +122,18 @@ impl BuildDir {
     /// `dir/obj`, configured with allmodconfig plus `symbols` (`FOO=m`,
     /// `BAR=y`) and prepared for building single objects.
     pub fn prepare(tree: &Path, dir: &Path, symbols: &BTreeSet<String>) -> Result<Self> {
+        Self::prepare_for(tree, dir, symbols, None)
+    }
+
+    /// `prepare` for `arch` (None: the host's), in `dir/obj-<arch>`.
+    pub fn prepare_for(
+        tree: &Path,
+        dir: &Path,
+        symbols: &BTreeSet<String>,
+        arch: Option<Arch>,
+    ) -> Result<Self> {
         let source = dir.join("src");
-        let objects = dir.join("obj");
+        let objects = arch::objects_dir(dir, arch);
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         copy_tree(tree, &source)?;
         let build = BuildDir {
@@ -121,6 +141,7 @@ impl BuildDir {
             source,
             objects,
             external: false,
+            arch,
         };
         build.configure(symbols)?;
         Ok(build)
@@ -145,6 +166,7 @@ impl BuildDir {
             },
             kernel: kdir.to_path_buf(),
             external: true,
+            arch: None,
         };
         if !prepared {
             build.configure(&BTreeSet::new())?;
@@ -157,6 +179,12 @@ impl BuildDir {
         make.arg("-C")
             .arg(&self.kernel)
             .arg(format!("O={}", self.objects.display()));
+        if let Some(arch) = self.arch {
+            make.arg(format!("ARCH={}", arch.name));
+            if !arch.cross.is_empty() {
+                make.arg(format!("CROSS_COMPILE={}", arch.cross));
+            }
+        }
         make.arg(format!(
             "-j{}",
             std::thread::available_parallelism().map_or(2, |n| n.get())
@@ -187,27 +215,58 @@ impl BuildDir {
                 "make allmodconfig",
             )?;
         }
-        let mut edit = Command::new(self.kernel.join("scripts/config"));
-        edit.arg("--file").arg(&config);
-        for option in CONFIG_OFF {
-            edit.args(["-d", option]);
+        let mut wanted_now: Vec<(String, char)> = symbols
+            .iter()
+            .map(|s| {
+                // "FOO=y" for built-in code, "FOO=m" for a module.
+                let (name, value) = s.split_once('=').unwrap_or((s, "m"));
+                (name.to_string(), if value == "y" { 'y' } else { 'm' })
+            })
+            .collect();
+        // A symbol olddefconfig drops for want of a dependency built in
+        // (`depends on IIO = y` while allmodconfig made IIO a module) gets
+        // that dependency switched to y, twice over at most.
+        for _ in 0..3 {
+            self.set_symbols(&config, &wanted_now)?;
+            let now = fs::read_to_string(&config).unwrap_or_default();
+            let missing: Vec<&(String, char)> = wanted_now
+                .iter()
+                .filter(|(name, value)| arch::config_value(&now, name) != Some(*value))
+                .collect();
+            let promote: Vec<(String, char)> = missing
+                .iter()
+                .flat_map(|(name, _)| arch::dependencies(&self.kernel, name))
+                .filter(|dep| arch::config_value(&now, dep) == Some('m'))
+                .map(|dep| (dep, 'y'))
+                .collect();
+            if promote.is_empty() {
+                break;
+            }
+            wanted_now.extend(promote);
         }
-        for symbol in symbols {
-            // "FOO=y" for built-in code, "FOO=m" for a module.
-            let (name, value) = symbol.split_once('=').unwrap_or((symbol, "m"));
-            edit.args([if value == "y" { "-e" } else { "-m" }, name]);
-        }
-        run_ok(&mut edit, "scripts/config")?;
-        run_ok(
-            self.make().arg("-s").arg("olddefconfig"),
-            "make olddefconfig",
-        )?;
         run_ok(
             self.make().arg("-s").arg("modules_prepare"),
             "make modules_prepare",
         )?;
         fs::write(&stamp, wanted)?;
         Ok(())
+    }
+
+    /// CONFIG_OFF off, `wanted` set, then olddefconfig.
+    fn set_symbols(&self, config: &Path, wanted: &[(String, char)]) -> Result<()> {
+        let mut edit = Command::new(self.kernel.join("scripts/config"));
+        edit.arg("--file").arg(config);
+        for option in CONFIG_OFF {
+            edit.args(["-d", option]);
+        }
+        for (name, value) in wanted {
+            edit.args([if *value == 'y' { "-e" } else { "-m" }, name]);
+        }
+        run_ok(&mut edit, "scripts/config")?;
+        run_ok(
+            self.make().arg("-s").arg("olddefconfig"),
+            "make olddefconfig",
+        )
     }
 
     /// Builds one object; returns success and the compiler's diagnostics.
@@ -249,14 +308,16 @@ impl BuildDir {
         write_changes(&self.source, &originals)?;
         let before = self.build_all(&objects)?;
         if let Some(messages) = before.failed {
-            let reason = match messages
+            let unconfigured = messages
                 .iter()
-                .find(|m| m.contains("No rule to make target"))
-            {
-                Some(_) => "Kbuild does not build it in this configuration (its Kconfig option \
-                            is off, e.g. another architecture's driver)"
-                    .to_string(),
-                None => messages
+                .any(|m| m.contains("No rule to make target"));
+            let reason = match unconfigured {
+                true => format!(
+                    "Kbuild does not build it in this configuration (its Kconfig option is \
+                     off for ARCH={})",
+                    self.arch.map_or("x86", |a| a.name)
+                ),
+                false => messages
                     .into_iter()
                     .next()
                     .unwrap_or_else(|| "no compiler message".into()),
@@ -267,6 +328,8 @@ impl BuildDir {
                 verdict: BuildVerdict::NoBuild {
                     reason: format!("the unconverted object does not build here: {reason}"),
                 },
+                arch: self.arch,
+                unconfigured,
             });
         }
         write_changes(&self.source, &outcome.changes)?;
@@ -287,6 +350,8 @@ impl BuildDir {
             module: outcome.module.name.clone(),
             objects,
             verdict,
+            arch: self.arch,
+            unconfigured: false,
         })
     }
 
@@ -365,10 +430,60 @@ fn copy_tree(tree: &Path, copy: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The Kconfig settings that build the modules of `outcomes`.
-pub fn symbols(outcomes: &[Outcome]) -> BTreeSet<String> {
-    outcomes
+/// Builds every converted outcome before and after, in `dir`: on the host
+/// first (or with `make M=` against `kbuild` for an out-of-tree module);
+/// an object Kbuild does not build there is tried on each architecture of
+/// `arch::OTHER_ARCHES` whose compiler is installed, in turn.
+pub fn check_all(
+    root: &Path,
+    kbuild: Option<&Path>,
+    dir: &Path,
+    outcomes: &[Outcome],
+) -> Result<Vec<Option<ModuleCheck>>> {
+    let native = match kbuild {
+        Some(kdir) => BuildDir::prepare_external(root, kdir, dir)?,
+        None => BuildDir::prepare(root, dir, &symbols(outcomes))?,
+    };
+    let mut checks: Vec<Option<ModuleCheck>> = outcomes
         .iter()
+        .map(|o| match o.changes.is_empty() {
+            true => Ok(None),
+            false => native.check(o).map(Some),
+        })
+        .collect::<Result<_>>()?;
+    if kbuild.is_some() {
+        return Ok(checks);
+    }
+    for arch in arch::OTHER_ARCHES.iter().copied() {
+        let pending: Vec<usize> = (0..checks.len())
+            .filter(|&i| checks[i].as_ref().is_some_and(|c| c.unconfigured))
+            .collect();
+        if pending.is_empty() {
+            break;
+        }
+        if !arch.available() {
+            continue;
+        }
+        let wanted = symbols(pending.iter().map(|&i| &outcomes[i]));
+        // A failed preparation for one architecture leaves the checks as
+        // they are: the report says why they were not built.
+        let Ok(build) = BuildDir::prepare_for(root, dir, &wanted, Some(arch)) else {
+            continue;
+        };
+        for i in pending {
+            let check = build.check(&outcomes[i])?;
+            if !check.unconfigured {
+                checks[i] = Some(check);
+            }
+        }
+    }
+    Ok(checks)
+}
+
+/// The Kconfig settings that build the modules of `outcomes`.
+pub fn symbols<'o>(outcomes: impl IntoIterator<Item = &'o Outcome>) -> BTreeSet<String> {
+    outcomes
+        .into_iter()
         .filter_map(|o| {
             let value = match o.module.kind {
                 crate::kbuild::ModuleKind::BuiltIn => "y",
