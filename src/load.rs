@@ -89,7 +89,7 @@ impl Loader {
         let texts: Vec<(PathBuf, Vec<u8>)> = module
             .files
             .par_iter()
-            .map(|rel| Ok((rel.clone(), self.tree.read(rel)?)))
+            .map(|rel| Ok((rel.clone(), read_source(&self.tree, rel)?)))
             .collect::<Result<_>>()?;
         let names = entry_function_names(&texts);
         let mut files: Vec<SourceFile> = texts
@@ -99,8 +99,8 @@ impl Loader {
         let headers = private_headers(&self.tree, module, &files, &names)?;
         let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
         files.extend(headers);
-        let shared_headers = shared_headers(&self.tree, module, &header_paths);
-        let co_owned = co_owned(&self.tree, module, &files);
+        let shared_headers = shared_headers(&self.tree, module, &header_paths)?;
+        let co_owned = co_owned(&self.tree, module, &files)?;
         let invocations: Vec<Invocation> = files
             .iter()
             .enumerate()
@@ -176,6 +176,28 @@ fn unlisted(tree: &KernelTree, module: &Module) -> Vec<Unlisted> {
         .collect()
 }
 
+/// The largest source file localwq reads: four times the largest `.c`
+/// file of a kernel tree (under 1 MiB). Past it a file is generated data,
+/// and its module is refused rather than parsed at length.
+pub const MAX_SOURCE_BYTES: u64 = 4 << 20;
+
+/// A module's source file, refused past `MAX_SOURCE_BYTES` before it is
+/// read.
+fn read_source(tree: &KernelTree, rel: &Path) -> Result<Vec<u8>> {
+    let len = std::fs::metadata(tree.root.join(rel)).map_or(0, |m| m.len());
+    if len > MAX_SOURCE_BYTES {
+        anyhow::bail!(
+            "{} is {:.1} MiB, over the {} MiB localwq reads in one source file (the \
+             largest kernel .c file is under 1 MiB): generated code? convert this module \
+             by hand",
+            rel.display(),
+            len as f64 / (1 << 20) as f64,
+            MAX_SOURCE_BYTES >> 20
+        );
+    }
+    tree.read(rel)
+}
+
 /// The functions the entry macros of `texts` name (init, exit), which
 /// must be parsed wherever they are defined.
 fn entry_function_names(texts: &[(PathBuf, Vec<u8>)]) -> Vec<String> {
@@ -249,9 +271,12 @@ fn private_headers(
             if !candidate.starts_with(&module.dir) || !seen.insert(candidate.clone()) {
                 continue;
             }
-            let Ok(text) = std::fs::read(tree.root.join(&candidate)) else {
+            // A header that is not there is generated or found through
+            // the module's own -I flags; one that is there must be read.
+            if !tree.root.join(&candidate).exists() {
                 continue;
-            };
+            }
+            let text = read_source(tree, &candidate)?;
             let header = open_file(candidate, text, names)?;
             pending.push(quoted_targets(&header).collect());
             headers.push(header);
@@ -263,7 +288,11 @@ fn private_headers(
 
 /// Headers that a .c file outside the module, in the header's directory,
 /// also includes. Each outsider is read once.
-fn shared_headers(tree: &KernelTree, module: &Module, headers: &[PathBuf]) -> BTreeSet<PathBuf> {
+fn shared_headers(
+    tree: &KernelTree,
+    module: &Module,
+    headers: &[PathBuf],
+) -> Result<BTreeSet<PathBuf>> {
     let mut by_dir: BTreeMap<PathBuf, Vec<&PathBuf>> = BTreeMap::new();
     for header in headers {
         by_dir
@@ -278,10 +307,12 @@ fn shared_headers(tree: &KernelTree, module: &Module, headers: &[PathBuf]) -> BT
             .into_iter()
             .filter(|f| f.parent() == Some(dir.as_path()) && !module.files.contains(f))
             .collect();
+        // An outsider that cannot be read might include the header: the
+        // module is refused rather than its header rewritten blind.
         let texts: Vec<Vec<u8>> = outsiders
             .par_iter()
-            .filter_map(|f| tree.read(f).ok())
-            .collect();
+            .map(|f| tree.read(f))
+            .collect::<Result<_>>()?;
         for header in in_dir {
             let name = header
                 .file_name()
@@ -293,7 +324,7 @@ fn shared_headers(tree: &KernelTree, module: &Module, headers: &[PathBuf]) -> BT
             }
         }
     }
-    shared
+    Ok(shared)
 }
 
 /// The module's parsed .c files (the only ones with anything to rewrite)
@@ -302,13 +333,13 @@ fn co_owned(
     tree: &KernelTree,
     module: &Module,
     files: &[SourceFile],
-) -> BTreeMap<PathBuf, Vec<String>> {
+) -> Result<BTreeMap<PathBuf, Vec<String>>> {
     let mut shared = BTreeMap::new();
     for file in files
         .iter()
         .filter(|f| f.parsed && module.files.contains(&f.path))
     {
-        let others: Vec<String> = kbuild::owner_names(&tree.root, &file.path)
+        let others: Vec<String> = kbuild::owner_names(&tree.root, &file.path)?
             .into_iter()
             .filter(|(dir, name)| *name != module.name || *dir != module.dir)
             .map(|(_, name)| name)
@@ -317,7 +348,7 @@ fn co_owned(
             shared.insert(file.path.clone(), others);
         }
     }
-    shared
+    Ok(shared)
 }
 
 /// `"name"` or `.../name"` in an include line of `text`.
