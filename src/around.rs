@@ -40,7 +40,7 @@ impl TreeSurroundings {
             let per_file = self
                 .tree
                 .filter_map_files(Path::new(""), TreeIndex::of_file);
-            TreeIndex::merged(per_file.into_iter().map(|(_, index)| index))
+            TreeIndex::merged(per_file.kept.into_iter().map(|(_, index)| index))
         })
     }
 }

@@ -2,7 +2,7 @@
 //! branches counts), `$(var)` references are expanded, and a file listed in
 //! a composite object (`foo-y`, `foo-objs`, `foo-$(CONFIG_X)`) belongs to it.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -161,15 +161,25 @@ fn assignment(line: &str) -> Option<(String, Vec<String>)> {
     Some((name.to_string(), words))
 }
 
-fn read_vars(dir: &Path) -> Option<Vars> {
+/// The variables of `dir`'s Makefile and Kbuild; None when it has
+/// neither. One that exists but cannot be read is an error: skipping it
+/// would say "no Makefile builds it" of a file that one does.
+fn read_vars(root: &Path, dir: &Path) -> Result<Option<Vars>> {
     let mut text = String::new();
     for name in ["Makefile", "Kbuild"] {
-        if let Ok(bytes) = fs::read(dir.join(name)) {
-            text.push_str(&String::from_utf8_lossy(&bytes));
-            text.push('\n');
+        match fs::read(root.join(dir).join(name)) {
+            Ok(bytes) => {
+                text.push_str(&String::from_utf8_lossy(&bytes));
+                text.push('\n');
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => {
+                return Err(err)
+                    .with_context(|| format!("{} could not be read", dir.join(name).display()))
+            }
         }
     }
-    (!text.is_empty()).then(|| Vars::parse(&text))
+    Ok((!text.is_empty()).then(|| Vars::parse(&text)))
 }
 
 /// The modules that `file` (a .c path relative to `root`) is built into.
@@ -177,7 +187,7 @@ fn read_vars(dir: &Path) -> Option<Vars> {
 pub fn modules_of(root: &Path, file: &Path) -> Result<Vec<Module>> {
     let mut found = owners(root, file, |dir, stem, objects, cond| {
         module(root, dir, stem, objects, cond)
-    });
+    })?;
     found.sort_by(|a, b| a.name.cmp(&b.name));
     found.dedup_by(|a, b| a.name == b.name);
     Ok(found)
@@ -185,13 +195,13 @@ pub fn modules_of(root: &Path, file: &Path) -> Result<Vec<Module>> {
 
 /// The names and directories of the modules `file` is built into, without
 /// reading their other files.
-pub fn owner_names(root: &Path, file: &Path) -> Vec<(PathBuf, String)> {
+pub fn owner_names(root: &Path, file: &Path) -> Result<Vec<(PathBuf, String)>> {
     let mut found = owners(root, file, |dir, stem, _, _| {
         (dir.to_path_buf(), stem.to_string())
-    });
+    })?;
     found.sort();
     found.dedup();
-    found
+    Ok(found)
 }
 
 /// What `make` builds from each Kbuild object list entry that takes in
@@ -200,22 +210,22 @@ fn owners<T>(
     root: &Path,
     file: &Path,
     make: impl Fn(&Path, &str, &[String], Option<&str>) -> T,
-) -> Vec<T> {
+) -> Result<Vec<T>> {
     let object = file.with_extension("o");
     let mut dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     for _ in 0..4 {
-        if let Some(vars) = read_vars(&root.join(&dir)) {
+        if let Some(vars) = read_vars(root, &dir)? {
             let rel = object.strip_prefix(&dir).unwrap_or(&object);
             let found = owners_in(&dir, &vars, &rel.to_string_lossy(), &make);
             if !found.is_empty() {
-                return found;
+                return Ok(found);
             }
         }
         if !dir.pop() {
             break;
         }
     }
-    Vec::new()
+    Ok(Vec::new())
 }
 
 fn owners_in<T>(

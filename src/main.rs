@@ -9,7 +9,7 @@ use localwq::patch::mail::mailbox;
 use localwq::patch::{
     apply_series, build_series, identity::identity, ExtraRecipients, SeriesOptions,
 };
-use localwq::refusal::Refusal;
+use localwq::refusal::{Refusal, RefusalKind};
 use localwq::report::{scan_row, verdict_line, verdict_word, ModuleView, OrphanView, ScanView};
 use localwq::write::{check_series_target, write_series};
 use localwq::{dry_run, wq, Outcome, Session};
@@ -79,7 +79,15 @@ fn main() -> ExitCode {
             signing,
         } => apply(&target, &branch, &signing),
     };
+    let unread = UNREAD.load(std::sync::atomic::Ordering::Relaxed);
     match result {
+        Ok(()) if unread > 0 => {
+            eprintln!(
+                "localwq: error: {unread} file(s) or directories could not be read (named \
+                 above, their modules refused): make them readable and run again"
+            );
+            ExitCode::from(exit::ERROR)
+        }
         Ok(()) => ExitCode::from(exit::DONE),
         Err(err) => {
             eprintln!("localwq: error: {err:#}");
@@ -118,6 +126,16 @@ fn orphan_file(orphan: &Refusal) -> String {
         .unwrap_or_default()
 }
 
+/// Files and modules refused because something could not be read: the
+/// run reports everything else, then exits with an error.
+static UNREAD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_unread(refusal: Option<&Refusal>) {
+    if refusal.is_some_and(|r| r.kind == RefusalKind::Unreadable) {
+        UNREAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Like `convert_by`, but each outcome is mapped (and dropped) as soon as
 /// it is made: a whole-tree scan never holds every parse tree at once.
 fn convert_map<T: Send>(
@@ -136,8 +154,10 @@ fn convert_map<T: Send>(
         .par_iter()
         .progress_with(bar)
         .map(|m| session.convert(m))
+        .inspect(|o| count_unread(o.decision.refusal()))
         .filter_map(&map)
         .collect();
+    selection.orphans.iter().for_each(|o| count_unread(Some(o)));
     Ok((session, mapped, selection.orphans))
 }
 
