@@ -35,6 +35,10 @@ mod exit {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(err) = localwq::interrupt::install() {
+        eprintln!("localwq: error: cannot handle interruptions: {err}");
+        return ExitCode::from(exit::ERROR);
+    }
     let result = match cli.command {
         Command::Scan { target, json, all } => scan(&target, json, all),
         Command::Diff { target, build } => diff(&target, &build),
@@ -341,7 +345,7 @@ fn patches(target: &Target, request: PatchRequest) -> Result<()> {
             );
         }
     }
-    let repo = git2::Repository::open(&session.tree.root).ok();
+    let repo = localwq::patch::repo::open(&session.tree.root)?;
     let options = SeriesOptions {
         identity: identity(request.signing.from.as_deref(), repo.as_ref())?,
         subject_prefix: request.subject_prefix,
@@ -367,9 +371,18 @@ fn mailboxes(flag: &str, values: &[String]) -> Result<Vec<String>> {
 }
 
 fn apply(target: &Target, branch: &str, signing: &Signing) -> Result<()> {
+    // Before anything reads the work tree: an interrupted apply first.
+    if let Some(done) = localwq::patch::resume(&target.tree)? {
+        println!(
+            "finished an apply that was interrupted: branch {} at {}, checked out; run \
+             again for anything else",
+            done.branch, done.tip
+        );
+        return Ok(());
+    }
     let (session, outcomes) = convert(target)?;
     report_skipped(&outcomes);
-    let repo = git2::Repository::open(&session.tree.root).ok();
+    let repo = localwq::patch::repo::open(&session.tree.root)?;
     let who = identity(signing.from.as_deref(), repo.as_ref())?;
     let commits = apply_series(
         &session.tree.root,
