@@ -219,3 +219,41 @@ fn a_flush_under_if_0_or_after_a_comment_is_converted() {
         &[("drivers/foo/foo.c", &after)],
     );
 }
+
+#[test]
+fn a_crlf_file_gets_crlf_lines() {
+    let c = foo_c("").replace('\n', "\r\n");
+    let dir = common::tree(&[MAKEFILE, ("drivers/foo/foo.c", &c)]);
+    let (_, outcomes) = common::convert_all(dir.path(), Choice::LocalWq);
+    let after = &outcomes[0].changes[0].after;
+    assert!(after.len() > c.len() + 100, "lines were added");
+    let lone = (1..after.len()).filter(|&i| after[i] == b'\n' && after[i - 1] != b'\r');
+    assert_eq!(lone.count(), 0, "{}", String::from_utf8_lossy(after));
+    assert!(!after.windows(3).any(|w| w == b"\r\r\n"));
+}
+
+#[test]
+fn patches_that_find_nothing_to_send_write_nothing() {
+    // A flush whose value is used: refused, so there is nothing to send.
+    let c = "#include <linux/workqueue.h>\n\nvoid foo_stop(void)\n{\n\tfoo_halt(), \
+             flush_scheduled_work();\n}\n";
+    let dir = common::tree(&[MAKEFILE, ("drivers/foo/foo.c", c)]);
+    let out = dir.path().join("out");
+    let run = localwq(
+        &[
+            "patches",
+            "-o",
+            out.to_str().unwrap(),
+            "--from",
+            "A <a@b.c>",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    assert!(
+        text(&run).contains("no module has a conversion"),
+        "{}",
+        text(&run)
+    );
+    assert!(!out.exists(), "no output directory");
+}
