@@ -187,7 +187,9 @@ fn read_vars(root: &Path, dir: &Path) -> Result<Option<Vars>> {
 pub fn modules_of(root: &Path, file: &Path) -> Result<Vec<Module>> {
     let mut found = owners(root, file, |dir, stem, objects, cond| {
         module(root, dir, stem, objects, cond)
-    })?;
+    })?
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
     found.sort_by(|a, b| a.name.cmp(&b.name));
     found.dedup_by(|a, b| a.name == b.name);
     Ok(found)
@@ -253,7 +255,13 @@ fn owners_in<T>(
     found
 }
 
-fn module(root: &Path, dir: &Path, stem: &str, objects: &[String], cond: Option<&str>) -> Module {
+fn module(
+    root: &Path,
+    dir: &Path,
+    stem: &str,
+    objects: &[String],
+    cond: Option<&str>,
+) -> Result<Module> {
     let mut files = Vec::new();
     let mut unresolved = Vec::new();
     for object in objects {
@@ -276,12 +284,16 @@ fn module(root: &Path, dir: &Path, stem: &str, objects: &[String], cond: Option<
         .and_then(|c| c.strip_prefix("$(CONFIG_"))
         .and_then(|c| c.strip_suffix(')'))
         .map(str::to_string);
-    let kind = match (cond, &config) {
-        (Some("y"), _) => ModuleKind::BuiltIn,
-        (_, Some(symbol)) if kconfig_is_bool(root, dir, symbol) => ModuleKind::BuiltIn,
+    let bool_option = match &config {
+        Some(symbol) => kconfig_is_bool(root, dir, symbol)?,
+        None => false,
+    };
+    let kind = match cond {
+        Some("y") => ModuleKind::BuiltIn,
+        _ if bool_option => ModuleKind::BuiltIn,
         _ => ModuleKind::Loadable,
     };
-    Module {
+    Ok(Module {
         name: Path::new(stem)
             .file_name()
             .map_or(stem.into(), |n| n.to_string_lossy().into()),
@@ -290,37 +302,44 @@ fn module(root: &Path, dir: &Path, stem: &str, objects: &[String], cond: Option<
         kind,
         config,
         unresolved,
-    }
+    })
 }
 
 /// Whether `symbol` is declared `bool` in a Kconfig beside the Makefile or
 /// above it; an option that is not found counts as tristate.
-fn kconfig_is_bool(root: &Path, dir: &Path, symbol: &str) -> bool {
+/// A Kconfig that cannot be read is an error: skipping it could make a
+/// built-in module look loadable.
+fn kconfig_is_bool(root: &Path, dir: &Path, symbol: &str) -> Result<bool> {
     let mut dir = dir.to_path_buf();
     loop {
-        if let Some(kind) = kconfig_type_in(&root.join(&dir), symbol) {
-            return kind == "bool";
+        if let Some(kind) = kconfig_type_in(root, &dir, symbol)? {
+            return Ok(kind == "bool");
         }
         if !dir.pop() {
-            return false;
+            return Ok(false);
         }
     }
 }
 
-fn kconfig_type_in(dir: &Path, symbol: &str) -> Option<&'static str> {
-    let entries = fs::read_dir(dir).ok()?;
-    for entry in entries.flatten() {
-        if !entry.file_name().to_string_lossy().starts_with("Kconfig") {
+fn kconfig_type_in(root: &Path, dir: &Path, symbol: &str) -> Result<Option<&'static str>> {
+    let unreadable = |path: &Path| format!("{} could not be read", path.display());
+    let entries = match fs::read_dir(root.join(dir)) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err).with_context(|| unreadable(dir)),
+    };
+    for entry in entries {
+        let entry = entry.with_context(|| unreadable(dir))?;
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with("Kconfig") {
             continue;
         }
-        let Ok(bytes) = fs::read(entry.path()) else {
-            continue;
-        };
+        let bytes = fs::read(entry.path()).with_context(|| unreadable(&dir.join(&name)))?;
         if let Some(kind) = kconfig_type(&String::from_utf8_lossy(&bytes), symbol) {
-            return Some(kind);
+            return Ok(Some(kind));
         }
     }
-    None
+    Ok(None)
 }
 
 fn kconfig_type(text: &str, symbol: &str) -> Option<&'static str> {

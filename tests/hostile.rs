@@ -257,3 +257,16 @@ fn patches_that_find_nothing_to_send_write_nothing() {
     );
     assert!(!out.exists(), "no output directory");
 }
+
+#[test]
+fn an_unreadable_kconfig_is_named_not_taken_for_tristate() {
+    let dir = common::tree(&[MAKEFILE, ("drivers/foo/foo.c", &foo_c(""))]);
+    unreadable_link(&dir.path().join("drivers/foo/Kconfig"));
+    let out = localwq(&["scan"], dir.path());
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("drivers/foo/Kconfig could not be read"),
+        "{shown}"
+    );
+}
