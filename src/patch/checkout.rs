@@ -304,3 +304,78 @@ impl Journal {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A repository with `a.c` committed as "old", a commit on top of it
+    /// with "new" (not checked out), and the journal of a switch to it.
+    fn interrupted() -> (tempfile::TempDir, Repository, Journal) {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let sig = git2::Signature::new("T", "t@example.org", &git2::Time::new(1, 0)).unwrap();
+        let commit = |text: &[u8], parents: &[&git2::Commit]| {
+            let mut tree = repo.treebuilder(None).unwrap();
+            let blob = repo.blob(text).unwrap();
+            tree.insert("a.c", blob, 0o100644).unwrap();
+            let tree = repo.find_tree(tree.write().unwrap()).unwrap();
+            let head = parents.is_empty().then_some("HEAD");
+            repo.commit(head, &sig, &sig, "m", &tree, parents).unwrap()
+        };
+        let base = commit(b"old\n", &[]);
+        let tip = commit(b"new\n", &[&repo.find_commit(base).unwrap()]);
+        std::fs::write(dir.path().join("a.c"), b"old\n").unwrap();
+        let mut index = repo.index().unwrap();
+        index.add_path(Path::new("a.c")).unwrap();
+        index.write().unwrap();
+        let journal = Journal {
+            branch: "localwq".into(),
+            base,
+            tip,
+            files: changed_files(&repo, base, tip).unwrap(),
+        };
+        let text = journal.render().unwrap();
+        std::fs::write(repo.path().join(JOURNAL), text).unwrap();
+        (dir, repo, journal)
+    }
+
+    #[test]
+    fn the_journal_reads_back_as_written() {
+        let (_dir, _repo, journal) = interrupted();
+        let again = Journal::parse(&journal.render().unwrap()).unwrap();
+        assert_eq!(again.render().unwrap(), journal.render().unwrap());
+        assert_eq!(journal.files.len(), 1);
+        assert!(Journal::parse("not a journal\n").is_err());
+    }
+
+    #[test]
+    fn an_interrupted_switch_is_finished() {
+        let (dir, repo, journal) = interrupted();
+        std::fs::write(repo.path().join("index.lock"), b"").unwrap();
+        let done = resume(dir.path()).unwrap().expect("resumed");
+        assert_eq!(done.tip, journal.tip);
+        assert_eq!(std::fs::read(dir.path().join("a.c")).unwrap(), b"new\n");
+        let head = repo.head().unwrap();
+        assert_eq!(head.name(), Some("refs/heads/localwq"));
+        assert!(!repo.path().join(JOURNAL).exists());
+        assert!(!repo.path().join("index.lock").exists());
+        assert!(resume(dir.path()).unwrap().is_none(), "nothing left to do");
+    }
+
+    #[test]
+    fn a_file_changed_since_is_reported_not_overwritten() {
+        let (dir, repo, _) = interrupted();
+        std::fs::write(dir.path().join("a.c"), b"edited by hand\n").unwrap();
+        let err = resume(dir.path()).err().expect("refused").to_string();
+        assert!(
+            err.contains("a.c is neither its old nor its new text"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("a.c")).unwrap(),
+            b"edited by hand\n"
+        );
+        assert!(repo.path().join(JOURNAL).exists(), "kept for the user");
+    }
+}
