@@ -25,20 +25,23 @@ pub fn parse_c(text: &[u8]) -> Result<Tree> {
     parse_c_without(text, &[])
 }
 
-/// Parses C as if the `idle` ranges (sorted, disjoint) were blank. Node
-/// offsets and lines stay those of `text`: the ranges are overwritten with
-/// spaces (newlines kept) in a copy. tree-sitter's included ranges would do
-/// the same, but its lexer scans the range list from the start at every
-/// token, so a file of thousands of functions took quadratic time.
+/// Parses C as if the `idle` ranges (sorted, disjoint) were not there.
+/// Node offsets and lines stay those of `text`. The largest blocks are left
+/// out through tree-sitter's included ranges, which its lexer skips for
+/// free; but it scans that list from the start at every token (a file of
+/// thousands of functions took quadratic time), so the list is kept short
+/// and the other blocks are blanked in a copy instead: lexed as spaces.
 pub fn parse_c_without(text: &[u8], idle: &[Range<usize>]) -> Result<Tree> {
-    let blanked;
-    let source = match idle.is_empty() {
+    let (skipped, blanked) = largest(idle, SKIPPED_BLOCKS);
+    let copy;
+    let source = match blanked.is_empty() {
         true => text,
         false => {
-            blanked = blank(text, idle);
-            &blanked
+            copy = blank(text, &blanked);
+            &copy
         }
     };
+    let included = included_ranges(text, &skipped);
     PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
@@ -49,9 +52,26 @@ pub fn parse_c_without(text: &[u8], idle: &[Range<usize>]) -> Result<Tree> {
         let parser = slot.as_mut().expect("parser was just created");
         parser.reset();
         parser
+            .set_included_ranges(&included)
+            .map_err(|e| anyhow!("tree-sitter refused the ranges to parse: {e:?}"))?;
+        parser
             .parse(source, None)
             .ok_or_else(|| anyhow!("tree-sitter gave up on the file"))
     })
+}
+
+/// How many idle blocks at most tree-sitter skips (see `parse_c_without`).
+const SKIPPED_BLOCKS: usize = 64;
+
+/// The `count` longest of `ranges`, and the others; each in text order.
+fn largest(ranges: &[Range<usize>], count: usize) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    let mut by_length: Vec<&Range<usize>> = ranges.iter().collect();
+    by_length.sort_by_key(|r| std::cmp::Reverse(r.len()));
+    let mut long: Vec<Range<usize>> = by_length.iter().take(count).map(|r| (*r).clone()).collect();
+    let mut short: Vec<Range<usize>> = by_length.iter().skip(count).map(|r| (*r).clone()).collect();
+    long.sort_by_key(|r| r.start);
+    short.sort_by_key(|r| r.start);
+    (long, short)
 }
 
 /// A copy of `text` with every byte of `idle` but newlines made a space.
@@ -65,6 +85,33 @@ fn blank(text: &[u8], idle: &[Range<usize>]) -> Vec<u8> {
         }
     }
     copy
+}
+
+/// The complement of `idle` in `text`; empty (the whole text) for none.
+fn included_ranges(text: &[u8], idle: &[Range<usize>]) -> Vec<tree_sitter::Range> {
+    if idle.is_empty() {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(text);
+    let point = |offset: usize| tree_sitter::Point {
+        row: lines.line(offset) - 1,
+        column: offset - lines.line_start(offset),
+    };
+    let mut included = Vec::new();
+    let mut start = 0;
+    let end = text.len()..text.len();
+    for gap in idle.iter().chain(std::iter::once(&end)) {
+        if gap.start > start {
+            included.push(tree_sitter::Range {
+                start_byte: start,
+                end_byte: gap.start,
+                start_point: point(start),
+                end_point: point(gap.start),
+            });
+        }
+        start = gap.end;
+    }
+    included
 }
 
 /// Interiors of the column-0-braced blocks (kernel style puts a function's
@@ -362,6 +409,41 @@ mod tests {
             kick(&whole),
             "offsets are those of the whole text"
         );
+        assert!(!file.tree.root_node().has_error());
+    }
+
+    #[test]
+    fn many_blocks_left_out_read_as_the_whole_text() {
+        // More blocks than tree-sitter skips: the rest are blanked, and
+        // both kinds must read like the whole text.
+        let mut src = String::new();
+        for i in 0..3 * SKIPPED_BLOCKS {
+            let body = "\tint x = 1;\n".repeat(1 + i % 5);
+            src.push_str(&format!(
+                "static int busy{i}(void)\n{{\n{body}\treturn x;\n}}\n\n"
+            ));
+        }
+        src.push_str("static void kick(void)\n{\n\tschedule_work(&w);\n}\n");
+        let wanted = |block: &[u8]| worth_parsing(block, &[]);
+        let file = SourceFile::parse_focused("t.c".into(), src.clone().into(), wanted).unwrap();
+        assert_eq!(file.idle.len(), 3 * SKIPPED_BLOCKS);
+        let whole = facts(&src);
+        let ranges = |f: &SourceFile| -> Vec<_> {
+            f.facts
+                .functions
+                .iter()
+                .map(|f| (f.name.clone(), f.range.clone()))
+                .collect()
+        };
+        assert_eq!(ranges(&file), ranges(&whole));
+        let call = |f: &SourceFile| {
+            f.facts
+                .calls
+                .iter()
+                .find(|c| c.callee == "schedule_work")
+                .map(|c| c.range.clone())
+        };
+        assert_eq!(call(&file), call(&whole));
         assert!(!file.tree.root_node().has_error());
     }
 
