@@ -9,7 +9,7 @@ cargo clippy --all-targets -- -D warnings
 cargo test
 # The fuzz budget: mutated kernel C through the whole pipeline, a fixed
 # sequence of inputs (tests/fuzz.rs), about a minute.
-cargo test --release --test fuzz -- --ignored --exact fuzz_budget
+cargo test --release --test fuzz -- --ignored --exact fuzz_budget --nocapture
 if [ "${LOCALWQ_SKIP_REAL:-0}" != 1 ]; then
 	tests/real/suite.sh
 fi
