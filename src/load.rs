@@ -186,17 +186,37 @@ pub const MAX_SOURCE_BYTES: u64 = 4 << 20;
 fn read_source(tree: &KernelTree, rel: &Path) -> Result<Vec<u8>> {
     let len = std::fs::metadata(tree.root.join(rel)).map_or(0, |m| m.len());
     if len > MAX_SOURCE_BYTES {
-        anyhow::bail!(
-            "{} is {:.1} MiB, over the {} MiB localwq reads in one source file (the \
-             largest kernel .c file is under 1 MiB): generated code? convert this module \
-             by hand",
-            rel.display(),
-            len as f64 / (1 << 20) as f64,
-            MAX_SOURCE_BYTES >> 20
-        );
+        return Err(TooLarge {
+            path: rel.to_path_buf(),
+            len,
+        }
+        .into());
     }
     tree.read(rel)
 }
+
+/// A source file over `MAX_SOURCE_BYTES`: a refusal of its own kind, not
+/// a file that could not be read.
+#[derive(Debug)]
+pub struct TooLarge {
+    pub path: PathBuf,
+    pub len: u64,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is {:.1} MiB, over the {} MiB localwq reads in one source file (the largest \
+             kernel .c file is under 1 MiB): generated code? convert this module by hand",
+            self.path.display(),
+            self.len as f64 / (1 << 20) as f64,
+            MAX_SOURCE_BYTES >> 20
+        )
+    }
+}
+
+impl std::error::Error for TooLarge {}
 
 /// The functions the entry macros of `texts` name (init, exit), which
 /// must be parsed wherever they are defined.

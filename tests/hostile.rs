@@ -69,6 +69,7 @@ fn a_source_file_past_the_size_limit_is_refused_by_name() {
     let dir = common::tree(&[MAKEFILE, ("drivers/foo/foo.c", &c)]);
     let out = localwq(&["scan"], dir.path());
     let shown = text(&out);
+    assert!(out.status.success(), "a refusal, not a failed run: {shown}");
     assert!(shown.contains("[refused]"), "{shown}");
     assert!(shown.contains("drivers/foo/foo.c is 4.0 MiB"), "{shown}");
     assert!(shown.contains("over the 4 MiB"), "{shown}");
