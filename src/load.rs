@@ -207,10 +207,11 @@ impl std::fmt::Display for TooLarge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} is {:.1} MiB, over the {} MiB localwq reads in one source file (the largest \
-             kernel .c file is under 1 MiB): generated code? convert this module by hand",
+            "{} is {} bytes, over the {} MiB ({MAX_SOURCE_BYTES} bytes) localwq reads in one \
+             source file (the largest kernel .c file is under 1 MiB): generated code? convert \
+             this module by hand",
             self.path.display(),
-            self.len as f64 / (1 << 20) as f64,
+            self.len,
             MAX_SOURCE_BYTES >> 20
         )
     }

@@ -134,7 +134,7 @@ fn file_too_large() {
     let padding = "static int foo_pad(void)\n{\n\treturn 0;\n}\n".repeat(limit / 40 + 1);
     let c = format!("void foo_stop(void)\n{{\n\tflush_scheduled_work();\n}}\n{padding}");
     let refusal = check_refused(&module(&c), Choice::LocalWq, RefusalKind::FileTooLarge);
-    names(&refusal, &["drivers/foo/foo.c", "MiB"]);
+    names(&refusal, &["drivers/foo/foo.c", "bytes, over the 4 MiB"]);
 }
 
 // Analysis: the sites.
