@@ -139,6 +139,10 @@ fn an_unreadable_private_header_refuses_its_module() {
 /// Runs localwq as an unprivileged user when the tests run as root (a
 /// mode-000 directory stops nobody else); None when that is impossible.
 fn as_unprivileged(args: &[&str], tree: &Path) -> Option<Output> {
+    as_unprivileged_with_home(args, tree, Path::new("/nonexistent"))
+}
+
+fn as_unprivileged_with_home(args: &[&str], tree: &Path, home: &Path) -> Option<Output> {
     let root = std::fs::metadata("/proc/self").ok()?;
     let is_root = std::os::unix::fs::MetadataExt::uid(&root) == 0;
     let mut command = match is_root {
@@ -151,6 +155,7 @@ fn as_unprivileged(args: &[&str], tree: &Path) -> Option<Output> {
         false => Command::new(env!("CARGO_BIN_EXE_localwq")),
     };
     command
+        .env("HOME", home)
         .arg(args[0])
         .arg(tree)
         .args(&args[1..])
@@ -271,4 +276,59 @@ fn an_unreadable_kconfig_is_named_not_taken_for_tristate() {
         shown.contains("drivers/foo/Kconfig could not be read"),
         "{shown}"
     );
+}
+
+/// The `series` fixture as a git repository of one commit.
+fn git_fixture() -> tempfile::TempDir {
+    let dir = common::copy_case("series");
+    let repo = git2::Repository::init(dir.path()).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::new("F", "f@example.org", &git2::Time::new(1, 0)).unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "fixture", &tree, &[])
+        .unwrap();
+    dir
+}
+
+#[test]
+fn a_stale_git_lock_is_named_with_what_to_do() {
+    let dir = git_fixture();
+    let lock = dir.path().join(".git/index.lock");
+    std::fs::write(&lock, b"").unwrap();
+    let out = localwq(&["apply", "--from", "A <a@b.c>"], dir.path());
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("index.lock exists"), "{shown}");
+    assert!(shown.contains("delete it and run again"), "{shown}");
+    assert!(!shown.contains("code="), "no libgit2 codes: {shown}");
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    assert!(repo.statuses(None).unwrap().is_empty(), "nothing written");
+}
+
+#[test]
+fn an_unreadable_git_configuration_is_named_with_what_to_do() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = git_fixture();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o000)).unwrap();
+    for path in [dir.path().to_path_buf(), dir.path().join(".git")] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let Some(out) = as_unprivileged_with_home(&["diff"], dir.path(), home.path()) else {
+        panic!("setpriv is needed to run this test as root");
+    };
+    let shown = text(&out);
+    assert!(out.status.success(), "diff needs no git: {shown}");
+    let out = as_unprivileged_with_home(&["patches", "-o", "/tmp/x"], dir.path(), home.path());
+    let shown = text(&out.unwrap());
+    assert!(
+        shown.contains("git could not read its configuration"),
+        "{shown}"
+    );
+    assert!(shown.contains("set HOME"), "{shown}");
+    assert!(!shown.contains("class="), "no libgit2 classes: {shown}");
 }
