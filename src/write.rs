@@ -118,9 +118,10 @@ pub fn write_series(dir: &Path, files: &[(String, Vec<u8>)], force: bool) -> Res
         _ => Path::new("."),
     };
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    remove_abandoned(parent);
     let _critical = crate::interrupt::Critical::enter();
     let staging = tempfile::Builder::new()
-        .prefix(".localwq-series-")
+        .prefix(&format!("{STAGING}{}-", std::process::id()))
         .tempdir_in(parent)
         .with_context(|| format!("creating a temporary directory in {}", parent.display()))?;
     let mut manifest = String::new();
@@ -153,6 +154,28 @@ pub fn write_series(dir: &Path, files: &[(String, Vec<u8>)], force: bool) -> Res
             put(std::fs::rename(&staged, dir))?;
             std::fs::remove_dir_all(dir.join("old"))
                 .with_context(|| format!("removing the old series from {}", dir.display()))
+        }
+    }
+}
+
+/// Staging directories are named `.localwq-series-<pid>-…`.
+const STAGING: &str = ".localwq-series-";
+
+/// Staging directories in `parent` whose process is gone (killed before it
+/// could remove its own), removed. One of a running process is left alone.
+fn remove_abandoned(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix(STAGING)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let gone = pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+        if gone {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
@@ -217,6 +240,22 @@ mod tests {
     fn series(dir: &Path, force: bool) -> Result<()> {
         let files = vec![("0001-a.patch".to_string(), b"a".to_vec())];
         write_series(dir, &files, force)
+    }
+
+    #[test]
+    fn a_staging_directory_left_by_a_killed_run_is_removed() {
+        let root = tempfile::tempdir().unwrap();
+        // No process has pid 0 in /proc; a running one (ours) keeps its own.
+        let abandoned = root.path().join(format!("{STAGING}0-abc"));
+        let running = root
+            .path()
+            .join(format!("{STAGING}{}-abc", std::process::id()));
+        for dir in [&abandoned, &running] {
+            std::fs::create_dir_all(dir.join("x")).unwrap();
+        }
+        series(&root.path().join("out"), false).unwrap();
+        assert!(!abandoned.exists());
+        assert!(running.exists());
     }
 
     #[test]

@@ -230,6 +230,11 @@ fn patches_killed_anywhere_leave_the_old_series_or_the_new_one() {
             "SIGINT left a temporary directory"
         );
         *seen.entry(format!("{name} {which}{deferred}")).or_default() += 1;
+        // The next run clears what a killed one left beside the series.
+        assert!(write(&out, "2").output().unwrap().status.success());
+        assert_eq!(series(&out), new);
+        let left = std::fs::read_dir(&parent).unwrap().count() - 1;
+        assert_eq!(left, 0, "a staging directory outlived its process");
         std::fs::remove_dir_all(&parent).unwrap();
     }
     eprintln!("patches: {RUNS} interruptions over {whole:?}: {seen:?}");
