@@ -3,10 +3,12 @@
 //! are treated as local: a fact records whether it sits under one.
 
 mod facts;
+mod ranges;
 
 use crate::ctext::{column0_blocks, has_word};
 use anyhow::{anyhow, Result};
 use facts::collect_facts;
+use ranges::{blank, included_ranges, largest, SKIPPED_BLOCKS};
 use std::cell::RefCell;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -58,60 +60,6 @@ pub fn parse_c_without(text: &[u8], idle: &[Range<usize>]) -> Result<Tree> {
             .parse(source, None)
             .ok_or_else(|| anyhow!("tree-sitter gave up on the file"))
     })
-}
-
-/// How many idle blocks at most tree-sitter skips (see `parse_c_without`).
-const SKIPPED_BLOCKS: usize = 64;
-
-/// The `count` longest of `ranges`, and the others; each in text order.
-fn largest(ranges: &[Range<usize>], count: usize) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
-    let mut by_length: Vec<&Range<usize>> = ranges.iter().collect();
-    by_length.sort_by_key(|r| std::cmp::Reverse(r.len()));
-    let mut long: Vec<Range<usize>> = by_length.iter().take(count).map(|r| (*r).clone()).collect();
-    let mut short: Vec<Range<usize>> = by_length.iter().skip(count).map(|r| (*r).clone()).collect();
-    long.sort_by_key(|r| r.start);
-    short.sort_by_key(|r| r.start);
-    (long, short)
-}
-
-/// A copy of `text` with every byte of `idle` but newlines made a space.
-fn blank(text: &[u8], idle: &[Range<usize>]) -> Vec<u8> {
-    let mut copy = text.to_vec();
-    for range in idle {
-        for byte in &mut copy[range.clone()] {
-            if *byte != b'\n' {
-                *byte = b' ';
-            }
-        }
-    }
-    copy
-}
-
-/// The complement of `idle` in `text`; empty (the whole text) for none.
-fn included_ranges(text: &[u8], idle: &[Range<usize>]) -> Vec<tree_sitter::Range> {
-    if idle.is_empty() {
-        return Vec::new();
-    }
-    let lines = LineIndex::new(text);
-    let point = |offset: usize| tree_sitter::Point {
-        row: lines.line(offset) - 1,
-        column: offset - lines.line_start(offset),
-    };
-    let mut included = Vec::new();
-    let mut start = 0;
-    let end = text.len()..text.len();
-    for gap in idle.iter().chain(std::iter::once(&end)) {
-        if gap.start > start {
-            included.push(tree_sitter::Range {
-                start_byte: start,
-                end_byte: gap.start,
-                start_point: point(start),
-                end_point: point(gap.start),
-            });
-        }
-        start = gap.end;
-    }
-    included
 }
 
 /// Interiors of the column-0-braced blocks (kernel style puts a function's
