@@ -332,3 +332,23 @@ fn an_unreadable_git_configuration_is_named_with_what_to_do() {
     assert!(shown.contains("set HOME"), "{shown}");
     assert!(!shown.contains("class="), "no libgit2 classes: {shown}");
 }
+
+#[test]
+fn a_left_out_block_with_an_unbalanced_brace_hides_no_added_error() {
+    // Found by the fuzz test: `foo_kick`'s body opens three braces and
+    // closes one, so leaving it out of the parse made the rewrite look
+    // clean while the whole text gained errors.
+    let c = "#include <linux/module.h>\n#include <linux/workqueue.h>\n\n\
+             \tschedule_work(&priv->work);\nreturn ret;\n};\n\n\
+             void foo_changed(struct bar_device *bar)\n{\n\tschedule_work(&bar->changed_work);\n}\n\n\
+             void foo_kick(struct foo_priv *priv)\n{\n{\nstruct foo_priv {\nstruct foo_priv {\n}\n\n\
+             static int __init foo_init(void)\n{\n\treturn 0;\n}\n\n\
+             static void __exit foo_exit(void)\n{\n\tflush_scheduled_work();\n}\n\n\
+             module_init(foo_init);\nmodule_exit(foo_exit);\n";
+    let refusal = common::check_refused(
+        &[MAKEFILE, ("drivers/foo/foo.c", c)],
+        Choice::Auto,
+        localwq::refusal::RefusalKind::ParseErrorsAdded,
+    );
+    assert!(refusal.detail.contains("parse errors"), "{refusal:?}");
+}

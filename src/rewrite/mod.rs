@@ -166,9 +166,15 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
         None => whole_trees(&file.text, &after),
     };
     no_errors_added(file, trees)?;
-    // Blank blocks can hide what an edit does to the code around them (an
-    // unbalanced brace in one): the whole texts must agree too.
-    if focused.is_some_and(|idle| !idle.is_empty()) {
+    // A block left out that does not stand alone (an unbalanced brace in
+    // it) can hide what an edit does to the code around it: then the whole
+    // texts must agree too.
+    if focused.is_some()
+        && !file
+            .idle
+            .iter()
+            .all(|b| stands_alone(&file.text[b.clone()]))
+    {
         no_errors_added(file, whole_trees(&file.text, &after))?;
     }
     Ok(FileChange {
@@ -176,6 +182,16 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
         before: file.text.clone(),
         after,
     })
+}
+
+/// Whether a block's text closes all it opens: braces, comments and
+/// conditional compilation (counted in the raw text, so a brace in a
+/// string counts too: the safe side).
+fn stands_alone(block: &[u8]) -> bool {
+    let count = |needle: &[u8]| memchr::memmem::find_iter(block, needle).count();
+    let conditionals = count(b"#if") + count(b"# if");
+    let ends = count(b"#endif") + count(b"# endif");
+    count(b"{") == count(b"}") && count(b"/*") == count(b"*/") && conditionals == ends
 }
 
 fn whole_trees(before: &[u8], after: &[u8]) -> anyhow::Result<(Tree, Tree)> {
