@@ -63,7 +63,7 @@ fn index_of(tree: &KernelTree) -> TreeIndex {
     let per_file = tree.filter_map_files(Path::new(""), |rel, text| {
         TreeIndex::of_file(rel, text, &tree.facts)
     });
-    TreeIndex::merged(per_file.into_iter().map(|(_, index)| index))
+    TreeIndex::merged(per_file.kept.into_iter().map(|(_, index)| index))
 }
 
 impl Surroundings for TreeSurroundings {

@@ -2,7 +2,7 @@
 //! branches counts), `$(var)` references are expanded, and a file listed in
 //! a composite object (`foo-y`, `foo-objs`, `foo-$(CONFIG_X)`) belongs to it.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -170,15 +170,25 @@ fn assignment(line: &str) -> Option<(String, Vec<String>)> {
     Some((name.to_string(), words))
 }
 
-fn read_vars(dir: &Path) -> Option<Vars> {
+/// The variables of `dir`'s Makefile and Kbuild; None when it has
+/// neither. One that exists but cannot be read is an error: skipping it
+/// would say "no Makefile builds it" of a file that one does.
+fn read_vars(root: &Path, dir: &Path) -> Result<Option<Vars>> {
     let mut text = String::new();
     for name in ["Makefile", "Kbuild"] {
-        if let Ok(bytes) = fs::read(dir.join(name)) {
-            text.push_str(&String::from_utf8_lossy(&bytes));
-            text.push('\n');
+        match fs::read(root.join(dir).join(name)) {
+            Ok(bytes) => {
+                text.push_str(&String::from_utf8_lossy(&bytes));
+                text.push('\n');
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => {
+                return Err(err)
+                    .with_context(|| format!("{} could not be read", dir.join(name).display()))
+            }
         }
     }
-    (!text.is_empty()).then(|| Vars::parse(&text))
+    Ok((!text.is_empty()).then(|| Vars::parse(&text)))
 }
 
 /// The module's own include directories, relative to the root: `-I` words
@@ -186,7 +196,9 @@ fn read_vars(dir: &Path) -> Option<Vars> {
 /// that name a directory through `$(src)`, `$(obj)`, `$(M)`, `$(PWD)` or
 /// `$(srctree)`. Others (a variable of the build) are not followed.
 pub fn include_dirs(root: &Path, dir: &Path) -> Vec<PathBuf> {
-    let Some(vars) = read_vars(&root.join(dir)) else {
+    // An unreadable Makefile was already reported when the module was
+    // placed: no include directories then.
+    let Ok(Some(vars)) = read_vars(root, dir) else {
         return Vec::new();
     };
     let flags = vars.0.iter().filter(|(name, _)| {
@@ -235,7 +247,9 @@ fn include_dir(root: &Path, dir: &Path, path: &str) -> Option<PathBuf> {
 pub fn modules_of(root: &Path, file: &Path) -> Result<Vec<Module>> {
     let mut found = owners(root, file, |dir, stem, objects, cond| {
         module(root, dir, stem, objects, cond)
-    });
+    })?
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
     found.sort_by(|a, b| a.name.cmp(&b.name));
     found.dedup_by(|a, b| a.name == b.name);
     Ok(found)
@@ -243,13 +257,13 @@ pub fn modules_of(root: &Path, file: &Path) -> Result<Vec<Module>> {
 
 /// The names and directories of the modules `file` is built into, without
 /// reading their other files.
-pub fn owner_names(root: &Path, file: &Path) -> Vec<(PathBuf, String)> {
+pub fn owner_names(root: &Path, file: &Path) -> Result<Vec<(PathBuf, String)>> {
     let mut found = owners(root, file, |dir, stem, _, _| {
         (dir.to_path_buf(), stem.to_string())
-    });
+    })?;
     found.sort();
     found.dedup();
-    found
+    Ok(found)
 }
 
 /// What `make` builds from each Kbuild object list entry that takes in
@@ -258,22 +272,22 @@ fn owners<T>(
     root: &Path,
     file: &Path,
     make: impl Fn(&Path, &str, &[String], Option<&str>) -> T,
-) -> Vec<T> {
+) -> Result<Vec<T>> {
     let object = file.with_extension("o");
     let mut dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     for _ in 0..4 {
-        if let Some(vars) = read_vars(&root.join(&dir)) {
+        if let Some(vars) = read_vars(root, &dir)? {
             let rel = object.strip_prefix(&dir).unwrap_or(&object);
             let found = owners_in(&dir, &vars, &rel.to_string_lossy(), &make);
             if !found.is_empty() {
-                return found;
+                return Ok(found);
             }
         }
         if !dir.pop() {
             break;
         }
     }
-    Vec::new()
+    Ok(Vec::new())
 }
 
 fn owners_in<T>(
@@ -301,7 +315,13 @@ fn owners_in<T>(
     found
 }
 
-fn module(root: &Path, dir: &Path, stem: &str, objects: &[String], cond: Option<&str>) -> Module {
+fn module(
+    root: &Path,
+    dir: &Path,
+    stem: &str,
+    objects: &[String],
+    cond: Option<&str>,
+) -> Result<Module> {
     let mut files = Vec::new();
     let mut unresolved = Vec::new();
     for object in objects {
@@ -324,12 +344,16 @@ fn module(root: &Path, dir: &Path, stem: &str, objects: &[String], cond: Option<
         .and_then(|c| c.strip_prefix("$(CONFIG_"))
         .and_then(|c| c.strip_suffix(')'))
         .map(str::to_string);
-    let kind = match (cond, &config) {
-        (Some("y"), _) => ModuleKind::BuiltIn,
-        (_, Some(symbol)) if kconfig_is_bool(root, dir, symbol) => ModuleKind::BuiltIn,
+    let bool_option = match &config {
+        Some(symbol) => kconfig_is_bool(root, dir, symbol)?,
+        None => false,
+    };
+    let kind = match cond {
+        Some("y") => ModuleKind::BuiltIn,
+        _ if bool_option => ModuleKind::BuiltIn,
         _ => ModuleKind::Loadable,
     };
-    Module {
+    Ok(Module {
         name: Path::new(stem)
             .file_name()
             .map_or(stem.into(), |n| n.to_string_lossy().into()),
@@ -338,37 +362,44 @@ fn module(root: &Path, dir: &Path, stem: &str, objects: &[String], cond: Option<
         kind,
         config,
         unresolved,
-    }
+    })
 }
 
 /// Whether `symbol` is declared `bool` in a Kconfig beside the Makefile or
 /// above it; an option that is not found counts as tristate.
-fn kconfig_is_bool(root: &Path, dir: &Path, symbol: &str) -> bool {
+/// A Kconfig that cannot be read is an error: skipping it could make a
+/// built-in module look loadable.
+fn kconfig_is_bool(root: &Path, dir: &Path, symbol: &str) -> Result<bool> {
     let mut dir = dir.to_path_buf();
     loop {
-        if let Some(kind) = kconfig_type_in(&root.join(&dir), symbol) {
-            return kind == "bool";
+        if let Some(kind) = kconfig_type_in(root, &dir, symbol)? {
+            return Ok(kind == "bool");
         }
         if !dir.pop() {
-            return false;
+            return Ok(false);
         }
     }
 }
 
-fn kconfig_type_in(dir: &Path, symbol: &str) -> Option<&'static str> {
-    let entries = fs::read_dir(dir).ok()?;
-    for entry in entries.flatten() {
-        if !entry.file_name().to_string_lossy().starts_with("Kconfig") {
+fn kconfig_type_in(root: &Path, dir: &Path, symbol: &str) -> Result<Option<&'static str>> {
+    let unreadable = |path: &Path| format!("{} could not be read", path.display());
+    let entries = match fs::read_dir(root.join(dir)) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err).with_context(|| unreadable(dir)),
+    };
+    for entry in entries {
+        let entry = entry.with_context(|| unreadable(dir))?;
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with("Kconfig") {
             continue;
         }
-        let Ok(bytes) = fs::read(entry.path()) else {
-            continue;
-        };
+        let bytes = fs::read(entry.path()).with_context(|| unreadable(&dir.join(&name)))?;
         if let Some(kind) = kconfig_type(&String::from_utf8_lossy(&bytes), symbol) {
-            return Some(kind);
+            return Ok(Some(kind));
         }
     }
-    None
+    Ok(None)
 }
 
 fn kconfig_type(text: &str, symbol: &str) -> Option<&'static str> {

@@ -24,6 +24,7 @@ pub mod select;
 pub mod tree;
 // At the edges: writing files, building them.
 pub mod check;
+pub mod interrupt;
 pub mod write;
 
 use analysis::{Choice, Decision, Plan, TreeIndex};

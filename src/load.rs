@@ -110,7 +110,7 @@ impl Loader {
         module
             .files
             .par_iter()
-            .map(|rel| Ok((rel.clone(), self.tree.read(rel)?)))
+            .map(|rel| Ok((rel.clone(), read_source(&self.tree, rel)?)))
             .collect()
     }
 
@@ -134,8 +134,8 @@ impl Loader {
         files.extend(headers);
         let (shared_headers, co_owned) = match parse {
             true => (
-                shared_headers(&self.tree, module, &header_paths),
-                co_owned(&self.tree, module, &files),
+                shared_headers(&self.tree, module, &header_paths)?,
+                co_owned(&self.tree, module, &files)?,
             ),
             false => Default::default(),
         };
@@ -214,6 +214,49 @@ fn unlisted(tree: &KernelTree, module: &Module) -> Vec<Unlisted> {
         })
         .collect()
 }
+
+/// The largest source file localwq reads: four times the largest `.c`
+/// file of a kernel tree (under 1 MiB). Past it a file is generated data,
+/// and its module is refused rather than parsed at length.
+pub const MAX_SOURCE_BYTES: u64 = 4 << 20;
+
+/// A module's source file, refused past `MAX_SOURCE_BYTES` before it is
+/// read.
+fn read_source(tree: &KernelTree, rel: &Path) -> Result<Vec<u8>> {
+    let len = std::fs::metadata(tree.root.join(rel)).map_or(0, |m| m.len());
+    if len > MAX_SOURCE_BYTES {
+        return Err(TooLarge {
+            path: rel.to_path_buf(),
+            len,
+        }
+        .into());
+    }
+    tree.read(rel)
+}
+
+/// A source file over `MAX_SOURCE_BYTES`: a refusal of its own kind, not
+/// a file that could not be read.
+#[derive(Debug)]
+pub struct TooLarge {
+    pub path: PathBuf,
+    pub len: u64,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is {} bytes, over the {} MiB ({MAX_SOURCE_BYTES} bytes) localwq reads in one \
+             source file (the largest kernel .c file is under 1 MiB): generated code? convert \
+             this module by hand",
+            self.path.display(),
+            self.len,
+            MAX_SOURCE_BYTES >> 20
+        )
+    }
+}
+
+impl std::error::Error for TooLarge {}
 
 /// The functions the entry macros of `texts` name (init, exit), which
 /// must be parsed wherever they are defined.
@@ -309,9 +352,12 @@ fn private_headers(
             if !own(&candidate) || !seen.insert(candidate.clone()) {
                 continue;
             }
-            let Ok(text) = std::fs::read(tree.root.join(&candidate)) else {
+            // A header that is not there is generated or found through
+            // the module's own -I flags; one that is there must be read.
+            if !tree.root.join(&candidate).exists() {
                 continue;
-            };
+            }
+            let text = read_source(tree, &candidate)?;
             let header = open(candidate, text)?;
             pending.push(include_targets(&header, dirs).collect());
             headers.push(header);
@@ -323,7 +369,11 @@ fn private_headers(
 
 /// Headers that a .c file outside the module, in the header's directory,
 /// also includes. Each outsider is read once.
-fn shared_headers(tree: &KernelTree, module: &Module, headers: &[PathBuf]) -> BTreeSet<PathBuf> {
+fn shared_headers(
+    tree: &KernelTree,
+    module: &Module,
+    headers: &[PathBuf],
+) -> Result<BTreeSet<PathBuf>> {
     let mut by_dir: BTreeMap<PathBuf, Vec<&PathBuf>> = BTreeMap::new();
     for header in headers {
         by_dir
@@ -338,10 +388,12 @@ fn shared_headers(tree: &KernelTree, module: &Module, headers: &[PathBuf]) -> BT
             .into_iter()
             .filter(|f| f.parent() == Some(dir.as_path()) && !module.files.contains(f))
             .collect();
+        // An outsider that cannot be read might include the header: the
+        // module is refused rather than its header rewritten blind.
         let texts: Vec<Vec<u8>> = outsiders
             .par_iter()
-            .filter_map(|f| tree.read(f).ok())
-            .collect();
+            .map(|f| tree.read(f))
+            .collect::<Result<_>>()?;
         for header in in_dir {
             let name = header
                 .file_name()
@@ -353,7 +405,7 @@ fn shared_headers(tree: &KernelTree, module: &Module, headers: &[PathBuf]) -> BT
             }
         }
     }
-    shared
+    Ok(shared)
 }
 
 /// The module's parsed .c files (the only ones with anything to rewrite)
@@ -362,13 +414,13 @@ fn co_owned(
     tree: &KernelTree,
     module: &Module,
     files: &[SourceFile],
-) -> BTreeMap<PathBuf, Vec<String>> {
+) -> Result<BTreeMap<PathBuf, Vec<String>>> {
     let mut shared = BTreeMap::new();
     for file in files
         .iter()
         .filter(|f| f.parsed && module.files.contains(&f.path))
     {
-        let others: Vec<String> = kbuild::owner_names(&tree.root, &file.path)
+        let others: Vec<String> = kbuild::owner_names(&tree.root, &file.path)?
             .into_iter()
             .filter(|(dir, name)| *name != module.name || *dir != module.dir)
             .map(|(_, name)| name)
@@ -377,7 +429,7 @@ fn co_owned(
             shared.insert(file.path.clone(), others);
         }
     }
-    shared
+    Ok(shared)
 }
 
 /// `"name"` or `.../name"` in an include line of `text`.

@@ -9,7 +9,7 @@ use localwq::patch::mail::mailbox;
 use localwq::patch::{
     apply_series, build_series, identity::identity, ExtraRecipients, SeriesOptions,
 };
-use localwq::refusal::Refusal;
+use localwq::refusal::{Refusal, RefusalKind};
 use localwq::report::{scan_row, verdict_line, verdict_word, ModuleView, OrphanView, ScanView};
 use localwq::write::{check_series_target, write_series};
 use localwq::{dry_run, wq, Outcome, Session};
@@ -35,6 +35,10 @@ mod exit {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(err) = localwq::interrupt::install() {
+        eprintln!("localwq: error: cannot handle interruptions: {err}");
+        return ExitCode::from(exit::ERROR);
+    }
     let result = match cli.command {
         Command::Scan { target, json, all } => scan(&target, json, all),
         Command::Facts { tree } => facts(&tree),
@@ -82,7 +86,15 @@ fn main() -> ExitCode {
             signing,
         } => apply(&target, &branch, &signing),
     };
+    let unread = UNREAD.load(std::sync::atomic::Ordering::Relaxed);
     match result {
+        Ok(()) if unread > 0 => {
+            eprintln!(
+                "localwq: error: {unread} file(s) or directories could not be read (named \
+                 above, their modules refused): make them readable and run again"
+            );
+            ExitCode::from(exit::ERROR)
+        }
         Ok(()) => ExitCode::from(exit::DONE),
         Err(err) => {
             eprintln!("localwq: error: {err:#}");
@@ -121,6 +133,16 @@ fn orphan_file(orphan: &Refusal) -> String {
         .unwrap_or_default()
 }
 
+/// Files and modules refused because something could not be read: the
+/// run reports everything else, then exits with an error.
+static UNREAD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_unread(refusal: Option<&Refusal>) {
+    if refusal.is_some_and(|r| r.kind == RefusalKind::Unreadable) {
+        UNREAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Like `convert_by`, but each outcome is mapped (and dropped) as soon as
 /// it is made: a whole-tree scan never holds every parse tree at once.
 fn convert_map<T: Send>(
@@ -149,8 +171,10 @@ fn convert_map<T: Send>(
             true => session.survey(m),
             false => session.convert(m),
         })
+        .inspect(|o| count_unread(o.decision.refusal()))
         .filter_map(&map)
         .collect();
+    selection.orphans.iter().for_each(|o| count_unread(Some(o)));
     Ok((session, mapped, selection.orphans))
 }
 
@@ -347,7 +371,7 @@ fn patches(target: &Target, request: PatchRequest) -> Result<()> {
             );
         }
     }
-    let repo = git2::Repository::open(&session.tree.root).ok();
+    let repo = localwq::patch::repo::open(&session.tree.root)?;
     let options = SeriesOptions {
         identity: identity(request.signing.from.as_deref(), repo.as_ref())?,
         subject_prefix: request.subject_prefix,
@@ -375,9 +399,18 @@ fn mailboxes(flag: &str, values: &[String]) -> Result<Vec<String>> {
 }
 
 fn apply(target: &Target, branch: &str, signing: &Signing) -> Result<()> {
+    // Before anything reads the work tree: an interrupted apply first.
+    if let Some(done) = localwq::patch::resume(&target.tree)? {
+        println!(
+            "finished an apply that was interrupted: branch {} at {}, checked out; run \
+             again for anything else",
+            done.branch, done.tip
+        );
+        return Ok(());
+    }
     let (session, outcomes) = convert(target)?;
     report_skipped(&outcomes);
-    let repo = git2::Repository::open(&session.tree.root).ok();
+    let repo = localwq::patch::repo::open(&session.tree.root)?;
     let who = identity(signing.from.as_deref(), repo.as_ref())?;
     let commits = apply_series(
         &session.tree.root,

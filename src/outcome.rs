@@ -22,7 +22,11 @@ pub struct Outcome {
 impl Outcome {
     /// A module whose files could not be loaded.
     pub fn unreadable(module: &Module, error: &anyhow::Error) -> Self {
-        let refusal = Refusal::module(RefusalKind::Unreadable, format!("{error:#}"));
+        let kind = match error.downcast_ref::<crate::load::TooLarge>() {
+            Some(_) => RefusalKind::FileTooLarge,
+            None => RefusalKind::Unreadable,
+        };
+        let refusal = Refusal::module(kind, format!("{error:#}"));
         Outcome {
             module: module.clone(),
             unit: None,

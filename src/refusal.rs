@@ -14,6 +14,8 @@ pub enum RefusalKind {
     NotInKbuild,
     /// A file of the module could not be read or parsed.
     Unreadable,
+    /// A source file of the module is over the size localwq reads.
+    FileTooLarge,
     /// Every flush sits in code localwq cannot rewrite.
     FlushesUnrewritable,
     /// Flushes of system workqueues with different flags.
@@ -70,10 +72,11 @@ pub enum RefusalKind {
 }
 
 impl RefusalKind {
-    pub const ALL: [RefusalKind; 27] = [
+    pub const ALL: [RefusalKind; 28] = [
         RefusalKind::NoSystemFlush,
         RefusalKind::NotInKbuild,
         RefusalKind::Unreadable,
+        RefusalKind::FileTooLarge,
         RefusalKind::FlushesUnrewritable,
         RefusalKind::MixedFlushFlags,
         RefusalKind::StrategyNotApplicable,

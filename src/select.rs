@@ -6,8 +6,9 @@
 use crate::ctext::Needles;
 use crate::kbuild::{self, Module};
 use crate::refusal::{Refusal, RefusalKind};
-use crate::tree::KernelTree;
-use anyhow::{Context, Result};
+use crate::tree::{KernelTree, Unread, Walked};
+use crate::wq;
+use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
 pub struct Selection {
@@ -26,8 +27,7 @@ pub fn select<T: Send>(
     needles: &[&str],
     glean: impl Fn(&Path, &[u8]) -> Option<T> + Sync,
 ) -> Result<(Selection, Option<Vec<T>>)> {
-    let mut files = Vec::new();
-    let mut modules = Vec::new();
+    let mut picked = Picked::default();
     let mut gleaned = None;
     let wanted: Vec<PathBuf> = match paths.is_empty() {
         true => vec![PathBuf::new()],
@@ -37,52 +37,130 @@ pub fn select<T: Send>(
             .collect::<Result<_>>()?,
     };
     for rel in wanted {
+        let before = picked.count();
         let ext = rel.extension().and_then(|e| e.to_str()).unwrap_or("");
         match ext {
-            "o" | "ko" => modules.push(module_by_object(tree, &rel)?),
-            "c" => files.push(rel),
+            "o" | "ko" => picked.modules.push(module_by_object(tree, &rel)?),
+            "c" => picked.files.push(rel.clone()),
             _ if rel.as_os_str().is_empty() => {
-                let (matching, found) = whole_tree(tree, needles, &glean);
-                files.extend(matching);
+                let (walked, found) = whole_tree(tree, needles, &glean);
+                picked.add_walk(walked);
                 gleaned = Some(found);
             }
-            _ => files.extend(tree.files_mentioning(&rel, needles)?),
+            _ => picked.add_walk(tree.files_mentioning(&rel, needles)),
+        }
+        if picked.count() == before && !rel.as_os_str().is_empty() {
+            bail!(
+                "{} selects nothing: no .c file there {}; name another directory, file or \
+                 module object",
+                rel.display(),
+                match needles == wq::FLUSH_NEEDLES {
+                    true => "flushes a system workqueue",
+                    false => "uses a system workqueue",
+                }
+            );
         }
     }
-    let mut orphans = Vec::new();
-    // Kbuild placement reads Makefiles: on all cores, results in order.
-    let placed: Vec<(PathBuf, Vec<Module>)> = {
-        use rayon::prelude::*;
-        files
-            .into_par_iter()
-            .map(|file| Ok((file.clone(), kbuild::modules_of(&tree.root, &file)?)))
-            .collect::<Result<_>>()?
-    };
-    for (file, found) in placed {
-        if found.is_empty() {
-            orphans.push(Refusal::at(
-                file,
-                0,
-                RefusalKind::NotInKbuild,
-                "no Makefile builds it into a module (is it #included by another file?)",
-            ));
-        }
-        modules.extend(found);
-    }
-    modules.sort_by(|a, b| (&a.dir, &a.name).cmp(&(&b.dir, &b.name)));
-    modules.dedup_by(|a, b| a.dir == b.dir && a.name == b.name);
-    Ok((Selection { modules, orphans }, gleaned))
+    Ok((picked.into_selection(tree), gleaned))
 }
 
-/// The files of the whole tree that mention `needles`, sorted, and what
-/// `glean` made of every file read.
+/// What the paths picked so far: modules, files to place in modules, and
+/// files or directories that could not be read.
+#[derive(Default)]
+struct Picked {
+    modules: Vec<Module>,
+    files: Vec<PathBuf>,
+    unread: Vec<Unread>,
+}
+
+impl Picked {
+    fn count(&self) -> usize {
+        self.modules.len() + self.files.len() + self.unread.len()
+    }
+
+    fn add_walk(&mut self, walked: Walked<()>) {
+        self.files
+            .extend(walked.kept.into_iter().map(|(rel, ())| rel));
+        self.unread.extend(walked.unread);
+    }
+
+    /// Places the files in modules. A file that cannot be read goes with
+    /// its modules, refused when they load; one that no module takes in,
+    /// or whose Makefile cannot be read, is an orphan with the reason.
+    fn into_selection(mut self, tree: &KernelTree) -> Selection {
+        let mut orphans = Vec::new();
+        for unread in &self.unread {
+            let is_c = unread.path.extension().is_some_and(|e| e == "c");
+            match is_c {
+                true => self.files.push(unread.path.clone()),
+                false => orphans.push(unread_refusal(unread, "nothing below it was looked at")),
+            }
+        }
+        // Kbuild placement reads Makefiles: on all cores, results in order.
+        let placed: Vec<(PathBuf, Result<Vec<Module>>)> = {
+            use rayon::prelude::*;
+            self.files
+                .into_par_iter()
+                .map(|file| {
+                    let found = kbuild::modules_of(&tree.root, &file);
+                    (file, found)
+                })
+                .collect()
+        };
+        for (file, found) in placed {
+            match found {
+                Ok(found) if found.is_empty() => orphans.push(orphan(file, &self.unread)),
+                Ok(found) => self.modules.extend(found),
+                Err(err) => orphans.push(Refusal::at(
+                    file,
+                    0,
+                    RefusalKind::Unreadable,
+                    format!("{err:#}; make it readable and run again"),
+                )),
+            }
+        }
+        let mut modules = self.modules;
+        modules.sort_by(|a, b| (&a.dir, &a.name).cmp(&(&b.dir, &b.name)));
+        modules.dedup_by(|a, b| a.dir == b.dir && a.name == b.name);
+        orphans.sort_by(|a, b| a.file.cmp(&b.file));
+        Selection { modules, orphans }
+    }
+}
+
+/// Why a file no Makefile builds is left alone.
+fn orphan(file: PathBuf, unread: &[Unread]) -> Refusal {
+    match unread.iter().find(|u| u.path == file) {
+        Some(unread) => unread_refusal(unread, "and no Makefile builds it into a module"),
+        None => Refusal::at(
+            file,
+            0,
+            RefusalKind::NotInKbuild,
+            "no Makefile builds it into a module (is it #included by another file?)",
+        ),
+    }
+}
+
+fn unread_refusal(unread: &Unread, consequence: &str) -> Refusal {
+    Refusal::at(
+        unread.path.clone(),
+        0,
+        RefusalKind::Unreadable,
+        format!(
+            "could not be read ({}): {consequence}; make it readable and run again",
+            unread.error
+        ),
+    )
+}
+
+/// The files of the whole tree that mention `needles`, sorted, what
+/// `glean` made of every file read, and what could not be read.
 fn whole_tree<T: Send>(
     tree: &KernelTree,
     needles: &[&str],
     glean: &(impl Fn(&Path, &[u8]) -> Option<T> + Sync),
-) -> (Vec<PathBuf>, Vec<T>) {
+) -> (Walked<()>, Vec<T>) {
     let matcher = Needles::new(needles);
-    let found = tree.filter_map_files(Path::new(""), |rel, text| {
+    let walked = tree.filter_map_files(Path::new(""), |rel, text| {
         let gleaned = glean(rel, text);
         // The workqueue implementation flushes its own system workqueues:
         // it is the API, never a module to convert.
@@ -92,14 +170,18 @@ fn whole_tree<T: Send>(
     });
     let mut matching = Vec::new();
     let mut gleaned = Vec::new();
-    for (rel, (matched, kept)) in found {
+    for (rel, (matched, kept)) in walked.kept {
         if matched {
-            matching.push(rel);
+            matching.push((rel, ()));
         }
         gleaned.extend(kept);
     }
-    matching.sort();
-    (matching, gleaned)
+    matching.sort_by(|a, b| a.0.cmp(&b.0));
+    let walked = Walked {
+        kept: matching,
+        unread: walked.unread,
+    };
+    (walked, gleaned)
 }
 
 /// `path` relative to the tree's root: as given when it exists there,

@@ -12,6 +12,33 @@ use std::sync::Arc;
 /// Top-level directories that hold no kernel modules.
 const SKIPPED_DIRS: &[&str] = &[".git", "Documentation", "tools", "scripts", "usr"];
 
+/// A file or directory of the tree that could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    /// Relative to the root.
+    pub path: PathBuf,
+    pub error: String,
+}
+
+impl Unread {
+    fn new(path: PathBuf, err: &std::io::Error) -> Self {
+        Unread {
+            path,
+            error: err.to_string(),
+        }
+    }
+}
+
+/// What a walk kept, and what it could not read.
+pub struct Walked<T> {
+    pub kept: Vec<(PathBuf, T)>,
+    pub unread: Vec<Unread>,
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().expect("no panics while held")
+}
+
 #[derive(Debug, Clone)]
 pub struct KernelTree {
     pub root: PathBuf,
@@ -117,8 +144,8 @@ impl KernelTree {
     }
 
     pub fn read(&self, rel: &Path) -> Result<Vec<u8>> {
-        let path = self.root.join(rel);
-        fs::read(&path).with_context(|| format!("reading {}", path.display()))
+        fs::read(self.root.join(rel))
+            .with_context(|| format!("{} could not be read", rel.display()))
     }
 
     /// Every .c file below `under` (relative to the root), sorted.
@@ -126,40 +153,48 @@ impl KernelTree {
         walk_ext(&self.root, under, "c")
     }
 
-    /// The .c files below `under` that mention any of `words`, sorted.
-    pub fn files_mentioning(&self, under: &Path, words: &[&str]) -> Result<Vec<PathBuf>> {
+    /// The .c files below `under` that mention any of `words`, sorted,
+    /// and what could not be read.
+    pub fn files_mentioning(&self, under: &Path, words: &[&str]) -> Walked<()> {
         let needles = Needles::new(words);
-        let mut hits: Vec<PathBuf> = self
-            .filter_map_files(under, |_, text| needles.is_match(text).then_some(()))
-            .into_iter()
-            .map(|(rel, _)| rel)
-            .collect();
-        hits.sort();
-        Ok(hits)
+        let mut walked =
+            self.filter_map_files(under, |_, text| needles.is_match(text).then_some(()));
+        walked.kept.sort_by(|a, b| a.0.cmp(&b.0));
+        walked
     }
 
     /// Reads every .c file below `under` once and keeps what `keep` makes
     /// of it, with its path; in no order. Directories are walked on all
     /// cores while files are read, so the walk costs no time of its own.
+    /// A file or directory that cannot be read is listed, never skipped.
     pub fn filter_map_files<T: Send>(
         &self,
         under: &Path,
         keep: impl Fn(&Path, &[u8]) -> Option<T> + Sync,
-    ) -> Vec<(PathBuf, T)> {
+    ) -> Walked<T> {
         let found = std::sync::Mutex::new(Vec::new());
-        let visit = |rel: PathBuf| {
-            let kept = fs::read(self.root.join(&rel))
-                .ok()
-                .and_then(|bytes| keep(&rel, &bytes));
-            if let Some(kept) = kept {
-                found
-                    .lock()
-                    .expect("no panics while held")
-                    .push((rel, kept));
+        let unread = std::sync::Mutex::new(Vec::new());
+        let visit = |entry: Result<PathBuf, Unread>| {
+            let rel = match entry {
+                Ok(rel) => rel,
+                Err(failed) => return lock(&unread).push(failed),
+            };
+            match fs::read(self.root.join(&rel)) {
+                Ok(bytes) => {
+                    if let Some(kept) = keep(&rel, &bytes) {
+                        lock(&found).push((rel, kept));
+                    }
+                }
+                Err(err) => lock(&unread).push(Unread::new(rel, &err)),
             }
         };
         rayon::scope(|scope| walk_parallel(scope, &self.root, under.to_path_buf(), "c", &visit));
-        found.into_inner().expect("no panics while held")
+        let mut unread = unread.into_inner().expect("no panics while held");
+        unread.sort_by(|a, b| a.path.cmp(&b.path));
+        Walked {
+            kept: found.into_inner().expect("no panics while held"),
+            unread,
+        }
     }
 
     /// The kernel's headers below `under` (include/…) whose text contains
@@ -232,38 +267,54 @@ pub fn lexical(path: &Path) -> PathBuf {
 
 /// Calls `visit` on every file ending in `.ext` below `rel` (or on `rel`
 /// itself), top-level directories without modules left out; a rayon task
-/// per directory.
+/// per directory. A symbolic link to a file counts as the file (a broken
+/// one is unreadable); links to directories are not followed. What cannot
+/// be listed is handed to `visit` as an error.
 fn walk_parallel<'s>(
     scope: &rayon::Scope<'s>,
     root: &'s Path,
     rel: PathBuf,
     ext: &'s str,
-    visit: &'s (impl Fn(PathBuf) + Sync),
+    visit: &'s (impl Fn(Result<PathBuf, Unread>) + Sync),
 ) {
     let full = root.join(&rel);
     if full.is_file() {
         if rel.extension().is_some_and(|e| e == ext) {
-            visit(rel);
+            visit(Ok(rel));
         }
         return;
     }
-    let Ok(entries) = fs::read_dir(full) else {
-        return;
+    let entries = match fs::read_dir(full) {
+        Ok(entries) => entries,
+        Err(err) => return visit(Err(Unread::new(rel, &err))),
     };
     let top_level = rel.as_os_str().is_empty();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Ok(kind) = entry.file_type() else {
-            continue;
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => return visit(Err(Unread::new(rel, &err))),
         };
+        let name = entry.file_name();
         let child = rel.join(&name);
+        let kind = match entry.file_type() {
+            Ok(kind) => kind,
+            Err(err) => {
+                visit(Err(Unread::new(child, &err)));
+                continue;
+            }
+        };
         if kind.is_dir() {
             if top_level && SKIPPED_DIRS.iter().any(|d| name == *d) {
                 continue;
             }
             scope.spawn(move |scope| walk_parallel(scope, root, child, ext, visit));
-        } else if kind.is_file() && child.extension().is_some_and(|e| e == ext) {
-            visit(child);
+        } else if (kind.is_file() || kind.is_symlink())
+            && child.extension().is_some_and(|e| e == ext)
+        {
+            if kind.is_symlink() && root.join(&child).is_dir() {
+                continue;
+            }
+            visit(Ok(child));
         }
     }
 }
@@ -271,7 +322,13 @@ fn walk_parallel<'s>(
 /// The files ending in `.ext` below `rel`, sorted.
 fn walk_ext(root: &Path, rel: &Path, ext: &str) -> Vec<PathBuf> {
     let found = std::sync::Mutex::new(Vec::new());
-    let visit = |path: PathBuf| found.lock().expect("no panics while held").push(path);
+    // Callers list a directory they already read from: what cannot be
+    // listed there was reported by the walk that selected the module.
+    let visit = |path: Result<PathBuf, Unread>| {
+        if let Ok(path) = path {
+            lock(&found).push(path);
+        }
+    };
     rayon::scope(|scope| walk_parallel(scope, root, rel.to_path_buf(), ext, &visit));
     let mut files = found.into_inner().expect("no panics while held");
     files.sort();

@@ -107,9 +107,10 @@ fn entries(dir: &Path) -> Result<Option<Vec<String>>> {
 }
 
 /// Writes a whole series as `dir`: every file and a manifest go to a
-/// temporary directory beside it, which is then renamed into place (an old
-/// series, checked by `check_series_target`, is swapped out and deleted).
-/// A kill leaves the old state or the new one, never half a series.
+/// temporary directory beside it, which then takes its place in one step
+/// (an old series, checked by `check_series_target`, is swapped out and
+/// deleted). Signals wait for the end; a kill leaves the old directory or
+/// the new one, never half a series (at worst a temporary directory).
 pub fn write_series(dir: &Path, files: &[(String, Vec<u8>)], force: bool) -> Result<()> {
     check_series_target(dir, force)?;
     let parent = match dir.parent() {
@@ -117,8 +118,10 @@ pub fn write_series(dir: &Path, files: &[(String, Vec<u8>)], force: bool) -> Res
         _ => Path::new("."),
     };
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    remove_abandoned(parent);
+    let _critical = crate::interrupt::Critical::enter();
     let staging = tempfile::Builder::new()
-        .prefix(".localwq-series-")
+        .prefix(&format!("{STAGING}{}-", std::process::id()))
         .tempdir_in(parent)
         .with_context(|| format!("creating a temporary directory in {}", parent.display()))?;
     let mut manifest = String::new();
@@ -133,25 +136,79 @@ pub fn write_series(dir: &Path, files: &[(String, Vec<u8>)], force: bool) -> Res
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))?;
     }
-    let old = match entries(dir)? {
-        Some(_) => {
-            let old = tempfile::Builder::new()
-                .prefix(".localwq-old-")
-                .tempdir_in(parent)?
-                .keep();
-            std::fs::rename(dir, old.join("series"))
-                .with_context(|| format!("moving the old {} aside", dir.display()))?;
-            Some(old)
-        }
-        None => None,
+    let put = |result: std::io::Result<()>| {
+        result.with_context(|| format!("putting {} in place", dir.display()))
     };
-    let staged = staging.keep();
-    std::fs::rename(&staged, dir).with_context(|| format!("putting {} in place", dir.display()))?;
-    if let Some(old) = old {
-        std::fs::remove_dir_all(&old)
-            .with_context(|| format!("removing the old series in {}", old.display()))?;
+    if entries(dir)?.is_none() {
+        return put(std::fs::rename(staging.keep(), dir));
     }
-    Ok(())
+    // The old series ends up in the staging directory, deleted with it.
+    match exchange(staging.path(), dir) {
+        Ok(()) => Ok(()),
+        Err(_) => {
+            let aside = staging.path().join("old");
+            std::fs::rename(dir, &aside)
+                .with_context(|| format!("moving the old {} aside", dir.display()))?;
+            let staged = staging.path().with_extension("new");
+            put(std::fs::rename(staging.path(), &staged))?;
+            put(std::fs::rename(&staged, dir))?;
+            std::fs::remove_dir_all(dir.join("old"))
+                .with_context(|| format!("removing the old series from {}", dir.display()))
+        }
+    }
+}
+
+/// Staging directories are named `.localwq-series-<pid>-…`.
+const STAGING: &str = ".localwq-series-";
+
+/// Staging directories in `parent` whose process is gone (killed before it
+/// could remove its own), removed. One of a running process is left alone.
+fn remove_abandoned(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix(STAGING)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let gone = pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+        if gone {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Swaps two paths in one step (Linux's renameat2 RENAME_EXCHANGE); an
+/// error where the file system cannot, and the caller falls back.
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let a = CString::new(a.as_os_str().as_bytes())?;
+        let b = CString::new(b.as_os_str().as_bytes())?;
+        // Safety: two valid NUL-terminated paths; no memory is shared.
+        let rc = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        match rc {
+            0 => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (a, b);
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
 }
 
 #[cfg(test)]
@@ -183,6 +240,22 @@ mod tests {
     fn series(dir: &Path, force: bool) -> Result<()> {
         let files = vec![("0001-a.patch".to_string(), b"a".to_vec())];
         write_series(dir, &files, force)
+    }
+
+    #[test]
+    fn a_staging_directory_left_by_a_killed_run_is_removed() {
+        let root = tempfile::tempdir().unwrap();
+        // No process has pid 0 in /proc; a running one (ours) keeps its own.
+        let abandoned = root.path().join(format!("{STAGING}0-abc"));
+        let running = root
+            .path()
+            .join(format!("{STAGING}{}-abc", std::process::id()));
+        for dir in [&abandoned, &running] {
+            std::fs::create_dir_all(dir.join("x")).unwrap();
+        }
+        series(&root.path().join("out"), false).unwrap();
+        assert!(!abandoned.exists());
+        assert!(running.exists());
     }
 
     #[test]

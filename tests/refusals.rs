@@ -20,6 +20,7 @@ const COVERED: &[RefusalKind] = &[
     RefusalKind::NoSystemFlush,
     RefusalKind::NotInKbuild,
     RefusalKind::Unreadable,
+    RefusalKind::FileTooLarge,
     RefusalKind::FlushesUnrewritable,
     RefusalKind::MixedFlushFlags,
     RefusalKind::StrategyNotApplicable,
@@ -126,6 +127,15 @@ fn unreadable() {
     assert!(extra.is_file() && std::fs::read(&extra).is_err());
     let refusal = common::check_refused_in(dir.path(), Choice::LocalWq, RefusalKind::Unreadable);
     names(&refusal, &["foo_extra.c"]);
+}
+
+#[test]
+fn file_too_large() {
+    let limit = localwq::load::MAX_SOURCE_BYTES as usize;
+    let padding = "static int foo_pad(void)\n{\n\treturn 0;\n}\n".repeat(limit / 40 + 1);
+    let c = format!("void foo_stop(void)\n{{\n\tflush_scheduled_work();\n}}\n{padding}");
+    let refusal = check_refused(&module(&c), Choice::LocalWq, RefusalKind::FileTooLarge);
+    names(&refusal, &["drivers/foo/foo.c", "bytes, over the 4 MiB"]);
 }
 
 // Analysis: the sites.

@@ -4,10 +4,12 @@
 
 pub mod compat;
 mod facts;
+mod ranges;
 
 use crate::ctext::{column0_blocks, has_word};
 use anyhow::{anyhow, Result};
 use facts::collect_facts;
+use ranges::{blank, included_ranges, largest, SKIPPED_BLOCKS};
 use std::cell::RefCell;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -27,9 +29,22 @@ pub fn parse_c(text: &[u8]) -> Result<Tree> {
 }
 
 /// Parses C as if the `idle` ranges (sorted, disjoint) were not there.
-/// Node offsets stay those of `text`.
+/// Node offsets and lines stay those of `text`. The largest blocks are left
+/// out through tree-sitter's included ranges, which its lexer skips for
+/// free; but it scans that list from the start at every token (a file of
+/// thousands of functions took quadratic time), so the list is kept short
+/// and the other blocks are blanked in a copy instead: lexed as spaces.
 pub fn parse_c_without(text: &[u8], idle: &[Range<usize>]) -> Result<Tree> {
-    let included = included_ranges(text, idle);
+    let (skipped, blanked) = largest(idle, SKIPPED_BLOCKS);
+    let copy;
+    let source = match blanked.is_empty() {
+        true => text,
+        false => {
+            copy = blank(text, &blanked);
+            &copy
+        }
+    };
+    let included = included_ranges(text, &skipped);
     PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
@@ -43,36 +58,9 @@ pub fn parse_c_without(text: &[u8], idle: &[Range<usize>]) -> Result<Tree> {
             .set_included_ranges(&included)
             .map_err(|e| anyhow!("tree-sitter refused the ranges to parse: {e:?}"))?;
         parser
-            .parse(text, None)
+            .parse(source, None)
             .ok_or_else(|| anyhow!("tree-sitter gave up on the file"))
     })
-}
-
-/// The complement of `idle` in `text`; empty (the whole text) for none.
-fn included_ranges(text: &[u8], idle: &[Range<usize>]) -> Vec<tree_sitter::Range> {
-    if idle.is_empty() {
-        return Vec::new();
-    }
-    let lines = LineIndex::new(text);
-    let point = |offset: usize| tree_sitter::Point {
-        row: lines.line(offset) - 1,
-        column: offset - lines.line_start(offset),
-    };
-    let mut included = Vec::new();
-    let mut start = 0;
-    let end = text.len()..text.len();
-    for gap in idle.iter().chain(std::iter::once(&end)) {
-        if gap.start > start {
-            included.push(tree_sitter::Range {
-                start_byte: start,
-                end_byte: gap.start,
-                start_point: point(start),
-                end_point: point(gap.start),
-            });
-        }
-        start = gap.end;
-    }
-    included
 }
 
 /// Interiors of the column-0-braced blocks (kernel style puts a function's
@@ -225,7 +213,10 @@ impl SourceFile {
 
     /// Whether `offset` is in a block parsed as empty.
     pub fn in_idle(&self, offset: usize) -> bool {
-        self.idle.iter().any(|r| r.contains(&offset))
+        // Sorted and disjoint: the only candidate is the last one starting
+        // at or before `offset`.
+        let after = self.idle.partition_point(|r| r.start <= offset);
+        after > 0 && self.idle[after - 1].contains(&offset)
     }
 
     pub fn slice(&self, range: Range<usize>) -> &str {
@@ -409,6 +400,41 @@ mod tests {
             kick(&whole),
             "offsets are those of the whole text"
         );
+        assert!(!file.tree.root_node().has_error());
+    }
+
+    #[test]
+    fn many_blocks_left_out_read_as_the_whole_text() {
+        // More blocks than tree-sitter skips: the rest are blanked, and
+        // both kinds must read like the whole text.
+        let mut src = String::new();
+        for i in 0..3 * SKIPPED_BLOCKS {
+            let body = "\tint x = 1;\n".repeat(1 + i % 5);
+            src.push_str(&format!(
+                "static int busy{i}(void)\n{{\n{body}\treturn x;\n}}\n\n"
+            ));
+        }
+        src.push_str("static void kick(void)\n{\n\tschedule_work(&w);\n}\n");
+        let wanted = |block: &[u8]| worth_parsing(block, &[]);
+        let file = SourceFile::parse_focused("t.c".into(), src.clone().into(), wanted).unwrap();
+        assert_eq!(file.idle.len(), 3 * SKIPPED_BLOCKS);
+        let whole = facts(&src);
+        let ranges = |f: &SourceFile| -> Vec<_> {
+            f.facts
+                .functions
+                .iter()
+                .map(|f| (f.name.clone(), f.range.clone()))
+                .collect()
+        };
+        assert_eq!(ranges(&file), ranges(&whole));
+        let call = |f: &SourceFile| {
+            f.facts
+                .calls
+                .iter()
+                .find(|c| c.callee == "schedule_work")
+                .map(|c| c.range.clone())
+        };
+        assert_eq!(call(&file), call(&whole));
         assert!(!file.tree.root_node().has_error());
     }
 

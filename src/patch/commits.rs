@@ -4,7 +4,7 @@
 
 use crate::edit::FileChange;
 use anyhow::{bail, Context, Result};
-use git2::build::{CheckoutBuilder, TreeUpdateBuilder};
+use git2::build::TreeUpdateBuilder;
 use git2::{FileMode, Oid, Repository, Signature, StatusOptions, Time};
 
 pub struct CommitSpec<'a> {
@@ -63,27 +63,12 @@ pub fn build(
         commits.push(id);
     }
     if let Store::Branch(name) = store {
-        move_branch(repo, name, &parent)?;
+        super::checkout::switch(repo, branch_name(name)?, head.id(), parent.id())?;
     }
     Ok(Built {
         base: head.id(),
         commits,
     })
-}
-
-/// Checks out `tip` on a new branch `name`. The files and index move
-/// first and HEAD last, so an interruption leaves HEAD where it was, never
-/// on the new commits with the old files staged as their revert.
-fn move_branch(repo: &Repository, name: &str, tip: &git2::Commit) -> Result<()> {
-    let name = branch_name(name)?;
-    if repo.find_branch(name, git2::BranchType::Local).is_ok() {
-        bail!("branch {name} already exists: pass another --branch");
-    }
-    // The work tree was checked clean before: forcing only updates it.
-    repo.checkout_tree(tip.as_object(), Some(CheckoutBuilder::new().force()))?;
-    repo.branch(name, tip, false)?;
-    repo.set_head(&format!("refs/heads/{name}"))?;
-    Ok(())
 }
 
 /// `--branch` as a short branch name: `refs/heads/x` is taken as `x`; a

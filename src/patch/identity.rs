@@ -12,9 +12,16 @@ pub fn identity(from: Option<&str>, repo: Option<&Repository>) -> Result<String>
         return super::mail::mailbox(from).map_err(|e| anyhow::anyhow!("--from: {e}"));
     }
     let config = match repo {
-        Some(repo) => repo.config()?,
-        None => Config::open_default()?,
-    };
+        Some(repo) => repo.config(),
+        None => Config::open_default(),
+    }
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "git's configuration could not be read for user.name/user.email ({}): pass \
+             --from 'Name <email>', or make it readable",
+            e.message()
+        )
+    })?;
     let name = config.get_string("user.name").ok();
     let email = config.get_string("user.email").ok();
     match (name, email) {

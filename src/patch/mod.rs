@@ -1,12 +1,14 @@
 //! Output for reviewers and mailing lists: git's unified diff, diffstat and
 //! `git format-patch` mail series.
 
+pub mod checkout;
 pub mod commits;
 pub mod diff;
 pub mod funcname;
 pub mod identity;
 pub mod mail;
 pub mod prefix;
+pub mod repo;
 pub mod series;
 
 use crate::outcome::Outcome;
@@ -97,8 +99,9 @@ fn plans<'a>(
         .collect()
 }
 
-fn open_repo(root: &Path) -> Option<Repository> {
-    Repository::open(root).ok().filter(|r| r.head().is_ok())
+/// The tree's repository when it has a commit to build on.
+fn open_repo(root: &Path) -> Result<Option<Repository>> {
+    Ok(repo::open(root)?.filter(|r| r.head().is_ok()))
 }
 
 /// The mails of the series. In a git tree the commits are built in memory
@@ -109,7 +112,7 @@ pub fn build_series(
     options: &SeriesOptions,
     extra: &ExtraRecipients,
 ) -> Result<Vec<Mail>> {
-    let repo = open_repo(root);
+    let repo = open_repo(root)?;
     let mut plans = plans(root, repo.as_ref(), outcomes, extra, &options.identity);
     if plans.is_empty() {
         anyhow::bail!("no module has a conversion to send");
@@ -167,6 +170,9 @@ fn commit_specs<'a>(
         .collect()
 }
 
+/// Finishes an `apply` a kill interrupted (see `checkout`), if any.
+pub use checkout::{resume, Resumed};
+
 /// Commits each module's conversion on a new branch of the tree's
 /// repository and checks it out; refuses a dirty work tree.
 pub fn apply_series(
@@ -176,7 +182,7 @@ pub fn apply_series(
     unix_time: i64,
     branch: &str,
 ) -> Result<Vec<git2::Oid>> {
-    let repo = Repository::open(root).with_context(|| {
+    let repo = repo::open(root)?.with_context(|| {
         format!(
             "{} is not a git repository: apply commits its conversions",
             root.display()

@@ -44,6 +44,13 @@ pub fn first_on_line(text: &[u8], offset: usize) -> bool {
         .all(|b| *b == b' ' || *b == b'\t')
 }
 
+/// Whether most of the text's lines end in CRLF: new lines must too.
+pub fn uses_crlf(text: &[u8]) -> bool {
+    let lines = memchr::memchr_iter(b'\n', text).count();
+    let crlf = memchr::memmem::find_iter(text, b"\r\n").count();
+    lines > 0 && crlf * 2 > lines
+}
+
 /// Offset just past the newline ending the line that holds `offset`.
 pub fn next_line_start(text: &[u8], offset: usize) -> usize {
     let end = line_at(text, offset).end;

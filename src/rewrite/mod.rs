@@ -18,6 +18,7 @@ use crate::parse::{error_nodes, parse_c, parse_c_without, SourceFile};
 use crate::refusal::{Refusal, RefusalKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+use tree_sitter::Tree;
 
 /// A refusal at the code at `offset` of `file`.
 pub(crate) fn refuse(
@@ -141,18 +142,64 @@ fn defined<'u>(
 }
 
 fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refusal> {
+    let edits = match layout::uses_crlf(&file.text) {
+        true => edits
+            .into_iter()
+            .map(|e| crlf_edit(&file.text, e))
+            .collect(),
+        false => edits,
+    };
     let idle_after = shifted(&file.idle, &edits);
     let after = edit::apply(&file.text, &edits)
         .map_err(|e| refuse(file, 0, RefusalKind::OverlappingEdits, e.to_string()))?;
     // Compare like with like: both sides parsed with the same blocks left
     // out, or both whole when the file was skimmed or an edit reaches
     // into a left-out block.
-    let trees = match idle_after {
-        Some(idle_after) if file.parsed => {
-            parse_c_without(&after, &idle_after).map(|after| (file.tree.clone(), after))
-        }
-        _ => parse_c(&file.text).and_then(|before| Ok((before, parse_c(&after)?))),
+    let focused = match idle_after {
+        Some(idle_after) if file.parsed => Some(idle_after),
+        _ => None,
     };
+    let trees = match &focused {
+        Some(idle_after) => {
+            parse_c_without(&after, idle_after).map(|after| (file.tree.clone(), after))
+        }
+        None => whole_trees(&file.text, &after),
+    };
+    no_errors_added(file, trees)?;
+    // A block left out that does not stand alone (an unbalanced brace in
+    // it) can hide what an edit does to the code around it: then the whole
+    // texts must agree too.
+    if focused.is_some()
+        && !file
+            .idle
+            .iter()
+            .all(|b| stands_alone(&file.text[b.clone()]))
+    {
+        no_errors_added(file, whole_trees(&file.text, &after))?;
+    }
+    Ok(FileChange {
+        path: file.path.clone(),
+        before: file.text.clone(),
+        after,
+    })
+}
+
+/// Whether a block's text closes all it opens: braces, comments and
+/// conditional compilation (counted in the raw text, so a brace in a
+/// string counts too: the safe side).
+fn stands_alone(block: &[u8]) -> bool {
+    let count = |needle: &[u8]| memchr::memmem::find_iter(block, needle).count();
+    let conditionals = count(b"#if") + count(b"# if");
+    let ends = count(b"#endif") + count(b"# endif");
+    count(b"{") == count(b"}") && count(b"/*") == count(b"*/") && conditionals == ends
+}
+
+fn whole_trees(before: &[u8], after: &[u8]) -> anyhow::Result<(Tree, Tree)> {
+    Ok((parse_c(before)?, parse_c(after)?))
+}
+
+/// Refuses a rewrite whose tree has more errors than the original's.
+fn no_errors_added(file: &SourceFile, trees: anyhow::Result<(Tree, Tree)>) -> Result<(), Refusal> {
     let (before_tree, after_tree) =
         trees.map_err(|e| refuse(file, 0, RefusalKind::ParserFailed, e.to_string()))?;
     let errors_before = count_errors(before_tree.root_node());
@@ -165,11 +212,29 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
             format!("the rewrite would add parse errors ({errors_before} → {errors_after})"),
         ));
     }
-    Ok(FileChange {
-        path: file.path.clone(),
-        before: file.text.clone(),
-        after,
-    })
+    Ok(())
+}
+
+/// An edit made for LF text, fitted to a CRLF file: its new lines end in
+/// CRLF, and an insertion between a `\r` and its `\n` moves before the
+/// `\r` (so the line it ends keeps its CRLF).
+fn crlf_edit(text: &[u8], mut edit: Edit) -> Edit {
+    let mut fitted = String::with_capacity(edit.text.len());
+    let mut last = '\0';
+    for c in edit.text.chars() {
+        if c == '\n' && last != '\r' {
+            fitted.push('\r');
+        }
+        fitted.push(c);
+        last = c;
+    }
+    edit.text = fitted;
+    let at = edit.range.start;
+    let splits_crlf = at > 0 && text.get(at - 1) == Some(&b'\r') && text.get(at) == Some(&b'\n');
+    if edit.range.is_empty() && splits_crlf {
+        edit.range = at - 1..at - 1;
+    }
+    edit
 }
 
 /// The idle blocks of a file, moved to where they are after `edits`;
@@ -193,7 +258,7 @@ fn shifted(idle: &[Range<usize>], edits: &[Edit]) -> Option<Vec<Range<usize>>> {
 
 /// ERROR and MISSING nodes, less the ones a function attribute such as
 /// `__init` makes in a definition's head (the grammar knows no attributes).
-fn count_errors(node: tree_sitter::Node) -> usize {
+pub fn count_errors(node: tree_sitter::Node) -> usize {
     let attribute = |node: &tree_sitter::Node| {
         node.is_error()
             && node

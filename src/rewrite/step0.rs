@@ -52,7 +52,8 @@ fn delete_statement(file: &crate::parse::SourceFile, statement: Range) -> Result
             file,
             statement.start,
             RefusalKind::FlushSharesLine,
-            "the flush shares its line with other code after it",
+            "the flush shares its line with other code after it: put it on a line of its \
+             own, or pass --strategy local-wq",
         ));
     }
     let start = layout::line_at(text, statement.start).start;
@@ -101,14 +102,21 @@ fn statement_of(
             file,
             call.start,
             RefusalKind::FlushNotStatement,
-            "the flush is not a statement of its own",
+            "the flush's value is used (it is not a statement of its own): convert it by \
+             hand, or pass --strategy local-wq",
         ));
     };
-    // A preprocessor branch inside a block is a statement list too.
+    // In a block, or among a block's statements under `#if`/`#else`: a
+    // statement there can be deleted or become several.
     let in_block = statement.parent().is_some_and(|p| {
         matches!(
             p.kind(),
-            "compound_statement" | "preproc_if" | "preproc_ifdef" | "preproc_else" | "preproc_elif"
+            "compound_statement"
+                | "preproc_if"
+                | "preproc_ifdef"
+                | "preproc_else"
+                | "preproc_elif"
+                | "preproc_elifdef"
         )
     });
     if !in_block {
@@ -116,15 +124,20 @@ fn statement_of(
             file,
             call.start,
             RefusalKind::FlushNotAlone,
-            "the flush is not alone in a block",
+            "the flush is the body of an if, else or loop without braces: add the braces, \
+             or pass --strategy local-wq",
         ));
     }
-    if !layout::first_on_line(&file.text, statement.start_byte()) {
+    let line_start = layout::line_at(&file.text, statement.start_byte()).start;
+    let before = &file.text[line_start..statement.start_byte()];
+    // A comment before it on its line is the flush's own: it goes with it.
+    if !layout::is_blank_or_comment(before) {
         return Err(refuse(
             file,
             call.start,
             RefusalKind::FlushSharesLine,
-            "the flush shares its line with other code before it",
+            "the flush shares its line with other code before it: put it on a line of its \
+             own, or pass --strategy local-wq",
         ));
     }
     Ok(statement.byte_range())

@@ -8,9 +8,11 @@
 # format-patch of the applied commit gives, and no hunk header may name a
 # goto label; checkpatch.pl --strict must report no errors; every
 # touched object must build with no new warnings (localwq check); a second
-# run over the converted tree must change nothing; and no queueing on a
-# replaced system workqueue may be left but the flagged ones. Prints a
-# summary table and exits non-zero on any failed assertion.
+# run over the converted tree must change nothing; no queueing on a
+# replaced system workqueue may be left but the flagged ones; and on 5.10,
+# apply and patches killed at many moments leave the old state or the new
+# one (tests/real/kill.sh). Prints a summary table and exits non-zero on
+# any failed assertion.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -154,6 +156,10 @@ run_tree() {
 for version in "${versions[@]}"; do
 	tree=$("$here/fetch-kernels.sh" "$version" | awk '{print $2}')
 	run_tree "$version" "$tree"
+	# apply and patches killed at many moments, on one real module.
+	if [ "$version" = 5.10 ]; then
+		"$here/kill.sh" "$tree" "$cache/work-$version/kill" || fail "$version" "kill test (see above)"
+	fi
 done
 
 # Kernels after 6.1 and out-of-tree modules, when 5.10 and 6.1 ran.
