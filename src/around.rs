@@ -3,7 +3,7 @@
 //! workqueue, and which MAINTAINERS section owns a struct's header.
 //! The I/O behind `analysis::Surroundings`, kept out of analysis.
 
-use crate::analysis::{Dependent, Provider, Surroundings, TreeIndex};
+use crate::analysis::{Dependent, Provider, StructOwner, Surroundings, TreeIndex};
 use crate::load::Unit;
 use crate::maintainers::Maintainers;
 use crate::parse::{text_includes, SourceFile};
@@ -111,21 +111,30 @@ impl Surroundings for TreeSurroundings {
             .collect()
     }
 
-    fn foreign_struct(&self, unit: &Unit, file: usize, tag: &str) -> Option<PathBuf> {
-        let header = struct_header(&self.tree, &unit.files[file], tag)?;
+    fn foreign_struct(&self, unit: &Unit, file: usize, tag: &str) -> Option<StructOwner> {
+        let header = match struct_header(&self.tree, &unit.files[file], tag)? {
+            Ok(header) => header,
+            Err(unread) => return Some(unread),
+        };
         let maintainers = self
             .maintainers
             .get_or_init(|| Maintainers::load(self.tree.kernel_root()))
             .as_ref()?;
         let own = maintainers.sections_of(&unit.files[file].path);
         let owners = maintainers.sections_of(&header);
-        (!owners.is_empty() && !owners.iter().any(|s| own.contains(s))).then_some(header)
+        (!owners.is_empty() && !owners.iter().any(|s| own.contains(s)))
+            .then_some(StructOwner::Foreign(header))
     }
 }
 
 /// The header that defines `struct tag` among those `file` includes,
-/// directly or through one more include.
-fn struct_header(tree: &KernelTree, file: &SourceFile, tag: &str) -> Option<PathBuf> {
+/// directly or through one more include; Err for a header that is there
+/// but could not be read before the definition was found.
+fn struct_header(
+    tree: &KernelTree,
+    file: &SourceFile,
+    tag: &str,
+) -> Option<Result<PathBuf, StructOwner>> {
     let mut pending: Vec<(PathBuf, usize)> = file
         .facts
         .includes
@@ -137,11 +146,20 @@ fn struct_header(tree: &KernelTree, file: &SourceFile, tag: &str) -> Option<Path
         if !seen.insert(header.clone()) {
             continue;
         }
-        let Ok(text) = tree.read_header(&header) else {
-            continue;
+        let text = match tree.read_header(&header) {
+            Ok(text) => text,
+            // Not there: generated, or found through flags localwq does
+            // not know; no claim either way.
+            Err(err) if is_not_found(&err) => continue,
+            Err(err) => {
+                return Some(Err(StructOwner::Unread {
+                    header,
+                    error: format!("{:#}", err.root_cause()),
+                }))
+            }
         };
         if crate::ctext::defines_struct(&text, tag) {
-            return Some(header);
+            return Some(Ok(header));
         }
         if depth < 2 {
             let includes = text_includes(&text);
@@ -153,4 +171,9 @@ fn struct_header(tree: &KernelTree, file: &SourceFile, tag: &str) -> Option<Path
         }
     }
     None
+}
+
+fn is_not_found(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
 }

@@ -8,7 +8,7 @@ use crate::ctext::has_word;
 use crate::entry::{self, DriverMacro, Entry, Invocation};
 use crate::kbuild::{self, Module};
 use crate::parse::{self, SourceFile};
-use crate::tree::{resolve_include, KernelTree};
+use crate::tree::{resolve_include, KernelTree, Unread};
 use crate::wq::WqFacts;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -61,7 +61,7 @@ impl Unit {
 /// Loads units from one tree; the tree's driver macros are read once.
 pub struct Loader {
     tree: KernelTree,
-    driver_macros: OnceLock<BTreeMap<String, DriverMacro>>,
+    driver_macros: OnceLock<(BTreeMap<String, DriverMacro>, Vec<Unread>)>,
 }
 
 impl Loader {
@@ -73,16 +73,18 @@ impl Loader {
     }
 
     /// `#define module_*_driver(…)` of the tree's include/.
-    fn tree_driver_macros(&self) -> &BTreeMap<String, DriverMacro> {
+    /// With the headers of include/ that could not be read: any of them
+    /// may define the macro a module uses.
+    fn tree_driver_macros(&self) -> &(BTreeMap<String, DriverMacro>, Vec<Unread>) {
         self.driver_macros.get_or_init(|| {
             let mut macros = BTreeMap::new();
-            for text in self
+            let walked = self
                 .tree
-                .headers_containing(Path::new("include"), "#define module_")
-            {
-                entry::driver_macros_in(&text, &mut macros);
+                .headers_containing(Path::new("include"), "#define module_");
+            for (_, text) in &walked.kept {
+                entry::driver_macros_in(text, &mut macros);
             }
-            macros
+            (macros, walked.unread)
         })
     }
 
@@ -149,7 +151,7 @@ impl Loader {
             .iter()
             .any(|i| entry::is_driver_macro(&i.macro_name));
         let macros = match uses_driver_macro {
-            true => self.driver_macros_for(&files),
+            true => self.driver_macros_for(&files)?,
             false => BTreeMap::new(),
         };
         let entry = entry::entry(&invocations, &macros);
@@ -167,15 +169,26 @@ impl Loader {
     }
 
     /// The module's own driver macro definitions first, then the tree's.
-    fn driver_macros_for(&self, files: &[SourceFile]) -> BTreeMap<String, DriverMacro> {
+    /// A kernel header that could not be read may hold the definition the
+    /// module needs: the module is refused, naming it.
+    fn driver_macros_for(&self, files: &[SourceFile]) -> Result<BTreeMap<String, DriverMacro>> {
         let mut macros = BTreeMap::new();
         for file in files {
             entry::driver_macros_in(&file.text, &mut macros);
         }
-        for (name, def) in self.tree_driver_macros() {
+        let (tree_macros, unread) = self.tree_driver_macros();
+        if let Some(first) = unread.first() {
+            anyhow::bail!(
+                "{}: {} (it may define the module's driver macro); make it readable and run \
+                 again",
+                self.tree.kernel_root().join(&first.path).display(),
+                first.error
+            );
+        }
+        for (name, def) in tree_macros {
             macros.entry(name.clone()).or_insert_with(|| def.clone());
         }
-        macros
+        Ok(macros)
     }
 }
 

@@ -4,7 +4,6 @@
 use crate::ctext::Needles;
 use crate::wq::WqFacts;
 use anyhow::{bail, Context, Result};
-use rayon::prelude::*;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -199,13 +198,28 @@ impl KernelTree {
 
     /// The kernel's headers below `under` (include/…) whose text contains
     /// `needle`, read.
-    pub fn headers_containing(&self, under: &Path, needle: &str) -> Vec<Vec<u8>> {
+    /// What could not be read (a header, a directory) is listed beside.
+    pub fn headers_containing(&self, under: &Path, needle: &str) -> Walked<Vec<u8>> {
         let root = self.kernel_root();
-        walk_ext(root, under, "h")
-            .par_iter()
-            .filter_map(|rel| fs::read(root.join(rel)).ok())
-            .filter(|bytes| memchr::memmem::find(bytes, needle.as_bytes()).is_some())
-            .collect()
+        let found = std::sync::Mutex::new(Vec::new());
+        let unread = std::sync::Mutex::new(Vec::new());
+        let visit = |entry: Result<PathBuf, Unread>| match entry {
+            Err(failed) => lock(&unread).push(failed),
+            Ok(rel) => match fs::read(root.join(&rel)) {
+                Ok(bytes) if memchr::memmem::find(&bytes, needle.as_bytes()).is_some() => {
+                    lock(&found).push((rel, bytes))
+                }
+                Ok(_) => {}
+                Err(err) => lock(&unread).push(Unread::new(rel, &err)),
+            },
+        };
+        rayon::scope(|scope| walk_parallel(scope, root, under.to_path_buf(), "h", &visit));
+        let mut unread = unread.into_inner().expect("no panics while held");
+        unread.sort_by(|a, b| a.path.cmp(&b.path));
+        Walked {
+            kept: found.into_inner().expect("no panics while held"),
+            unread,
+        }
     }
 }
 

@@ -352,3 +352,51 @@ fn a_left_out_block_with_an_unbalanced_brace_hides_no_added_error() {
     );
     assert!(refusal.detail.contains("parse errors"), "{refusal:?}");
 }
+
+/// A kernel header that cannot be read may define the module's driver
+/// macro: the module is refused, naming the header, not converted as if
+/// the macro were unknown.
+#[test]
+fn an_unreadable_kernel_header_refuses_a_driver_macro_module() {
+    let c = "#include <linux/module.h>\n#include <linux/platform_device.h>\n\
+             #include <linux/workqueue.h>\n\n\
+             static void foo_fn(struct work_struct *w)\n{\n}\n\
+             static DECLARE_WORK(foo_work, foo_fn);\n\n\
+             static int foo_probe(struct platform_device *pdev)\n{\n\
+             \tschedule_work(&foo_work);\n\treturn 0;\n}\n\n\
+             static int foo_remove(struct platform_device *pdev)\n{\n\
+             \tflush_scheduled_work();\n\treturn 0;\n}\n\n\
+             static struct platform_driver foo_driver = {\n\
+             \t.probe = foo_probe,\n\t.remove = foo_remove,\n};\n\
+             module_platform_driver(foo_driver);\n";
+    let dir = common::tree(&[MAKEFILE, ("drivers/foo/foo.c", c)]);
+    unreadable_link(&dir.path().join("include/linux/zz_unreadable.h"));
+    let out = localwq(&["diff"], dir.path());
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("include/linux/zz_unreadable.h"), "{shown}");
+    assert!(!shown.contains("diff --git"), "not converted: {shown}");
+}
+
+/// A header that may define the struct a queued item is embedded in, and
+/// that cannot be read: whether another subsystem owns the item is
+/// unknown, which is flagged, never taken as "the module's own".
+#[test]
+fn an_unreadable_struct_header_is_flagged() {
+    let c = "#include <linux/module.h>\n#include <linux/workqueue.h>\n\
+             #include <linux/zz_other.h>\n\n\
+             static int __init foo_init(void)\n{\n\
+             \tstruct other_dev *dev = other_get();\n\n\
+             \tschedule_work(&dev->work);\n\treturn 0;\n}\n\n\
+             static void __exit foo_exit(void)\n{\n\tflush_scheduled_work();\n}\n\n\
+             module_init(foo_init);\nmodule_exit(foo_exit);\n";
+    let dir = common::tree(&[MAKEFILE, ("drivers/foo/foo.c", c)]);
+    unreadable_link(&dir.path().join("include/linux/zz_other.h"));
+    let out = localwq(&["scan"], dir.path());
+    let shown = text(&out);
+    assert!(shown.contains("[unparsed]"), "{shown}");
+    assert!(
+        shown.contains("include/linux/zz_other.h may define it"),
+        "{shown}"
+    );
+}

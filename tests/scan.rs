@@ -106,6 +106,7 @@ fn facts_say_what_came_from_the_fallback() {
     let header = "extern struct workqueue_struct *system_wq;\n\
                   extern struct workqueue_struct *system_percpu_wq;\n";
     let dir = common::tree(&[("include/linux/workqueue.h", header)]);
+    std::fs::remove_file(dir.path().join("kernel/workqueue.c")).unwrap();
     let shown = facts(dir.path());
     insta::assert_snapshot!("facts@headers_only", shown);
     assert!(shown.contains("system_percpu_wq: flags unknown"), "{shown}");

@@ -25,6 +25,15 @@ pub use plan::{plan, Plan};
 pub use sites::{Site, SiteState};
 pub use strategy::{Choice, FlushReplacement, Strategy};
 
+/// Who defines the struct a queued item is embedded in, when it matters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StructOwner {
+    /// Another MAINTAINERS section's header.
+    Foreign(PathBuf),
+    /// A header that may define it could not be read.
+    Unread { header: PathBuf, error: String },
+}
+
 /// What analysis asks of the tree beyond the module's own files.
 pub trait Surroundings {
     /// The exported function of other code named `name`, if it queues on a
@@ -38,7 +47,7 @@ pub trait Surroundings {
     /// The header that defines `struct tag` for `unit.files[file]`, when
     /// it belongs to another subsystem than that file (MAINTAINERS); None
     /// for the file's own subsystem or a definition not found.
-    fn foreign_struct(&self, unit: &Unit, file: usize, tag: &str) -> Option<PathBuf>;
+    fn foreign_struct(&self, unit: &Unit, file: usize, tag: &str) -> Option<StructOwner>;
     /// Files other than `own` that call one of `exports` and queue on one
     /// of `flushed` themselves.
     fn dependents(

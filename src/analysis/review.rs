@@ -178,7 +178,22 @@ fn foreign_work(unit: &Unit, site: &Site, around: &dyn Surroundings) -> Option<F
     if unit.files.iter().any(|f| defines_struct(&f.text, &owner)) {
         return None;
     }
-    let header = around.foreign_struct(unit, site.file, &owner)?;
+    let header = match around.foreign_struct(unit, site.file, &owner)? {
+        super::StructOwner::Foreign(header) => header,
+        super::StructOwner::Unread { header, error } => {
+            return Some(flag_at(
+                unit,
+                site,
+                FlagKind::Unparsed,
+                format!(
+                    "queues `{arg}`, a work item embedded in struct {owner}; {} may define \
+                     it but could not be read ({error}): whether another subsystem owns the \
+                     item is unknown; make it readable and run again",
+                    header.display()
+                ),
+            ))
+        }
+    };
     Some(flag_at(
         unit,
         site,

@@ -60,8 +60,9 @@ pub fn each_case(mut check: impl FnMut(&str, &Path)) {
 /// include/linux/workqueue.h, which `tree` copies with its directory).
 const ROOT_FILES: &[&str] = &["Makefile", "Kconfig"];
 
-/// A scratch kernel-shaped tree: the root markers and `include/linux/*.h`
-/// of testdata/single_file, plus `files` (paths relative to the root).
+/// A scratch kernel-shaped tree: the root markers, `include/linux/*.h` and
+/// `kernel/workqueue.c` (the workqueue facts) of testdata/single_file,
+/// plus `files` (paths relative to the root).
 /// A given file replaces a copied one of the same path.
 pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -73,6 +74,7 @@ pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
         &model.join("include/linux"),
         &dir.path().join("include/linux"),
     );
+    copy_dir(&model.join("kernel"), &dir.path().join("kernel"));
     for (path, text) in files {
         let target = dir.path().join(path);
         std::fs::create_dir_all(target.parent().expect("a file in a directory")).unwrap();
