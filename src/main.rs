@@ -419,6 +419,7 @@ fn apply(target: &Target, branch: &str, signing: &Signing) -> Result<()> {
         signing.date.unwrap_or_else(now),
         branch,
     )?;
+    let branch = localwq::patch::commits::branch_name(branch)?;
     println!("{} commits on branch {branch}, checked out", commits.len());
     Ok(())
 }

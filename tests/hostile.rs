@@ -400,3 +400,18 @@ fn an_unreadable_struct_header_is_flagged() {
         "{shown}"
     );
 }
+
+/// `--branch refs/heads/x` creates `x`, and says so.
+#[test]
+fn a_full_branch_ref_is_created_and_named_short() {
+    let dir = git_fixture();
+    let out = localwq(
+        &["apply", "--from", "A <a@b.c>", "--branch", "refs/heads/wq"],
+        dir.path(),
+    );
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("on branch wq,"), "{shown}");
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    assert_eq!(repo.head().unwrap().name(), Some("refs/heads/wq"));
+}

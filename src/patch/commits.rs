@@ -73,7 +73,7 @@ pub fn build(
 
 /// `--branch` as a short branch name: `refs/heads/x` is taken as `x`; a
 /// name git would refuse is refused here, before anything is written.
-fn branch_name(name: &str) -> Result<&str> {
+pub fn branch_name(name: &str) -> Result<&str> {
     let short = name.strip_prefix("refs/heads/").unwrap_or(name);
     if !git2::Branch::name_is_valid(short).unwrap_or(false) {
         bail!("--branch {name:?} is not a valid branch name");
