@@ -223,10 +223,27 @@ fn reclaim_allocations(unit: &Unit) -> Vec<String> {
     let mut found = Vec::new();
     for file in &unit.files {
         let text = &file.text;
-        for (offset, name) in crate::ctext::calls_in(text) {
-            if !matches!(name, "alloc_workqueue" | "alloc_ordered_workqueue") {
-                continue;
-            }
+        // Most files name neither: no word-by-word read of them (a big
+        // driver has hundreds of files, and every summary asks).
+        if memchr::memmem::find(text, b"WQ_MEM_RECLAIM").is_none() {
+            continue;
+        }
+        let calls = ["alloc_workqueue", "alloc_ordered_workqueue"]
+            .into_iter()
+            .flat_map(|name| {
+                memchr::memmem::find_iter(text, name.as_bytes())
+                    .filter(move |&at| {
+                        at == 0 || !(text[at - 1].is_ascii_alphanumeric() || text[at - 1] == b'_')
+                    })
+                    .filter(move |&at| {
+                        let after = &text[at + name.len()..];
+                        let rest = after.iter().position(|b| !b.is_ascii_whitespace());
+                        rest.is_some_and(|i| after[i] == b'(')
+                    })
+            });
+        let mut offsets: Vec<usize> = calls.collect();
+        offsets.sort_unstable();
+        for offset in offsets {
             let Some(open) = text[offset..].iter().position(|b| *b == b'(') else {
                 continue;
             };

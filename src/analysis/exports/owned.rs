@@ -77,8 +77,22 @@ fn file_object_of(expr: &str) -> Option<&str> {
 /// or a column-0 declaration `[static] struct t name;` / `name[…]` /
 /// `*name` / `name = …`.
 fn defines_file_object(text: &[u8], name: &str) -> bool {
-    let text = String::from_utf8_lossy(text);
-    text.lines()
+    // Only the lines that hold the name are read.
+    let mut starts: Vec<usize> = memchr::memmem::find_iter(text, name.as_bytes())
+        .map(|at| {
+            text[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1)
+        })
+        .collect();
+    starts.dedup();
+    starts
+        .into_iter()
+        .map(|start| {
+            let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+            String::from_utf8_lossy(&text[start..end])
+        })
         .filter(|line| !line.starts_with([' ', '\t', '#', '/', '*', '}']))
         .any(|line| {
             let line = line.trim_end();
