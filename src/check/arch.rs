@@ -3,6 +3,9 @@
 //! is built with `ARCH=i386` or a Debian cross compiler instead, and the
 //! options it depends on are switched on as far as Kconfig lets them.
 
+use super::{symbols, BuildDir, ModuleCheck};
+use crate::outcome::Outcome;
+use anyhow::Result;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -109,6 +112,56 @@ pub fn objects_dir(dir: &Path, arch: Option<Arch>) -> PathBuf {
         Some(arch) => dir.join(format!("obj-{}", arch.name)),
         None => dir.join("obj"),
     }
+}
+
+/// Builds every converted outcome before and after, in `dir`: on the host
+/// first (or with `make M=` against `kbuild` for an out-of-tree module);
+/// an object Kbuild does not build there is tried on each architecture of
+/// `OTHER_ARCHES` whose compiler is installed, in turn.
+pub fn check_all(
+    root: &Path,
+    kbuild: Option<&Path>,
+    dir: &Path,
+    outcomes: &[Outcome],
+) -> Result<Vec<Option<ModuleCheck>>> {
+    let native = match kbuild {
+        Some(kdir) => BuildDir::prepare_external(root, kdir, dir)?,
+        None => BuildDir::prepare(root, dir, &symbols(outcomes))?,
+    };
+    let mut checks: Vec<Option<ModuleCheck>> = outcomes
+        .iter()
+        .map(|o| match o.changes.is_empty() {
+            true => Ok(None),
+            false => native.check(o).map(Some),
+        })
+        .collect::<Result<_>>()?;
+    if kbuild.is_some() {
+        return Ok(checks);
+    }
+    for arch in OTHER_ARCHES.iter().copied() {
+        let pending: Vec<usize> = (0..checks.len())
+            .filter(|&i| checks[i].as_ref().is_some_and(|c| c.unconfigured))
+            .collect();
+        if pending.is_empty() {
+            break;
+        }
+        if !arch.available() {
+            continue;
+        }
+        let wanted = symbols(pending.iter().map(|&i| &outcomes[i]));
+        // A failed preparation for one architecture leaves the checks as
+        // they are: the report says why they were not built.
+        let Ok(build) = BuildDir::prepare_for(root, dir, &wanted, Some(arch)) else {
+            continue;
+        };
+        for i in pending {
+            let check = build.check(&outcomes[i])?;
+            if !check.unconfigured {
+                checks[i] = Some(check);
+            }
+        }
+    }
+    Ok(checks)
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 
 pub mod arch;
 
+pub use arch::check_all;
+
 use crate::edit::FileChange;
 use crate::outcome::Outcome;
 use crate::write::write_changes;
@@ -428,56 +430,6 @@ fn copy_tree(tree: &Path, copy: &Path) -> Result<()> {
     fs::rename(&partial, copy)?;
     fs::write(marker, origin)?;
     Ok(())
-}
-
-/// Builds every converted outcome before and after, in `dir`: on the host
-/// first (or with `make M=` against `kbuild` for an out-of-tree module);
-/// an object Kbuild does not build there is tried on each architecture of
-/// `arch::OTHER_ARCHES` whose compiler is installed, in turn.
-pub fn check_all(
-    root: &Path,
-    kbuild: Option<&Path>,
-    dir: &Path,
-    outcomes: &[Outcome],
-) -> Result<Vec<Option<ModuleCheck>>> {
-    let native = match kbuild {
-        Some(kdir) => BuildDir::prepare_external(root, kdir, dir)?,
-        None => BuildDir::prepare(root, dir, &symbols(outcomes))?,
-    };
-    let mut checks: Vec<Option<ModuleCheck>> = outcomes
-        .iter()
-        .map(|o| match o.changes.is_empty() {
-            true => Ok(None),
-            false => native.check(o).map(Some),
-        })
-        .collect::<Result<_>>()?;
-    if kbuild.is_some() {
-        return Ok(checks);
-    }
-    for arch in arch::OTHER_ARCHES.iter().copied() {
-        let pending: Vec<usize> = (0..checks.len())
-            .filter(|&i| checks[i].as_ref().is_some_and(|c| c.unconfigured))
-            .collect();
-        if pending.is_empty() {
-            break;
-        }
-        if !arch.available() {
-            continue;
-        }
-        let wanted = symbols(pending.iter().map(|&i| &outcomes[i]));
-        // A failed preparation for one architecture leaves the checks as
-        // they are: the report says why they were not built.
-        let Ok(build) = BuildDir::prepare_for(root, dir, &wanted, Some(arch)) else {
-            continue;
-        };
-        for i in pending {
-            let check = build.check(&outcomes[i])?;
-            if !check.unconfigured {
-                checks[i] = Some(check);
-            }
-        }
-    }
-    Ok(checks)
 }
 
 /// The Kconfig settings that build the modules of `outcomes`.

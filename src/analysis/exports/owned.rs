@@ -4,8 +4,8 @@
 //! parameter its file's callers pass such an object in. A caller's flush
 //! does not protect such an item: the provider manages it.
 
-use super::text::TextFunction;
 use crate::ctext::{arg_ranges, matching_paren};
+use std::ops::Range;
 
 /// Whether the queued item `&base->f` / `&base.f` is a member of an object
 /// defined at file scope in `text`: `base` itself (`&dev_state.work`), or
@@ -119,10 +119,13 @@ fn defines_file_object(text: &[u8], name: &str) -> bool {
 /// parameters, is always a file object's: every call of `function` in the
 /// file passes, at that place, a file-scope object or a local pointing at
 /// one (`queue_ec_descriptor(&desc, ec)` with `ec = ec_priv`).
+/// `callers`: the bodies (ranges of `text`) of the file's functions that
+/// call `name`, whose parameters are `params`.
 pub(super) fn passed_file_object(
-    functions: &[TextFunction],
     text: &[u8],
-    function: &TextFunction,
+    callers: &[Range<usize>],
+    name: &str,
+    params: &[String],
     item: &str,
 ) -> bool {
     let Some(base) = item
@@ -133,21 +136,18 @@ pub(super) fn passed_file_object(
     else {
         return false;
     };
-    let Some(position) = function.params.iter().position(|p| p == base) else {
+    let Some(position) = params.iter().position(|p| p == base) else {
         return false;
     };
-    let needle = format!("{}(", function.name);
+    let needle = format!("{name}(");
     let mut calls = 0;
-    for caller in functions
-        .iter()
-        .filter(|f| f.callees.contains(&function.name))
-    {
-        let body = &text[caller.body_start..caller.body_end];
+    for caller in callers {
+        let body = &text[caller.clone()];
         for (at, _) in String::from_utf8_lossy(body).match_indices(&needle) {
             if at > 0 && (body[at - 1].is_ascii_alphanumeric() || body[at - 1] == b'_') {
                 continue;
             }
-            let open = at + function.name.len();
+            let open = at + name.len();
             let Some(arg) = matching_paren(body, open)
                 .and_then(|close| arg_ranges(body, open, close).into_iter().nth(position))
             else {

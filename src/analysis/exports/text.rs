@@ -233,7 +233,13 @@ pub(super) fn direct_queuers(
                 wq: facts.system_wq(&named),
                 own_item: declares_work(text, item.strip_prefix('&').unwrap_or(&item))
                     || owned::in_file_object(text, body, &item)
-                    || owned::passed_file_object(functions, text, function, &item),
+                    || owned::passed_file_object(
+                        text,
+                        &callers_of(functions, &function.name),
+                        &function.name,
+                        &function.params,
+                        &item,
+                    ),
                 fields: field_of(&item).map(|f| BTreeSet::from([f])),
             };
             found
@@ -283,6 +289,15 @@ fn queued_on(
     named
         .starts_with("system_")
         .then(|| (named, args.get(item).cloned().unwrap_or_default()))
+}
+
+/// The bodies of the functions that call `name`.
+fn callers_of(functions: &[TextFunction], name: &str) -> Vec<std::ops::Range<usize>> {
+    functions
+        .iter()
+        .filter(|f| f.callees.contains(name))
+        .map(|f| f.body_start..f.body_end)
+        .collect()
 }
 
 /// Whether `text` declares `name` as a work item at file scope
