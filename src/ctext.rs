@@ -36,6 +36,24 @@ pub fn kernel_version(a: i64, b: i64, c: i64) -> i64 {
     (a << 16) + (b << 8) + c.min(255)
 }
 
+/// The starts of the lines of `text` that hold any of `needles`, sorted,
+/// each once: what a line-by-line reader need look at.
+pub fn lines_holding(text: &[u8], needles: &[&str]) -> Vec<usize> {
+    let mut starts: Vec<usize> = needles
+        .iter()
+        .flat_map(|needle| memchr::memmem::find_iter(text, needle.as_bytes()))
+        .map(|at| {
+            text[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1)
+        })
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+}
+
 /// Whether `word` occurs in `text` as a whole identifier.
 pub fn has_word(text: &[u8], word: &str) -> bool {
     memchr::memmem::find_iter(text, word.as_bytes()).any(|at| {

@@ -96,18 +96,7 @@ pub fn is_driver_macro(name: &str) -> bool {
 pub fn invocations(text: &[u8], inert: impl Fn(usize) -> bool, index: usize) -> Vec<Invocation> {
     // Every entry macro's name holds `module_` or `initcall`: only lines
     // with one of them are looked at.
-    let mut starts: Vec<usize> = ["module_", "initcall"]
-        .iter()
-        .flat_map(|needle| memchr::memmem::find_iter(text, needle.as_bytes()))
-        .map(|at| {
-            text[..at]
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(0, |i| i + 1)
-        })
-        .collect();
-    starts.sort_unstable();
-    starts.dedup();
+    let starts = crate::ctext::lines_holding(text, &["module_", "initcall"]);
     let mut found: Vec<Invocation> = Vec::new();
     for line_start in starts {
         if found.last().is_some_and(|inv| line_start < inv.range.end) {

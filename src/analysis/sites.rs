@@ -118,24 +118,34 @@ pub fn collect(unit: &Unit) -> Vec<Site> {
 /// The calls of a skimmed file, read from its text (`Loader::survey`):
 /// never rewritten, there is no parse tree to check an edit against.
 fn text_sites(unit: &Unit, index: usize) -> Vec<Site> {
-    let file = &unit.files[index];
-    text_api_calls(file)
-        .filter_map(|(offset, api)| {
-            let (callee_range, range, args) = text_call(&file.text, offset)?;
-            let wq = system_wq_of(&unit.facts, file, api, &args)?;
-            Some(Site {
-                file: index,
-                callee_range,
-                range,
-                args,
-                api,
-                wq,
-                line: file.line_of(offset),
-                in_macro: false,
-                state: SiteState::Flagged,
-            })
-        })
+    text_api_calls(&unit.files[index])
+        .filter_map(|(offset, api)| text_site(unit, index, offset, api, SiteState::Flagged))
         .collect()
+}
+
+/// The site of the call to `api` whose name is at `offset` of a file's
+/// text, when it acts on a system workqueue.
+fn text_site(
+    unit: &Unit,
+    index: usize,
+    offset: usize,
+    api: &'static WqApi,
+    state: SiteState,
+) -> Option<Site> {
+    let file = &unit.files[index];
+    let (callee_range, range, args) = text_call(&file.text, offset)?;
+    let wq = system_wq_of(&unit.facts, file, api, &args)?;
+    Some(Site {
+        file: index,
+        callee_range,
+        range,
+        args,
+        api,
+        wq,
+        line: file.line_of(offset),
+        in_macro: false,
+        state,
+    })
 }
 
 /// Calls of workqueue APIs in a file's text, comments left out: the API
@@ -166,27 +176,19 @@ fn text_api_calls(file: &SourceFile) -> impl Iterator<Item = (usize, &'static Wq
 fn macro_sites(unit: &Unit, index: usize, shared: bool) -> Vec<Site> {
     let file = &unit.files[index];
     let rewritable = !unit.is_header(index) && !shared;
+    let state = match rewritable {
+        true => SiteState::Convert,
+        false => SiteState::Flagged,
+    };
     file.facts
         .macro_mentions
         .iter()
         .filter_map(|mention| {
             let api = wq::api(&mention.word)?;
-            let (callee_range, range, args) = text_call(&file.text, mention.offset)?;
-            let wq = system_wq_of(&unit.facts, file, api, &args)?;
+            let site = text_site(unit, index, mention.offset, api, state)?;
             Some(Site {
-                file: index,
-                callee_range,
-                range,
-                args,
-                api,
-                wq,
-                line: file.line_of(mention.offset),
                 in_macro: true,
-                state: if rewritable {
-                    SiteState::Convert
-                } else {
-                    SiteState::Flagged
-                },
+                ..site
             })
         })
         .collect()

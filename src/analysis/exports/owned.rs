@@ -78,16 +78,7 @@ fn file_object_of(expr: &str) -> Option<&str> {
 /// `*name` / `name = …`.
 fn defines_file_object(text: &[u8], name: &str) -> bool {
     // Only the lines that hold the name are read.
-    let mut starts: Vec<usize> = memchr::memmem::find_iter(text, name.as_bytes())
-        .map(|at| {
-            text[..at]
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(0, |i| i + 1)
-        })
-        .collect();
-    starts.dedup();
-    starts
+    crate::ctext::lines_holding(text, &[name])
         .into_iter()
         .map(|start| {
             let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
