@@ -5,7 +5,8 @@
 #   tree, and `scan --all` must find the queue sites of each within 10 % of
 #   a regex count (wq-counts.py).
 # - Out of tree: every 5.10 flushing module whose files sit in one
-#   directory is copied out with a Kbuild of its own; those whose
+#   directory is copied out with a Makefile of its own, as DKMS packages
+#   write them (`ifneq ($(KERNELRELEASE),)` around the Kbuild part); those whose
 #   unconverted copy builds against 6.1 (`make -C BUILD M=dir`) are
 #   converted with --kernel: `check` must build them with no new warning,
 #   `apply` must commit in the copy's git repository and a second run must
@@ -46,13 +47,20 @@ for m in json.load(open(scan))["modules"]:
         if name.endswith(".h") or os.path.join(src, name) in m["files"]:
             shutil.copy(os.path.join(tree, src, name), dest)
     objects = " ".join(os.path.basename(f)[:-2] + ".o" for f in m["files"])
-    with open(os.path.join(dest, "Kbuild"), "w") as kbuild:
-        kbuild.write(f"obj-m += {m['module']}.o\n{m['module']}-y := {objects}\n")
+    with open(os.path.join(dest, "Makefile"), "w") as makefile:
+        makefile.write(
+            "ifneq ($(KERNELRELEASE),)\n"
+            f"obj-m += {m['module']}.o\n{m['module']}-y := {objects}\n"
+            "else\n"
+            "KDIR ?= /lib/modules/$(shell uname -r)/build\n"
+            "default:\n\t$(MAKE) -C $(KDIR) M=$(CURDIR) modules\n"
+            "endif\n"
+        )
 PY
 converted=0
 for dir in "$oot"/*/; do
 	dir=${dir%/}
-	objects=$(sed -n 's/.*-y := //p' "$dir/Kbuild")
+	objects=$(sed -n 's/.*-y := //p' "$dir/Makefile")
 	# shellcheck disable=SC2086
 	make -s -C "$build61" M="$dir" $objects >/dev/null 2>&1 || { rm -rf "$dir"; continue; }
 	rm -f "$dir"/*.o "$dir"/.*.cmd
