@@ -5,8 +5,17 @@
 
 use std::ops::Range;
 
-fn is_word_byte(b: u8) -> bool {
+/// A byte of a C identifier.
+pub fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether the `len` bytes at `at` are a whole identifier followed (after
+/// optional whitespace) by `(`: a call, or a function-like macro's use.
+pub fn is_call_at(text: &[u8], at: usize, len: usize) -> bool {
+    let whole_before = at == 0 || !is_word_byte(text[at - 1]);
+    let after = text[at + len..].iter().find(|b| !b.is_ascii_whitespace());
+    whole_before && after == Some(&b'(')
 }
 
 /// C identifiers in `text` with their offsets.

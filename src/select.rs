@@ -164,8 +164,7 @@ fn whole_tree<T: Send>(
         let gleaned = glean(rel, text);
         // The workqueue implementation flushes its own system workqueues:
         // it is the API, never a module to convert.
-        let matched = matcher.is_match(text)
-            && memchr::memmem::find(text, crate::wq::WORKQUEUE_IMPLEMENTATION.as_bytes()).is_none();
+        let matched = matcher.is_match(text) && !crate::wq::is_implementation(text);
         (matched || gleaned.is_some()).then_some((matched, gleaned))
     });
     let mut matching = Vec::new();

@@ -157,16 +157,10 @@ fn text_api_calls(file: &SourceFile) -> impl Iterator<Item = (usize, &'static Wq
         aho_corasick::AhoCorasick::new(wq::APIS.iter().map(|a| a.name)).expect("static patterns")
     });
     let text = &file.text;
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     names
         .find_overlapping_iter(text.as_slice())
         .filter(move |m| {
-            let before = m.start().checked_sub(1).map(|i| text[i]);
-            let after = text[m.end()..].iter().find(|b| !b.is_ascii_whitespace());
-            !before.is_some_and(is_word)
-                && text.get(m.end()).is_none_or(|b| !is_word(*b))
-                && after == Some(&b'(')
-                && !file.in_inert(m.start())
+            crate::ctext::is_call_at(text, m.start(), m.len()) && !file.in_inert(m.start())
         })
         .map(|m| (m.start(), &wq::APIS[m.pattern().as_usize()]))
 }

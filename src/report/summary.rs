@@ -232,14 +232,7 @@ fn reclaim_allocations(unit: &Unit) -> Vec<String> {
             .into_iter()
             .flat_map(|name| {
                 memchr::memmem::find_iter(text, name.as_bytes())
-                    .filter(move |&at| {
-                        at == 0 || !(text[at - 1].is_ascii_alphanumeric() || text[at - 1] == b'_')
-                    })
-                    .filter(move |&at| {
-                        let after = &text[at + name.len()..];
-                        let rest = after.iter().position(|b| !b.is_ascii_whitespace());
-                        rest.is_some_and(|i| after[i] == b'(')
-                    })
+                    .filter(move |&at| crate::ctext::is_call_at(text, at, name.len()))
             });
         let mut offsets: Vec<usize> = calls.collect();
         offsets.sort_unstable();

@@ -8,7 +8,9 @@
 //! in below, and the facts say so (`notes`).
 
 use super::{intern, SystemWq, WqArg, APIS};
-use crate::ctext::{arg_ranges, comment_ranges, matching_brace, matching_paren, words_in};
+use crate::ctext::{
+    arg_ranges, comment_ranges, is_word_byte, matching_brace, matching_paren, words_in,
+};
 
 /// What localwq knows of one tree's system workqueues.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,10 +234,6 @@ fn creation_flags(source: &[u8], name: &str) -> Option<String> {
     let args = arg_ranges(source, open, close);
     let flags = std::str::from_utf8(&source[args.get(1)?.clone()]).ok()?;
     Some(flags.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// The first declared system workqueue named in the definition of `api`

@@ -172,7 +172,14 @@ pub const QUEUE_NEEDLES: &[&str] = &["schedule_work", "schedule_delayed_work", "
 
 /// A line only the workqueue implementation has: the file that queues for
 /// every caller and so is nobody's provider.
-pub const WORKQUEUE_IMPLEMENTATION: &str = "system_wq = alloc_workqueue";
+const WORKQUEUE_IMPLEMENTATION: &str = "system_wq = alloc_workqueue";
+
+/// Whether `text` is the workqueue implementation (kernel/workqueue.c),
+/// which creates and flushes the system workqueues for everyone: never a
+/// module to convert nor a provider.
+pub fn is_implementation(text: &[u8]) -> bool {
+    memchr::memmem::find(text, WORKQUEUE_IMPLEMENTATION.as_bytes()).is_some()
+}
 
 #[cfg(test)]
 mod tests {

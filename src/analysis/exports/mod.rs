@@ -98,7 +98,7 @@ impl TreeIndex {
     /// system workqueue. kernel/workqueue.c, the API itself, queues for
     /// its callers: it is no provider.
     pub fn of_file(path: &Path, text: &[u8], facts: &WqFacts) -> Option<TreeIndex> {
-        if memchr::memmem::find(text, wq::WORKQUEUE_IMPLEMENTATION.as_bytes()).is_some() {
+        if wq::is_implementation(text) {
             return None;
         }
         let mut index = TreeIndex::default();

@@ -135,7 +135,7 @@ pub(super) fn passed_file_object(
     for caller in callers {
         let body = &text[caller.clone()];
         for (at, _) in String::from_utf8_lossy(body).match_indices(&needle) {
-            if at > 0 && (body[at - 1].is_ascii_alphanumeric() || body[at - 1] == b'_') {
+            if at > 0 && crate::ctext::is_word_byte(body[at - 1]) {
                 continue;
             }
             let open = at + name.len();

@@ -4,8 +4,8 @@
 
 use super::owned;
 use crate::ctext::{
-    arg_ranges, calls_in, column0_blocks, comment_ranges, has_word, matching_paren, words_in,
-    Needles,
+    arg_ranges, calls_in, column0_blocks, comment_ranges, has_word, is_word_byte, matching_paren,
+    words_in, Needles,
 };
 use crate::wq::{self, ApiKind, SystemWq, WqArg, WqFacts};
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,7 +41,7 @@ pub(super) fn system_queueing(text: &[u8], facts: &WqFacts) -> Vec<Option<System
         .filter_map(|m| {
             let api = wq::api(std::str::from_utf8(&text[m.range()]).unwrap_or(""))?;
             let whole_word = text.get(m.end()) == Some(&b'(')
-                && (m.start() == 0 || !is_word(text[m.start() - 1]));
+                && (m.start() == 0 || !is_word_byte(text[m.start() - 1]));
             let (named, _) = whole_word.then(|| queued_on(text, m.end(), api, facts))??;
             Some(facts.system_wq(&named))
         })
@@ -49,10 +49,6 @@ pub(super) fn system_queueing(text: &[u8], facts: &WqFacts) -> Vec<Option<System
     wqs.sort();
     wqs.dedup();
     wqs
-}
-
-fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 pub(super) fn text_functions(text: &[u8]) -> Vec<TextFunction> {
