@@ -21,6 +21,7 @@ pub mod patch;
 pub mod report;
 pub mod rewrite;
 pub mod select;
+pub mod share;
 pub mod tree;
 // At the edges: writing files, building them.
 pub mod check;
@@ -125,6 +126,14 @@ impl Session {
             decision,
             changes: Vec::new(),
         }
+    }
+
+    /// Converts `modules` one by one, then groups those that share a
+    /// workqueue into patches across modules (`share`). The CLI streams
+    /// the same two stages over all cores.
+    pub fn convert_all(&self, modules: &[Module]) -> Vec<Outcome> {
+        let outcomes = modules.iter().map(|m| self.convert(m)).collect();
+        self.share(outcomes)
     }
 
     /// Loads, analyses and rewrites one module.

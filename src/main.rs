@@ -15,6 +15,7 @@ use localwq::write::{check_series_target, write_series};
 use localwq::{dry_run, wq, Outcome, Session};
 use std::io::Write;
 use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Exit statuses. A refused module is a finding, not an error: it is
@@ -163,7 +164,9 @@ fn convert_map<T: Send>(
     }
     let selection = session.select_by(&target.paths, needles)?;
     let bar = indicatif::ProgressBar::new(selection.modules.len() as u64);
-    let mapped: Vec<T> = selection
+    // Outcomes that may join a patch across modules are held until every
+    // module has one; the others are mapped (and dropped) at once.
+    let slots: Vec<Slot<T>> = selection
         .modules
         .par_iter()
         .progress_with(bar)
@@ -172,10 +175,73 @@ fn convert_map<T: Send>(
             false => session.convert(m),
         })
         .inspect(|o| count_unread(o.decision.refusal()))
-        .filter_map(&map)
+        .map(|o| match localwq::share::candidate(&o) {
+            true => Slot::Held(Box::new(o)),
+            false => Slot::Mapped(module_key(&o.module), map(o)),
+        })
         .collect();
+    let mapped = unhold(&session, slots, &map);
     selection.orphans.iter().for_each(|o| count_unread(Some(o)));
     Ok((session, mapped, selection.orphans))
+}
+
+enum Slot<T> {
+    Mapped((String, PathBuf), Option<T>),
+    Held(Box<Outcome>),
+}
+
+fn module_key(module: &localwq::kbuild::Module) -> (String, PathBuf) {
+    (module.name.clone(), module.dir.clone())
+}
+
+/// The slots in order, the held outcomes grouped first (modules a group
+/// adds come after the last held one).
+fn unhold<T>(
+    session: &Session,
+    slots: Vec<Slot<T>>,
+    map: &impl Fn(Outcome) -> Option<T>,
+) -> Vec<T> {
+    let mut order = Vec::with_capacity(slots.len());
+    let mut held = Vec::new();
+    for slot in slots {
+        match slot {
+            Slot::Mapped(key, t) => order.push(Some((key, t))),
+            Slot::Held(o) => {
+                held.push(*o);
+                order.push(None);
+            }
+        }
+    }
+    let held_count = held.len();
+    let shared = session.share(held);
+    // A module a group added stands for the selection's own outcome of it.
+    let added: Vec<(String, PathBuf)> = shared[held_count.min(shared.len())..]
+        .iter()
+        .map(|o| module_key(&o.module))
+        .collect();
+    let order: Vec<Option<Option<T>>> = order
+        .into_iter()
+        .map(|slot| match slot {
+            Some((key, _)) if added.contains(&key) => Some(None),
+            Some((_, t)) => Some(t),
+            None => None,
+        })
+        .collect();
+    let mut shared = shared.into_iter().map(map);
+    let last_held = order.iter().rposition(Option::is_none);
+    let mut out = Vec::with_capacity(order.len());
+    for (i, slot) in order.into_iter().enumerate() {
+        match slot {
+            Some(t) => out.extend(t),
+            None => {
+                out.extend(shared.next().flatten());
+                if Some(i) == last_held {
+                    out.extend(shared.by_ref().flatten());
+                }
+            }
+        }
+    }
+    out
 }
 
 fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
@@ -292,7 +358,13 @@ fn check(target: &Target, build_dir: &Path, json: bool) -> Result<()> {
     for (outcome, check) in outcomes.iter().zip(&checks) {
         let line = match check {
             Some(c) => build_line(&c.verdict),
-            None => format!("nothing converted ({})", verdict_word(outcome.verdict())),
+            None => match outcome.patched_with() {
+                Some(owner) => format!(
+                    "built with {owner}'s patch ({})",
+                    verdict_word(outcome.verdict())
+                ),
+                None => format!("nothing converted ({})", verdict_word(outcome.verdict())),
+            },
         };
         if !json {
             println!(
@@ -337,8 +409,11 @@ fn now() -> i64 {
 
 fn report_skipped(outcomes: &[Outcome]) {
     for outcome in outcomes.iter().filter(|o| o.changes.is_empty()) {
+        let with = outcome
+            .patched_with()
+            .map_or(String::new(), |owner| format!(", in {owner}'s patch"));
         eprintln!(
-            "localwq: {} ({}): {}",
+            "localwq: {} ({}): {}{with}",
             outcome.module.name,
             outcome.module.dir_shown(),
             verdict_line(outcome)

@@ -2,7 +2,7 @@
 //! file contents when there is a conversion. The verdict is derived, never
 //! stored twice.
 
-use crate::analysis::{Decision, Flag, Site, Verdict};
+use crate::analysis::{Conversion, Decision, Flag, Site, Strategy, Verdict};
 use crate::edit::FileChange;
 use crate::kbuild::Module;
 use crate::load::Unit;
@@ -34,6 +34,28 @@ impl Outcome {
             flags: Vec::new(),
             decision: Decision::refused(refusal),
             changes: Vec::new(),
+        }
+    }
+
+    /// The path of file `file` of the unit (the module's directory when
+    /// nothing was read).
+    pub fn path_of(&self, file: usize) -> std::path::PathBuf {
+        match &self.unit {
+            Some(unit) => unit.files[file].path.clone(),
+            None => self.module.dir.clone(),
+        }
+    }
+
+    /// The module whose patch carries this one's changes (a member of a
+    /// patch across modules).
+    pub fn patched_with(&self) -> Option<&str> {
+        match self.decision.conversion() {
+            Some(Conversion {
+                strategy: Strategy::Shared(shared),
+                wq: None,
+                ..
+            }) => Some(&shared.owner),
+            _ => None,
         }
     }
 

@@ -69,10 +69,17 @@ pub enum RefusalKind {
     ParseErrorsAdded,
     /// tree-sitter gave up on the rewritten file.
     ParserFailed,
+    /// The code that queues the flushed work (a provider, or a module in
+    /// a family) is built into the kernel or no module localwq can list.
+    SharedNotModule,
+    /// The patch across modules has no place for what the others use: no
+    /// header of the owner's that declares the provider function or that
+    /// every member includes, no export line to put the helper after.
+    SharedLayout,
 }
 
 impl RefusalKind {
-    pub const ALL: [RefusalKind; 28] = [
+    pub const ALL: [RefusalKind; 30] = [
         RefusalKind::NoSystemFlush,
         RefusalKind::NotInKbuild,
         RefusalKind::Unreadable,
@@ -101,6 +108,8 @@ impl RefusalKind {
         RefusalKind::OverlappingEdits,
         RefusalKind::ParseErrorsAdded,
         RefusalKind::ParserFailed,
+        RefusalKind::SharedNotModule,
+        RefusalKind::SharedLayout,
     ];
 }
 

@@ -45,6 +45,8 @@ const COVERED: &[RefusalKind] = &[
     RefusalKind::OverlappingEdits,
     RefusalKind::ParseErrorsAdded,
     RefusalKind::ParserFailed,
+    RefusalKind::SharedNotModule,
+    RefusalKind::SharedLayout,
 ];
 
 #[test]
@@ -658,6 +660,83 @@ fn parser_failed() {
         Choice::RemoveFlush,
         RefusalKind::ParserFailed,
     );
+}
+
+/// A caller that flushes only for the work it hands to `foo_lib_enqueue()`.
+const CALLER: &str = "#include <linux/module.h>\n\
+    #include \"foo_lib.h\"\n\
+    \n\
+    static struct foo_job foo_job;\n\
+    \n\
+    static int __init foo_init(void)\n\
+    {\n\
+    \tfoo_lib_enqueue(&foo_job);\n\
+    \treturn 0;\n\
+    }\n\
+    \n\
+    static void __exit foo_exit(void)\n\
+    {\n\
+    \tflush_scheduled_work();\n\
+    }\n\
+    \n\
+    module_init(foo_init);\n\
+    module_exit(foo_exit);\n";
+
+/// The library that queues the caller's item.
+const LIBRARY: &str = "#include <linux/module.h>\n\
+    #include \"foo_lib.h\"\n\
+    \n\
+    void foo_lib_enqueue(struct foo_job *job)\n\
+    {\n\
+    \tschedule_work(&job->work);\n\
+    }\n\
+    EXPORT_SYMBOL(foo_lib_enqueue);\n";
+
+#[test]
+fn shared_not_module() {
+    // The provider is built into the kernel: its workqueue is not this
+    // patch's to add.
+    let refusal = check_refused(
+        &[
+            (
+                "drivers/foo/Makefile",
+                "obj-$(CONFIG_FOO) += foo.o\nobj-y += foo_lib.o\n",
+            ),
+            (
+                "drivers/foo/foo_lib.h",
+                "struct foo_job { struct work_struct work; };\n\
+                 void foo_lib_enqueue(struct foo_job *job);\n",
+            ),
+            ("drivers/foo/foo_lib.c", LIBRARY),
+            ("drivers/foo/foo.c", CALLER),
+        ],
+        Choice::Auto,
+        RefusalKind::SharedNotModule,
+    );
+    names(&refusal, &["foo_lib_enqueue()", "built into the kernel"]);
+}
+
+#[test]
+fn shared_layout() {
+    // The library's header does not declare the function: nowhere to
+    // declare the flush helper its callers would call.
+    let refusal = check_refused(
+        &[
+            (
+                "drivers/foo/Makefile",
+                "obj-$(CONFIG_FOO) += foo.o\nobj-$(CONFIG_FOO) += foo_lib.o\n",
+            ),
+            (
+                "drivers/foo/foo_lib.h",
+                "struct foo_job { struct work_struct work; };\n",
+            ),
+            ("drivers/foo/foo_lib.c", LIBRARY),
+            ("drivers/foo/foo.c", CALLER),
+        ],
+        Choice::Auto,
+        RefusalKind::SharedLayout,
+    );
+    names(&refusal, &["declares foo_lib_enqueue()", "flush helper"]);
 }
 
 // Conversions: what the refusals above are the exceptions to.

@@ -17,8 +17,8 @@ fn dry_run_all(root: &Path, choice: Choice) -> String {
         let file = orphan.file.as_ref().expect("an orphan is a file");
         out.push_str(&format!("# file {}: {}\n", file.display(), orphan.detail));
     }
-    for module in &selection.modules {
-        out.push_str(&String::from_utf8(dry_run(root, &session.convert(module))).unwrap());
+    for outcome in session.convert_all(&selection.modules) {
+        out.push_str(&String::from_utf8(dry_run(root, &outcome)).unwrap());
     }
     out
 }
@@ -69,24 +69,22 @@ fn second_run_changes_nothing_with(choice: Choice) {
         let mut session = Session::open(copy.path()).unwrap();
         session.choice = choice;
         let modules = session.select(&[]).unwrap().modules;
-        for module in &modules {
-            let outcome = session.convert(module);
+        for outcome in session.convert_all(&modules) {
             write_changes(copy.path(), &outcome.changes).unwrap();
         }
         let mut again = Session::open(copy.path()).unwrap();
         again.choice = choice;
-        for module in &again.select(&[]).unwrap().modules {
-            let outcome = again.convert(module);
+        let modules = again.select(&[]).unwrap().modules;
+        for outcome in again.convert_all(&modules) {
+            let name = &outcome.module.name;
             assert!(
                 outcome.changes.is_empty(),
-                "{case}: second run rewrote {}",
-                module.name
+                "{case}: second run rewrote {name}"
             );
             if outcome.verdict() != Verdict::NotApplicable {
                 assert!(
                     outcome.verdict() == Verdict::Refused,
-                    "{case}: {} is still convertible after conversion",
-                    module.name
+                    "{case}: {name} is still convertible after conversion"
                 );
             }
         }

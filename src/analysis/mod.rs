@@ -23,7 +23,7 @@ pub use exports::{Dependent, Provider, TreeIndex};
 pub use flag::{Flag, FlagKind};
 pub use plan::{plan, Plan};
 pub use sites::{Site, SiteState};
-pub use strategy::{Choice, FlushReplacement, Strategy};
+pub use strategy::{Choice, FlushReplacement, SharedKind, SharedWq, SiteCounts, Strategy};
 
 /// Who defines the struct a queued item is embedded in, when it matters.
 #[derive(Debug, Clone, PartialEq, Eq)]

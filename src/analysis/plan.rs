@@ -169,7 +169,10 @@ fn resolve(
                  itself and the flush still waits for some of it"
                     .into(),
             )),
-            _ => Ok(Strategy::RemoveFlush { waited: Vec::new() }),
+            _ => Ok(Strategy::RemoveFlush {
+                waited: Vec::new(),
+                unclaimed: Vec::new(),
+            }),
         },
     }
 }
@@ -283,7 +286,7 @@ fn called_names(file: &SourceFile) -> Vec<&str> {
 }
 
 /// The functions the module calls that it does not define.
-fn called_outside(unit: &Unit) -> BTreeSet<&str> {
+pub(crate) fn called_outside(unit: &Unit) -> BTreeSet<&str> {
     let defined: BTreeSet<&str> = unit
         .files
         .iter()

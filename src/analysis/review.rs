@@ -45,11 +45,21 @@ fn work_from_elsewhere(unit: &Unit, sites: &[Site], providers: &[Provider]) -> V
         [] => "the module queues nothing on a system workqueue and calls nothing that does: \
                the flush waits only for other code's work (Step 0: remove it)"
             .to_string(),
-        _ => {
+        _ if providers.iter().any(|p| p.from_caller) => {
             let named: Vec<String> = providers.iter().map(describe_provider).collect();
             format!(
                 "the module queues nothing itself; the flushed work comes from {}: the \
                  workqueue belongs in that module, with an exported flush helper used here",
+                named.join(", ")
+            )
+        }
+        _ => {
+            let named: Vec<String> = providers.iter().map(describe_provider).collect();
+            format!(
+                "the module queues nothing itself, but the flush may also wait for work \
+                 that {} queues: its item is not one this module hands in, and whether the \
+                 module relies on it being done cannot be told from the code; decide \
+                 before removing the flush",
                 named.join(", ")
             )
         }

@@ -35,6 +35,15 @@ impl Site {
         self.api.kind == ApiKind::Flush
     }
 
+    /// The call as a subject names it: `flush_scheduled_work()`,
+    /// `flush_workqueue(system_long_wq)`.
+    pub fn shown(&self) -> String {
+        match self.api.wq_arg {
+            crate::wq::WqArg::Implied { .. } => format!("{}()", self.api.name),
+            crate::wq::WqArg::Explicit { .. } => format!("{}({})", self.api.name, self.wq.ident()),
+        }
+    }
+
     /// The function the site is in.
     pub fn enclosing<'u>(&self, unit: &'u Unit) -> Option<&'u Function> {
         unit.files[self.file]

@@ -37,9 +37,95 @@ pub enum Strategy {
     /// The flush waits for nothing of the module's: it queues nothing on
     /// that workqueue (`waited` empty), or everything it queues is already
     /// cancelled or flushed before the flush (`waited` names those calls).
-    RemoveFlush { waited: Vec<String> },
+    /// `unclaimed`: functions the module calls that queue there items it
+    /// does not hand in (under review: the flush may wait for those).
+    RemoveFlush {
+        waited: Vec<String>,
+        unclaimed: Vec<String>,
+    },
     /// The work is queued by another module's exported functions.
     Provider(Vec<Provider>),
+    /// A workqueue one module allocates and others use, in one patch:
+    /// the provider's with a flush helper its callers call, or a core
+    /// module's, exported to the modules that call into it.
+    Shared(Box<SharedWq>),
+}
+
+/// A workqueue shared across modules, as a strategy: the owner's
+/// conversion carries the `LocalWq`, each member's names the owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedWq {
+    pub kind: SharedKind,
+    /// The module that allocates the workqueue.
+    pub owner: String,
+    pub wq: String,
+    /// The first flush the patch replaces, as a subject names it.
+    pub flush: String,
+    /// What moves onto the workqueue in the owner.
+    pub owner_sites: SiteCounts,
+    /// The other modules the patch changes, and what moves in each.
+    pub members: Vec<(String, SiteCounts)>,
+}
+
+/// Queueing and flushing calls a conversion rewrites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SiteCounts {
+    pub queue: usize,
+    pub flush: usize,
+}
+
+impl SiteCounts {
+    pub fn of(sites: &[super::Site]) -> Self {
+        let flush = sites.iter().filter(|s| s.is_flush()).count();
+        SiteCounts {
+            queue: sites.len() - flush,
+            flush,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SharedKind {
+    /// workqueue-in-provider: the owner queues the work its callers hand
+    /// in through `provider()`; they flush it through `helper()`, which
+    /// the owner defines after `provider()`, exports with the same macro
+    /// (`export`) and declares in `header` beside it.
+    Provider {
+        helper: String,
+        header: String,
+        provider: String,
+        export: String,
+        /// The init and exit written for an owner that has none.
+        new_entry: Option<(String, String)>,
+    },
+    /// One workqueue for a core module and the modules that call into it
+    /// and queue on the same system workqueue; declared in `header`.
+    Family { header: String },
+}
+
+impl SharedWq {
+    /// The members' names, "a, b".
+    pub fn member_names(&self) -> String {
+        let names: Vec<&str> = self.members.iter().map(|(n, _)| n.as_str()).collect();
+        names.join(", ")
+    }
+
+    /// Everything the patch moves, owner and members.
+    pub fn total(&self) -> SiteCounts {
+        self.members
+            .iter()
+            .fold(self.owner_sites, |sum, (_, c)| SiteCounts {
+                queue: sum.queue + c.queue,
+                flush: sum.flush + c.flush,
+            })
+    }
+
+    /// The header that declares what the members use.
+    pub fn header(&self) -> &str {
+        match &self.kind {
+            SharedKind::Provider { header, .. } | SharedKind::Family { header } => header,
+        }
+    }
 }
 
 impl Strategy {
@@ -49,6 +135,10 @@ impl Strategy {
             Strategy::FlushWork(_) => "flush-work",
             Strategy::RemoveFlush { .. } => "remove-flush",
             Strategy::Provider(_) => "workqueue-in-provider",
+            Strategy::Shared(shared) => match shared.kind {
+                SharedKind::Provider { .. } => "workqueue-in-provider",
+                SharedKind::Family { .. } => "family-wq",
+            },
         }
     }
 
@@ -125,11 +215,24 @@ pub fn recommend(
         };
     }
     let queues = sites.iter().any(|s| s.api.kind == ApiKind::Queue);
-    if !queues && !providers.is_empty() {
-        return Strategy::Provider(providers.to_vec());
+    // Only work the caller hands in is protected by the caller's flush; a
+    // provider's item of unclear origin is left to the review flag.
+    let handed_in: Vec<Provider> = providers
+        .iter()
+        .filter(|p| p.from_caller)
+        .cloned()
+        .collect();
+    if !queues && !handed_in.is_empty() {
+        return Strategy::Provider(handed_in);
     }
     if !queues {
-        return Strategy::RemoveFlush { waited: Vec::new() };
+        return Strategy::RemoveFlush {
+            waited: Vec::new(),
+            unclaimed: providers
+                .iter()
+                .map(|p| format!("{}()", p.function))
+                .collect(),
+        };
     }
     if !providers.is_empty() {
         return Strategy::LocalWq {
@@ -153,6 +256,7 @@ pub fn recommend(
     match replacements(unit, sites) {
         Ok(found) if found.iter().all(|r| r.calls.is_empty()) => Strategy::RemoveFlush {
             waited: waited_items(unit, sites),
+            unclaimed: Vec::new(),
         },
         Ok(found) => Strategy::FlushWork(found),
         Err(why) => Strategy::LocalWq { why },

@@ -3,7 +3,7 @@
 
 use super::summary::Summary;
 use super::text::{fill, wrap};
-use crate::analysis::Strategy;
+use crate::analysis::{SharedKind, SiteCounts, Strategy};
 use crate::outcome::Outcome;
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 const COMMIT_TEMPLATE: &str = include_str!("../../templates/commit.txt");
 const FLUSH_WORK_TEMPLATE: &str = include_str!("../../templates/commit-flush-work.txt");
 const REMOVE_FLUSH_TEMPLATE: &str = include_str!("../../templates/commit-remove-flush.txt");
+const PROVIDER_TEMPLATE: &str = include_str!("../../templates/commit-provider.txt");
+const FAMILY_TEMPLATE: &str = include_str!("../../templates/commit-family.txt");
 const COVER_TEMPLATE: &str = include_str!("../../templates/cover.txt");
 const RFC_NOTE: &str = include_str!("../../templates/rfc-note.txt");
 /// The 2022 announcement the patches follow, for their `Link:` trailer.
@@ -78,6 +80,27 @@ pub fn commit_message(
             values.insert("removal", summary.removal.clone());
             REMOVE_FLUSH_TEMPLATE
         }
+        (Some(Strategy::Shared(shared)), Some(wq)) => {
+            values.insert("wq", wq.name.clone());
+            values.insert("flags_reason", flags_reason(&summary, wq.flags));
+            values.insert("owner", shared.owner.clone());
+            values.insert("modules", (shared.members.len() + 1).to_string());
+            match &shared.kind {
+                SharedKind::Provider {
+                    helper, provider, ..
+                } => {
+                    values.insert("callers", and_list(&shared.members));
+                    values.insert("provider", provider.clone());
+                    values.insert("helper", helper.clone());
+                    PROVIDER_TEMPLATE
+                }
+                SharedKind::Family { header } => {
+                    values.insert("members", and_list(&shared.members));
+                    values.insert("header", header.clone());
+                    FAMILY_TEMPLATE
+                }
+            }
+        }
         (_, Some(wq)) => {
             values.insert("wq", wq.name.clone());
             values.insert("flags", wq.flags.to_string());
@@ -101,6 +124,16 @@ pub fn commit_message(
         ANNOUNCEMENT.trim()
     );
     Ok((prefix.subject(subject.trim()), body))
+}
+
+/// "a, b and c", from the members' names.
+fn and_list(members: &[(String, SiteCounts)]) -> String {
+    let names: Vec<&str> = members.iter().map(|(n, _)| n.as_str()).collect();
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// Where the work goes now: "Queue the module's work on it (2 call

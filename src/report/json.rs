@@ -3,7 +3,7 @@
 
 use super::summary::{describe_entry, Summary};
 use super::verdict_word;
-use crate::analysis::{Flag, SiteState};
+use crate::analysis::{Flag, SharedKind, SiteState, Strategy};
 use crate::kbuild::ModuleKind;
 use crate::outcome::Outcome;
 use crate::refusal::Refusal;
@@ -78,6 +78,9 @@ pub struct ModuleView {
     pub recommended: Option<&'static str>,
     pub advice: Option<String>,
     pub workqueue: Option<WorkqueueView>,
+    /// A patch across modules this module is part of; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<SharedView>,
     pub queue_sites: Vec<SiteView>,
     pub flush_sites: Vec<SiteView>,
     pub system_workqueues: Vec<&'static str>,
@@ -94,6 +97,42 @@ pub struct WorkqueueView {
     pub name: String,
     pub flags: &'static str,
     pub replaces: Vec<&'static str>,
+}
+
+/// The workqueue a group of modules shares, and who is in the patch.
+#[derive(Serialize)]
+pub struct SharedView {
+    /// `workqueue-in-provider` or `family-wq`.
+    pub kind: &'static str,
+    /// The module that allocates the workqueue and whose patch it is.
+    pub owner: String,
+    pub workqueue: String,
+    pub members: Vec<String>,
+    /// The exported flush helper the callers call (workqueue-in-provider).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helper: Option<String>,
+    /// The header that declares what the members use.
+    pub header: String,
+}
+
+impl SharedView {
+    fn of(outcome: &Outcome) -> Option<Self> {
+        let strategy = &outcome.decision.conversion()?.strategy;
+        let Strategy::Shared(shared) = strategy else {
+            return None;
+        };
+        Some(SharedView {
+            kind: strategy.slug(),
+            owner: shared.owner.clone(),
+            workqueue: shared.wq.clone(),
+            members: shared.members.iter().map(|(n, _)| n.clone()).collect(),
+            helper: match &shared.kind {
+                SharedKind::Provider { helper, .. } => Some(helper.clone()),
+                SharedKind::Family { .. } => None,
+            },
+            header: shared.header().to_string(),
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -122,7 +161,8 @@ impl ModuleView {
                     line: s.line,
                     api: s.api.name,
                     workqueue: s.wq.ident(),
-                    converted: s.state == SiteState::Convert && !outcome.changes.is_empty(),
+                    converted: s.state == SiteState::Convert
+                        && (!outcome.changes.is_empty() || outcome.patched_with().is_some()),
                 })
                 .collect()
         };
@@ -157,6 +197,7 @@ impl ModuleView {
                 name: wq.name,
                 flags: wq.flags,
             }),
+            shared: SharedView::of(outcome),
             queue_sites: sites(false),
             flush_sites: sites(true),
             system_workqueues: system,

@@ -3,7 +3,7 @@
 //! report's header, its JSON and the commit message templates all read
 //! this, so none of them re-derives the analysis.
 
-use crate::analysis::{LocalWq, SiteState, Strategy};
+use crate::analysis::{LocalWq, SharedKind, SharedWq, Site, SiteState, Strategy};
 use crate::entry::{Entry, Invocation};
 use crate::load::Unit;
 use crate::outcome::Outcome;
@@ -52,11 +52,14 @@ impl Summary {
             .sites
             .iter()
             .find(|s| s.is_flush() && s.state == SiteState::Convert);
-        let flush =
-            first_flush.map_or("flush_scheduled_work()".to_string(), |s| match s.api.name {
-                "flush_scheduled_work" => "flush_scheduled_work()".into(),
-                name => format!("{name}({})", s.wq.ident()),
-            });
+        let shared = match conversion.map(|c| &c.strategy) {
+            Some(Strategy::Shared(shared)) => Some(shared),
+            _ => None,
+        };
+        let flush = match shared {
+            Some(shared) => shared.flush.clone(),
+            None => first_flush.map_or("flush_scheduled_work()".to_string(), Site::shown),
+        };
         let wq = conversion.and_then(|c| c.wq.clone());
         let system = match &wq {
             Some(wq) => {
@@ -67,7 +70,16 @@ impl Summary {
                 .map_or("system_wq", |s| s.wq.ident())
                 .to_string(),
         };
-        let (init, destroy) = entry_names(outcome.unit.as_ref());
+        let (init, destroy) = match shared.map(|s| &s.kind) {
+            Some(SharedKind::Provider {
+                new_entry: Some((init, exit)),
+                ..
+            }) => (
+                format!("a new {init}()"),
+                format!(" and destroyed in a new {exit}()"),
+            ),
+            _ => entry_names(outcome.unit.as_ref()),
+        };
         let mut flushed: Vec<&str> = outcome
             .sites
             .iter()
@@ -83,7 +95,15 @@ impl Summary {
             advice: recommended.map(advice),
             flush_items: conversion.map_or(Vec::new(), |c| c.strategy.flush_calls()),
             removal: match conversion.map(|c| &c.strategy) {
-                Some(Strategy::RemoveFlush { waited }) if !waited.is_empty() => format!(
+                Some(Strategy::RemoveFlush { unclaimed, .. }) if !unclaimed.is_empty() => {
+                    format!(
+                        "{} queues nothing on {system} itself. Of the code it calls, {} \
+                         queues work there, but not an item this module hands in.",
+                        outcome.module.name,
+                        unclaimed.join(" and ")
+                    )
+                }
+                Some(Strategy::RemoveFlush { waited, .. }) if !waited.is_empty() => format!(
                     "Every item {} queues there ({}) is already cancelled or flushed before \
                      the flush, so the flush waits for nothing more of the module's.",
                     outcome.module.name,
@@ -109,8 +129,8 @@ impl Summary {
                 .unit
                 .as_ref()
                 .map_or(Vec::new(), reclaim_allocations),
-            converted_queue_sites: converted(false),
-            converted_flush_sites: converted(true),
+            converted_queue_sites: shared.map_or(converted(false), |s| s.total().queue),
+            converted_flush_sites: shared.map_or(converted(true), |s| s.total().flush),
         }
     }
 }
@@ -129,6 +149,7 @@ fn describe_strategy(strategy: &Strategy, wq: Option<&LocalWq>) -> String {
             )
         }
         (Strategy::RemoveFlush { .. }, _) => "remove-flush: the flush is deleted".into(),
+        (Strategy::Shared(shared), _) => describe_shared(shared, wq),
         (_, Some(wq)) => {
             let replaces: Vec<&str> = wq.replaces.iter().map(|w| w.ident()).collect();
             format!(
@@ -142,6 +163,58 @@ fn describe_strategy(strategy: &Strategy, wq: Option<&LocalWq>) -> String {
     }
 }
 
+/// A patch across modules, from the side of the module at hand.
+fn describe_shared(shared: &SharedWq, wq: Option<&LocalWq>) -> String {
+    let members = shared.member_names();
+    match (&shared.kind, wq) {
+        (
+            SharedKind::Provider {
+                helper, provider, ..
+            },
+            Some(wq),
+        ) => format!(
+            "workqueue-in-provider: workqueue {} (flags {}) for the work {provider}() \
+             queues, flushed by {members} through {helper}(), in one patch",
+            wq.name, wq.flags
+        ),
+        (SharedKind::Provider { helper, .. }, None) => format!(
+            "workqueue-in-provider: {helper}() in place of each flush; {} gets the \
+             workqueue (its patch)",
+            shared.owner
+        ),
+        (SharedKind::Family { header }, Some(wq)) => format!(
+            "family-wq: workqueue {} (flags {}), exported in {header} to {members}, whose \
+             queueing and flushes move onto it in the same patch",
+            wq.name, wq.flags
+        ),
+        (SharedKind::Family { .. }, None) => format!(
+            "family-wq: queues and flushes on {}, {}'s workqueue (its patch)",
+            shared.wq, shared.owner
+        ),
+    }
+}
+
+/// Why a group of modules shares one workqueue, as the group's owner
+/// sees it.
+fn shared_advice(shared: &SharedWq) -> String {
+    let members = shared.member_names();
+    match &shared.kind {
+        SharedKind::Provider {
+            helper, provider, ..
+        } => format!(
+            "workqueue-in-provider: {members} flush only for the work they hand to \
+             {provider}(); {} gets the workqueue and {helper}() for them, in one patch",
+            shared.owner
+        ),
+        SharedKind::Family { .. } => format!(
+            "family-wq: {members} call {}'s exports and queue on the same system \
+             workqueue, and the flushes wait for each other's work: one workqueue in {}, \
+             exported to all of them, in one patch",
+            shared.owner, shared.owner
+        ),
+    }
+}
+
 /// Step 0's recommendation with its evidence.
 fn advice(recommended: &Strategy) -> String {
     match recommended {
@@ -151,16 +224,22 @@ fn advice(recommended: &Strategy) -> String {
              so waiting for those ({}) can replace it",
             recommended.flush_calls().join(", ")
         ),
-        Strategy::RemoveFlush { waited } if waited.is_empty() => {
+        Strategy::RemoveFlush { unclaimed, .. } if !unclaimed.is_empty() => format!(
+            "remove-flush: the module queues nothing on a system workqueue itself; {} \
+             queues there, but not an item the module hands in (see the flag)",
+            unclaimed.join(", ")
+        ),
+        Strategy::RemoveFlush { waited, .. } if waited.is_empty() => {
             "remove-flush: the module queues nothing on a system workqueue and calls nothing \
              that does"
                 .into()
         }
-        Strategy::RemoveFlush { waited } => format!(
+        Strategy::RemoveFlush { waited, .. } => format!(
             "remove-flush: every item the module queues ({}) is already cancelled or flushed \
              before the flush, which waits for nothing more of the module's",
             waited.join(", ")
         ),
+        Strategy::Shared(shared) => shared_advice(shared),
         Strategy::Provider(providers) => {
             let names: Vec<String> = providers
                 .iter()

@@ -54,7 +54,7 @@ pub fn declare(
 }
 
 /// The earliest offset in `file` that must see the declaration.
-fn first_use(unit: &Unit, file: usize, _wq: &str) -> usize {
+pub(super) fn first_use(unit: &Unit, file: usize, _wq: &str) -> usize {
     unit.files[file]
         .facts
         .functions
@@ -63,7 +63,7 @@ fn first_use(unit: &Unit, file: usize, _wq: &str) -> usize {
 }
 
 /// After the last top-level `#include`, followed by a blank line.
-fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Result<Edit, Refusal> {
+pub(super) fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Result<Edit, Refusal> {
     let last_include = file
         .facts
         .includes
@@ -126,7 +126,7 @@ fn reachable(unit: &Unit, file: usize) -> BTreeSet<usize> {
 }
 
 /// Before the include guard's `#endif`, or at the end of the header.
-fn extern_in_header(file: &SourceFile, wq: &str) -> Edit {
+pub(super) fn extern_in_header(file: &SourceFile, wq: &str) -> Edit {
     let decl = format!("extern struct workqueue_struct *{wq};\n");
     match guard_endif(file) {
         Some(at) => Edit::insert(at, format!("{decl}\n"), "declare-extern"),

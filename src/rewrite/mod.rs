@@ -8,6 +8,7 @@ mod driver_macro;
 mod exit;
 mod init;
 pub mod layout;
+mod shared;
 mod step0;
 
 use crate::analysis::{Conversion, LocalWq, Site, SiteState, Strategy};
@@ -39,6 +40,8 @@ pub fn rewrite(
     let edits = match (&conversion.strategy, &conversion.wq) {
         (Strategy::FlushWork(replacements), _) => step0::flush_items(unit, sites, replacements)?,
         (Strategy::RemoveFlush { .. }, _) => step0::remove_flushes(unit, sites)?,
+        (Strategy::Shared(shared), Some(wq)) => shared::owner(unit, sites, wq, shared)?,
+        (Strategy::Shared(shared), None) => shared::member(unit, sites, shared)?,
         (_, Some(wq)) => local_wq(unit, sites, wq)?,
         (_, None) => unreachable!("analysis names the workqueue of a local-wq conversion"),
     };

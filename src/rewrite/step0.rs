@@ -61,10 +61,10 @@ fn delete_statement(file: &crate::parse::SourceFile, statement: Range) -> Result
     Ok(Edit::replace(start..end, "", "remove-flush"))
 }
 
-type Range = std::ops::Range<usize>;
+pub(super) type Range = std::ops::Range<usize>;
 
 /// One edit per converted flush, made from its call and statement ranges.
-fn each_flush(
+pub(super) fn each_flush(
     unit: &Unit,
     sites: &[Site],
     edit: impl Fn(&crate::parse::SourceFile, Range, Range) -> Result<Edit, Refusal>,

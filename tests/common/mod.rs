@@ -92,11 +92,7 @@ pub fn convert_all(
     let mut session = localwq::Session::open(root).expect("a kernel-shaped tree");
     session.choice = choice;
     let selection = session.select(&[]).expect("selection");
-    let outcomes = selection
-        .modules
-        .iter()
-        .map(|module| session.convert(module))
-        .collect();
+    let outcomes = session.convert_all(&selection.modules);
     (selection.orphans, outcomes)
 }
 

@@ -7,7 +7,13 @@ Assertions (each failure is printed and makes the exit status 1):
   built in this configuration at all (said per module);
 - after conversion, no converted module still queues on a system
   workqueue it replaced, except at sites the first run flagged;
-- no patch allocates a workqueue that nothing is queued on.
+- no patch allocates a workqueue that nothing is queued on;
+- a module whose flush waits for work another module queues (Step 0 says
+  workqueue-in-provider, or a work-from-provider / work-from-dependents
+  flag) is never "convertible" on its own: only as part of a patch across
+  modules (`shared`), whose owner has the patch; after conversion no member
+  still queues on a system workqueue the shared one replaced, except at
+  sites the first run flagged.
 """
 import json
 import sys
@@ -54,6 +60,33 @@ for m in converted:
     if left > flagged:
         failed.append(f"{m['module']}: {left} queueing calls on {sorted(replaced)} left, {flagged} flagged")
 
+# Patches across modules: each member's owner has the patch, and the
+# members' queueing moved too.
+names = {m["module"] + "@" + m["dir"]: m for m in modules}
+owners = {m["module"]: m for m in converted if m.get("shared")}
+shared_rows = []
+for m in modules:
+    shared = m.get("shared")
+    waits_elsewhere = m["recommended"] == "workqueue-in-provider" or any(
+        f["kind"] in ("work-from-provider", "work-from-dependents") for f in m["flags"])
+    if m["verdict"] == "convertible" and waits_elsewhere and not shared:
+        failed.append(f"{m['module']}: convertible while its flush waits for other modules' work")
+    if not shared or m["workqueue"]:
+        continue
+    owner = owners.get(shared["owner"])
+    if owner is None:
+        failed.append(f"{m['module']}: in {shared['owner']}'s patch, which was not written")
+        continue
+    replaced = set(owner["workqueue"]["replaces"])
+    flagged = sum(1 for s in m["queue_sites"] if s["workqueue"] in replaced and not s["converted"])
+    later = after.get(m["module"] + "@" + m["dir"])
+    left = 0 if later is None else sum(1 for s in later["queue_sites"] if s["workqueue"] in replaced)
+    if left > flagged:
+        failed.append(f"{m['module']}: {left} queueing calls on {sorted(replaced)} left after "
+                      f"{shared['owner']}'s patch, {flagged} flagged")
+for name, m in sorted(owners.items()):
+    shared_rows.append(f"{m['shared']['kind']} {name} ({', '.join(m['shared']['members'])})")
+print(f"  {version} patches across modules: {'; '.join(shared_rows) or 'none'}", file=sys.stderr)
 print(f"  {version} strategies applied: {strategies}", file=sys.stderr)
 for f in failed:
     print(f"FAIL [{version}]: {f}", file=sys.stderr)

@@ -12,7 +12,9 @@ use crate::ctext::{calls_in, exported_names};
 use crate::wq::{self, SystemWq, WqFacts};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use text::{cancelled_fields, direct_queuers, reaching, system_queueing, text_functions};
+use text::{
+    cancelled_fields, direct_queuers, handed_in, reaching, system_queueing, text_functions,
+};
 
 /// Where an exported function ends up queueing on a system workqueue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +35,13 @@ pub struct Provider {
     /// `changed_work` that `power_supply_changed()` queues): the provider's
     /// own teardown, which a caller invokes instead of relying on its flush.
     pub teardown: Vec<String>,
+    /// What the work does comes from the caller: the queued item is
+    /// reached from the exported function's own parameter
+    /// (`atmel_i2c_enqueue(work_data, …)`), or the function takes a
+    /// callback (`request_firmware_nowait(…, context, cont)`). Then the
+    /// caller's flush is what protects it; otherwise whether it protects
+    /// anything of the caller's cannot be told from the code.
+    pub from_caller: bool,
 }
 
 impl Provider {
@@ -143,12 +152,17 @@ impl TreeIndex {
         let direct = direct_queuers(&functions, text, facts);
         let reaching = reaching(&functions, &direct);
         let cancels = cancelled_fields(&functions, text);
+        let handed = handed_in(&functions, text, &direct);
         let exports = exported_names(text);
         for &export in &exports {
             let Some(queuer) = reaching.get(export) else {
                 continue;
             };
             let export = export.to_string();
+            let from_caller = functions
+                .iter()
+                .any(|f| f.name == export && f.takes_callback)
+                || handed.contains_key(&export);
             let queuer = &direct[queuer];
             let teardown = match &queuer.fields {
                 Some(fields) => exports
@@ -168,6 +182,7 @@ impl TreeIndex {
                     wq: queuer.wq,
                     own_item: queuer.own_item,
                     teardown,
+                    from_caller,
                 },
             );
         }
@@ -242,6 +257,26 @@ mod tests {
         index.add_file("ec.c".into(), text, &facts());
         assert!(index.providers["ec_cmd"].own_item);
         assert!(!index.providers["ec_cmd_for"].own_item);
+    }
+
+    #[test]
+    fn work_from_the_caller_is_an_item_it_hands_in_or_a_callback() {
+        let text = b"static void kick(struct req *r)\n{\n\tschedule_work(&r->work);\n}\n\n\
+            void lib_enqueue(int flags, struct req *req)\n{\n\tkick(req);\n}\n\
+            EXPORT_SYMBOL(lib_enqueue);\n\n\
+            void lib_direct(struct req *req)\n{\n\tschedule_work(&req->work);\n}\n\
+            EXPORT_SYMBOL(lib_direct);\n\n\
+            int lib_hint(unsigned int irq)\n{\n\tstruct desc *desc = to_desc(irq);\n\n\
+            \tschedule_work(&desc->notify->work);\n\treturn 0;\n}\nEXPORT_SYMBOL(lib_hint);\n\n\
+            int lib_nowait(void *context, void (*cont)(void *context))\n{\n\
+            \tstruct fw_work *fw_work = kzalloc(8, 0);\n\n\
+            \tschedule_work(&fw_work->work);\n\treturn 0;\n}\nEXPORT_SYMBOL(lib_nowait);\n";
+        let mut index = TreeIndex::default();
+        index.add_file("lib.c".into(), text, &facts());
+        for handed in ["lib_enqueue", "lib_direct", "lib_nowait"] {
+            assert!(index.providers[handed].from_caller, "{handed}");
+        }
+        assert!(!index.providers["lib_hint"].from_caller);
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub(super) struct TextFunction {
     pub(super) callees: BTreeSet<String>,
     /// Parameter names, in order.
     pub(super) params: Vec<String>,
+    /// A parameter is a function pointer (`void (*cont)(…)`): the caller
+    /// hands in code that the function may run, or have its work run.
+    pub(super) takes_callback: bool,
 }
 
 /// Whether a queueing call on a system workqueue occurs in `text`.
@@ -62,6 +65,7 @@ pub(super) fn text_functions(text: &[u8]) -> Vec<TextFunction> {
                 .collect();
             Some(TextFunction {
                 params: param_names(head, &name),
+                takes_callback: takes_callback(head, &name),
                 name,
                 body_start: block.open,
                 body_end,
@@ -89,6 +93,23 @@ fn param_names(head: &[u8], name: &str) -> Vec<String> {
             (last != "void").then(|| last.to_string())
         })
         .collect()
+}
+
+/// Whether a parameter of function `name`'s head is a function pointer.
+fn takes_callback(head: &[u8], name: &str) -> bool {
+    let Some(at) = memchr::memmem::rfind(head, format!("{name}(").as_bytes()) else {
+        return false;
+    };
+    let open = at + name.len();
+    matching_paren(head, open).is_some_and(|close| {
+        let params = &head[open + 1..close];
+        let squeezed: Vec<u8> = params
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        memchr::memmem::find(&squeezed, b"(*").is_some()
+    })
 }
 
 /// The identifier before the parameter list's `(` in a function head.
@@ -121,6 +142,21 @@ pub(super) struct Queuer {
     /// The fields (`changed_work` of `&psy->changed_work`) of the items
     /// queued; None when one is not a struct member.
     pub(super) fields: Option<BTreeSet<String>>,
+    /// The parameter every item is reached from (`&work_data->work`
+    /// with `work_data` the first parameter: 0): the caller's item.
+    pub(super) item_param: Option<usize>,
+}
+
+/// The variable an item expression starts from: `work_data` for
+/// `&work_data->work`, `dev` for `&dev.a.work`.
+fn item_base(item: &str) -> Option<&str> {
+    let expr = item.trim().trim_start_matches('&').trim();
+    let expr = expr.trim_start_matches('(').trim();
+    let end = expr
+        .bytes()
+        .position(|b| !is_word_byte(b))
+        .unwrap_or(expr.len());
+    (end > 0).then(|| &expr[..end])
 }
 
 /// The field an item expression names: `changed_work` for
@@ -222,7 +258,12 @@ pub(super) fn direct_queuers(
                 continue;
             };
             let absolute = function.body_start + offset;
-            let rest = String::from_utf8_lossy(&body[offset..body.len().min(offset + 200)]);
+            // The call itself: up to its closing parenthesis, on its first line.
+            let open = offset + word.len();
+            let end = matching_paren(body, open).map_or(body.len(), |close| close + 1);
+            let end = end.min(offset + 200);
+            let end = end + usize::from(body.get(end) == Some(&b';'));
+            let rest = String::from_utf8_lossy(&body[offset..end]);
             let queuer = Queuer {
                 line: 1 + memchr::memchr_iter(b'\n', &text[..absolute]).count(),
                 call: rest.lines().next().unwrap_or("").trim().to_string(),
@@ -237,12 +278,15 @@ pub(super) fn direct_queuers(
                         &item,
                     ),
                 fields: field_of(&item).map(|f| BTreeSet::from([f])),
+                item_param: item_base(&item)
+                    .and_then(|base| function.params.iter().position(|p| p == base)),
             };
             found
                 .entry(function.name.clone())
                 .and_modify(|q| {
                     q.wq = q.wq.filter(|w| Some(*w) == queuer.wq);
                     q.own_item &= queuer.own_item;
+                    q.item_param = q.item_param.filter(|p| Some(*p) == queuer.item_param);
                     q.fields = match (q.fields.take(), &queuer.fields) {
                         (Some(mut mine), Some(theirs)) => {
                             mine.extend(theirs.iter().cloned());
@@ -339,6 +383,46 @@ pub(super) fn reaching(
         }
         if !grew {
             return reaches;
+        }
+    }
+}
+
+/// For each function of the file, the parameter whose item ends up
+/// queued: a direct queuer's, or one passed on as that argument of a
+/// function of the file that has one (`foo_lib_enqueue(req)` calling
+/// `foo_lib_kick(req)`, which queues `&req->work`).
+pub(super) fn handed_in(
+    functions: &[TextFunction],
+    text: &[u8],
+    direct: &BTreeMap<String, Queuer>,
+) -> BTreeMap<String, usize> {
+    let mut handed: BTreeMap<String, usize> = direct
+        .iter()
+        .filter_map(|(name, q)| Some((name.clone(), q.item_param?)))
+        .collect();
+    loop {
+        let mut grew = false;
+        for function in functions {
+            if handed.contains_key(&function.name) {
+                continue;
+            }
+            let body = &text[function.body_start..function.body_end];
+            let passed = calls_in(body).find_map(|(offset, callee)| {
+                let index = *handed.get(callee)?;
+                let open = offset + callee.len();
+                let close = matching_paren(body, open).filter(|_| body.get(open) == Some(&b'('))?;
+                let arg = arg_ranges(body, open, close).into_iter().nth(index)?;
+                let arg = String::from_utf8_lossy(&body[arg]).into_owned();
+                let base = item_base(&arg)?;
+                function.params.iter().position(|p| p == base)
+            });
+            if let Some(index) = passed {
+                handed.insert(function.name.clone(), index);
+                grew = true;
+            }
+        }
+        if !grew {
+            return handed;
         }
     }
 }

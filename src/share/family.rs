@@ -1,0 +1,284 @@
+//! family-wq: a core module whose flush also waits for the work of the
+//! modules that call its exports and queue on the same system workqueue,
+//! when at least one of those flushes too (nvmet and its transports). One
+//! workqueue, allocated in the core and exported in the header the
+//! members include, takes the queueing and flushes of all of them.
+
+use super::{group_flags, joined, merged, moved_sites, Pool};
+use crate::analysis::entry_rules::entry_refusal;
+use crate::analysis::plan::called_outside;
+use crate::analysis::{
+    wq_name, Conversion, Decision, FlagKind, LocalWq, SharedKind, SharedWq, Site, SiteCounts,
+    SiteState, Strategy, Surroundings,
+};
+use crate::ctext::exported_names;
+use crate::load::Unit;
+use crate::outcome::Outcome;
+use crate::refusal::Refusal;
+use crate::wq::SystemWq;
+use crate::Session;
+use std::collections::BTreeSet;
+
+pub(super) fn group(session: &Session, pool: &mut Pool) {
+    let mut at = 0;
+    while at < pool.slots.len() {
+        let core = pool.get(at);
+        let is_core = core.flags.iter().any(|f| f.kind == FlagKind::DependentWork)
+            && !matches!(
+                core.decision.conversion().map(|c| &c.strategy),
+                Some(Strategy::Shared(_))
+            );
+        if is_core {
+            if let Some(members) = members_of(session, pool, at) {
+                // A family that cannot be made leaves every module as it
+                // was: their flags already say what the flush waits for.
+                let _ = convert(session, pool, at, &members);
+            }
+        }
+        at += 1;
+    }
+}
+
+/// The flushed system workqueues of a module's converted flushes.
+fn flushed(outcome: &Outcome) -> BTreeSet<SystemWq> {
+    outcome
+        .sites
+        .iter()
+        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
+        .map(|s| s.wq)
+        .collect()
+}
+
+/// The modules that call the core's exports and queue on what it
+/// flushes, when all are loadable modules and one of them flushes too.
+fn members_of(session: &Session, pool: &mut Pool, core_at: usize) -> Option<Vec<usize>> {
+    let core = pool.get(core_at);
+    let unit = core.unit.as_ref()?;
+    let flushed = flushed(core);
+    let exports: Vec<&str> = unit
+        .files
+        .iter()
+        .filter(|f| unit.module.files.contains(&f.path))
+        .flat_map(|f| exported_names(&f.text))
+        .collect();
+    let dependents = session
+        .around
+        .dependents(&exports, &flushed, &unit.module.files);
+    let mut modules = Vec::new();
+    for dependent in &dependents {
+        let module = session.module_of(&dependent.file).ok()?;
+        if !modules.contains(&module.name) {
+            modules.push(module.name.clone());
+        }
+        let _ = pool.find_or_plan(session, &module);
+    }
+    let members: Vec<usize> = dependents
+        .iter()
+        .filter_map(|d| session.module_of(&d.file).ok())
+        .filter_map(|m| pool.find(&m))
+        .collect::<BTreeSet<usize>>()
+        .into_iter()
+        .filter(|&m| m != core_at)
+        .collect();
+    let flags = pool
+        .get(core_at)
+        .sites
+        .iter()
+        .find(|s| s.is_flush())?
+        .wq
+        .flags();
+    let any_flushes = members.iter().any(|&m| {
+        pool.get(m)
+            .sites
+            .iter()
+            .any(|s| s.is_flush() && s.state == SiteState::Convert && s.wq.flags() == flags)
+    });
+    (any_flushes && !members.is_empty()).then_some(members)
+}
+
+fn convert(
+    session: &Session,
+    pool: &mut Pool,
+    core_at: usize,
+    members: &[usize],
+) -> Result<(), Refusal> {
+    let core = pool.get(core_at);
+    let unit = core.unit.as_ref().expect("checked by members_of");
+    if let Some(refusal) = entry_refusal(unit) {
+        return Err(refusal);
+    }
+    let flags = core
+        .sites
+        .iter()
+        .find(|s| s.is_flush())
+        .and_then(|s| s.wq.flags())
+        .ok_or_else(|| {
+            Refusal::module(
+                crate::refusal::RefusalKind::UnknownWqFlags,
+                "the flags of the flushed system workqueue are not known",
+            )
+        })?;
+    let core_sites = moved_sites(core, Some(flags))?;
+    let mut member_sites = Vec::new();
+    for &at in members {
+        member_sites.push(moved_sites(pool.get(at), Some(flags))?);
+    }
+    let header = shared_header(pool, core_at, &core_sites, members, &member_sites)?;
+    let name = wq_name(unit);
+    if members.iter().any(|&at| {
+        pool.get(at)
+            .unit
+            .as_ref()
+            .is_none_or(|u| u.uses_identifier(&name))
+    }) {
+        return Err(layout(format!(
+            "{name}, the core's workqueue name, is already used by a member"
+        )));
+    }
+    let replaces: BTreeSet<SystemWq> = core_sites
+        .iter()
+        .chain(member_sites.iter().flatten())
+        .map(|s| s.wq)
+        .collect();
+    let shared = SharedWq {
+        kind: SharedKind::Family { header },
+        owner: core.module.name.clone(),
+        wq: name.clone(),
+        flush: super::first_flush(&core_sites, &member_sites),
+        owner_sites: SiteCounts::of(&core_sites),
+        members: members
+            .iter()
+            .zip(&member_sites)
+            .map(|(&at, sites)| (pool.get(at).module.name.clone(), SiteCounts::of(sites)))
+            .collect(),
+    };
+    let core_conversion = Conversion {
+        recommended: Strategy::Shared(Box::new(shared.clone())),
+        strategy: Strategy::Shared(Box::new(shared.clone())),
+        wq: Some(LocalWq {
+            name,
+            flags,
+            replaces: replaces.into_iter().collect(),
+        }),
+    };
+    let mut parts = vec![super::rewritten(core, &core_sites, &core_conversion)?];
+    let mut conversions = Vec::new();
+    for (&at, sites) in members.iter().zip(&member_sites) {
+        let member = pool.get(at);
+        let conversion = Conversion {
+            recommended: Strategy::Shared(Box::new(shared.clone())),
+            strategy: Strategy::Shared(Box::new(shared.clone())),
+            wq: None,
+        };
+        parts.push(super::rewritten(member, sites, &conversion)?);
+        conversions.push(conversion);
+    }
+    let changes = merged(parts)?;
+    let core_files = pool.get(core_at).module.files.clone();
+    for (&at, conversion) in members.iter().zip(conversions) {
+        let member = pool.take(at);
+        let resolved: &[FlagKind] = match providers_all_in(session, &member, &core_files) {
+            true => &[FlagKind::ProviderWork],
+            false => &[],
+        };
+        pool.put(at, joined(member, conversion, resolved), true);
+    }
+    let mut core = pool.take(core_at);
+    core.flags.retain(|f| f.kind != FlagKind::DependentWork);
+    let members: Vec<&Outcome> = members.iter().map(|&at| pool.get(at)).collect();
+    core.flags = group_flags(&core.flags, &members);
+    core.decision = Decision::Convert(core_conversion);
+    core.changes = changes;
+    pool.put(core_at, core, true);
+    Ok(())
+}
+
+fn layout(detail: String) -> Refusal {
+    Refusal::module(crate::refusal::RefusalKind::SharedLayout, detail)
+}
+
+/// Whether every other code's work a member's flush waited for is queued
+/// by the core's own files (now on the shared workqueue).
+fn providers_all_in(
+    session: &Session,
+    member: &Outcome,
+    core_files: &[std::path::PathBuf],
+) -> bool {
+    let Some(unit) = member.unit.as_ref() else {
+        return false;
+    };
+    called_outside(unit)
+        .iter()
+        .filter_map(|name| session.around.provider(name))
+        .all(|p| core_files.contains(&p.file))
+}
+
+/// A header of the core's that every file using the workqueue includes,
+/// in the core and in each member.
+fn shared_header(
+    pool: &Pool,
+    core_at: usize,
+    core_sites: &[Site],
+    members: &[usize],
+    member_sites: &[Vec<Site>],
+) -> Result<String, Refusal> {
+    let core = pool.get(core_at);
+    let unit = core.unit.as_ref().expect("checked");
+    let mut core_users: BTreeSet<usize> = core_sites.iter().map(|s| s.file).collect();
+    core_users.extend(init_file(unit));
+    let reaches_in = |unit: &Unit, users: &BTreeSet<usize>, path: &std::path::Path| {
+        let Some(h) = unit.files.iter().position(|f| f.path == path) else {
+            return false;
+        };
+        users
+            .iter()
+            .all(|&u| u == h || reachable(unit, u).contains(&h))
+    };
+    (0..unit.files.len())
+        .filter(|&h| unit.is_header(h))
+        .map(|h| unit.files[h].path.clone())
+        .find(|path| {
+            reaches_in(unit, &core_users, path)
+                && members.iter().zip(member_sites).all(|(&at, sites)| {
+                    let users: BTreeSet<usize> = sites.iter().map(|s| s.file).collect();
+                    pool.get(at)
+                        .unit
+                        .as_ref()
+                        .is_some_and(|u| reaches_in(u, &users, path))
+                })
+        })
+        .map(|p| p.display().to_string())
+        .ok_or_else(|| {
+            layout(format!(
+                "no header of {} is included by every file of the family that uses the \
+                 workqueue: nowhere to declare it",
+                core.module.name
+            ))
+        })
+}
+
+/// The file that defines the module's init function, if it has one.
+fn init_file(unit: &Unit) -> Option<usize> {
+    let name = match &unit.entry {
+        crate::entry::Entry::Explicit {
+            init: Some(init), ..
+        } => init.args.first()?.clone(),
+        crate::entry::Entry::DriverMacro { invocation, .. } => return Some(invocation.file),
+        _ => return None,
+    };
+    unit.files.iter().position(|f| f.function(&name).is_some())
+}
+
+/// The module's headers that `file` includes, transitively.
+fn reachable(unit: &Unit, file: usize) -> BTreeSet<usize> {
+    let mut seen = BTreeSet::new();
+    let mut pending = vec![file];
+    while let Some(current) = pending.pop() {
+        for &header in &unit.includes[current] {
+            if seen.insert(header) {
+                pending.push(header);
+            }
+        }
+    }
+    seen
+}
