@@ -70,18 +70,24 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         .map(|s| s.wq)
         .collect();
     let called = called_outside(unit);
-    let providers: Vec<Provider> = called
+    let (providers, managed): (Vec<Provider>, Vec<Provider>) = called
         .iter()
         .filter_map(|name| around.provider(name))
-        .filter(|p| p.works_for_caller(&flushed_wqs, &called))
-        .collect();
-    flags.extend(review::review_flags(unit, &relevant, &providers, around));
+        .filter(|p| p.wq.is_none_or(|wq| flushed_wqs.contains(&wq)))
+        .partition(|p| p.works_for_caller(&flushed_wqs, &called));
+    // Work other code queues on the flushed workqueue but manages itself:
+    // evidence for remove-flush, never a reason to keep the flush.
+    let managed: Vec<String> = managed.iter().map(|p| p.managed_note(&called)).collect();
+    flags.extend(review::review_flags(
+        unit, &relevant, &providers, &managed, around,
+    ));
     flags.extend(blind_spot_flag(unit, &relevant, &called, around));
     let unread = flags
         .iter()
         .find(|f| f.kind == FlagKind::Unparsed)
         .map(|f| format!("{}:{}: {}", f.file.display(), f.line, f.reason));
-    let recommended = strategy::recommend(unit, &relevant, &providers, unread.as_deref());
+    let recommended =
+        strategy::recommend(unit, &relevant, &providers, &managed, unread.as_deref());
     let refused = |refusal: Refusal, flags: Vec<Flag>, sites: Vec<Site>| Plan {
         sites,
         flags,
@@ -172,6 +178,7 @@ fn resolve(
             _ => Ok(Strategy::RemoveFlush {
                 waited: Vec::new(),
                 unclaimed: Vec::new(),
+                managed: Vec::new(),
             }),
         },
     }

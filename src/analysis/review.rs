@@ -17,10 +17,11 @@ pub fn review_flags(
     unit: &Unit,
     sites: &[Site],
     providers: &[Provider],
+    managed: &[String],
     around: &dyn Surroundings,
 ) -> Vec<Flag> {
     let mut flags = Vec::new();
-    flags.extend(work_from_elsewhere(unit, sites, providers));
+    flags.extend(work_from_elsewhere(unit, sites, providers, managed));
     flags.extend(work_from_provider(unit, sites, providers));
     flags.extend(work_from_dependents(unit, sites, around));
     for site in sites {
@@ -37,14 +38,24 @@ fn flag_at(unit: &Unit, site: &Site, kind: FlagKind, reason: String) -> Flag {
 }
 
 /// The module flushes but queues nothing on that workqueue itself.
-fn work_from_elsewhere(unit: &Unit, sites: &[Site], providers: &[Provider]) -> Vec<Flag> {
+fn work_from_elsewhere(
+    unit: &Unit,
+    sites: &[Site],
+    providers: &[Provider],
+    managed: &[String],
+) -> Vec<Flag> {
     if sites.iter().any(|s| s.api.kind == ApiKind::Queue) {
         return Vec::new();
     }
     let reason = match providers {
-        [] => "the module queues nothing on a system workqueue and calls nothing that does: \
-               the flush waits only for other code's work (Step 0: remove it)"
+        [] if managed.is_empty() => "the module queues nothing on a system workqueue and calls \
+               nothing that does: the flush waits only for other code's work (Step 0: remove it)"
             .to_string(),
+        [] => format!(
+            "the module queues nothing on a system workqueue itself; of what it calls, {}: \
+             the flush waits only for work other code manages (Step 0: remove it)",
+            managed.join("; ")
+        ),
         _ if providers.iter().any(|p| p.from_caller) => {
             let named: Vec<String> = providers.iter().map(describe_provider).collect();
             format!(

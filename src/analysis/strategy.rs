@@ -39,9 +39,12 @@ pub enum Strategy {
     /// cancelled or flushed before the flush (`waited` names those calls).
     /// `unclaimed`: functions the module calls that queue there items it
     /// does not hand in (under review: the flush may wait for those).
+    /// `managed`: work other code queues there and cancels itself, each
+    /// said with who cancels it.
     RemoveFlush {
         waited: Vec<String>,
         unclaimed: Vec<String>,
+        managed: Vec<String>,
     },
     /// The work is queued by another module's exported functions.
     Provider(Vec<Provider>),
@@ -207,6 +210,7 @@ pub fn recommend(
     unit: &Unit,
     sites: &[Site],
     providers: &[Provider],
+    managed: &[String],
     unread: Option<&str>,
 ) -> Strategy {
     if let Some(why) = unread {
@@ -232,6 +236,7 @@ pub fn recommend(
                 .iter()
                 .map(|p| format!("{}()", p.function))
                 .collect(),
+            managed: managed.to_vec(),
         };
     }
     if !providers.is_empty() {
@@ -257,6 +262,7 @@ pub fn recommend(
         Ok(found) if found.iter().all(|r| r.calls.is_empty()) => Strategy::RemoveFlush {
             waited: waited_items(unit, sites),
             unclaimed: Vec::new(),
+            managed: managed.to_vec(),
         },
         Ok(found) => Strategy::FlushWork(found),
         Err(why) => Strategy::LocalWq { why },

@@ -109,6 +109,12 @@ impl Summary {
                     outcome.module.name,
                     waited.join(", ")
                 ),
+                Some(Strategy::RemoveFlush { managed, .. }) if !managed.is_empty() => format!(
+                    "{} queues nothing on {system} itself, and the code it calls that does \
+                     waits for its own work: {}.",
+                    outcome.module.name,
+                    managed.join("; ")
+                ),
                 _ => format!(
                     "{} queues nothing on {system} and calls nothing that does, so the flush \
                      only waits for other code's work.",
@@ -228,6 +234,13 @@ fn advice(recommended: &Strategy) -> String {
             "remove-flush: the module queues nothing on a system workqueue itself; {} \
              queues there, but not an item the module hands in (see the flag)",
             unclaimed.join(", ")
+        ),
+        Strategy::RemoveFlush {
+            waited, managed, ..
+        } if waited.is_empty() && !managed.is_empty() => format!(
+            "remove-flush: the module queues nothing on a system workqueue itself, and the \
+             work of the code it calls is that code's to wait for: {}",
+            managed.join("; ")
         ),
         Strategy::RemoveFlush { waited, .. } if waited.is_empty() => {
             "remove-flush: the module queues nothing on a system workqueue and calls nothing \

@@ -53,6 +53,39 @@ impl Provider {
     }
 }
 
+impl Provider {
+    /// Why a caller's flush is not what protects this provider's work,
+    /// for a provider that does not work for the caller (see
+    /// `works_for_caller`): who cancels its item, or that it is the
+    /// provider's own.
+    pub fn managed_note(&self, called: &BTreeSet<&str>) -> String {
+        let teardown: Vec<&str> = self
+            .teardown
+            .iter()
+            .map(String::as_str)
+            .filter(|t| called.contains(t))
+            .collect();
+        match teardown.as_slice() {
+            [] => format!(
+                "{}() queues an item of its own file ({}:{}: {}), which that code manages",
+                self.function,
+                self.file.display(),
+                self.line,
+                self.call
+            ),
+            _ => format!(
+                "{}() queues its item ({}:{}: {}), and {}(), which the module calls, cancels \
+                 or flushes it",
+                self.function,
+                self.file.display(),
+                self.line,
+                self.call,
+                teardown.join("(), ")
+            ),
+        }
+    }
+}
+
 /// Other code that calls a module's exports and queues on a flushed
 /// system workqueue itself: the module's flush may be waiting for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
