@@ -83,8 +83,9 @@ fn main() -> ExitCode {
         Command::Apply {
             target,
             branch,
+            b4,
             signing,
-        } => apply(&target, &branch, &signing),
+        } => apply(&target, &branch, b4, &signing),
     };
     let unread = UNREAD.load(std::sync::atomic::Ordering::Relaxed);
     match result {
@@ -398,7 +399,7 @@ fn mailboxes(flag: &str, values: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
-fn apply(target: &Target, branch: &str, signing: &Signing) -> Result<()> {
+fn apply(target: &Target, branch: &str, b4: bool, signing: &Signing) -> Result<()> {
     // Before anything reads the work tree: an interrupted apply first.
     if let Some(done) = localwq::patch::resume(&target.tree)? {
         println!(
@@ -412,6 +413,25 @@ fn apply(target: &Target, branch: &str, signing: &Signing) -> Result<()> {
     report_skipped(&outcomes);
     let repo = localwq::patch::repo::open(&session.tree.root)?;
     let who = identity(signing.from.as_deref(), repo.as_ref())?;
+    if b4 {
+        let branches = localwq::patch::apply_b4_series(
+            &session.tree.root,
+            &outcomes,
+            &who,
+            signing.date.unwrap_or_else(now),
+            branch,
+        )?;
+        for b in &branches {
+            let kind = if b.rfc { "RFC" } else { "ready" };
+            let shown = if b.checked_out { ", checked out" } else { "" };
+            println!(
+                "{} {kind} commit(s) and a b4 cover letter on branch {}{shown}",
+                b.commits.len(),
+                b.name
+            );
+        }
+        return Ok(());
+    }
     let commits = apply_series(
         &session.tree.root,
         &outcomes,
