@@ -98,7 +98,7 @@ fn b4_sends_what_patches_writes() {
     let errors = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "tampered mails passed");
     assert!(
-        errors.contains("does not send it to ['fay@new.example.org']"),
+        errors.contains("only localwq has ['fay@new.example.org']"),
         "{errors}"
     );
     assert!(errors.contains("lacks localwq's notes"), "{errors}");

@@ -8,16 +8,21 @@
 //! user.email) within the last year.
 //!
 //! b4 sends every mail of a series to the cover letter's `To:`/`Cc:`
-//! trailers, so the cover commit holds the series' recipients merged, as
-//! `patches`' own cover letter does: each patch reaches everyone its
-//! MAINTAINERS sections name, and those of the other patches too. Review
+//! trailers, and a patch also to the people in its own commit's trailers
+//! (`Cc:`, as Cc; the cover letter to all of them). So the cover commit
+//! names the recipients every patch has (To and Cc as `patches` gives
+//! them), and each commit has a `Cc:` trailer for each of its other
+//! recipients: every mail reaches the addresses `patches` gives it, no
+//! more, but a patch's own maintainers as Cc (as To when the cover has no
+//! To), and the trailers stay in the commit `git am` makes. Review
 //! notes go after a `---` line in the commit message, where `git
 //! format-patch` and b4 keep them above the diffstat and `git am` drops
 //! them. A b4 branch holds one series, so ready patches and RFCs get one
 //! each, both on HEAD (the patches are independent).
 
 use super::commits::{self, branch_name, CommitSpec, Store};
-use super::series::{all_recipients, cover_prose, review_notes, PatchPlan};
+use super::series::{cover_prose, review_notes, PatchPlan};
+use crate::maintainers::Recipients;
 use crate::report::commit::commit_message;
 use anyhow::{bail, Result};
 use git2::{ObjectType, Oid, Repository, Signature};
@@ -66,13 +71,14 @@ pub(super) fn apply(
     // Every series is built on HEAD before the switch moves it.
     let mut built = Vec::new();
     for (name, plans, rfc) in series {
-        let cover = cover_message(plans, rfc, &name, base.id(), sig)?;
+        let common = common(plans);
+        let cover = cover_message(plans, rfc, &common, &name, base.id(), sig)?;
         let mut specs = vec![CommitSpec {
             message: cover,
             changes: &[],
         }];
         for plan in plans {
-            specs.push(patch_spec(plan, identity)?);
+            specs.push(patch_spec(plan, identity, &common)?);
         }
         let commits = commits::build(repo, &specs, sig, Store::Objects)?.commits;
         built.push((name, rfc, commits));
@@ -99,10 +105,21 @@ pub(super) fn apply(
     Ok(branches)
 }
 
-/// A patch's commit: `patches`' message, its review notes after `---`.
-fn patch_spec<'a>(plan: &'a PatchPlan, identity: &str) -> Result<CommitSpec<'a>> {
+/// A patch's commit: `patches`' message, then a `Cc:` trailer for each of
+/// its recipients the series' cover does not name, then its review notes
+/// after `---`.
+fn patch_spec<'a>(
+    plan: &'a PatchPlan,
+    identity: &str,
+    common: &Recipients,
+) -> Result<CommitSpec<'a>> {
     let (subject, body) = commit_message(plan.outcome, &plan.prefix, identity)?;
     let mut message = format!("{subject}\n\n{body}");
+    for address in plan.recipients.to.iter().chain(&plan.recipients.cc) {
+        if !common.to.contains(address) && !common.cc.contains(address) {
+            message.push_str(&format!("Cc: {address}\n"));
+        }
+    }
     let notes = review_notes(plan);
     if !notes.is_empty() {
         message.push_str(&format!("---\n{}\n", notes.trim_end()));
@@ -113,11 +130,27 @@ fn patch_spec<'a>(plan: &'a PatchPlan, identity: &str) -> Result<CommitSpec<'a>>
     })
 }
 
-/// The cover commit's message: subject, prose, the recipients as To:/Cc:
-/// trailers, b4's marker and tracking JSON.
+/// The recipients every patch of the series has, To and Cc as the first
+/// patch has them: what the cover letter's trailers send every mail to.
+fn common(plans: &[PatchPlan]) -> Recipients {
+    let every = |address: &String| {
+        plans
+            .iter()
+            .all(|p| p.recipients.to.contains(address) || p.recipients.cc.contains(address))
+    };
+    let first = &plans[0].recipients;
+    Recipients {
+        to: first.to.iter().filter(|a| every(a)).cloned().collect(),
+        cc: first.cc.iter().filter(|a| every(a)).cloned().collect(),
+    }
+}
+
+/// The cover commit's message: subject, prose, the recipients common to
+/// the series as To:/Cc: trailers, b4's marker and tracking JSON.
 fn cover_message(
     plans: &[PatchPlan],
     rfc: bool,
+    recipients: &Recipients,
     branch: &str,
     base: Oid,
     sig: &Signature,
@@ -139,7 +172,6 @@ fn cover_message(
             false => format!("{l}\n"),
         })
         .collect();
-    let recipients = all_recipients(plans);
     let mut trailers = String::new();
     for to in &recipients.to {
         trailers.push_str(&format!("To: {to}\n"));

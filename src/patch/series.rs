@@ -240,15 +240,6 @@ struct Cover<'a> {
     message_id: Option<String>,
 }
 
-/// Every patch's recipients, merged: the cover letter's To and Cc.
-pub(super) fn all_recipients(plans: &[PatchPlan]) -> Recipients {
-    let mut recipients = Recipients::default();
-    for plan in plans {
-        recipients.merge(&plan.recipients);
-    }
-    recipients
-}
-
 /// The cover letter's subject, and what it says before the shortlog: the
 /// blurb, then each RFC's review notes.
 pub(super) fn cover_prose(plans: &[PatchPlan]) -> Result<(String, String)> {
@@ -270,7 +261,10 @@ pub(super) fn cover_prose(plans: &[PatchPlan]) -> Result<(String, String)> {
 
 fn cover_letter(plans: &[PatchPlan], options: &SeriesOptions, cover: &Cover) -> Result<Mail> {
     let rfc = plans.iter().any(PatchPlan::rfc);
-    let recipients = all_recipients(plans);
+    let mut recipients = Recipients::default();
+    for plan in plans {
+        recipients.merge(&plan.recipients);
+    }
     let (subject, mut body) = cover_prose(plans)?;
     body.push_str(&shortlog(&options.identity, cover.subjects));
     body.push('\n');
