@@ -414,21 +414,10 @@ fn apply(target: &Target, branch: &str, b4: bool, signing: &Signing) -> Result<(
     let repo = localwq::patch::repo::open(&session.tree.root)?;
     let who = identity(signing.from.as_deref(), repo.as_ref())?;
     if b4 {
-        let branches = localwq::patch::apply_b4_series(
-            &session.tree.root,
-            &outcomes,
-            &who,
-            signing.date.unwrap_or_else(now),
-            branch,
-        )?;
-        for b in &branches {
-            let kind = if b.rfc { "RFC" } else { "ready" };
-            let shown = if b.checked_out { ", checked out" } else { "" };
-            println!(
-                "{} {kind} commit(s) and a b4 cover letter on branch {}{shown}",
-                b.commits.len(),
-                b.name
-            );
+        let date = signing.date.unwrap_or_else(now);
+        let root = &session.tree.root;
+        for b in localwq::patch::apply_b4_series(root, &outcomes, &who, date, branch)? {
+            println!("{b}");
         }
         return Ok(());
     }

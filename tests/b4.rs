@@ -104,6 +104,64 @@ fn b4_sends_what_patches_writes() {
     assert!(errors.contains("lacks localwq's notes"), "{errors}");
 }
 
+fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = run(Command::new("git").args(args).current_dir(dir));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What b4 reads of the branches, checked without b4: each starts with an
+/// empty commit holding the cover, the To/Cc trailers and the tracking
+/// JSON; each patch's own recipients are Cc: trailers, its notes after
+/// `---`; the strategy is pinned per branch.
+#[test]
+fn apply_b4_leaves_what_b4_prep_reads() {
+    let tree = common::copy_case("series");
+    git(tree.path(), &["init", "-q", "-b", "master"]);
+    git(tree.path(), &["add", "-A"]);
+    git(tree.path(), &["commit", "-q", "-m", "fixture"]);
+    run(Command::new(env!("CARGO_BIN_EXE_localwq"))
+        .arg("apply")
+        .arg(tree.path())
+        .args(["--b4", "--from", IDENTITY]));
+    let dir = tree.path();
+    assert_eq!(
+        git_out(dir, &["branch", "--show-current"]).trim(),
+        "localwq"
+    );
+    for (branch, patches, prefixes) in [("localwq", 2, "[]"), ("localwq-rfc", 1, "[\"RFC\"]")] {
+        let range = format!("master..{branch}");
+        let commits = git_out(dir, &["rev-list", "--reverse", &range]);
+        let commits: Vec<&str> = commits.lines().collect();
+        assert_eq!(commits.len(), patches + 1, "{branch}");
+        let cover = git_out(dir, &["show", "-s", "--format=%B", commits[0]]);
+        let (text, json) = cover.split_once("--- b4-submit-tracking ---\n").unwrap();
+        assert!(
+            text.contains("\nTo: ") || text.contains("\nCc: "),
+            "{cover}"
+        );
+        let json = &json[json.find('{').unwrap()..];
+        let tracking: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(tracking["series"]["revision"], 1);
+        assert_eq!(tracking["series"]["prefixes"].to_string(), prefixes);
+        let changed = git_out(
+            dir,
+            &[
+                "diff",
+                "--name-only",
+                &format!("{}^", commits[0]),
+                commits[0],
+            ],
+        );
+        assert_eq!(changed, "", "the cover commit is empty");
+        let key = format!("branch.{branch}.b4-prep-cover-strategy");
+        assert_eq!(git_out(dir, &["config", &key]).trim(), "commit");
+    }
+    let foo = git_out(dir, &["log", "-1", "--format=%B", "localwq"]);
+    assert!(foo.contains("Cc: Fay Oo <fay@new.example.org>\n"), "{foo}");
+    let bar = git_out(dir, &["log", "-1", "--format=%B", "localwq-rfc"]);
+    assert!(bar.contains("\n---\nReview notes"), "{bar}");
+}
+
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {

@@ -41,6 +41,23 @@ pub struct B4Branch {
     pub checked_out: bool,
 }
 
+impl std::fmt::Display for B4Branch {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let kind = if self.rfc { "RFC" } else { "ready" };
+        let shown = if self.checked_out {
+            ", checked out"
+        } else {
+            ""
+        };
+        write!(
+            f,
+            "{} {kind} commit(s) after a b4 cover letter commit on branch {}{shown}",
+            self.commits.len(),
+            self.name
+        )
+    }
+}
+
 /// Commits the ready patches on `branch` and the RFCs on `<branch>-rfc`,
 /// each series after its cover commit; checks out the ready one (the RFC
 /// one when there is nothing else). `plans` is not empty, ready first.
