@@ -84,8 +84,9 @@ fn main() -> ExitCode {
         Command::Apply {
             target,
             branch,
+            b4,
             signing,
-        } => apply(&target, &branch, &signing),
+        } => apply(&target, &branch, b4, &signing),
     };
     let unread = UNREAD.load(std::sync::atomic::Ordering::Relaxed);
     match result {
@@ -473,7 +474,7 @@ fn mailboxes(flag: &str, values: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
-fn apply(target: &Target, branch: &str, signing: &Signing) -> Result<()> {
+fn apply(target: &Target, branch: &str, b4: bool, signing: &Signing) -> Result<()> {
     // Before anything reads the work tree: an interrupted apply first.
     if let Some(done) = localwq::patch::resume(&target.tree)? {
         println!(
@@ -487,6 +488,14 @@ fn apply(target: &Target, branch: &str, signing: &Signing) -> Result<()> {
     report_skipped(&outcomes);
     let repo = localwq::patch::repo::open(&session.tree.root)?;
     let who = identity(signing.from.as_deref(), repo.as_ref())?;
+    if b4 {
+        let date = signing.date.unwrap_or_else(now);
+        let root = &session.tree.root;
+        for b in localwq::patch::apply_b4_series(root, &outcomes, &who, date, branch)? {
+            println!("{b}");
+        }
+        return Ok(());
+    }
     let commits = apply_series(
         &session.tree.root,
         &outcomes,

@@ -159,6 +159,11 @@ pub enum Command {
         /// The branch to create.
         #[arg(long, default_value = "localwq")]
         branch: String,
+        /// Leave the series as `b4 prep` keeps them: ready patches on the
+        /// branch, RFCs on `<branch>-rfc`, each after a cover letter commit
+        /// that holds the recipients and b4's tracking data.
+        #[arg(long)]
+        b4: bool,
         #[command(flatten)]
         signing: Signing,
     },

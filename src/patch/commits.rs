@@ -18,6 +18,8 @@ pub enum Store<'a> {
     Memory,
     /// A new branch, checked out, in the repository.
     Branch(&'a str),
+    /// Objects in the repository, no branch moved: the caller places them.
+    Objects,
 }
 
 /// The commit ids of the series, first to last, and the base commit.

@@ -1,6 +1,7 @@
 //! Output for reviewers and mailing lists: git's unified diff, diffstat and
 //! `git format-patch` mail series.
 
+pub mod b4;
 pub mod checkout;
 pub mod commits;
 pub mod diff;
@@ -182,23 +183,8 @@ pub fn apply_series(
     unix_time: i64,
     branch: &str,
 ) -> Result<Vec<git2::Oid>> {
-    let repo = repo::open(root)?.with_context(|| {
-        format!(
-            "{} is not a git repository: apply commits its conversions",
-            root.display()
-        )
-    })?;
-    commits::ensure_clean(&repo)?;
-    let plans = plans(
-        root,
-        Some(&repo),
-        outcomes,
-        &ExtraRecipients::default(),
-        identity,
-    );
-    if plans.is_empty() {
-        anyhow::bail!("no module has a conversion to apply");
-    }
+    let repo = apply_repo(root)?;
+    let plans = apply_plans(root, &repo, outcomes, identity)?;
     let sig = commits::signature(identity, unix_time)?;
     let built = commits::build(
         &repo,
@@ -207,4 +193,52 @@ pub fn apply_series(
         commits::Store::Branch(branch),
     )?;
     Ok(built.commits)
+}
+
+/// The tree's repository, clean, for `apply`.
+fn apply_repo(root: &Path) -> Result<Repository> {
+    let repo = repo::open(root)?.with_context(|| {
+        format!(
+            "{} is not a git repository: apply commits its conversions",
+            root.display()
+        )
+    })?;
+    commits::ensure_clean(&repo)?;
+    Ok(repo)
+}
+
+/// The patches `apply` commits, ready ones first.
+fn apply_plans<'a>(
+    root: &Path,
+    repo: &Repository,
+    outcomes: &'a [Outcome],
+    identity: &str,
+) -> Result<Vec<series::PatchPlan<'a>>> {
+    let mut plans = plans(
+        root,
+        Some(repo),
+        outcomes,
+        &ExtraRecipients::default(),
+        identity,
+    );
+    if plans.is_empty() {
+        anyhow::bail!("no module has a conversion to apply");
+    }
+    plans.sort_by_key(series::PatchPlan::rfc);
+    Ok(plans)
+}
+
+/// `apply --b4`: one branch per series (ready patches on `branch`, RFCs
+/// on `<branch>-rfc`), each as `b4 prep` keeps a series of its own.
+pub fn apply_b4_series(
+    root: &Path,
+    outcomes: &[Outcome],
+    identity: &str,
+    unix_time: i64,
+    branch: &str,
+) -> Result<Vec<b4::B4Branch>> {
+    let repo = apply_repo(root)?;
+    let plans = apply_plans(root, &repo, outcomes, identity)?;
+    let sig = commits::signature(identity, unix_time)?;
+    b4::apply(&repo, &plans, identity, &sig, branch)
 }

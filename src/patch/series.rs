@@ -141,7 +141,7 @@ fn message_id(options: &SeriesOptions, base: &str) -> Option<String> {
 }
 
 /// Review notes for below the `---`, where `git am` drops them.
-fn review_notes(plan: &PatchPlan) -> String {
+pub(super) fn review_notes(plan: &PatchPlan) -> String {
     let flags = &plan.outcome.flags;
     if flags.is_empty() {
         return String::new();
@@ -240,12 +240,10 @@ struct Cover<'a> {
     message_id: Option<String>,
 }
 
-fn cover_letter(plans: &[PatchPlan], options: &SeriesOptions, cover: &Cover) -> Result<Mail> {
+/// The cover letter's subject, and what it says before the shortlog: the
+/// blurb, then each RFC's review notes.
+pub(super) fn cover_prose(plans: &[PatchPlan]) -> Result<(String, String)> {
     let rfc = plans.iter().any(PatchPlan::rfc);
-    let mut recipients = Recipients::default();
-    for plan in plans {
-        recipients.merge(&plan.recipients);
-    }
     let outcomes: Vec<&Outcome> = plans.iter().map(|p| p.outcome).collect();
     let (subject, blurb) = cover_text(&outcomes, rfc)?;
     let mut body = format!("{blurb}\n\n");
@@ -258,6 +256,16 @@ fn cover_letter(plans: &[PatchPlan], options: &SeriesOptions, cover: &Cover) -> 
             review_notes(plan)
         ));
     }
+    Ok((subject, body))
+}
+
+fn cover_letter(plans: &[PatchPlan], options: &SeriesOptions, cover: &Cover) -> Result<Mail> {
+    let rfc = plans.iter().any(PatchPlan::rfc);
+    let mut recipients = Recipients::default();
+    for plan in plans {
+        recipients.merge(&plan.recipients);
+    }
+    let (subject, mut body) = cover_prose(plans)?;
     body.push_str(&shortlog(&options.identity, cover.subjects));
     body.push('\n');
     body.push_str(&diffstat(&combined(cover.stats)));

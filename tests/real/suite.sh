@@ -3,16 +3,17 @@
 #   usage: tests/real/suite.sh [VERSION...]    (default: 5.10 6.1; with both,
 #   also 6.12 and 7.2 and out-of-tree modules: tests/real/newer.sh)
 # For each tree: scan, diff and patches over the whole tree; the series must
-# apply with git am; each patch's recipients must be what the tree's
-# get_maintainer.pl prints for it, its `git patch-id --stable` what git
-# format-patch of the applied commit gives, and no hunk header may name a
-# goto label; checkpatch.pl --strict must report no errors; every
-# touched object must build with no new warnings (localwq check); a second
-# run over the converted tree must change nothing; no queueing on a
-# replaced system workqueue may be left but the flagged ones; and on 5.10,
-# apply and patches killed at many moments leave the old state or the new
-# one (tests/real/kill.sh). Prints a summary table and exits non-zero on
-# any failed assertion.
+# apply with git am, and `apply --b4` then `b4 send -o` must write the
+# same mails (recipients, RFC prefixes, notes, diffs); each patch's
+# recipients must be what the tree's get_maintainer.pl prints for it, its
+# `git patch-id --stable` what git format-patch of the applied commit
+# gives, and no hunk header may name a goto label; checkpatch.pl --strict
+# must report no errors; every touched object must build with no new
+# warnings (localwq check); a second run over the converted tree must
+# change nothing; no queueing on a replaced system workqueue may be left
+# but the flagged ones; and on 5.10, apply and patches killed at many
+# moments leave the old state or the new one (tests/real/kill.sh). Prints
+# a summary table and exits non-zero on any failed assertion.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -104,6 +105,20 @@ run_tree() {
 	"$localwq" patches "$tree" -o "$work/patches" --from "$identity" \
 		--date 1795431845 > "$work/patches.list" 2> "$work/patches.err" ||
 		fail "$version" "localwq patches: $(tail -n 1 "$work/patches.err")"
+
+	# The b4 round trip: apply --b4 on a clone, b4 send -o of its branches,
+	# the same mails as the series (tests/real/b4-roundtrip.sh).
+	if command -v b4 >/dev/null; then
+		local trip
+		trip=$("$here/b4-roundtrip.sh" "$localwq" "$tree" "$work/patches" "$work/b4" \
+			"$identity" 2> "$work/b4.err") ||
+			fail "$version" "b4 round trip: $(tail -n 5 "$work/b4.err")"
+		echo "[$version] $trip ($(b4 --version))"
+	elif [ "${CI:-}" = true ]; then
+		fail "$version" "b4 is not installed: .ci/run installs it"
+	else
+		echo "[$version] b4 is not installed: its round trip skipped"
+	fi
 
 	# git am of the whole series, in a scratch worktree of the tree.
 	git -C "$tree" worktree add -q --detach "$work/am" HEAD
