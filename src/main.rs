@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 use clap::Parser;
 use localwq::analysis::Verdict;
-use localwq::check::{check_all, BuildVerdict, ModuleCheck};
+use localwq::check::BuildVerdict;
 use localwq::patch::mail::mailbox;
 use localwq::patch::{
     apply_series, build_series, identity::identity, ExtraRecipients, SeriesOptions,
@@ -15,13 +15,14 @@ use localwq::write::{check_series_target, write_series};
 use localwq::{dry_run, wq, Outcome, Session};
 use std::io::Write;
 use std::path::Path;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Exit statuses. A refused module is a finding, not an error: it is
 /// reported and the command still succeeds.
 mod cli {
     pub mod args;
+    pub mod build;
+    pub mod stream;
 }
 
 use cli::args::{BuildCheck, Cli, Command, Signing, Target};
@@ -167,7 +168,7 @@ fn convert_map<T: Send>(
     let bar = indicatif::ProgressBar::new(selection.modules.len() as u64);
     // Outcomes that may join a patch across modules are held until every
     // module has one; the others are mapped (and dropped) at once.
-    let slots: Vec<Slot<T>> = selection
+    let slots: Vec<cli::stream::Slot<T>> = selection
         .modules
         .par_iter()
         .progress_with(bar)
@@ -177,72 +178,13 @@ fn convert_map<T: Send>(
         })
         .inspect(|o| count_unread(o.decision.refusal()))
         .map(|o| match localwq::share::candidate(&o) {
-            true => Slot::Held(Box::new(o)),
-            false => Slot::Mapped(module_key(&o.module), map(o)),
+            true => cli::stream::Slot::Held(Box::new(o)),
+            false => cli::stream::Slot::Mapped(cli::stream::module_key(&o.module), map(o)),
         })
         .collect();
-    let mapped = unhold(&session, slots, &map);
+    let mapped = cli::stream::unhold(&session, slots, &map);
     selection.orphans.iter().for_each(|o| count_unread(Some(o)));
     Ok((session, mapped, selection.orphans))
-}
-
-enum Slot<T> {
-    Mapped((String, PathBuf), Option<T>),
-    Held(Box<Outcome>),
-}
-
-fn module_key(module: &localwq::kbuild::Module) -> (String, PathBuf) {
-    (module.name.clone(), module.dir.clone())
-}
-
-/// The slots in order, the held outcomes grouped first (modules a group
-/// adds come after the last held one).
-fn unhold<T>(
-    session: &Session,
-    slots: Vec<Slot<T>>,
-    map: &impl Fn(Outcome) -> Option<T>,
-) -> Vec<T> {
-    let mut order = Vec::with_capacity(slots.len());
-    let mut held = Vec::new();
-    for slot in slots {
-        match slot {
-            Slot::Mapped(key, t) => order.push(Some((key, t))),
-            Slot::Held(o) => {
-                held.push(*o);
-                order.push(None);
-            }
-        }
-    }
-    let held_count = held.len();
-    let shared = session.share(held);
-    // A module a group added stands for the selection's own outcome of it.
-    let added: Vec<(String, PathBuf)> = shared[held_count.min(shared.len())..]
-        .iter()
-        .map(|o| module_key(&o.module))
-        .collect();
-    let order: Vec<Option<Option<T>>> = order
-        .into_iter()
-        .map(|slot| match slot {
-            Some((key, _)) if added.contains(&key) => Some(None),
-            Some((_, t)) => Some(t),
-            None => None,
-        })
-        .collect();
-    let mut shared = shared.into_iter().map(map);
-    let last_held = order.iter().rposition(Option::is_none);
-    let mut out = Vec::with_capacity(order.len());
-    for (i, slot) in order.into_iter().enumerate() {
-        match slot {
-            Some(t) => out.extend(t),
-            None => {
-                out.extend(shared.next().flatten());
-                if Some(i) == last_held {
-                    out.extend(shared.by_ref().flatten());
-                }
-            }
-        }
-    }
-    out
 }
 
 fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
@@ -292,11 +234,15 @@ fn facts(tree: &Path) -> Result<()> {
 
 fn diff(target: &Target, build: &BuildCheck) -> Result<()> {
     let (session, outcomes) = convert(target)?;
-    let checks = build_checks(&session, &outcomes, build)?;
+    let checks = cli::build::build_checks(&session, &outcomes, build)?;
     let mut stdout = std::io::stdout().lock();
     for (outcome, check) in outcomes.iter().zip(checks) {
         if let Some(check) = check {
-            writeln!(stdout, "# build: {}", build_line(&check.verdict))?;
+            writeln!(
+                stdout,
+                "# build: {}",
+                cli::build::build_line(&check.verdict)
+            )?;
         }
         stdout.write_all(&dry_run(&session.tree.root, outcome))?;
         writeln!(stdout)?;
@@ -305,60 +251,17 @@ fn diff(target: &Target, build: &BuildCheck) -> Result<()> {
 }
 
 /// One check per outcome (None where nothing is converted or not asked).
-fn build_checks(
-    session: &Session,
-    outcomes: &[Outcome],
-    build: &BuildCheck,
-) -> Result<Vec<Option<ModuleCheck>>> {
-    if !build.build_check {
-        return Ok(outcomes.iter().map(|_| None).collect());
-    }
-    check_all(
-        &session.tree.root,
-        session.tree.kbuild.as_deref(),
-        &build.build_dir,
-        outcomes,
-    )
-}
-
-fn build_line(verdict: &BuildVerdict) -> String {
-    match verdict {
-        BuildVerdict::Builds { new_warnings } if new_warnings.is_empty() => {
-            "builds, no new warnings".into()
-        }
-        BuildVerdict::Builds { new_warnings } => {
-            format!(
-                "builds with {} new warning(s): {}",
-                new_warnings.len(),
-                new_warnings.join(" | ")
-            )
-        }
-        BuildVerdict::Fails { messages } => format!("FAILS: {}", messages.join(" | ")),
-        BuildVerdict::NoBuild { reason } => format!("not built: {reason}"),
-    }
-}
-
-fn status_word(check: Option<&ModuleCheck>) -> &'static str {
-    match check.map(|c| &c.verdict) {
-        Some(BuildVerdict::Builds { new_warnings }) if new_warnings.is_empty() => "builds",
-        Some(BuildVerdict::Builds { .. }) => "new-warnings",
-        Some(BuildVerdict::Fails { .. }) => "fails",
-        Some(BuildVerdict::NoBuild { .. }) => "not-built",
-        None => "not-converted",
-    }
-}
-
 fn check(target: &Target, build_dir: &Path, json: bool) -> Result<()> {
     let (session, outcomes) = convert(target)?;
     let build = BuildCheck {
         build_check: true,
         build_dir: build_dir.to_path_buf(),
     };
-    let checks = build_checks(&session, &outcomes, &build)?;
+    let checks = cli::build::build_checks(&session, &outcomes, &build)?;
     let mut rows = Vec::new();
     for (outcome, check) in outcomes.iter().zip(&checks) {
         let line = match check {
-            Some(c) => build_line(&c.verdict),
+            Some(c) => cli::build::build_line(&c.verdict),
             None => match outcome.patched_with() {
                 Some(owner) => format!(
                     "built with {owner}'s patch ({})",
@@ -377,14 +280,17 @@ fn check(target: &Target, build_dir: &Path, json: bool) -> Result<()> {
         rows.push(serde_json::json!({
             "module": outcome.module.name,
             "dir": outcome.module.dir_shown(),
-            "status": status_word(check.as_ref()),
+            "status": cli::build::status_word(check.as_ref()),
             "result": line,
         }));
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     }
-    if checks.iter().any(|c| status_word(c.as_ref()) == "fails") {
+    if checks
+        .iter()
+        .any(|c| cli::build::status_word(c.as_ref()) == "fails")
+    {
         bail!("a conversion does not build");
     }
     Ok(())
@@ -431,10 +337,11 @@ fn patches(target: &Target, request: PatchRequest) -> Result<()> {
     let (session, outcomes) = convert(target)?;
     report_skipped(&outcomes);
     let mut tested = std::collections::BTreeMap::new();
-    for (outcome, check) in outcomes
-        .iter()
-        .zip(build_checks(&session, &outcomes, &request.build)?)
-    {
+    for (outcome, check) in outcomes.iter().zip(cli::build::build_checks(
+        &session,
+        &outcomes,
+        &request.build,
+    )?) {
         if let Some(check) = &check {
             let module = (outcome.module.dir.clone(), outcome.module.name.clone());
             tested.insert(module, check.tested_note());

@@ -86,8 +86,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         .iter()
         .find(|f| f.kind == FlagKind::Unparsed)
         .map(|f| format!("{}:{}: {}", f.file.display(), f.line, f.reason));
-    let recommended =
-        strategy::recommend(unit, &relevant, &providers, &managed, unread.as_deref());
+    let recommended = strategy::recommend(unit, &relevant, &providers, &managed, unread.as_deref());
     let refused = |refusal: Refusal, flags: Vec<Flag>, sites: Vec<Site>| Plan {
         sites,
         flags,
