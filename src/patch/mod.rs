@@ -12,6 +12,7 @@ pub mod prefix;
 pub mod repo;
 pub mod series;
 
+use crate::analysis::Strategy;
 use crate::outcome::Outcome;
 use crate::report::commit::commit_message;
 use anyhow::{Context, Result};
@@ -84,7 +85,7 @@ fn plans<'a>(
                 cc: extra.cc.clone(),
             };
             let prefix =
-                prefix::subject_prefix(repo, &files, &outcome.module.name, &outcome.module.dir);
+                prefix::subject_prefix(repo, &files, &patch_name(outcome), &outcome.module.dir);
             let diffs = file_diffs(root, outcome);
             if let Some(m) = &maintainers {
                 let text = keyword_text(outcome, &prefix, identity, &diffs);
@@ -98,6 +99,34 @@ fn plans<'a>(
             }
         })
         .collect()
+}
+
+/// The name a patch goes by in its subject: the module's, or for a patch
+/// across modules the leading words their names share (`atmel` for
+/// atmel-i2c, atmel-ecc and atmel-sha204a), the owner's when none.
+fn patch_name(outcome: &Outcome) -> String {
+    let owner = outcome.module.name.as_str();
+    let Some(Strategy::Shared(shared)) = outcome.decision.conversion().map(|c| &c.strategy) else {
+        return owner.to_string();
+    };
+    let words =
+        |name: &str| -> Vec<String> { name.split(['-', '_']).map(str::to_string).collect() };
+    let mut common = words(owner);
+    for (member, _) in &shared.members {
+        let theirs = words(member);
+        let same = common
+            .iter()
+            .zip(&theirs)
+            .take_while(|(a, b)| a == b)
+            .count();
+        common.truncate(same);
+    }
+    match common.is_empty() {
+        true => owner.to_string(),
+        false => {
+            owner[..common.iter().map(String::len).sum::<usize>() + common.len() - 1].to_string()
+        }
+    }
 }
 
 /// The tree's repository when it has a commit to build on.

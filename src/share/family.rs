@@ -20,6 +20,7 @@ use crate::Session;
 use std::collections::BTreeSet;
 
 pub(super) fn group(session: &Session, pool: &mut Pool) {
+    pull_cores(session, pool);
     let mut at = 0;
     while at < pool.slots.len() {
         let core = pool.get(at);
@@ -36,6 +37,42 @@ pub(super) fn group(session: &Session, pool: &mut Pool) {
             }
         }
         at += 1;
+    }
+}
+
+/// The modules whose exported functions queue work a selected module's
+/// flush waits for (a work-from-provider flag), planned into the pool: a
+/// family is found from its core, whichever member was selected.
+fn pull_cores(session: &Session, pool: &mut Pool) {
+    let mut cores: Vec<crate::kbuild::Module> = Vec::new();
+    for at in 0..pool.slots.len() {
+        let outcome = pool.get(at);
+        if !outcome
+            .flags
+            .iter()
+            .any(|f| f.kind == FlagKind::ProviderWork)
+        {
+            continue;
+        }
+        let Some(unit) = outcome.unit.as_ref() else {
+            continue;
+        };
+        for name in called_outside(unit) {
+            let Some(provider) = session.around.provider(name) else {
+                continue;
+            };
+            if let Ok(module) = session.module_of(&provider.file) {
+                if !cores
+                    .iter()
+                    .any(|c| c.name == module.name && c.dir == module.dir)
+                {
+                    cores.push(module);
+                }
+            }
+        }
+    }
+    for core in &cores {
+        pool.find_or_plan(session, core);
     }
 }
 

@@ -62,13 +62,74 @@ pub(super) fn group(session: &Session, pool: &mut Pool) {
     }
     for (module, callers) in by_provider.into_values() {
         let owner = pool.find_or_plan(session, &module);
-        if let Err(refusal) = convert(pool, owner, &callers) {
+        let converted = every_caller(session, pool, owner, callers.clone())
+            .and_then(|all| convert(pool, owner, &all));
+        if let Err(refusal) = converted {
             for &at in &callers {
                 let outcome = pool.take(at);
                 pool.put(at, refused(outcome, refusal.clone()), false);
             }
         }
     }
+}
+
+/// Every module of the tree that flushes for work it hands to the
+/// provider, not only the selected ones: once the provider queues on a
+/// workqueue of its own, a caller left out would flush for nothing.
+/// Refused when a module that calls the provider and flushes also queues
+/// work of its own there (its flush would stop waiting for the provider's
+/// work, and nothing of this patch says so).
+fn every_caller(
+    session: &Session,
+    pool: &mut Pool,
+    owner_at: usize,
+    mut callers: Vec<usize>,
+) -> Result<Vec<usize>, Refusal> {
+    let owner = pool.get(owner_at);
+    let owner_files = owner.module.files.clone();
+    let owner_module = owner.module.clone();
+    let functions: Vec<String> = session
+        .index()
+        .providers
+        .values()
+        .filter(|p| owner_files.contains(&p.file))
+        .map(|p| p.function.clone())
+        .collect();
+    let needles: Vec<&str> = functions.iter().map(String::as_str).collect();
+    let selection = session.select_by(&[], &needles).map_err(|e| {
+        Refusal::module(
+            RefusalKind::Unreadable,
+            format!("looking for the callers of {}: {e:#}", needles.join(", ")),
+        )
+    })?;
+    for module in &selection.modules {
+        if module.name == owner_module.name && module.dir == owner_module.dir {
+            continue;
+        }
+        let at = pool.find_or_plan(session, module);
+        if callers.contains(&at) {
+            continue;
+        }
+        let outcome = pool.get(at);
+        if !outcome.sites.iter().any(|s| s.is_flush()) {
+            continue;
+        }
+        let hands_in = handed_to_provider(outcome)
+            .is_some_and(|ps| ps.iter().all(|p| owner_files.contains(&p.file)));
+        if !hands_in {
+            return Err(Refusal::module(
+                RefusalKind::SharedLayout,
+                format!(
+                    "{} also calls {}'s exports and flushes, but its flush waits for more \
+                     than that work (see its Step 0): a workqueue in {} would change what \
+                     it waits for; convert them together by hand",
+                    outcome.module.name, owner_module.name, owner_module.name
+                ),
+            ));
+        }
+        callers.push(at);
+    }
+    Ok(callers)
 }
 
 /// The providers a refused module's flush waits for, when Step 0 says the
