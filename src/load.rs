@@ -52,6 +52,29 @@ impl Unit {
         self.files[file].path.extension().is_some_and(|e| e == "h")
     }
 
+    /// The module's headers that `file` includes, transitively.
+    pub fn headers_reached(&self, file: usize) -> std::collections::BTreeSet<usize> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut pending = vec![file];
+        while let Some(current) = pending.pop() {
+            for &header in &self.includes[current] {
+                if seen.insert(header) {
+                    pending.push(header);
+                }
+            }
+        }
+        seen
+    }
+
+    /// The functions the module's own .c files export.
+    pub fn exported(&self) -> Vec<&str> {
+        self.files
+            .iter()
+            .filter(|f| self.module.files.contains(&f.path))
+            .flat_map(|f| crate::ctext::exported_names(&f.text))
+            .collect()
+    }
+
     /// Whether any file of the module uses `name` as an identifier.
     pub fn uses_identifier(&self, name: &str) -> bool {
         self.files.iter().any(|f| has_word(&f.text, name))

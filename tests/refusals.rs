@@ -662,25 +662,16 @@ fn parser_failed() {
     );
 }
 
-/// A caller that flushes only for the work it hands to `foo_lib_enqueue()`.
-const CALLER: &str = "#include <linux/module.h>\n\
-    #include \"foo_lib.h\"\n\
-    \n\
-    static struct foo_job foo_job;\n\
-    \n\
-    static int __init foo_init(void)\n\
-    {\n\
-    \tfoo_lib_enqueue(&foo_job);\n\
-    \treturn 0;\n\
-    }\n\
-    \n\
-    static void __exit foo_exit(void)\n\
-    {\n\
-    \tflush_scheduled_work();\n\
-    }\n\
-    \n\
-    module_init(foo_init);\n\
-    module_exit(foo_exit);\n";
+/// A caller that flushes only for the work it hands to `foo_lib_enqueue()`:
+/// `QUEUES_AND_FLUSHES` with its queueing handed to the library.
+fn caller() -> String {
+    QUEUES_AND_FLUSHES
+        .replace(
+            "#include <linux/workqueue.h>\n",
+            "#include \"foo_lib.h\"\n\nstatic struct foo_job foo_job;\n",
+        )
+        .replace("schedule_work(&foo_work)", "foo_lib_enqueue(&foo_job)")
+}
 
 /// The library that queues the caller's item.
 const LIBRARY: &str = "#include <linux/module.h>\n\
@@ -708,7 +699,7 @@ fn shared_not_module() {
                  void foo_lib_enqueue(struct foo_job *job);\n",
             ),
             ("drivers/foo/foo_lib.c", LIBRARY),
-            ("drivers/foo/foo.c", CALLER),
+            ("drivers/foo/foo.c", &caller()),
         ],
         Choice::Auto,
         RefusalKind::SharedNotModule,
@@ -731,7 +722,7 @@ fn shared_layout() {
                 "struct foo_job { struct work_struct work; };\n",
             ),
             ("drivers/foo/foo_lib.c", LIBRARY),
-            ("drivers/foo/foo.c", CALLER),
+            ("drivers/foo/foo.c", &caller()),
         ],
         Choice::Auto,
         RefusalKind::SharedLayout,

@@ -112,12 +112,7 @@ fn work_from_dependents(unit: &Unit, sites: &[Site], around: &dyn Surroundings) 
         .filter(|s| s.is_flush() && s.state == SiteState::Convert)
         .map(|s| s.wq)
         .collect();
-    let exports: Vec<&str> = unit
-        .files
-        .iter()
-        .filter(|f| unit.module.files.contains(&f.path))
-        .flat_map(|f| exported_names(&f.text))
-        .collect();
+    let exports = unit.exported();
     if flushed.is_empty() || exports.is_empty() {
         return Vec::new();
     }

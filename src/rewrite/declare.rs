@@ -100,7 +100,7 @@ pub(super) fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Res
 /// or through another of its headers. A header other modules include too
 /// is fine: an `extern` declaration changes nothing for them.
 fn shared_header(unit: &Unit, users: &[usize]) -> Option<usize> {
-    let reach: Vec<BTreeSet<usize>> = users.iter().map(|&u| reachable(unit, u)).collect();
+    let reach: Vec<BTreeSet<usize>> = users.iter().map(|&u| unit.headers_reached(u)).collect();
     (0..unit.files.len())
         .filter(|&h| unit.is_header(h))
         .find(|h| {
@@ -109,20 +109,6 @@ fn shared_header(unit: &Unit, users: &[usize]) -> Option<usize> {
                 .zip(&reach)
                 .all(|(u, reached)| u == h || reached.contains(h))
         })
-}
-
-/// The module's headers that `file` includes, transitively.
-fn reachable(unit: &Unit, file: usize) -> BTreeSet<usize> {
-    let mut seen = BTreeSet::new();
-    let mut pending = vec![file];
-    while let Some(current) = pending.pop() {
-        for &header in &unit.includes[current] {
-            if seen.insert(header) {
-                pending.push(header);
-            }
-        }
-    }
-    seen
 }
 
 /// Before the include guard's `#endif`, or at the end of the header.

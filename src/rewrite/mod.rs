@@ -66,21 +66,33 @@ fn local_wq(
     wq: &LocalWq,
 ) -> Result<BTreeMap<usize, Vec<Edit>>, Refusal> {
     let mut edits: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
-    let mut users = BTreeSet::new();
-    for site in sites.iter().filter(|s| s.state == SiteState::Convert) {
-        let text = &unit.files[site.file].text;
-        edits
-            .entry(site.file)
-            .or_default()
-            .extend(calls::retarget(text, site, &wq.name));
-        users.insert(site.file);
-    }
+    let mut users = retarget_all(unit, sites, &wq.name, &mut edits);
     let home = entry_edits(unit, wq, &mut edits)?;
     users.insert(home);
     for (file, edit) in declare::declare(unit, home, &users, &wq.name)? {
         edits.entry(file).or_default().push(edit);
     }
     Ok(edits)
+}
+
+/// Steps 4 and 5: every converted call onto `wq`; returns the files
+/// that now name it.
+fn retarget_all(
+    unit: &Unit,
+    sites: &[Site],
+    wq: &str,
+    edits: &mut BTreeMap<usize, Vec<Edit>>,
+) -> BTreeSet<usize> {
+    let mut users = BTreeSet::new();
+    for site in sites.iter().filter(|s| s.state == SiteState::Convert) {
+        let text = &unit.files[site.file].text;
+        edits
+            .entry(site.file)
+            .or_default()
+            .extend(calls::retarget(text, site, wq));
+        users.insert(site.file);
+    }
+    users
 }
 
 /// Steps 2 and 3; returns the index of the file holding the init.

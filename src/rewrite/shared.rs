@@ -3,15 +3,15 @@
 //! or a flush helper), and each member moves its calls onto it.
 
 use super::step0::each_flush;
-use super::{calls, declare, entry_edits, init, layout, refuse};
-use crate::analysis::{LocalWq, SharedKind, SharedWq, Site, SiteState};
+use super::{declare, entry_edits, init, layout, refuse, retarget_all};
+use crate::analysis::{LocalWq, SharedKind, SharedWq, Site};
 use crate::ctext::{has_word, matching_paren};
 use crate::edit::Edit;
 use crate::entry::Entry;
 use crate::load::Unit;
 use crate::parse::SourceFile;
 use crate::refusal::{Refusal, RefusalKind};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 type FileEdits = BTreeMap<usize, Vec<Edit>>;
 
@@ -25,15 +25,7 @@ pub fn owner(
     shared: &SharedWq,
 ) -> Result<FileEdits, Refusal> {
     let mut edits = FileEdits::new();
-    let mut users = BTreeSet::new();
-    for site in sites.iter().filter(|s| s.state == SiteState::Convert) {
-        let text = &unit.files[site.file].text;
-        edits
-            .entry(site.file)
-            .or_default()
-            .extend(calls::retarget(text, site, &wq.name));
-        users.insert(site.file);
-    }
+    let mut users = retarget_all(unit, sites, &wq.name, &mut edits);
     let header = file_named(unit, shared.header())?;
     let home = match (&unit.entry, &shared.kind) {
         (
@@ -107,13 +99,7 @@ pub fn member(unit: &Unit, sites: &[Site], shared: &SharedWq) -> Result<FileEdit
         }),
         SharedKind::Family { .. } => {
             let mut edits = FileEdits::new();
-            for site in sites.iter().filter(|s| s.state == SiteState::Convert) {
-                let text = &unit.files[site.file].text;
-                edits
-                    .entry(site.file)
-                    .or_default()
-                    .extend(calls::retarget(text, site, &shared.wq));
-            }
+            retarget_all(unit, sites, &shared.wq, &mut edits);
             Ok(edits)
         }
     }

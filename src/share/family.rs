@@ -11,7 +11,6 @@ use crate::analysis::{
     wq_name, Conversion, Decision, FlagKind, LocalWq, SharedKind, SharedWq, Site, SiteCounts,
     SiteState, Strategy, Surroundings,
 };
-use crate::ctext::exported_names;
 use crate::load::Unit;
 use crate::outcome::Outcome;
 use crate::refusal::Refusal;
@@ -92,12 +91,7 @@ fn members_of(session: &Session, pool: &mut Pool, core_at: usize) -> Option<Vec<
     let core = pool.get(core_at);
     let unit = core.unit.as_ref()?;
     let flushed = flushed(core);
-    let exports: Vec<&str> = unit
-        .files
-        .iter()
-        .filter(|f| unit.module.files.contains(&f.path))
-        .flat_map(|f| exported_names(&f.text))
-        .collect();
+    let exports = unit.exported();
     let dependents = session
         .around
         .dependents(&exports, &flushed, &unit.module.files);
@@ -269,7 +263,7 @@ fn shared_header(
         };
         users
             .iter()
-            .all(|&u| u == h || reachable(unit, u).contains(&h))
+            .all(|&u| u == h || unit.headers_reached(u).contains(&h))
     };
     (0..unit.files.len())
         .filter(|&h| unit.is_header(h))
@@ -304,18 +298,4 @@ fn init_file(unit: &Unit) -> Option<usize> {
         _ => return None,
     };
     unit.files.iter().position(|f| f.function(&name).is_some())
-}
-
-/// The module's headers that `file` includes, transitively.
-fn reachable(unit: &Unit, file: usize) -> BTreeSet<usize> {
-    let mut seen = BTreeSet::new();
-    let mut pending = vec![file];
-    while let Some(current) = pending.pop() {
-        for &header in &unit.includes[current] {
-            if seen.insert(header) {
-                pending.push(header);
-            }
-        }
-    }
-    seen
 }
