@@ -92,8 +92,9 @@ fn work_from_provider(unit: &Unit, sites: &[Site], providers: &[Provider]) -> Ve
     let named: Vec<String> = providers.iter().map(describe_provider).collect();
     let reason = format!(
         "the flush also waits for work that other code queues on the same workqueue \
-         when this module calls it: {}; with a workqueue of the module's own it would \
-         no longer wait for that work: convert the two together, or wait for it explicitly",
+         when this module calls it: {}; once the flush no longer flushes the system \
+         workqueue (a workqueue of the module's own, or its items by name), it no longer \
+         waits for that work: convert the two together, or wait for it explicitly",
         named.join(", ")
     );
     sites

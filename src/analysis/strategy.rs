@@ -239,13 +239,9 @@ pub fn recommend(
             managed: managed.to_vec(),
         };
     }
-    if !providers.is_empty() {
-        return Strategy::LocalWq {
-            why: "the flush also waits for work other code queues when the module calls it \
-                  (see the work-from-provider flag)"
-                .into(),
-        };
-    }
+    // Other code's work the flush also waits for (a work-from-provider
+    // flag) is no reason for a workqueue of the module's own: that would
+    // stop waiting for it just as a smaller fix does. The flag stays.
     let left = sites
         .iter()
         .find(|s| s.api.kind == ApiKind::Queue && s.state != SiteState::Convert);
