@@ -46,6 +46,10 @@ pub struct Session {
     pub choice: Choice,
     loader: Loader,
     around: TreeSurroundings,
+    /// A whole-tree selection by the flush needles ran: every module that
+    /// flushes a system workqueue has an outcome, so grouping need not
+    /// look for more.
+    every_flusher: std::sync::atomic::AtomicBool,
 }
 
 impl Session {
@@ -65,6 +69,7 @@ impl Session {
             around: TreeSurroundings::new(tree.clone()),
             tree,
             choice: Choice::Auto,
+            every_flusher: Default::default(),
         }
     }
 
@@ -83,6 +88,14 @@ impl Session {
         if let Some(indexes) = indexes {
             self.around
                 .set_index(TreeIndex::merged(indexes.into_iter()));
+        }
+        // Every text a flush needle matches, one of `needles` matches too.
+        let flushers = wq::FLUSH_NEEDLES
+            .iter()
+            .all(|f| needles.iter().any(|n| f.contains(n)));
+        if paths.is_empty() && flushers {
+            self.every_flusher
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
         Ok(selection)
     }

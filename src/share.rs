@@ -21,9 +21,18 @@ use std::path::Path;
 /// Whether an outcome may join a patch across modules: its flush waits for
 /// work it does not queue itself (Step 0's evidence says whose).
 pub fn candidate(outcome: &Outcome) -> bool {
-    // Every module that flushes: a family's members are found from its
-    // core, and may carry no flag of their own.
-    !matches!(outcome.decision, Decision::NotApplicable(_))
+    // A member a group finds without this hint is loaded again, and its
+    // outcome then stands for the one made here: holding is only to save
+    // that load, and to keep the memory of the others free.
+    let provider = matches!(
+        outcome.decision.recommended(),
+        Some(crate::analysis::Strategy::Provider(_))
+    );
+    provider
+        || outcome
+            .flags
+            .iter()
+            .any(|f| matches!(f.kind, FlagKind::DependentWork | FlagKind::ProviderWork))
 }
 
 impl Session {

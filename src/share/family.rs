@@ -95,21 +95,24 @@ fn members_of(session: &Session, pool: &mut Pool, core_at: usize) -> Option<Vec<
     let dependents = session
         .around
         .dependents(&exports, &flushed, &unit.module.files);
-    let mut modules = Vec::new();
+    let mut modules: Vec<crate::kbuild::Module> = Vec::new();
     for dependent in &dependents {
         let module = session.module_of(&dependent.file).ok()?;
-        if !modules.contains(&module.name) {
-            modules.push(module.name.clone());
+        if !modules.iter().any(|m| m.name == module.name && m.dir == module.dir) {
+            modules.push(module);
         }
-        let _ = pool.find_or_plan(session, &module);
     }
-    let members: Vec<usize> = dependents
+    // Most cores' dependents flush nothing: their text says so before
+    // any of them is parsed.
+    if !modules.iter().any(|m| mentions_flush(session, m)) {
+        return None;
+    }
+    let members: Vec<usize> = modules
         .iter()
-        .filter_map(|d| session.module_of(&d.file).ok())
-        .filter_map(|m| pool.find(&m))
+        .map(|m| pool.find_or_plan(session, m))
+        .filter(|&m| m != core_at)
         .collect::<BTreeSet<usize>>()
         .into_iter()
-        .filter(|&m| m != core_at)
         .collect();
     let flags = pool
         .get(core_at)
@@ -125,6 +128,18 @@ fn members_of(session: &Session, pool: &mut Pool, core_at: usize) -> Option<Vec<
             .any(|s| s.is_flush() && s.state == SiteState::Convert && s.wq.flags() == flags)
     });
     (any_flushes && !members.is_empty()).then_some(members)
+}
+
+/// Whether a module's .c files mention a flush of a system workqueue (an
+/// unreadable one counts as yes: it is then parsed and refused there).
+fn mentions_flush(session: &Session, module: &crate::kbuild::Module) -> bool {
+    module.files.iter().any(|file| {
+        std::fs::read(session.tree.root.join(file)).map_or(true, |text| {
+            crate::wq::FLUSH_NEEDLES
+                .iter()
+                .any(|n| memchr::memmem::find(&text, n.as_bytes()).is_some())
+        })
+    })
 }
 
 fn convert(

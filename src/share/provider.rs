@@ -6,6 +6,7 @@
 
 use super::{group_flags, joined, merged, moved_sites, refused, rewritten, Pool};
 use crate::analysis::entry_rules::entry_refusal;
+use crate::analysis::plan::called_outside;
 use crate::analysis::{
     wq_name, Conversion, Decision, FlagKind, LocalWq, Provider, SharedKind, SharedWq, SiteCounts,
     Strategy,
@@ -16,6 +17,7 @@ use crate::refusal::{Refusal, RefusalKind};
 use crate::Session;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
 /// Groups the callers of each provider module and converts them with it.
 pub(super) fn group(session: &Session, pool: &mut Pool) {
@@ -87,7 +89,7 @@ fn every_caller(
 ) -> Result<Vec<usize>, Refusal> {
     let owner = pool.get(owner_at);
     let owner_files = owner.module.files.clone();
-    let owner_module = owner.module.clone();
+    let owner_name = owner.module.name.clone();
     let functions: Vec<String> = session
         .index()
         .providers
@@ -96,22 +98,34 @@ fn every_caller(
         .map(|p| p.function.clone())
         .collect();
     let needles: Vec<&str> = functions.iter().map(String::as_str).collect();
-    let selection = session.select_by(&[], &needles).map_err(|e| {
-        Refusal::module(
-            RefusalKind::Unreadable,
-            format!("looking for the callers of {}: {e:#}", needles.join(", ")),
-        )
-    })?;
-    for module in &selection.modules {
-        if module.name == owner_module.name && module.dir == owner_module.dir {
-            continue;
+    // After a whole-tree selection every flushing module is in the pool;
+    // otherwise the tree is read for the modules that name the functions.
+    let candidates: Vec<usize> = match session.every_flusher.load(Ordering::Relaxed) {
+        true => (0..pool.slots.len()).collect(),
+        false => {
+            let selection = session.select_by(&[], &needles).map_err(|e| {
+                Refusal::module(
+                    RefusalKind::Unreadable,
+                    format!("looking for the callers of {}: {e:#}", needles.join(", ")),
+                )
+            })?;
+            selection
+                .modules
+                .iter()
+                .map(|m| pool.find_or_plan(session, m))
+                .collect()
         }
-        let at = pool.find_or_plan(session, module);
-        if callers.contains(&at) {
+    };
+    for at in candidates {
+        if at == owner_at || callers.contains(&at) {
             continue;
         }
         let outcome = pool.get(at);
-        if !outcome.sites.iter().any(|s| s.is_flush()) {
+        let calls = outcome
+            .unit
+            .as_ref()
+            .is_some_and(|u| called_outside(u).iter().any(|c| needles.contains(c)));
+        if !calls || !outcome.sites.iter().any(|s| s.is_flush()) {
             continue;
         }
         let hands_in = handed_to_provider(outcome)
@@ -123,7 +137,7 @@ fn every_caller(
                     "{} also calls {}'s exports and flushes, but its flush waits for more \
                      than that work (see its Step 0): a workqueue in {} would change what \
                      it waits for; convert them together by hand",
-                    outcome.module.name, owner_module.name, owner_module.name
+                    outcome.module.name, owner_name, owner_name
                 ),
             ));
         }
