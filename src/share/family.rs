@@ -23,11 +23,8 @@ pub(super) fn group(session: &Session, pool: &mut Pool) {
     let mut at = 0;
     while at < pool.slots.len() {
         let core = pool.get(at);
-        let is_core = core.flags.iter().any(|f| f.kind == FlagKind::DependentWork)
-            && !matches!(
-                core.decision.conversion().map(|c| &c.strategy),
-                Some(Strategy::Shared(_))
-            );
+        let is_core =
+            core.flags.iter().any(|f| f.kind == FlagKind::DependentWork) && !in_a_group(core);
         if is_core {
             if let Some(members) = members_of(session, pool, at) {
                 // A family that cannot be made leaves every module as it
@@ -114,6 +111,10 @@ fn members_of(session: &Session, pool: &mut Pool, core_at: usize) -> Option<Vec<
         .collect::<BTreeSet<usize>>()
         .into_iter()
         .collect();
+    // A module already in another group's patch cannot join this one.
+    if members.iter().any(|&m| in_a_group(pool.get(m))) {
+        return None;
+    }
     let flags = pool
         .get(core_at)
         .sites
@@ -128,6 +129,13 @@ fn members_of(session: &Session, pool: &mut Pool, core_at: usize) -> Option<Vec<
             .any(|s| s.is_flush() && s.state == SiteState::Convert && s.wq.flags() == flags)
     });
     (any_flushes && !members.is_empty()).then_some(members)
+}
+
+fn in_a_group(outcome: &Outcome) -> bool {
+    matches!(
+        outcome.decision.conversion().map(|c| &c.strategy),
+        Some(Strategy::Shared(_))
+    )
 }
 
 /// Whether a module's .c files mention a flush of a system workqueue (an
