@@ -24,7 +24,7 @@ use super::commits::{self, branch_name, CommitSpec, Store};
 use super::series::{cover_prose, review_notes, PatchPlan};
 use crate::maintainers::Recipients;
 use crate::report::commit::commit_message;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use git2::{ObjectType, Oid, Repository, Signature};
 
 /// b4's marker between the cover letter and its tracking data.
@@ -80,9 +80,7 @@ pub(super) fn apply(
         series.push((branch_name(&rfc_name)?.to_string(), rfcs, true));
     }
     for (name, _, _) in &series {
-        if repo.find_branch(name, git2::BranchType::Local).is_ok() {
-            bail!("branch {name} already exists: pass another --branch");
-        }
+        super::checkout::can_switch(repo, name)?;
     }
     let base = repo.head()?.peel_to_commit()?;
     // Every series is built on HEAD before the switch moves it.
@@ -100,17 +98,19 @@ pub(super) fn apply(
         let commits = commits::build(repo, &specs, sig, Store::Objects)?.commits;
         built.push((name, rfc, commits));
     }
+    // The branch checked out goes last, through the journaled switch: the
+    // other branch and every setting exist before it, so that an apply
+    // interrupted at any moment (and finished by the next one) leaves
+    // nothing half made.
     let mut branches = Vec::new();
     for (index, (name, rfc, commits)) in built.into_iter().enumerate() {
-        let tip = *commits.last().expect("the cover commit at least");
-        if index == 0 {
-            super::checkout::switch(repo, &name, base.id(), tip)?;
-        } else {
-            repo.branch(&name, &repo.find_commit(tip)?, false)?;
-        }
         repo.config()?
             .open_level(git2::ConfigLevel::Local)?
             .set_str(&format!("branch.{name}.b4-prep-cover-strategy"), "commit")?;
+        if index > 0 {
+            let tip = *commits.last().expect("the cover commit at least");
+            repo.branch(&name, &repo.find_commit(tip)?, false)?;
+        }
         branches.push(B4Branch {
             name,
             rfc,
@@ -119,6 +119,9 @@ pub(super) fn apply(
             checked_out: index == 0,
         });
     }
+    let first = &branches[0];
+    let tip = *first.commits.last().unwrap_or(&first.cover);
+    super::checkout::switch(repo, &first.name, base.id(), tip)?;
     Ok(branches)
 }
 

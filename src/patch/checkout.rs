@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 
 const JOURNAL: &str = "localwq-apply";
 const HEADER: &str = "localwq apply journal 1";
+/// How long after writing its journal the switch may still take a lock:
+/// it writes a few files and refs, well under this.
+const LOCK_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// One file of the switch: its blob before and after (None: absent).
 struct FileSwitch {
@@ -39,6 +42,21 @@ pub struct Resumed {
 
 /// Checks `tip` out on a new branch `branch`, HEAD moving from `base`.
 pub fn switch(repo: &Repository, branch: &str, base: Oid, tip: Oid) -> Result<()> {
+    can_switch(repo, branch)?;
+    let journal = Journal {
+        branch: branch.to_string(),
+        base,
+        tip,
+        files: changed_files(repo, base, tip)?,
+    };
+    let _critical = Critical::enter();
+    write_atomically(&repo.path().join(JOURNAL), journal.render()?.as_bytes())?;
+    finish(repo, &journal)
+}
+
+/// Why `switch` to a new `branch` would be refused now, if it would: the
+/// branch exists, or git holds a lock the switch needs.
+pub fn can_switch(repo: &Repository, branch: &str) -> Result<()> {
     let root = workdir(repo)?;
     if repo.find_branch(branch, git2::BranchType::Local).is_ok() {
         bail!("branch {branch} already exists: pass another --branch");
@@ -51,15 +69,7 @@ pub fn switch(repo: &Repository, branch: &str, base: Oid, tip: Oid) -> Result<()
             root.display()
         );
     }
-    let journal = Journal {
-        branch: branch.to_string(),
-        base,
-        tip,
-        files: changed_files(repo, base, tip)?,
-    };
-    let _critical = Critical::enter();
-    write_atomically(&repo.path().join(JOURNAL), journal.render()?.as_bytes())?;
-    finish(repo, &journal)
+    Ok(())
 }
 
 /// Finishes an apply that was interrupted, if the repository holds the
@@ -110,14 +120,26 @@ pub fn resume(root: &Path) -> Result<Option<Resumed>> {
     }
     let started = std::fs::metadata(&path)?.modified()?;
     for lock in locks(&repo, &journal.branch) {
-        let ours = std::fs::metadata(&lock).is_ok_and(|m| m.modified().is_ok_and(|t| t >= started));
-        if ours {
-            std::fs::remove_file(&lock).with_context(|| {
-                format!("removing {} left by the interrupted apply", lock.display())
-            })?;
-        } else if lock.exists() {
-            return Err(found(format!("{} is older than the apply", lock.display())));
+        let Ok(taken) = std::fs::metadata(&lock).and_then(|m| m.modified()) else {
+            continue;
+        };
+        // The switch takes its locks within moments of writing the
+        // journal: a lock taken before, or long after (by a git command
+        // run since, maybe still running), is not the apply's to remove.
+        let ours = taken >= started
+            && taken
+                .duration_since(started)
+                .is_ok_and(|d| d <= LOCK_WINDOW);
+        if !ours {
+            let when = match taken < started {
+                true => "older than the apply",
+                false => "newer than the apply: another git command may hold it",
+            };
+            return Err(found(format!("{} is {when}", lock.display())));
         }
+        std::fs::remove_file(&lock).with_context(|| {
+            format!("removing {} left by the interrupted apply", lock.display())
+        })?;
     }
     remove_temporaries(&workdir, &journal.files);
     let _critical = Critical::enter();
@@ -361,6 +383,19 @@ mod tests {
         assert!(!repo.path().join(JOURNAL).exists());
         assert!(!repo.path().join("index.lock").exists());
         assert!(resume(dir.path()).unwrap().is_none(), "nothing left to do");
+    }
+
+    #[test]
+    fn a_lock_taken_long_after_the_apply_is_not_removed() {
+        let (dir, repo, _) = interrupted();
+        let lock = repo.path().join("index.lock");
+        let file = std::fs::File::create(&lock).unwrap();
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(600);
+        file.set_modified(later).unwrap();
+        let err = resume(dir.path()).err().expect("refused").to_string();
+        assert!(err.contains("newer than the apply"), "{err}");
+        assert!(lock.exists(), "another command's lock is left alone");
+        assert!(repo.path().join(JOURNAL).exists(), "kept for the user");
     }
 
     #[test]

@@ -95,7 +95,10 @@ fn members_of(session: &Session, pool: &mut Pool, core_at: usize) -> Option<Vec<
     let mut modules: Vec<crate::kbuild::Module> = Vec::new();
     for dependent in &dependents {
         let module = session.module_of(&dependent.file).ok()?;
-        if !modules.iter().any(|m| m.name == module.name && m.dir == module.dir) {
+        if !modules
+            .iter()
+            .any(|m| m.name == module.name && m.dir == module.dir)
+        {
             modules.push(module);
         }
     }
