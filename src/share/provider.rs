@@ -64,7 +64,11 @@ pub(super) fn group(session: &Session, pool: &mut Pool) {
     }
     for (module, callers) in by_provider.into_values() {
         let owner = pool.find_or_plan(session, &module);
-        let converted = every_caller(session, pool, owner, callers.clone())
+        // Where the helper would be declared first: without a place for
+        // it, that is the reason, whoever else calls the provider.
+        let provider = handed_to_provider(pool.get(callers[0])).expect("grouped as a caller");
+        let converted = declaring_header(pool, owner, &callers, &provider[0].function)
+            .and_then(|_| every_caller(session, pool, owner, callers.clone()))
             .and_then(|all| convert(pool, owner, &all));
         if let Err(refusal) = converted {
             for &at in &callers {
