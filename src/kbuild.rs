@@ -2,10 +2,14 @@
 //! branches counts), `$(var)` references are expanded, and a file listed in
 //! a composite object (`foo-y`, `foo-objs`, `foo-$(CONFIG_X)`) belongs to it.
 
+mod vars;
+
+pub use vars::command_line as dkms_make_variables;
+
 use anyhow::{Context, Result};
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use vars::Vars;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModuleKind {
@@ -47,129 +51,6 @@ impl Module {
     }
 }
 
-/// One Makefile's variables: name → words, the union of every assignment.
-#[derive(Debug, Default)]
-struct Vars(BTreeMap<String, Vec<String>>);
-
-impl Vars {
-    fn parse(text: &str) -> Vars {
-        let mut vars = Vars::default();
-        for line in logical_lines(text) {
-            if let Some((name, words)) = assignment(&line) {
-                vars.0.entry(name).or_default().extend(words);
-            }
-        }
-        vars
-    }
-
-    fn expanded(&self, name: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        self.expand_into(name, &mut out, 0);
-        out
-    }
-
-    fn expand_into(&self, name: &str, out: &mut Vec<String>, depth: usize) {
-        let Some(words) = self.0.get(name) else {
-            return;
-        };
-        for word in words {
-            match word.strip_prefix("$(").and_then(|w| w.strip_suffix(')')) {
-                Some(inner) if depth < 8 && !inner.contains(['$', ' ', ',']) => {
-                    let branches = self.branches(inner);
-                    if branches.is_empty() {
-                        // Defined elsewhere, or nowhere: kept as written,
-                        // so that the module says what it could not list.
-                        out.push(word.clone());
-                    }
-                    for branch in branches {
-                        self.expand_into(&branch, out, depth + 1);
-                    }
-                }
-                _ => out.push(word.clone()),
-            }
-        }
-    }
-
-    /// The variables a reference to `name` reads: `name` itself, or for
-    /// `foo-y`/`foo-m`, every `foo-$(CONFIG_…)` too (configuration is not
-    /// known: the union of the branches counts).
-    fn branches(&self, name: &str) -> Vec<String> {
-        let mut found: Vec<String> = self
-            .0
-            .contains_key(name)
-            .then(|| name.to_string())
-            .into_iter()
-            .collect();
-        if let Some(stem) = name.strip_suffix("-y").or_else(|| name.strip_suffix("-m")) {
-            let conditional = format!("{stem}-$(");
-            found.extend(
-                self.0
-                    .keys()
-                    .filter(|k| k.starts_with(&conditional))
-                    .cloned(),
-            );
-        }
-        found
-    }
-
-    /// `obj-…` variables: (condition, expanded words).
-    fn object_lists(&self) -> Vec<(Option<String>, Vec<String>)> {
-        self.0
-            .keys()
-            .filter_map(|name| {
-                let cond = name.strip_prefix("obj-")?;
-                Some((Some(cond.to_string()), self.expanded(name)))
-            })
-            .collect()
-    }
-
-    /// All members of composite object `stem`.
-    fn composite_members(&self, stem: &str) -> Vec<String> {
-        let prefix = format!("{stem}-");
-        self.0
-            .keys()
-            .filter(|name| {
-                name.strip_prefix(&prefix).is_some_and(|suffix| {
-                    matches!(suffix, "y" | "objs" | "m") || suffix.starts_with("$(CONFIG_")
-                })
-            })
-            .flat_map(|name| self.expanded(name))
-            .collect()
-    }
-}
-
-/// Joins backslash continuations and drops comments.
-fn logical_lines(text: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for raw in text.lines() {
-        let raw = raw.split('#').next().unwrap_or("");
-        match raw.strip_suffix('\\') {
-            Some(head) => {
-                current.push_str(head);
-                current.push(' ');
-            }
-            None => {
-                current.push_str(raw);
-                lines.push(std::mem::take(&mut current));
-            }
-        }
-    }
-    lines.push(current);
-    lines
-}
-
-fn assignment(line: &str) -> Option<(String, Vec<String>)> {
-    let op_at = line.find('=')?;
-    let (lhs, rhs) = line.split_at(op_at);
-    let name = lhs.trim_end_matches([':', '+', '?']).trim();
-    if name.is_empty() || name.contains(char::is_whitespace) {
-        return None;
-    }
-    let words = rhs[1..].split_whitespace().map(str::to_string).collect();
-    Some((name.to_string(), words))
-}
-
 /// The variables of `dir`'s Makefile and Kbuild; None when it has
 /// neither. One that exists but cannot be read is an error: skipping it
 /// would say "no Makefile builds it" of a file that one does.
@@ -188,7 +69,8 @@ fn read_vars(root: &Path, dir: &Path) -> Result<Option<Vars>> {
             }
         }
     }
-    Ok((!text.is_empty()).then(|| Vars::parse(&text)))
+    let overrides = vars::command_line(root);
+    Ok((!text.is_empty()).then(|| Vars::parse_with(&text, &overrides)))
 }
 
 /// The module's own include directories, relative to the root: `-I` words
@@ -426,31 +308,6 @@ fn kconfig_type(text: &str, symbol: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn expands_composites_and_variables() {
-        let vars = Vars::parse(
-            "obj-$(CONFIG_FOO) += foo.o\ngt-y += gt/a.o \\\n\tgt/b.o\nfoo-y := main.o $(gt-y)\n\
-             foo-$(CONFIG_FOO_DEBUG) += debug.o # comment\n",
-        );
-        assert_eq!(
-            vars.composite_members("foo"),
-            ["debug.o", "main.o", "gt/a.o", "gt/b.o"]
-        );
-        assert_eq!(vars.object_lists()[0].1, ["foo.o"]);
-    }
-
-    #[test]
-    fn conditional_branches_count_and_unknown_variables_stay_visible() {
-        let vars = Vars::parse(
-            "obj-m += foo.o\nfoo-extra-$(CONFIG_FOO_X) += x.o\n\
-             foo-y := main.o $(foo-extra-y) $(FOO_FROM_ELSEWHERE)\n",
-        );
-        assert_eq!(
-            vars.composite_members("foo"),
-            ["main.o", "x.o", "$(FOO_FROM_ELSEWHERE)"]
-        );
-    }
 
     #[test]
     fn reads_kconfig_types() {

@@ -103,3 +103,19 @@ fn the_module_include_directories_hold_its_private_headers() {
         "{diff}"
     );
 }
+
+/// A DKMS package's Kbuild: the module is named on make's command line
+/// (`dkms.conf`'s `MAKE`), its objects listed through variables. Without
+/// reading both, its files would be in no module.
+#[test]
+fn a_dkms_module_is_named_by_its_dkms_conf() {
+    let (kdir, dkms) = (case().join("kdir"), case().join("dkms"));
+    let scan = stdout(&run("scan", &kdir, &dkms, &[]));
+    assert!(scan.starts_with("baz_wlan (., 2 files)"), "{scan}");
+    let diff = stdout(&run("diff", &kdir, &dkms, &["--strategy", "local-wq"]));
+    assert!(diff.contains("+++ b/src/baz_main.c"), "{diff}");
+    assert!(
+        diff.contains("+extern struct workqueue_struct *baz_wlan_wq;"),
+        "{diff}"
+    );
+}

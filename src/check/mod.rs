@@ -194,12 +194,16 @@ impl BuildDir {
         make
     }
 
-    /// `make -C <kernel build> M=<module copy>`, as DKMS builds it.
+    /// `make -C <kernel build> M=<module copy>`, as DKMS builds it: with
+    /// the variables its `dkms.conf` sets on make's command line.
     fn make_external(&self) -> Command {
         let mut make = Command::new("make");
         make.arg("-C")
             .arg(&self.objects)
             .arg(format!("M={}", self.source.display()));
+        for (name, values) in crate::kbuild::dkms_make_variables(&self.source) {
+            make.arg(format!("{name}={}", values.join(" ")));
+        }
         make
     }
 

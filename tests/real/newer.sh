@@ -85,7 +85,7 @@ for dir in "$oot"/*/; do
 	echo "== out of tree: $name converted against 6.1, built with make M=, applied, no-op on a second run"
 done
 # The bundled out-of-tree fixtures are real C too: they build against 6.1.
-for fixture in driver multi; do
+for fixture in driver multi dkms; do
 	"$localwq" check --kernel "$build61" "$here/../../testdata/out_of_tree/$fixture" \
 		--strategy local-wq --build-dir "$oot/build-$fixture" > "$oot/$fixture.check" 2>&1 &&
 		grep -q 'builds, no new warnings' "$oot/$fixture.check" ||
