@@ -91,3 +91,33 @@ fn a_caller_that_also_queues_its_own_work_stops_the_provider_patch() {
     assert!(refusal.detail.contains("foo_mix"), "{refusal}");
     assert!(changed(&outcomes).is_empty(), "{:?}", changed(&outcomes));
 }
+
+#[test]
+fn the_provider_entry_is_judged_as_a_local_workqueue_entry() {
+    // A provider with an init and no exit: its workqueue is never
+    // destroyed, which review must see, as for any local workqueue.
+    let lib = std::fs::read_to_string(
+        common::testdata().join("provider_patch/drivers/foo/foo_lib.c"),
+    )
+    .unwrap()
+    .replace(
+        "MODULE_DESCRIPTION",
+        "static int __init foo_lib_init(void)\n{\n\treturn 0;\n}\nmodule_init(foo_lib_init);\n\n\
+         MODULE_DESCRIPTION",
+    );
+    let outcomes = convert("provider_patch", &[("drivers/foo/foo_lib.c", &lib)], &[]);
+    let owner = outcomes
+        .iter()
+        .find(|o| o.module.name == "foo_lib")
+        .expect("the provider's patch");
+    assert!(!owner.changes.is_empty());
+    assert!(
+        owner
+            .flags
+            .iter()
+            .any(|f| f.kind == localwq::analysis::FlagKind::NoExit),
+        "{:?}",
+        owner.flags
+    );
+    assert_eq!(owner.verdict(), Verdict::NeedsReview);
+}

@@ -281,7 +281,13 @@ fn convert(pool: &mut Pool, owner_at: usize, callers: &[usize]) -> Result<(), Re
     }
     let mut owner = pool.take(owner_at);
     let members: Vec<&crate::outcome::Outcome> = callers.iter().map(|&at| pool.get(at)).collect();
-    owner.flags = group_flags(&owner.flags, &members);
+    // The owner's entry gets the workqueue: what local-wq says of an
+    // entry (no exit, …) holds here too.
+    let mut own_flags = owner.flags.clone();
+    if let Some(unit) = owner.unit.as_ref() {
+        own_flags.extend(crate::analysis::entry_rules::entry_flags(unit));
+    }
+    owner.flags = group_flags(&own_flags, &members);
     owner.decision = Decision::Convert(owner_conversion);
     owner.changes = changes;
     pool.put(owner_at, owner, true);
