@@ -109,22 +109,25 @@ fn patch_name(outcome: &Outcome) -> String {
     let Some(Strategy::Shared(shared)) = outcome.decision.conversion().map(|c| &c.strategy) else {
         return owner.to_string();
     };
-    let words =
-        |name: &str| -> Vec<String> { name.split(['-', '_']).map(str::to_string).collect() };
-    let mut common = words(owner);
-    for (member, _) in &shared.members {
-        let theirs = words(member);
-        let same = common
-            .iter()
-            .zip(&theirs)
-            .take_while(|(a, b)| a == b)
-            .count();
-        common.truncate(same);
+    fn words(name: &str) -> Vec<&str> {
+        name.split(['-', '_']).collect()
     }
-    match common.is_empty() {
-        true => owner.to_string(),
-        false => {
-            owner[..common.iter().map(String::len).sum::<usize>() + common.len() - 1].to_string()
+    let mine = words(owner);
+    let shared_words = shared
+        .members
+        .iter()
+        .map(|(member, _)| {
+            let theirs = words(member);
+            mine.iter().zip(&theirs).take_while(|(a, b)| a == b).count()
+        })
+        .min()
+        .unwrap_or(mine.len());
+    // The owner's name up to the separator after its last shared word.
+    match shared_words {
+        0 => owner.to_string(),
+        n => {
+            let end = owner.match_indices(['-', '_']).nth(n - 1);
+            owner[..end.map_or(owner.len(), |(at, _)| at)].to_string()
         }
     }
 }
