@@ -3,7 +3,9 @@
 //! workqueue, and which MAINTAINERS section owns a struct's header.
 //! The I/O behind `analysis::Surroundings`, kept out of analysis.
 
+use crate::analysis::exports::QueueingFile;
 use crate::analysis::{Dependent, Provider, StructOwner, Surroundings, TreeIndex};
+use crate::ctext::defines_function;
 use crate::load::Unit;
 use crate::maintainers::Maintainers;
 use crate::parse::{text_includes, SourceFile};
@@ -98,14 +100,27 @@ impl Surroundings for TreeSurroundings {
             .iter()
             .filter(|q| !own.contains(&q.path) && q.queues_on(flushed))
             .filter_map(|q| {
-                let calls: Vec<String> = exports
-                    .iter()
-                    .filter(|e| q.calls(e))
-                    .map(|e| e.to_string())
-                    .collect();
-                (!calls.is_empty()).then(|| Dependent {
+                let uses = |pick: fn(&QueueingFile, &str) -> bool| -> Vec<String> {
+                    exports
+                        .iter()
+                        .filter(|e| pick(q, e))
+                        .map(|e| e.to_string())
+                        .collect()
+                };
+                let (calls, installs) = (uses(QueueingFile::calls), uses(QueueingFile::installs));
+                if calls.is_empty() && installs.is_empty() {
+                    return None;
+                }
+                // A file that defines a function of the same name (arch
+                // code's own ec_read()) calls its own, not the module's.
+                let text = std::fs::read(self.tree.root.join(&q.path)).unwrap_or_default();
+                let theirs = |name: &String| !defines_function(&text, name);
+                let calls: Vec<String> = calls.into_iter().filter(theirs).collect();
+                let installs: Vec<String> = installs.into_iter().filter(theirs).collect();
+                (!calls.is_empty() || !installs.is_empty()).then(|| Dependent {
                     file: q.path.clone(),
                     calls,
+                    installs,
                 })
             })
             .collect()

@@ -83,6 +83,49 @@ pub fn calls_in(text: &[u8]) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// Identifiers installed as values: `.member = name,`, `ops->fn = name;`,
+/// `= &name}`: a function installed as a pointer is used as much as one
+/// called.
+pub fn installs_in(text: &[u8]) -> impl Iterator<Item = (usize, &str)> {
+    words_in(text).filter(move |(offset, word)| {
+        let before = text[..*offset]
+            .iter()
+            .rev()
+            .find(|b| !b.is_ascii_whitespace() && **b != b'&');
+        let after = text[offset + word.len()..]
+            .iter()
+            .find(|b| !b.is_ascii_whitespace());
+        // `=` alone: not `==`, `!=`, `<=`, `>=`.
+        let assigned = before == Some(&b'=')
+            && !matches!(
+                text[..*offset]
+                    .iter()
+                    .rev()
+                    .filter(|b| !b.is_ascii_whitespace() && **b != b'&')
+                    .nth(1),
+                Some(b'=' | b'!' | b'<' | b'>')
+            );
+        assigned && matches!(after, Some(b',' | b';' | b'}'))
+    })
+}
+
+/// Whether `text` defines function `name`: `name(…)` followed by `{`.
+pub fn defines_function(text: &[u8], name: &str) -> bool {
+    memchr::memmem::find_iter(text, name.as_bytes()).any(|at| {
+        let end = at + name.len();
+        let bounded = !(at > 0 && is_word_byte(text[at - 1]));
+        let Some(open) = text[end..].iter().position(|b| !b.is_ascii_whitespace()) else {
+            return false;
+        };
+        if !bounded || text[end + open] != b'(' {
+            return false;
+        }
+        matching_paren(text, end + open).is_some_and(|close| {
+            text[close + 1..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        })
+    })
+}
+
 /// Offset of the `)` that closes the `(` at `open`.
 pub fn matching_paren(text: &[u8], open: usize) -> Option<usize> {
     matching(text, open, b'(', b')')
@@ -226,6 +269,11 @@ pub fn column0_blocks(text: &[u8]) -> impl Iterator<Item = Column0Block> + '_ {
 pub fn exported_names(text: &[u8]) -> Vec<&str> {
     let mut names = Vec::new();
     for at in memchr::memmem::find_iter(text, b"EXPORT_SYMBOL") {
+        // Inside a macro body it exports whatever the macro is given,
+        // not the parameter's name.
+        if in_define(text, at) {
+            continue;
+        }
         let rest = &text[at..text.len().min(at + 120)];
         let Some(open) = memchr::memchr(b'(', rest) else {
             continue;
@@ -235,6 +283,33 @@ pub fn exported_names(text: &[u8]) -> Vec<&str> {
         }
     }
     names
+}
+
+/// Whether offset `at` is on a line of a `#define` (its first line, or a
+/// continuation after lines ending in `\`).
+pub fn in_define(text: &[u8], at: usize) -> bool {
+    let mut start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |nl| nl + 1);
+    loop {
+        let line = &text[start..];
+        let first = line
+            .iter()
+            .position(|b| !b.is_ascii_whitespace() || *b == b'\n');
+        if let Some(i) = first {
+            if line[i] == b'#' {
+                return memchr::memmem::find(&line[i..line.len().min(i + 16)], b"define").is_some();
+            }
+        }
+        if start == 0 {
+            return false;
+        }
+        // The line before: a continuation only if it ends in `\`.
+        let prev_end = start - 1;
+        let before = text[..prev_end].iter().rev().find(|b| **b != b'\r');
+        if before != Some(&b'\\') {
+            return false;
+        }
+        start = memchr::memrchr(b'\n', &text[..prev_end]).map_or(0, |nl| nl + 1);
+    }
 }
 
 /// `struct tag {` (any spacing) in `text`.
@@ -277,6 +352,36 @@ impl Needles {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_export_in_a_macro_body_names_no_function() {
+        let text = b"#define OP(func)\t\t\\\n\tint x_##func(void) { return 0; }\t\\\n\
+            \tEXPORT_SYMBOL(func)\n\nvoid real(void)\n{\n}\nEXPORT_SYMBOL(real);\n";
+        assert_eq!(exported_names(text), ["real"]);
+        assert!(in_define(text, 40));
+        assert!(!in_define(text, text.len() - 5));
+    }
+
+    #[test]
+    fn installs_are_assignments_of_a_name_alone() {
+        let text = b"static struct d drv = {\n\t.suspend\t= lib_suspend,\n\t.x = &lib_ops };\n\
+            ops->fn = lib_fn;\nif (a == b_c) x = f(y);\n";
+        let found: Vec<&str> = installs_in(text).map(|(_, w)| w).collect();
+        assert_eq!(found, ["lib_suspend", "lib_ops", "lib_fn"]);
+    }
+
+    #[test]
+    fn a_definition_is_a_name_its_parameters_and_a_body() {
+        assert!(defines_function(
+            b"int ec_read(u8 addr, u8 *val)\n{\n",
+            "ec_read"
+        ));
+        assert!(!defines_function(b"\tret = ec_read(1, &v);\n", "ec_read"));
+        assert!(!defines_function(
+            b"int ec_read(u8 addr, u8 *val);\n",
+            "ec_read"
+        ));
+    }
 
     #[test]
     fn words_skip_numbers_and_keep_offsets() {

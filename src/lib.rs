@@ -126,6 +126,7 @@ impl Session {
         let Plan {
             sites,
             flags,
+            waits,
             decision,
         } = self.plan(&unit);
         if decision.conversion().is_some() {
@@ -136,6 +137,7 @@ impl Session {
             unit: Some(unit),
             sites,
             flags,
+            waits,
             decision,
             changes: Vec::new(),
         }
@@ -158,6 +160,7 @@ impl Session {
         let Plan {
             sites,
             flags,
+            waits,
             decision,
         } = self.plan(&unit);
         let (decision, changes) = match decision {
@@ -181,6 +184,7 @@ impl Session {
             unit: Some(unit),
             sites,
             flags,
+            waits,
             decision,
             changes,
         }

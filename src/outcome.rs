@@ -2,7 +2,7 @@
 //! file contents when there is a conversion. The verdict is derived, never
 //! stored twice.
 
-use crate::analysis::{Conversion, Decision, Flag, Site, Strategy, Verdict};
+use crate::analysis::{Conversion, Decision, Flag, Site, Strategy, Verdict, WaitSet};
 use crate::edit::FileChange;
 use crate::kbuild::Module;
 use crate::load::Unit;
@@ -14,6 +14,8 @@ pub struct Outcome {
     pub unit: Option<Unit>,
     pub sites: Vec<Site>,
     pub flags: Vec<Flag>,
+    /// What each flush waits for (the wait model).
+    pub waits: Vec<WaitSet>,
     pub decision: Decision,
     /// Empty unless the decision is a conversion.
     pub changes: Vec<FileChange>,
@@ -32,6 +34,7 @@ impl Outcome {
             unit: None,
             sites: Vec::new(),
             flags: Vec::new(),
+            waits: Vec::new(),
             decision: Decision::refused(refusal),
             changes: Vec::new(),
         }

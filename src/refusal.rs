@@ -76,10 +76,16 @@ pub enum RefusalKind {
     /// header of the owner's that declares the provider function or that
     /// every member includes, no export line to put the helper after.
     SharedLayout,
+    /// A flush waits for work other code queues to run the module's
+    /// callback: no workqueue of the module's can wait for it.
+    WaitsForCallback,
+    /// A flush waits for the work of modules that use the module's
+    /// exports: the wait belongs in them.
+    WaitsForDependents,
 }
 
 impl RefusalKind {
-    pub const ALL: [RefusalKind; 30] = [
+    pub const ALL: [RefusalKind; 32] = [
         RefusalKind::NoSystemFlush,
         RefusalKind::NotInKbuild,
         RefusalKind::Unreadable,
@@ -110,6 +116,8 @@ impl RefusalKind {
         RefusalKind::ParserFailed,
         RefusalKind::SharedNotModule,
         RefusalKind::SharedLayout,
+        RefusalKind::WaitsForCallback,
+        RefusalKind::WaitsForDependents,
     ];
 }
 

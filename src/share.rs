@@ -82,6 +82,7 @@ impl Session {
             unit: Some(unit),
             sites: plan.sites,
             flags: plan.flags,
+            waits: plan.waits,
             decision: plan.decision,
             changes: Vec::new(),
         }

@@ -159,7 +159,8 @@ fn apply_b4_leaves_what_b4_prep_reads() {
     let foo = git_out(dir, &["log", "-1", "--format=%B", "localwq"]);
     assert!(foo.contains("Cc: Fay Oo <fay@new.example.org>\n"), "{foo}");
     let bar = git_out(dir, &["log", "-1", "--format=%B", "localwq-rfc"]);
-    assert!(bar.contains("\n---\nReview notes"), "{bar}");
+    assert!(bar.contains("\n---\nWhat each flush waited for"), "{bar}");
+    assert!(bar.contains("\nReview notes"), "{bar}");
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -47,6 +47,8 @@ const COVERED: &[RefusalKind] = &[
     RefusalKind::ParserFailed,
     RefusalKind::SharedNotModule,
     RefusalKind::SharedLayout,
+    RefusalKind::WaitsForCallback,
+    RefusalKind::WaitsForDependents,
 ];
 
 #[test]
@@ -728,6 +730,104 @@ fn shared_layout() {
         RefusalKind::SharedLayout,
     );
     names(&refusal, &["declares foo_lib_enqueue()", "flush helper"]);
+}
+
+// The wait model: work a flush waits for that no conversion of this
+// module can keep waiting for.
+
+#[test]
+fn waits_for_callback() {
+    // The module's own item is cancelled before the flush, but the flush
+    // also waits for the loader's work that runs the module's callback.
+    let refusal = check_refused(
+        &[
+            (
+                "drivers/foo/Makefile",
+                "obj-$(CONFIG_FOO) += foo.o\nobj-$(CONFIG_FOO) += foo_fw.o\n",
+            ),
+            (
+                "drivers/foo/foo_fw.c",
+                "#include <linux/module.h>\n\
+                 typedef void (*foo_fw_cb)(void *context);\n\
+                 \n\
+                 int foo_fw_load(void *context, foo_fw_cb cont)\n\
+                 {\n\
+                 \tstruct fw_work *fw_work = kzalloc(8, 0);\n\
+                 \n\
+                 \tschedule_work(&fw_work->work);\n\
+                 \treturn 0;\n\
+                 }\n\
+                 EXPORT_SYMBOL(foo_fw_load);\n",
+            ),
+            (
+                "drivers/foo/foo.c",
+                &QUEUES_AND_FLUSHES
+                    .replace(
+                        "\tschedule_work(&foo_work);\n",
+                        "\tschedule_work(&foo_work);\n\tfoo_fw_load(NULL, foo_loaded);\n",
+                    )
+                    .replace(
+                        "static void __exit foo_exit(void)\n{\n",
+                        "static void foo_stop(void)\n{\n\tcancel_work_sync(&foo_work);\n\
+                         \tflush_scheduled_work();\n}\n\nstatic void __exit foo_exit(void)\n{\n\
+                         \tfoo_stop();\n",
+                    ),
+            ),
+        ],
+        Choice::Auto,
+        RefusalKind::WaitsForCallback,
+    );
+    names(&refusal, &["the callback of foo_fw_load()", "completion"]);
+    at(&refusal, "drivers/foo/foo.c", 19);
+}
+
+#[test]
+fn waits_for_dependents() {
+    // The flush is in an export another module installs as a function
+    // pointer, and that module queues on system_wq itself.
+    let refusal = check_refused(
+        &[
+            (
+                "drivers/foo/Makefile",
+                "obj-$(CONFIG_FOO) += foo.o\nobj-$(CONFIG_FOO) += bar.o\n",
+            ),
+            (
+                "drivers/foo/foo.c",
+                "#include <linux/module.h>\n\
+                 \n\
+                 int foo_suspend(struct pci_dev *pdev)\n\
+                 {\n\
+                 \tflush_scheduled_work();\n\
+                 \treturn 0;\n\
+                 }\n\
+                 EXPORT_SYMBOL(foo_suspend);\n",
+            ),
+            (
+                "drivers/foo/bar.c",
+                "#include <linux/module.h>\n\
+                 \n\
+                 static void bar_kick(struct bar *bar)\n\
+                 {\n\
+                 \tschedule_work(&bar->work);\n\
+                 }\n\
+                 \n\
+                 static struct pci_driver bar_driver = {\n\
+                 \t.suspend = foo_suspend,\n\
+                 };\n",
+            ),
+        ],
+        Choice::Auto,
+        RefusalKind::WaitsForDependents,
+    );
+    names(
+        &refusal,
+        &[
+            "drivers/foo/bar.c",
+            "installs foo_suspend()",
+            "the wait belongs in them",
+        ],
+    );
+    at(&refusal, "drivers/foo/foo.c", 5);
 }
 
 // Conversions: what the refusals above are the exceptions to.

@@ -18,7 +18,7 @@ pub enum ItemKind {
 }
 
 impl ItemKind {
-    fn of(site: &Site) -> ItemKind {
+    pub fn of(site: &Site) -> ItemKind {
         match site.api.name {
             "queue_rcu_work" => ItemKind::Rcu,
             name if name.contains("delayed_work") => ItemKind::Delayed,
@@ -322,21 +322,18 @@ fn struct_members(unit: &Unit, tag: &str) -> Vec<Declared> {
     Vec::new()
 }
 
-/// Whether the flush's block, before it, already waits for `expr`
-/// (`cancel_work_sync(&expr);` or a flush of it as a statement of the
-/// same block) with no queueing of it in between.
-pub fn waited_before(unit: &Unit, flush: &Site, expr: &str, kind: ItemKind) -> bool {
+/// The statement of the flush's block, before it, that already waits for
+/// `expr` (`cancel_work_sync(&expr);` or a flush of it) with no queueing
+/// of it in between, as `call (line N)`.
+pub fn waited_before(unit: &Unit, flush: &Site, expr: &str, kind: ItemKind) -> Option<String> {
     let file = &unit.files[flush.file];
-    let Some(call) = file
+    let call = file
         .tree
         .root_node()
-        .descendant_for_byte_range(flush.range.start, flush.range.end)
-    else {
-        return false;
-    };
-    let Some(statement) = call.parent().filter(|p| p.kind() == "expression_statement") else {
-        return false;
-    };
+        .descendant_for_byte_range(flush.range.start, flush.range.end)?;
+    let statement = call
+        .parent()
+        .filter(|p| p.kind() == "expression_statement")?;
     let wanted = format!("&{expr}");
     let mut previous = statement.prev_named_sibling();
     while let Some(node) = previous {
@@ -347,7 +344,7 @@ pub fn waited_before(unit: &Unit, flush: &Site, expr: &str, kind: ItemKind) -> b
                 .iter()
                 .any(|a| a.kind == ApiKind::Queue && text.contains(a.name));
         if queues_it {
-            return false;
+            return None;
         }
         if node.kind() == "expression_statement"
             && kind
@@ -355,11 +352,15 @@ pub fn waited_before(unit: &Unit, flush: &Site, expr: &str, kind: ItemKind) -> b
                 .iter()
                 .any(|w| compact == format!("{w}({wanted});"))
         {
-            return true;
+            let line = file.line_of(node.start_byte());
+            return Some(format!(
+                "{} (line {line})",
+                text.trim().trim_end_matches(';')
+            ));
         }
         previous = node.prev_named_sibling();
     }
-    false
+    None
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ pub mod items;
 pub mod plan;
 pub mod review;
 pub mod sites;
+pub mod step0;
 pub mod strategy;
+pub mod wait;
 
 use crate::load::Unit;
 use crate::wq::SystemWq;
@@ -24,6 +26,7 @@ pub use flag::{Flag, FlagKind};
 pub use plan::{plan, Plan};
 pub use sites::{Site, SiteState};
 pub use strategy::{Choice, FlushReplacement, SharedKind, SharedWq, SiteCounts, Strategy};
+pub use wait::{Reach, Wait, WaitSet};
 
 /// Who defines the struct a queued item is embedded in, when it matters.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,8 +2,9 @@
 //! not applicable, or convert with a strategy), Step 0 first.
 
 use super::entry_rules::{entry_flags, entry_refusal};
-use super::strategy::{self, Choice, Strategy};
-use super::{review, sites, wq_name, Surroundings};
+use super::strategy::{Choice, Strategy};
+use super::wait::{self, WaitSet};
+use super::{review, sites, step0, wq_name, Surroundings};
 use super::{
     Conversion, Decision, Flag, FlagKind, LocalWq, Provider, Refusal, RefusalKind, Site, SiteState,
 };
@@ -18,6 +19,9 @@ use std::collections::BTreeSet;
 pub struct Plan {
     pub sites: Vec<Site>,
     pub flags: Vec<Flag>,
+    /// What each flush waits for (the wait model), one set per flush on
+    /// the flushed workqueue.
+    pub waits: Vec<WaitSet>,
     pub decision: Decision,
 }
 
@@ -34,6 +38,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
     let early = |decision: Decision, flags: Vec<Flag>, sites: Vec<Site>| Plan {
         sites,
         flags,
+        waits: Vec::new(),
         decision,
     };
     if flushed.is_empty() && sites.iter().any(|s| s.is_flush()) {
@@ -62,52 +67,74 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         .filter(|s| s.wq.flags() == wq_flags)
         .cloned()
         .collect();
-    // Other code's work the flush waits for on the module's behalf: what
-    // it queues on a flushed system workqueue, its own globals aside.
+    // What each flush waits for: the module's own items, other code's
+    // work it reaches (providers it calls, dependents that use its
+    // exports), and what could not be read.
     let flushed_wqs: BTreeSet<SystemWq> = sites
         .iter()
         .filter(|s| s.is_flush() && s.state == SiteState::Convert)
         .map(|s| s.wq)
         .collect();
     let called = called_outside(unit);
-    let (providers, managed): (Vec<Provider>, Vec<Provider>) = called
+    let providers: Vec<Provider> = called
         .iter()
         .filter_map(|name| around.provider(name))
         .filter(|p| p.wq.is_none_or(|wq| flushed_wqs.contains(&wq)))
-        .partition(|p| p.works_for_caller(&flushed_wqs, &called));
-    // Work other code queues on the flushed workqueue but manages itself:
-    // evidence for remove-flush, never a reason to keep the flush.
-    let managed: Vec<String> = managed.iter().map(|p| p.managed_note(&called)).collect();
-    flags.extend(review::review_flags(
-        unit, &relevant, &providers, &managed, around,
-    ));
+        .collect();
+    let dependents =
+        |exports: &[&str]| around.dependents(exports, &flushed_wqs, &unit.module.files);
     flags.extend(blind_spot_flag(unit, &relevant, &called, around));
-    let unread = flags
+    let unknown = flags
         .iter()
         .find(|f| f.kind == FlagKind::Unparsed)
         .map(|f| format!("{}:{}: {}", f.file.display(), f.line, f.reason));
-    let recommended = strategy::recommend(unit, &relevant, &providers, &managed, unread.as_deref());
-    let refused = |refusal: Refusal, flags: Vec<Flag>, sites: Vec<Site>| Plan {
+    let others = wait::Others {
+        providers: &providers,
+        called: &called,
+        dependents: &dependents,
+        unknown,
+    };
+    let waits = wait::wait_sets(unit, &relevant, &others);
+    flags.extend(review::review_flags(unit, &relevant, &waits, around));
+    if let Some(refusal) = step0::blocking(unit, &waits) {
+        flags.sort();
+        flags.dedup();
+        return Plan {
+            sites,
+            flags,
+            waits,
+            decision: Decision::refused(refusal),
+        };
+    }
+    let handed_in: Vec<Provider> = providers
+        .iter()
+        .filter(|p| p.hands_item)
+        .filter(|p| p.works_for_caller(&flushed_wqs, &called))
+        .cloned()
+        .collect();
+    let recommended = step0::recommend(unit, &relevant, &waits, &handed_in);
+    let refused = |refusal: Refusal, flags: Vec<Flag>, sites: Vec<Site>, waits| Plan {
         sites,
         flags,
+        waits,
         decision: Decision::Refused {
             refusal,
             recommended: Some(recommended.clone()),
         },
     };
-    let strategy = match resolve(unit, &relevant, &recommended, choice) {
+    let strategy = match resolve(unit, &relevant, &waits, &recommended, choice) {
         Ok(strategy) => strategy,
-        Err(refusal) => return refused(refusal, flags, sites),
+        Err(refusal) => return refused(refusal, flags, sites, waits),
     };
     if strategy.is_local_wq() {
         if let Some(refusal) = empty_workqueue(&sites, wq_flags, &recommended) {
-            return refused(refusal, flags, sites);
+            return refused(refusal, flags, sites, waits);
         }
         if wq_flags.is_none() {
-            return refused(unknown_flags(unit, &relevant), flags, sites);
+            return refused(unknown_flags(unit, &relevant), flags, sites, waits);
         }
         if let Some(refusal) = entry_refusal(unit) {
-            return refused(refusal, flags, sites);
+            return refused(refusal, flags, sites, waits);
         }
         flags.extend(entry_flags(unit));
     }
@@ -122,6 +149,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
     Plan {
         sites,
         flags,
+        waits,
         decision: Decision::Convert(Conversion {
             recommended,
             strategy,
@@ -136,6 +164,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
 fn resolve(
     unit: &Unit,
     sites: &[Site],
+    waits: &[WaitSet],
     recommended: &Strategy,
     choice: Choice,
 ) -> Result<Strategy, Refusal> {
@@ -156,7 +185,7 @@ fn resolve(
         Choice::LocalWq => Ok(Strategy::LocalWq {
             why: "asked for with --strategy local-wq".into(),
         }),
-        Choice::FlushWork => match strategy::replacements(unit, sites) {
+        Choice::FlushWork => match step0::replacements(unit, waits) {
             Ok(found) if found.iter().any(|r| !r.calls.is_empty()) => {
                 Ok(Strategy::FlushWork(found))
             }

@@ -2,32 +2,33 @@
 //! from elsewhere, work items handed in by callers, flushes other modules
 //! rely on, and queueing around the workqueue's lifetime.
 
-use super::exports::Provider;
 use super::items::struct_of;
-use super::sites::{Site, SiteState};
+use super::sites::Site;
+use super::wait::{Reach, Wait, WaitSet};
 use super::{Flag, FlagKind, Surroundings};
-use crate::ctext::{defines_struct, exported_names, words_in};
+use crate::ctext::{defines_struct, words_in};
 use crate::entry::Entry;
 use crate::load::Unit;
-use crate::parse::{Function, SourceFile};
-use crate::wq::{ApiKind, SystemWq};
-use std::collections::BTreeSet;
+use crate::parse::Function;
+use crate::wq::ApiKind;
 
 pub fn review_flags(
     unit: &Unit,
     sites: &[Site],
-    providers: &[Provider],
-    managed: &[String],
+    waits: &[WaitSet],
     around: &dyn Surroundings,
 ) -> Vec<Flag> {
     let mut flags = Vec::new();
-    flags.extend(work_from_elsewhere(unit, sites, providers, managed));
-    flags.extend(work_from_provider(unit, sites, providers));
-    flags.extend(work_from_dependents(unit, sites, around));
+    let queues = sites.iter().any(|s| s.api.kind == ApiKind::Queue);
+    for set in waits {
+        if queues {
+            flags.extend(handed_in_work(unit, set));
+        }
+        flags.extend(dependents_work(unit, set));
+    }
     for site in sites {
         flags.extend(caller_work(unit, site));
         flags.extend(foreign_work(unit, site, around));
-        flags.extend(exported_flush(unit, site));
         flags.extend(queue_in_entry(unit, site));
     }
     flags
@@ -37,120 +38,68 @@ fn flag_at(unit: &Unit, site: &Site, kind: FlagKind, reason: String) -> Flag {
     Flag::new(&unit.files[site.file], site.range.start, kind, reason)
 }
 
-/// The module flushes but queues nothing on that workqueue itself.
-fn work_from_elsewhere(
-    unit: &Unit,
-    sites: &[Site],
-    providers: &[Provider],
-    managed: &[String],
-) -> Vec<Flag> {
-    if sites.iter().any(|s| s.api.kind == ApiKind::Queue) {
-        return Vec::new();
-    }
-    let reason = match providers {
-        [] if managed.is_empty() => "the module queues nothing on a system workqueue and calls \
-               nothing that does: the flush waits only for other code's work (Step 0: remove it)"
-            .to_string(),
-        [] => format!(
-            "the module queues nothing on a system workqueue itself; of what it calls, {}: \
-             the flush waits only for work other code manages (Step 0: remove it)",
-            managed.join("; ")
-        ),
-        _ if providers.iter().any(|p| p.from_caller) => {
-            let named: Vec<String> = providers.iter().map(describe_provider).collect();
-            format!(
-                "the module queues nothing itself; the flushed work comes from {}: the \
-                 workqueue belongs in that module, with an exported flush helper used here",
-                named.join(", ")
-            )
-        }
-        _ => {
-            let named: Vec<String> = providers.iter().map(describe_provider).collect();
-            format!(
-                "the module queues nothing itself, but the flush may also wait for work \
-                 that {} queues: its item is not one this module hands in, and whether the \
-                 module relies on it being done cannot be told from the code; decide \
-                 before removing the flush",
-                named.join(", ")
-            )
-        }
-    };
-    sites
-        .iter()
-        .filter(|s| s.is_flush())
-        .map(|s| flag_at(unit, s, FlagKind::NoQueueing, reason.clone()))
-        .collect()
+fn flag_at_set(unit: &Unit, set: &WaitSet, kind: FlagKind, reason: String) -> Flag {
+    Flag::new(&unit.files[set.file], set.at, kind, reason)
 }
 
-/// The module queues on the flushed workqueue itself, and also calls
-/// other code that queues there on its behalf: the flush waits for both,
-/// a workqueue of the module's own would wait only for the first.
-fn work_from_provider(unit: &Unit, sites: &[Site], providers: &[Provider]) -> Vec<Flag> {
-    if providers.is_empty() || !sites.iter().any(|s| s.api.kind == ApiKind::Queue) {
-        return Vec::new();
-    }
-    let named: Vec<String> = providers.iter().map(describe_provider).collect();
-    let reason = format!(
-        "the flush also waits for work that other code queues on the same workqueue \
-         when this module calls it: {}; once the flush no longer flushes the system \
-         workqueue (a workqueue of the module's own, or its items by name), it no longer \
-         waits for that work: convert the two together, or wait for it explicitly",
-        named.join(", ")
-    );
-    sites
+fn listed(waits: &[&Wait]) -> String {
+    let named: Vec<String> = waits
         .iter()
-        .filter(|s| s.is_flush())
-        .map(|s| flag_at(unit, s, FlagKind::ProviderWork, reason.clone()))
-        .collect()
-}
-
-/// Other code calls the module's exports and queues on the flushed
-/// workqueue itself: the flush may be waiting for that code's work, which
-/// a workqueue of the module's own would no longer wait for.
-fn work_from_dependents(unit: &Unit, sites: &[Site], around: &dyn Surroundings) -> Vec<Flag> {
-    let flushed: BTreeSet<SystemWq> = sites
-        .iter()
-        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
-        .map(|s| s.wq)
+        .map(|w| format!("{} ({})", w.item, w.queued.join(", ")))
         .collect();
-    let exports = unit.exported();
-    if flushed.is_empty() || exports.is_empty() {
-        return Vec::new();
-    }
-    let dependents = around.dependents(&exports, &flushed, &unit.module.files);
+    named.join("; ")
+}
+
+/// The module queues on the flushed workqueue itself, and also hands
+/// items to other code that queues them there: the flush waits for both,
+/// a workqueue of the module's own (or its items by name) only for the
+/// first.
+fn handed_in_work(unit: &Unit, set: &WaitSet) -> Option<Flag> {
+    let handed = set.open_of(|r| matches!(r, Reach::HandedIn { .. }));
+    (!handed.is_empty()).then(|| {
+        flag_at_set(
+            unit,
+            set,
+            FlagKind::ProviderWork,
+            format!(
+                "the flush also waits for work the module hands to other code, which \
+                 queues it on the same workqueue: {}; once the flush no longer flushes the \
+                 system workqueue it no longer waits for that work: convert the two \
+                 together, or wait for it explicitly",
+                listed(&handed)
+            ),
+        )
+    })
+}
+
+/// Modules that use the module's exports queue on the flushed workqueue
+/// themselves: the flush waits for their work (outside the exit, where
+/// they are all unloaded).
+fn dependents_work(unit: &Unit, set: &WaitSet) -> Option<Flag> {
+    let dependents = set.open_of(|r| matches!(r, Reach::Dependent { .. }));
     if dependents.is_empty() {
-        return Vec::new();
+        return None;
     }
     const SHOWN: usize = 4;
     let mut named: Vec<String> = dependents
         .iter()
         .take(SHOWN)
-        .map(|d| format!("{} (calls {}())", d.file.display(), d.calls.join("(), ")))
+        .map(|w| w.item.clone())
         .collect();
     if dependents.len() > SHOWN {
         named.push(format!("{} more files", dependents.len() - SHOWN));
     }
-    let reason = format!(
-        "code outside the module calls its exports and queues on the flushed workqueue \
-         itself: {}; this flush may be waiting for that work, and a workqueue of the \
-         module's own would not: check what the callers rely on",
-        named.join(", ")
-    );
-    sites
-        .iter()
-        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
-        .map(|s| flag_at(unit, s, FlagKind::DependentWork, reason.clone()))
-        .collect()
-}
-
-fn describe_provider(p: &Provider) -> String {
-    format!(
-        "{}() ({}:{}: {})",
-        p.function,
-        p.file.display(),
-        p.line,
-        p.call
-    )
+    Some(flag_at_set(
+        unit,
+        set,
+        FlagKind::DependentWork,
+        format!(
+            "code outside the module uses its exports and queues on the flushed workqueue \
+             itself: {}; this flush waits for that work, and a workqueue of the module's own \
+             would not",
+            named.join("; ")
+        ),
+    ))
 }
 
 /// Parameter names of a function, from its head.
@@ -234,32 +183,6 @@ fn member_access(expr: &str) -> Option<(&str, &str)> {
             && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     };
     (is_ident(base) && is_ident(field)).then_some((base, field))
-}
-
-fn is_exported(file: &SourceFile, name: &str) -> bool {
-    exported_names(&file.text).contains(&name)
-}
-
-/// A flush in a function other modules can call: they may rely on it
-/// flushing work they queued themselves.
-fn exported_flush(unit: &Unit, site: &Site) -> Option<Flag> {
-    if !site.is_flush() {
-        return None;
-    }
-    let function = site.enclosing(unit)?;
-    let file = &unit.files[site.file];
-    is_exported(file, &function.name).then(|| {
-        flag_at(
-            unit,
-            site,
-            FlagKind::ExportedFlush,
-            format!(
-                "flushes in {}(), which is exported: other modules that call it may rely on it \
-                 flushing work they queued on the system workqueue themselves",
-                function.name
-            ),
-        )
-    })
 }
 
 /// Queueing inside the exit function (the item runs during the final

@@ -141,13 +141,15 @@ fn message_id(options: &SeriesOptions, base: &str) -> Option<String> {
 }
 
 /// Review notes for below the `---`, where `git am` drops them.
+/// First what each flush waited for (the evidence), then the flags.
 pub(super) fn review_notes(plan: &PatchPlan) -> String {
+    let evidence = crate::report::waits::notes(plan.outcome);
     let flags = &plan.outcome.flags;
     if flags.is_empty() {
-        return String::new();
+        return evidence;
     }
     let blocks: String = flags.iter().map(flag_block).collect();
-    format!("{}\n{blocks}\n", NOTES_HEADING.trim_end())
+    format!("{evidence}{}\n{blocks}\n", NOTES_HEADING.trim_end())
 }
 
 /// One series' numbered mails, cover letter (if any) first: the ready

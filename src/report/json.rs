@@ -142,6 +142,22 @@ pub struct SiteView {
     pub api: &'static str,
     pub workqueue: &'static str,
     pub converted: bool,
+    /// Flush sites only: what the flush waits for (the wait model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waits_for: Option<Vec<WaitView>>,
+}
+
+/// One item a flush waits for.
+#[derive(Serialize)]
+pub struct WaitView {
+    pub item: String,
+    pub queued: Vec<String>,
+    pub reach: &'static str,
+    pub how: String,
+    /// What waits for it before the flush already, if anything.
+    pub waited_before: Option<String>,
+    /// What waits for it after the conversion; null without one.
+    pub after: Option<String>,
 }
 
 impl ModuleView {
@@ -163,6 +179,7 @@ impl ModuleView {
                     workqueue: s.wq.ident(),
                     converted: s.state == SiteState::Convert
                         && (!outcome.changes.is_empty() || outcome.patched_with().is_some()),
+                    waits_for: s.is_flush().then(|| waits_for(outcome, s)),
                 })
                 .collect()
         };
@@ -214,4 +231,27 @@ impl ModuleView {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// The wait set of a flush site, as JSON: empty for a flush the model
+/// has no set for (one left as it is, on another workqueue).
+fn waits_for(outcome: &Outcome, site: &crate::analysis::Site) -> Vec<WaitView> {
+    let Some(set) = outcome
+        .waits
+        .iter()
+        .find(|w| w.file == site.file && w.at == site.range.start)
+    else {
+        return Vec::new();
+    };
+    super::waits::rows(outcome, set)
+        .into_iter()
+        .map(|row| WaitView {
+            item: row.item,
+            queued: row.queued,
+            reach: row.reach,
+            how: row.how,
+            waited_before: row.before,
+            after: row.after,
+        })
+        .collect()
 }

@@ -7,6 +7,7 @@ pub mod facts;
 pub mod json;
 pub mod summary;
 pub mod text;
+pub mod waits;
 
 use crate::analysis::{Flag, Verdict};
 use crate::outcome::Outcome;
@@ -78,6 +79,7 @@ pub fn module_header(outcome: &Outcome) -> String {
             lines.push(format!("not compiled for this kernel, not a site: {call}"));
         }
     }
+    lines.extend(waits::header_lines(outcome));
     for flag in &outcome.flags {
         lines.push(format!("flag: {}", flag_line(flag)));
     }

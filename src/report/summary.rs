@@ -95,31 +95,12 @@ impl Summary {
             advice: recommended.map(advice),
             flush_items: conversion.map_or(Vec::new(), |c| c.strategy.flush_calls()),
             removal: match conversion.map(|c| &c.strategy) {
-                Some(Strategy::RemoveFlush { unclaimed, .. }) if !unclaimed.is_empty() => {
-                    format!(
-                        "{} queues nothing on {system} itself. Of the code it calls, {} \
-                         queues work there, but not an item this module hands in.",
-                        outcome.module.name,
-                        unclaimed.join(" and ")
-                    )
-                }
-                Some(Strategy::RemoveFlush { waited, .. }) if !waited.is_empty() => format!(
-                    "Every item {} queues there ({}) is already cancelled or flushed before \
-                     the flush, so the flush waits for nothing more of the module's.",
-                    outcome.module.name,
-                    waited.join(", ")
-                ),
-                Some(Strategy::RemoveFlush { managed, .. }) if !managed.is_empty() => format!(
-                    "{} queues nothing on {system} itself, and the code it calls that does \
-                     waits for its own work: {}.",
-                    outcome.module.name,
-                    managed.join("; ")
-                ),
-                _ => format!(
-                    "{} queues nothing on {system} and calls nothing that does, so the flush \
-                     only waits for other code's work.",
-                    outcome.module.name
-                ),
+                Some(Strategy::RemoveFlush {
+                    waited,
+                    unclaimed,
+                    managed,
+                }) => removal(&outcome.module.name, &system, waited, unclaimed, managed),
+                _ => String::new(),
             },
             wq,
             flush,
@@ -221,6 +202,42 @@ fn shared_advice(shared: &SharedWq) -> String {
     }
 }
 
+/// Why remove-flush may delete the flush, in sentences a commit message
+/// can hold: every part of what the flush waited for, and who waits for it.
+fn removal(
+    module: &str,
+    system: &str,
+    waited: &[String],
+    unclaimed: &[String],
+    managed: &[String],
+) -> String {
+    let mut sentences = vec![match waited {
+        [] => format!("{module} queues nothing on {system} itself."),
+        _ => format!(
+            "Every item {module} queues there ({}) is already cancelled or flushed before \
+             the flush.",
+            waited.join(", ")
+        ),
+    }];
+    if !managed.is_empty() {
+        sentences.push(format!(
+            "The other code it calls that queues there waits for its own work: {}.",
+            managed.join("; ")
+        ));
+    }
+    if !unclaimed.is_empty() {
+        sentences.push(format!(
+            "{} queues work there on an item of its own, not one {module} hands in.",
+            unclaimed.join(" and ")
+        ));
+    }
+    if managed.is_empty() && unclaimed.is_empty() {
+        sentences.push("It calls no other code that queues there.".into());
+    }
+    sentences.push("So the flush waits for nothing of the module's.".into());
+    sentences.join(" ")
+}
+
 /// Step 0's recommendation with its evidence.
 fn advice(recommended: &Strategy) -> String {
     match recommended {
@@ -230,9 +247,11 @@ fn advice(recommended: &Strategy) -> String {
              so waiting for those ({}) can replace it",
             recommended.flush_calls().join(", ")
         ),
-        Strategy::RemoveFlush { unclaimed, .. } if !unclaimed.is_empty() => format!(
+        Strategy::RemoveFlush {
+            waited, unclaimed, ..
+        } if waited.is_empty() && !unclaimed.is_empty() => format!(
             "remove-flush: the module queues nothing on a system workqueue itself; {} \
-             queues there, but not an item the module hands in (see the flag)",
+             queues there, on an item of its own, not one the module hands in",
             unclaimed.join(", ")
         ),
         Strategy::RemoveFlush {

@@ -19,12 +19,16 @@ use crate::Session;
 use std::collections::BTreeSet;
 
 pub(super) fn group(session: &Session, pool: &mut Pool) {
-    pull_cores(session, pool);
+    let pulled = pull_cores(session, pool);
     let mut at = 0;
     while at < pool.slots.len() {
         let core = pool.get(at);
-        let is_core =
-            core.flags.iter().any(|f| f.kind == FlagKind::DependentWork) && !in_a_group(core);
+        // A core: its flush waits for dependents' work, or a member's
+        // flush waits for work its exports queue (the core's flush may
+        // then wait for the members' work whatever function holds it).
+        let waited_on =
+            pulled.contains(&at) || core.flags.iter().any(|f| f.kind == FlagKind::DependentWork);
+        let is_core = waited_on && !in_a_group(core);
         if is_core {
             if let Some(members) = members_of(session, pool, at) {
                 // A family that cannot be made leaves every module as it
@@ -38,8 +42,9 @@ pub(super) fn group(session: &Session, pool: &mut Pool) {
 
 /// The modules whose exported functions queue work a selected module's
 /// flush waits for (a work-from-provider flag), planned into the pool: a
-/// family is found from its core, whichever member was selected.
-fn pull_cores(session: &Session, pool: &mut Pool) {
+/// family is found from its core, whichever member was selected. Returns
+/// their places in the pool.
+fn pull_cores(session: &Session, pool: &mut Pool) -> BTreeSet<usize> {
     let mut cores: Vec<crate::kbuild::Module> = Vec::new();
     for at in 0..pool.slots.len() {
         let outcome = pool.get(at);
@@ -67,9 +72,10 @@ fn pull_cores(session: &Session, pool: &mut Pool) {
             }
         }
     }
-    for core in &cores {
-        pool.find_or_plan(session, core);
-    }
+    cores
+        .iter()
+        .map(|core| pool.find_or_plan(session, core))
+        .collect()
 }
 
 /// The flushed system workqueues of a module's converted flushes.

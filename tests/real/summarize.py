@@ -13,7 +13,11 @@ Assertions (each failure is printed and makes the exit status 1):
   flag) is never "convertible" on its own: only as part of a patch across
   modules (`shared`), whose owner has the patch; after conversion no member
   still queues on a system workqueue the shared one replaced, except at
-  sites the first run flagged.
+  sites the first run flagged;
+- every flush site in the JSON has `waits_for` (the wait model), and no
+  converted module deletes or replaces a flush while an entry of its
+  `waits_for` is a callback or a dependent's work that nothing else waits
+  for (a wait deleted that matters).
 """
 import json
 import sys
@@ -59,6 +63,20 @@ for m in converted:
     left = 0 if later is None else sum(1 for s in later["queue_sites"] if s["workqueue"] in replaced)
     if left > flagged:
         failed.append(f"{m['module']}: {left} queueing calls on {sorted(replaced)} left, {flagged} flagged")
+
+# The wait model: every flush has its set; no conversion drops a wait on
+# a callback or a dependent's work that nothing else waits for.
+for m in modules:
+    for site in m["flush_sites"]:
+        if "waits_for" not in site:
+            failed.append(f"{m['module']}: flush {site['file']}:{site['line']} has no waits_for")
+            continue
+        if not m["changed_files"] or (m.get("shared") or {}).get("kind") == "family-wq":
+            continue
+        for wait in site["waits_for"]:
+            if wait["reach"] in ("callback", "dependent") and wait["waited_before"] is None:
+                failed.append(f"{m['module']}: converted while {site['file']}:{site['line']} "
+                              f"still waits for {wait['item']}")
 
 # Patches across modules: each member's owner has the patch, and the
 # members' queueing moved too.

@@ -8,7 +8,7 @@
 mod owned;
 mod text;
 
-use crate::ctext::{calls_in, exported_names};
+use crate::ctext::{calls_in, exported_names, installs_in};
 use crate::wq::{self, SystemWq, WqFacts};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -42,6 +42,16 @@ pub struct Provider {
     /// caller's flush is what protects it; otherwise whether it protects
     /// anything of the caller's cannot be told from the code.
     pub from_caller: bool,
+    /// The queued item is reached from the function's own parameter: the
+    /// caller hands its item in (a callback may come with it).
+    pub hands_item: bool,
+    /// The function takes a callback (a function pointer parameter,
+    /// spelt out or through a typedef): the work it queues runs the
+    /// caller's code.
+    pub takes_callback: bool,
+    /// It takes a `struct module *`: it can pin the caller's module until
+    /// its work has run (`request_firmware_nowait()`).
+    pub pins_module: bool,
 }
 
 impl Provider {
@@ -93,6 +103,9 @@ pub struct Dependent {
     pub file: PathBuf,
     /// The module's exports it calls.
     pub calls: Vec<String>,
+    /// The module's exports it installs as function pointers
+    /// (`.suspend = mod_suspend`): it reaches them as if it called them.
+    pub installs: Vec<String>,
 }
 
 /// A file that queues on a system workqueue itself, and what it calls.
@@ -106,6 +119,8 @@ pub struct QueueingFile {
     /// `name_hash`es: a whole-tree index holds thousands of these, and
     /// strings would cost the scan a fifth of its time.
     calls: Vec<u64>,
+    /// The names it installs as values (`.op = name`), hashed the same way.
+    installs: Vec<u64>,
 }
 
 /// FNV-1a of a name: cheap, and collisions only ever add a dependent to
@@ -116,10 +131,23 @@ fn name_hash(name: &str) -> u64 {
     })
 }
 
+/// The sorted, distinct hashes of the names `found`.
+fn hashed<'t>(found: impl Iterator<Item = (usize, &'t str)>) -> Vec<u64> {
+    let mut hashes: Vec<u64> = found.map(|(_, name)| name_hash(name)).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
+}
+
 impl QueueingFile {
     /// Whether the file calls `name`.
     pub fn calls(&self, name: &str) -> bool {
         self.calls.binary_search(&name_hash(name)).is_ok()
+    }
+
+    /// Whether the file installs `name` as a function pointer.
+    pub fn installs(&self, name: &str) -> bool {
+        self.installs.binary_search(&name_hash(name)).is_ok()
     }
 
     pub fn queues_on(&self, flushed: &BTreeSet<SystemWq>) -> bool {
@@ -171,12 +199,8 @@ impl TreeIndex {
         self.queueing.push(QueueingFile {
             path: path.clone(),
             wqs,
-            calls: {
-                let mut calls: Vec<u64> = calls_in(text).map(|(_, name)| name_hash(name)).collect();
-                calls.sort_unstable();
-                calls.dedup();
-                calls
-            },
+            calls: hashed(calls_in(text)),
+            installs: hashed(installs_in(text)),
         });
         if memchr::memmem::find(text, b"EXPORT_SYMBOL").is_none() {
             return;
@@ -192,10 +216,11 @@ impl TreeIndex {
                 continue;
             };
             let export = export.to_string();
-            let from_caller = functions
-                .iter()
-                .any(|f| f.name == export && f.takes_callback)
-                || handed.contains_key(&export);
+            let head = functions.iter().find(|f| f.name == export);
+            let takes_callback = head.is_some_and(|f| f.takes_callback);
+            let pins_module = head.is_some_and(|f| f.pins_module);
+            let hands_item = handed.contains_key(&export);
+            let from_caller = takes_callback || hands_item;
             let queuer = &direct[queuer];
             let teardown = match &queuer.fields {
                 Some(fields) => exports
@@ -216,6 +241,9 @@ impl TreeIndex {
                     own_item: queuer.own_item,
                     teardown,
                     from_caller,
+                    hands_item,
+                    takes_callback,
+                    pins_module,
                 },
             );
         }

@@ -21,6 +21,9 @@ pub(super) struct TextFunction {
     /// A parameter is a function pointer (`void (*cont)(…)`): the caller
     /// hands in code that the function may run, or have its work run.
     pub(super) takes_callback: bool,
+    /// A parameter is a `struct module *`: the function can hold a
+    /// reference on its caller's module while the work is pending.
+    pub(super) pins_module: bool,
 }
 
 /// Whether a queueing call on a system workqueue occurs in `text`.
@@ -55,6 +58,7 @@ pub(super) fn system_queueing(text: &[u8], facts: &WqFacts) -> Vec<Option<System
 }
 
 pub(super) fn text_functions(text: &[u8]) -> Vec<TextFunction> {
+    let callback_types = function_typedefs(text);
     column0_blocks(text)
         .filter_map(|block| {
             let head = &text[block.head_start..block.open];
@@ -65,7 +69,9 @@ pub(super) fn text_functions(text: &[u8]) -> Vec<TextFunction> {
                 .collect();
             Some(TextFunction {
                 params: param_names(head, &name),
-                takes_callback: takes_callback(head, &name),
+                takes_callback: takes_callback(head, &name, &callback_types),
+                pins_module: params_text(head, &name)
+                    .is_some_and(|p| memchr::memmem::find(p, b"struct module").is_some()),
                 name,
                 body_start: block.open,
                 body_end,
@@ -95,21 +101,55 @@ fn param_names(head: &[u8], name: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether a parameter of function `name`'s head is a function pointer.
-fn takes_callback(head: &[u8], name: &str) -> bool {
-    let Some(at) = memchr::memmem::rfind(head, format!("{name}(").as_bytes()) else {
+/// The text between the parentheses of function `name`'s head.
+fn params_text<'t>(head: &'t [u8], name: &str) -> Option<&'t [u8]> {
+    let at = memchr::memmem::rfind(head, format!("{name}(").as_bytes())?;
+    let open = at + name.len();
+    let close = matching_paren(head, open)?;
+    Some(&head[open + 1..close])
+}
+
+/// Whether a parameter of function `name`'s head is a function pointer,
+/// spelt out (`void (*cont)(…)`) or through one of the file's function
+/// typedefs (`fw_cb_t cont`, `fw_cb_fn *cont`).
+fn takes_callback(head: &[u8], name: &str, callback_types: &BTreeSet<String>) -> bool {
+    let Some(params) = params_text(head, name) else {
         return false;
     };
-    let open = at + name.len();
-    matching_paren(head, open).is_some_and(|close| {
-        let params = &head[open + 1..close];
-        let squeezed: Vec<u8> = params
-            .iter()
-            .copied()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
-        memchr::memmem::find(&squeezed, b"(*").is_some()
-    })
+    let squeezed: Vec<u8> = params
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    memchr::memmem::find(&squeezed, b"(*").is_some()
+        || words_in(params).any(|(_, w)| callback_types.contains(w))
+}
+
+/// The names a file's typedefs give function types and function
+/// pointer types: `typedef void (*cb_t)(void *)`, `typedef void cb_fn(void *)`.
+pub(super) fn function_typedefs(text: &[u8]) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for at in memchr::memmem::find_iter(text, b"typedef") {
+        if at > 0 && is_word_byte(text[at - 1]) {
+            continue;
+        }
+        let end = memchr::memchr(b';', &text[at..]).map_or(text.len(), |e| at + e);
+        let decl = &text[at..end];
+        // The declarator is the first word after `(*` or, with no
+        // pointer, the word just before the first `(`.
+        let Some(open) = memchr::memchr(b'(', decl) else {
+            continue;
+        };
+        let after = &decl[open + 1..];
+        let name = match after.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(star) if after[star] == b'*' => words_in(&after[star..]).next().map(|(_, w)| w),
+            _ => words_in(&decl[..open]).last().map(|(_, w)| w),
+        };
+        if let Some(name) = name.filter(|n| *n != "typedef") {
+            names.insert(name.to_string());
+        }
+    }
+    names
 }
 
 /// The identifier before the parameter list's `(` in a function head.

@@ -1,0 +1,337 @@
+//! The wait model: for every flush of a system workqueue, the work it
+//! waits for. One entry per item: what it is, where it is queued, how it
+//! reaches the flush (the module's own queueing, handed to other code,
+//! a callback other code runs, a dependent's work, or code that could not
+//! be read), and what already waits for it before the flush. Step 0, the
+//! review flags and the reviewer's text all read this one model.
+
+use super::exports::{Dependent, Provider};
+use super::items::{name_at, queued_item, waited_before, ItemKind};
+use super::sites::Site;
+use crate::entry::Entry;
+use crate::load::Unit;
+use crate::wq::ApiKind;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How an item reaches a flush.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// The module queues it. `name`: how the flush can name it (an
+    /// expression in scope there), or why it cannot.
+    Own {
+        name: Result<String, String>,
+        kind: ItemKind,
+    },
+    /// The module hands it to `provider()`, which queues it.
+    HandedIn { provider: String },
+    /// `provider()` takes a callback of the module's and queues the work
+    /// that runs it.
+    Callback { provider: String },
+    /// `provider()` queues an item it reaches itself (not one the module
+    /// hands in): other code's work.
+    ProviderItem { provider: String },
+    /// A module that uses the module's exports (`via`) queues it.
+    Dependent { via: Vec<String> },
+    /// Code the module reaches could not be read: it may queue anything.
+    Unknown,
+}
+
+/// One item a flush waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wait {
+    /// `struct foo.work`, `foo_work`, "the callback of `f()`", a file.
+    pub item: String,
+    /// Where it is queued: `file:line` in this module or in other code.
+    pub queued: Vec<String>,
+    pub reach: Reach,
+    /// What already waits for it before the flush (a cancel or flush in
+    /// the same block, a teardown of the code that owns it, the module's
+    /// references at exit), if anything.
+    pub waited: Option<String>,
+}
+
+impl Wait {
+    /// Other code's work that no change of this module can wait for.
+    pub fn is_others(&self) -> bool {
+        !matches!(self.reach, Reach::Own { .. })
+    }
+
+    /// How it reaches the flush, as a reviewer reads it.
+    pub fn how(&self) -> String {
+        match &self.reach {
+            Reach::Own { .. } => "queued by the module".into(),
+            Reach::HandedIn { provider } => format!("handed to {provider}(), which queues it"),
+            Reach::Callback { provider } => {
+                format!("a callback the module hands to {provider}(), which queues its work")
+            }
+            Reach::ProviderItem { provider } => {
+                format!("queued by {provider}() on an item of its own")
+            }
+            Reach::Dependent { via } => {
+                format!("queued by a module that uses {}()", via.join("(), "))
+            }
+            Reach::Unknown => "code that could not be read".into(),
+        }
+    }
+}
+
+/// What one flush waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitSet {
+    pub file: usize,
+    /// Offset of the flush call.
+    pub at: usize,
+    pub line: usize,
+    /// The flush is in the module's exit: every module that uses its
+    /// exports is unloaded by then.
+    pub in_exit: bool,
+    pub entries: Vec<Wait>,
+}
+
+impl WaitSet {
+    /// Entries nothing waits for before the flush.
+    pub fn open(&self) -> impl Iterator<Item = &Wait> {
+        self.entries.iter().filter(|w| w.waited.is_none())
+    }
+
+    /// The module's own items, open, with how the flush names them.
+    pub fn open_own(&self) -> impl Iterator<Item = (&Wait, &Result<String, String>)> {
+        self.open().filter_map(|w| match &w.reach {
+            Reach::Own { name, .. } => Some((w, name)),
+            _ => None,
+        })
+    }
+
+    pub fn open_of(&self, pick: fn(&Reach) -> bool) -> Vec<&Wait> {
+        self.open().filter(|w| pick(&w.reach)).collect()
+    }
+}
+
+/// What the model needs from beyond the module's own files.
+pub struct Others<'a> {
+    /// Exported functions of other code the module calls that queue on a
+    /// flushed workqueue.
+    pub providers: &'a [Provider],
+    /// Functions the module calls (teardowns among them).
+    pub called: &'a BTreeSet<&'a str>,
+    /// Modules that use (call, or install as a function pointer) the
+    /// given exports of the module and queue on a flushed workqueue
+    /// themselves.
+    pub dependents: &'a dyn Fn(&[&str]) -> Vec<Dependent>,
+    /// Why some code the module reaches could not be read.
+    pub unknown: Option<String>,
+}
+
+/// The wait set of every flush among `sites` (those on the flushed
+/// workqueue).
+pub fn wait_sets(unit: &Unit, sites: &[Site], others: &Others) -> Vec<WaitSet> {
+    sites
+        .iter()
+        .filter(|s| s.is_flush())
+        .map(|flush| wait_set(unit, sites, flush, others))
+        .collect()
+}
+
+fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitSet {
+    let in_exit = in_exit(unit, flush);
+    let mut entries = own_entries(unit, sites, flush);
+    entries.extend(
+        others
+            .providers
+            .iter()
+            .map(|p| provider_entry(p, others.called, in_exit)),
+    );
+    let reaching = exports_reaching(unit, flush);
+    if !reaching.is_empty() {
+        let dependents = (others.dependents)(&reaching);
+        entries.extend(dependents.iter().map(|d| dependent_entry(d, in_exit)));
+    }
+    if let Some(why) = &others.unknown {
+        entries.push(Wait {
+            item: "work of code that could not be read".into(),
+            queued: vec![why.clone()],
+            reach: Reach::Unknown,
+            waited: None,
+        });
+    }
+    WaitSet {
+        file: flush.file,
+        at: flush.range.start,
+        line: flush.line,
+        in_exit,
+        entries,
+    }
+}
+
+/// The module's own items, one entry each, with the places that queue it.
+fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> Vec<Wait> {
+    let mut entries: Vec<Wait> = Vec::new();
+    for site in sites.iter().filter(|s| s.api.kind == ApiKind::Queue) {
+        let place = format!("{}:{}", unit.files[site.file].path.display(), site.line);
+        let kind = ItemKind::of(site);
+        let (item, name, waited) = match queued_item(unit, site) {
+            Ok(item) => {
+                let name = name_at(unit, flush, &item);
+                let waited = name
+                    .as_ref()
+                    .ok()
+                    .and_then(|expr| waited_before(unit, flush, expr, item.kind))
+                    .map(|call| format!("{call}, before the flush"));
+                (item.describe(), name, waited)
+            }
+            Err(why) => (
+                site.work_arg(unit).unwrap_or("?").to_string(),
+                Err(why),
+                None,
+            ),
+        };
+        match entries.iter_mut().find(|w| w.item == item) {
+            Some(entry) => {
+                entry.queued.push(place);
+                // Waited for only when every spelling the flush found is.
+                if waited.is_none() {
+                    entry.waited = None;
+                }
+            }
+            None => entries.push(Wait {
+                item,
+                queued: vec![place],
+                reach: Reach::Own { name, kind },
+                waited,
+            }),
+        }
+    }
+    entries
+}
+
+fn provider_entry(provider: &Provider, called: &BTreeSet<&str>, in_exit: bool) -> Wait {
+    let function = provider.function.clone();
+    let queued = vec![format!(
+        "{}:{}: {}",
+        provider.file.display(),
+        provider.line,
+        provider.call
+    )];
+    let teardown: Vec<&str> = provider
+        .teardown
+        .iter()
+        .map(String::as_str)
+        .filter(|t| called.contains(t))
+        .collect();
+    let (item, reach) = if provider.hands_item {
+        (
+            format!("the item the module hands to {function}()"),
+            Reach::HandedIn { provider: function },
+        )
+    } else if provider.takes_callback {
+        (
+            format!("the callback of {function}()"),
+            Reach::Callback { provider: function },
+        )
+    } else {
+        (
+            format!("{function}()'s own item"),
+            Reach::ProviderItem { provider: function },
+        )
+    };
+    let waited = if !teardown.is_empty() {
+        Some(format!(
+            "{}(), which the module calls, cancels or flushes it",
+            teardown.join("(), ")
+        ))
+    } else if provider.own_item {
+        Some("a file-scope item of that code's own, which that code manages".into())
+    } else if in_exit && matches!(reach, Reach::Callback { .. }) && provider.pins_module {
+        Some(format!(
+            "{}() holds a reference on the module until the callback has run: exit cannot \
+             run before",
+            provider.function
+        ))
+    } else {
+        None
+    };
+    Wait {
+        item,
+        queued,
+        reach,
+        waited,
+    }
+}
+
+fn dependent_entry(dependent: &Dependent, in_exit: bool) -> Wait {
+    let mut via = dependent.calls.clone();
+    via.extend(dependent.installs.iter().cloned());
+    via.sort();
+    via.dedup();
+    let uses: Vec<String> = dependent
+        .calls
+        .iter()
+        .map(|c| format!("calls {c}()"))
+        .chain(
+            dependent
+                .installs
+                .iter()
+                .map(|i| format!("installs {i}() as a function pointer")),
+        )
+        .collect();
+    Wait {
+        item: format!("work of {} ({})", dependent.file.display(), uses.join(", ")),
+        queued: vec![dependent.file.display().to_string()],
+        reach: Reach::Dependent { via },
+        waited: in_exit.then(|| {
+            "module references: every module that uses the exports is unloaded before this \
+             exit runs"
+                .to_string()
+        }),
+    }
+}
+
+/// The module's exported functions from which the flush's function is
+/// reached through the module's own calls: what a dependent must use to
+/// reach this flush.
+fn exports_reaching<'u>(unit: &'u Unit, flush: &Site) -> Vec<&'u str> {
+    let Some(function) = flush.enclosing(unit) else {
+        return Vec::new();
+    };
+    let exports = unit.exported();
+    if exports.is_empty() {
+        return Vec::new();
+    }
+    // Callers of each function, by name, across the module's files.
+    let mut callers: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for file in &unit.files {
+        for call in &file.facts.calls {
+            if let Some(caller) = call.function.map(|f| file.facts.functions[f].name.as_str()) {
+                callers
+                    .entry(call.callee.as_str())
+                    .or_default()
+                    .insert(caller);
+            }
+        }
+    }
+    let mut seen: BTreeSet<&str> = BTreeSet::from([function.name.as_str()]);
+    let mut pending: Vec<&str> = vec![function.name.as_str()];
+    while let Some(name) = pending.pop() {
+        for &caller in callers.get(name).into_iter().flatten() {
+            if seen.insert(caller) {
+                pending.push(caller);
+            }
+        }
+    }
+    exports.into_iter().filter(|e| seen.contains(e)).collect()
+}
+
+/// Whether the flush is in the module's exit function.
+fn in_exit(unit: &Unit, flush: &Site) -> bool {
+    let Some(function) = flush.enclosing(unit) else {
+        return false;
+    };
+    let named_exit = match &unit.entry {
+        Entry::Explicit { exit, .. } => exit
+            .as_ref()
+            .and_then(|i| i.args.first())
+            .is_some_and(|name| *name == function.name),
+        _ => false,
+    };
+    named_exit || crate::ctext::has_word(function.head.as_bytes(), "__exit")
+}

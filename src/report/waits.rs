@@ -1,0 +1,147 @@
+//! The wait model as the reviewer reads it: per flush, each item it waited
+//! for, what waited for it before the flush, and what waits for it once
+//! the patch is applied. The diff header, the notes below a patch's `---`
+//! and the JSON all print this.
+
+use crate::analysis::{Reach, SharedKind, Strategy, Wait, WaitSet};
+use crate::outcome::Outcome;
+
+/// One entry, as every printer shows it.
+pub struct WaitRow {
+    pub item: String,
+    pub queued: Vec<String>,
+    /// `own`, `handed-in`, `callback`, `provider-item`, `dependent`,
+    /// `unknown`.
+    pub reach: &'static str,
+    pub how: String,
+    /// What waited for it before the flush, already.
+    pub before: Option<String>,
+    /// What waits for it after the patch; None when there is no patch.
+    pub after: Option<String>,
+}
+
+pub fn reach_slug(reach: &Reach) -> &'static str {
+    match reach {
+        Reach::Own { .. } => "own",
+        Reach::HandedIn { .. } => "handed-in",
+        Reach::Callback { .. } => "callback",
+        Reach::ProviderItem { .. } => "provider-item",
+        Reach::Dependent { .. } => "dependent",
+        Reach::Unknown => "unknown",
+    }
+}
+
+/// The rows of one flush's wait set.
+pub fn rows(outcome: &Outcome, set: &WaitSet) -> Vec<WaitRow> {
+    set.entries
+        .iter()
+        .map(|wait| WaitRow {
+            item: wait.item.clone(),
+            queued: wait.queued.clone(),
+            reach: reach_slug(&wait.reach),
+            how: wait.how(),
+            before: wait.waited.clone(),
+            after: after(outcome, set, wait),
+        })
+        .collect()
+}
+
+/// What waits for `wait` once the module's patch is applied.
+fn after(outcome: &Outcome, set: &WaitSet, wait: &Wait) -> Option<String> {
+    let conversion = outcome.decision.conversion()?;
+    if let Some(by) = &wait.waited {
+        return Some(format!("{by} (unchanged)"));
+    }
+    let wq = conversion.wq.as_ref().map(|w| w.name.clone());
+    let shared = match &conversion.strategy {
+        Strategy::Shared(shared) => Some(shared),
+        _ => None,
+    };
+    let nothing = || "nothing: see the flags".to_string();
+    Some(match (&wait.reach, &conversion.strategy) {
+        (Reach::Own { name: Ok(expr), .. }, Strategy::FlushWork(replacements)) => replacements
+            .iter()
+            .filter(|r| r.file == set.file && r.at == set.at)
+            .flat_map(|r| &r.calls)
+            .find(|call| call.ends_with(&format!("(&{expr})")))
+            .map_or_else(nothing, |call| call.clone()),
+        (Reach::Own { .. }, Strategy::LocalWq { .. }) => {
+            wq.map_or_else(nothing, |wq| format!("flush_workqueue({wq})"))
+        }
+        (
+            Reach::Own { .. } | Reach::Dependent { .. } | Reach::HandedIn { .. },
+            Strategy::Shared(_),
+        ) => {
+            let shared = shared.expect("matched");
+            match &shared.kind {
+                SharedKind::Provider { helper, .. } => format!("{helper}()"),
+                SharedKind::Family { .. } => format!("flush_workqueue({})", shared.wq),
+            }
+        }
+        (Reach::ProviderItem { provider }, _) => format!(
+            "{provider}()'s own code: not an item this module hands in, so no flush of the \
+             module's waited for it on its behalf"
+        ),
+        _ => nothing(),
+    })
+}
+
+/// The header lines (without `# `) of every flush's wait set.
+pub fn header_lines(outcome: &Outcome) -> Vec<String> {
+    let Some(unit) = outcome.unit.as_ref() else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    for set in &outcome.waits {
+        let path = unit.files[set.file].path.display();
+        let count = set.entries.len();
+        let intro = match count {
+            0 => "waits for nothing localwq can see".to_string(),
+            1 => "waits for 1 item".to_string(),
+            n => format!("waits for {n} items"),
+        };
+        lines.push(format!("flush {path}:{} {intro}", set.line));
+        for row in rows(outcome, set) {
+            lines.push(format!(
+                "  - {} [{}] queued at {}",
+                row.item,
+                row.reach,
+                row.queued.join(", ")
+            ));
+            lines.push(format!(
+                "    waited for by: {}",
+                row.before.as_deref().unwrap_or("only this flush")
+            ));
+            if let Some(after) = &row.after {
+                lines.push(format!("    after: {after}"));
+            }
+        }
+    }
+    lines
+}
+
+/// The notes for below a patch's `---`: what each flush waited for and
+/// what waits for it after the patch, the proof a reviewer checks.
+pub fn notes(outcome: &Outcome) -> String {
+    let lines = header_lines(outcome);
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        String::from("What each flush waited for, and what waits for it after this patch:\n\n");
+    for line in lines {
+        // Wrapped at 75 columns as the rest of the mail, continuation
+        // lines indented under the text they continue.
+        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        let wrapped = super::text::wrap(&line[indent..], 75 - indent);
+        for (at, part) in wrapped.lines().enumerate() {
+            let lead = match at {
+                0 => line[..indent].to_string(),
+                _ => " ".repeat(indent + 2),
+            };
+            out.push_str(&format!("{lead}{part}\n"));
+        }
+    }
+    out.push('\n');
+    out
+}
