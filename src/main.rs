@@ -382,6 +382,9 @@ fn mailboxes(flag: &str, values: &[String]) -> Result<Vec<String>> {
 }
 
 fn apply(target: &Target, branch: &str, b4: bool, signing: &Signing) -> Result<()> {
+    // Held to the end, so that what is printed below is still true when
+    // it is: no other apply moves HEAD or writes a journal meanwhile.
+    let _lock = localwq::patch::lock::take_in(&target.tree)?;
     // Before anything reads the work tree: an interrupted apply first.
     if let Some(done) = localwq::patch::resume(&target.tree)? {
         println!(

@@ -68,22 +68,22 @@ fn timed(f: impl FnOnce()) -> Duration {
     start.elapsed()
 }
 
-/// A git repository holding the `series` fixture in one commit.
-fn repository(into: &Path) -> Oid {
-    common::copy_dir(&common::testdata().join("series"), into);
-    let repo = Repository::init(into).unwrap();
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = git2::Signature::new("F", "f@example.org", &git2::Time::new(1, 0)).unwrap();
-    let base = repo
-        .commit(Some("HEAD"), &sig, &sig, "fixture", &tree, &[])
-        .unwrap();
-    repo.set_head("refs/heads/master").ok();
-    base
+/// The lock `apply` holds while it runs.
+const LOCK: &str = ".git/localwq-apply.lock";
+
+/// `apply` run again after an interruption: it takes over a lock the
+/// killed run left, saying so. Killed between creating the lock and
+/// writing it, a run leaves it empty: the next refuses it, saying to
+/// remove it, and once that is done (here) runs.
+fn apply_again(apply: impl Fn() -> Command, root: &Path, locked: bool) -> Output {
+    let again = apply().output().unwrap();
+    let err = String::from_utf8_lossy(&again.stderr);
+    if locked && err.contains("was cut short: if no localwq apply runs") {
+        std::fs::remove_file(root.join(LOCK)).unwrap();
+        return apply().output().unwrap();
+    }
+    assert_eq!(err.contains("is no longer running"), locked, "{err}");
+    again
 }
 
 #[derive(Debug, PartialEq)]
@@ -127,7 +127,7 @@ fn state(root: &Path, base: Oid, tip: Oid) -> State {
 fn apply_killed_anywhere_leaves_the_old_or_the_new_state_or_completes() {
     let scratch = tempfile::tempdir().unwrap();
     let model = scratch.path().join("model");
-    let base = repository(&model);
+    let base = common::git_repository("series", &model);
     let apply = |root: &Path| {
         let root = root.to_str().unwrap();
         localwq(&["apply", root, "--date", "1795431845"])
@@ -160,8 +160,11 @@ fn apply_killed_anywhere_leaves_the_old_or_the_new_state_or_completes() {
             signal == libc::SIGKILL || found != State::Journal,
             "SIGINT left a journal"
         );
+        let locked = root.join(LOCK).exists();
+        assert!(signal == libc::SIGKILL || !locked, "SIGINT left the lock");
         if found != State::New {
-            let again = apply(&root).output().unwrap();
+            let again = apply_again(|| apply(&root), &root, locked);
+            assert!(!root.join(LOCK).exists(), "the lock outlived its run");
             let said = String::from_utf8_lossy(&again.stdout);
             assert!(again.status.success(), "{said}");
             assert_eq!(

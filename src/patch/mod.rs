@@ -7,6 +7,7 @@ pub mod commits;
 pub mod diff;
 pub mod funcname;
 pub mod identity;
+pub mod lock;
 pub mod mail;
 pub mod prefix;
 pub mod repo;

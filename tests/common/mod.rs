@@ -39,6 +39,25 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A git repository at `into` holding `case`'s tree in one commit on
+/// master; that commit's id.
+pub fn git_repository(case: &str, into: &Path) -> git2::Oid {
+    copy_dir(&testdata().join(case), into);
+    let repo = git2::Repository::init(into).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::new("F", "f@example.org", &git2::Time::new(1, 0)).unwrap();
+    let base = repo
+        .commit(Some("HEAD"), &sig, &sig, "fixture", &tree, &[])
+        .unwrap();
+    repo.set_head("refs/heads/master").ok();
+    base
+}
+
 /// Runs `check` on every case under testdata/, as `insta::glob!` does:
 /// each snapshot is named `<name>@<case>`, and a mismatch in one case is
 /// reported with all the others instead of hiding them.
