@@ -11,7 +11,7 @@
 
 use crate::interrupt::{remove_on_signal, Critical, RemoveOnSignal};
 use anyhow::{bail, Context, Result};
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -109,18 +109,18 @@ impl Drop for ApplyLock {
 /// behind once it is created.
 fn create(path: &Path, text: &str) -> Result<Option<ApplyLock>> {
     let _critical = Critical::enter();
-    let mut file = match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-    {
-        Ok(file) => file,
+    // Written whole under a name of this process's own, then linked into
+    // place: link(2) fails if the lock exists, and a kill at any moment
+    // leaves either no lock or a whole one, never an empty one.
+    let staged = path.with_extension(format!("lock.{}", std::process::id()));
+    std::fs::write(&staged, text.as_bytes())
+        .with_context(|| format!("writing {}", staged.display()))?;
+    let linked = std::fs::hard_link(&staged, path);
+    let _ = std::fs::remove_file(&staged);
+    match linked {
+        Ok(()) => {}
         Err(err) if err.kind() == ErrorKind::AlreadyExists => return Ok(None),
         Err(err) => return Err(err).with_context(|| format!("creating {}", path.display())),
-    };
-    if let Err(err) = file.write_all(text.as_bytes()) {
-        let _ = std::fs::remove_file(path);
-        return Err(err).with_context(|| format!("writing {}", path.display()));
     }
     Ok(Some(ApplyLock {
         path: path.to_path_buf(),
