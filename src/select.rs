@@ -109,7 +109,11 @@ impl Picked {
         };
         for (file, found) in placed {
             match found {
-                Ok(found) if found.is_empty() => orphans.push(orphan(file, &self.unread)),
+                // A .c file another file #includes is the includer's code.
+                Ok(found) if found.is_empty() => match includer_modules(tree, &file) {
+                    Some(modules) => self.modules.extend(modules),
+                    None => orphans.push(orphan(file, &self.unread)),
+                },
                 Ok(found) => self.modules.extend(found),
                 Err(err) => orphans.push(Refusal::at(
                     file,
@@ -125,6 +129,39 @@ impl Picked {
         orphans.sort_by(|a, b| a.file.cmp(&b.file));
         Selection { modules, orphans }
     }
+}
+
+/// The modules of a file in the same directory that `#include`s `file`
+/// (`#include "selftest_x.c"`), if one does and Kbuild builds it.
+fn includer_modules(tree: &KernelTree, file: &Path) -> Option<Vec<Module>> {
+    let name = file.file_name()?.to_str()?;
+    let dir = file.parent()?;
+    let needle = format!("\"{name}\"");
+    let entries = std::fs::read_dir(tree.root.join(dir)).ok()?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_c = path.extension().is_some_and(|e| e == "c" || e == "h");
+        if !is_c || path.file_name() == file.file_name() {
+            continue;
+        }
+        let Ok(text) = std::fs::read(&path) else {
+            continue;
+        };
+        let includes = text.split(|b| *b == b'\n').any(|line| {
+            let line = line.trim_ascii_start();
+            line.starts_with(b"#include") && memchr::memmem::find(line, needle.as_bytes()).is_some()
+        });
+        if !includes {
+            continue;
+        }
+        let includer = dir.join(entry.file_name());
+        if let Ok(modules) = kbuild::modules_of(&tree.root, &includer) {
+            if !modules.is_empty() {
+                return Some(modules);
+            }
+        }
+    }
+    None
 }
 
 /// Why a file no Makefile builds is left alone.

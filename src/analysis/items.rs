@@ -8,6 +8,7 @@ use crate::ctext::words_in;
 use crate::load::Unit;
 use crate::parse::SourceFile;
 use crate::wq::ApiKind;
+use std::collections::BTreeMap;
 
 /// Which flush call waits for an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -84,38 +85,98 @@ struct Declared {
     end: usize,
 }
 
+/// Struct tags by the typedef names the module gives them
+/// (`typedef struct scsi_qla_host {…} scsi_qla_host_t;`).
+pub type Typedefs = BTreeMap<String, String>;
+
+/// Every `typedef struct tag … name;` in the module's files and headers.
+pub fn typedefs(unit: &Unit) -> Typedefs {
+    let mut found = Typedefs::new();
+    for file in &unit.files {
+        let text = &file.text;
+        for at in memchr::memmem::find_iter(text, b"typedef") {
+            let mut words = words_in(&text[at..]).take(3);
+            let (Some((_, "typedef")), Some((_, "struct")), Some((tag_at, tag))) =
+                (words.next(), words.next(), words.next())
+            else {
+                continue;
+            };
+            let after_tag = at + tag_at + tag.len();
+            let rest = &text[after_tag..];
+            let Some(next) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
+                continue;
+            };
+            let name_from = match rest[next] {
+                b'{' => match crate::ctext::matching_brace(text, after_tag + next) {
+                    Some(close) => close + 1,
+                    None => continue,
+                },
+                _ => after_tag,
+            };
+            let end =
+                memchr::memchr(b';', &text[name_from..]).map_or(text.len(), |e| name_from + e);
+            let decl = &text[name_from..end];
+            // `*name` would make the typedef a pointer type: left out.
+            if decl.contains(&b'*') || decl.contains(&b'(') {
+                continue;
+            }
+            if let Some((_, name)) = words_in(decl).last() {
+                found.insert(name.to_string(), tag.to_string());
+            }
+        }
+    }
+    found
+}
+
 /// Every `struct tag name` / `struct tag *name` declaration in `text`, in
 /// order (parameters, locals, members alike).
 fn declarations(text: &[u8]) -> Vec<Declared> {
+    declarations_in(text, &Typedefs::new())
+}
+
+/// `declarations`, also through the module's typedef names
+/// (`scsi_qla_host_t *vha` is a `struct scsi_qla_host`).
+fn declarations_in(text: &[u8], typedefs: &Typedefs) -> Vec<Declared> {
     let words: Vec<(usize, &str)> = words_in(text).collect();
-    words
-        .windows(3)
-        .filter_map(|w| {
-            let [(_, keyword), (tag_at, tag), (at, name)] = w else {
-                return None;
-            };
-            let between = &text[tag_at + tag.len()..*at];
-            let only_stars = between
+    let declared = |(tag_at, tag): (usize, &str), (at, name): (usize, &str)| {
+        let between = &text[tag_at + tag.len()..at];
+        let only_stars = between
+            .iter()
+            .all(|b| b.is_ascii_whitespace() || *b == b'*');
+        let end = at + name.len();
+        let next = text[end..].iter().find(|b| !b.is_ascii_whitespace());
+        let initialized = next == Some(&b'=')
+            && text[end..]
                 .iter()
-                .all(|b| b.is_ascii_whitespace() || *b == b'*');
-            let end = at + name.len();
-            let next = text[end..].iter().find(|b| !b.is_ascii_whitespace());
-            let initialized = next == Some(&b'=')
-                && text[end..]
-                    .iter()
-                    .skip_while(|b| b.is_ascii_whitespace())
-                    .nth(1)
-                    != Some(&b'=');
-            (*keyword == "struct" && only_stars).then(|| Declared {
-                tag: tag.to_string(),
-                name: name.to_string(),
-                pointer: between.contains(&b'*'),
-                array: next == Some(&b'['),
-                initialized,
-                end,
-            })
+                .skip_while(|b| b.is_ascii_whitespace())
+                .nth(1)
+                != Some(&b'=');
+        only_stars.then(|| Declared {
+            tag: tag.to_string(),
+            name: name.to_string(),
+            pointer: between.contains(&b'*'),
+            array: next == Some(&b'['),
+            initialized,
+            end,
         })
-        .collect()
+    };
+    let mut found: Vec<Declared> = Vec::new();
+    for (i, &(at, word)) in words.iter().enumerate() {
+        let Some(&next) = words.get(i + 1) else {
+            break;
+        };
+        let by_keyword = word == "struct" && i + 2 < words.len();
+        let declaration = match (by_keyword, typedefs.get(word)) {
+            (true, _) => declared(next, words[i + 2]),
+            (false, Some(tag)) => declared((at, word), next).map(|mut d| {
+                d.tag = tag.clone();
+                d
+            }),
+            _ => None,
+        };
+        found.extend(declaration);
+    }
+    found
 }
 
 /// The struct tag that `name` is last declared with in `text` (`struct tag
@@ -171,10 +232,16 @@ pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
     }
     let function = site.enclosing(unit).ok_or_else(where_)?;
     let text = &unit.files[site.file].text[function.range.start..site.range.start];
-    let declared = declarations(text)
+    let typedefs = typedefs(unit);
+    let declared = declarations_in(text, &typedefs)
         .into_iter()
         .rev()
         .find(|d| d.name == base)
+        .or_else(|| {
+            file_scope(unit, site.file, &typedefs)
+                .into_iter()
+                .find(|d| d.name == base)
+        })
         .ok_or_else(|| {
             format!(
                 "{}: the type of `{base}` is not declared as a struct",
@@ -216,7 +283,7 @@ pub fn name_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, S
             // One instance for certain: a parameter, or a local set once
             // where it is declared; never an array, a loop cursor or a
             // variable assigned again before the flush.
-            let in_scope: Vec<Declared> = declarations(text)
+            let in_scope: Vec<Declared> = declarations_in(text, &typedefs(unit))
                 .into_iter()
                 .filter(|d| {
                     !d.array
@@ -242,6 +309,9 @@ pub fn name_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, S
                     ));
                 }
             }
+            if let Some(global) = global_instance(unit, flush.file, tag) {
+                return Ok(format!("{global}.{path}"));
+            }
             Err(format!(
                 "{}() holds no single struct {tag} (a parameter, or a local set once where \
                  it is declared) to reach {path} through",
@@ -249,6 +319,41 @@ pub fn name_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, S
             ))
         }
     }
+}
+
+/// The one file-scope instance of `struct tag` the flush's file can name:
+/// `static struct tag name;` in the file, or `extern struct tag name;` in
+/// a header of the module it includes. None when there are several.
+fn global_instance(unit: &Unit, file: usize, tag: &str) -> Option<String> {
+    let mut found: Vec<String> = Vec::new();
+    for d in file_scope(unit, file, &typedefs(unit)) {
+        if d.tag == tag && !d.pointer && !d.array && !found.contains(&d.name) {
+            found.push(d.name);
+        }
+    }
+    match found.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// The struct variables declared at file scope in `file` and in the
+/// module's headers it includes (`extern struct x state;`).
+fn file_scope(unit: &Unit, file: usize, typedefs: &Typedefs) -> Vec<Declared> {
+    let mut files: Vec<usize> = vec![file];
+    files.extend(unit.headers_reached(file));
+    let mut found = Vec::new();
+    for at in files {
+        let source = &unit.files[at];
+        let root = source.tree.root_node();
+        let mut cursor = root.walk();
+        for node in root.named_children(&mut cursor) {
+            if node.kind() == "declaration" {
+                found.extend(declarations_in(&source.text[node.byte_range()], typedefs));
+            }
+        }
+    }
+    found
 }
 
 /// Whether `text` assigns `name` again (`name = …`, `name++`) or walks it

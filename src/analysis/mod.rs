@@ -3,6 +3,7 @@
 //! from the rest of the tree comes through `Surroundings`.
 
 pub mod decision;
+pub mod drain;
 pub mod entry_rules;
 pub mod exports;
 pub mod flag;

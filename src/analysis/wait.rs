@@ -5,8 +5,9 @@
 //! be read), and what already waits for it before the flush. Step 0, the
 //! review flags and the reviewer's text all read this one model.
 
+use super::drain::{drain_of, freed_at, work_function, works_on, Drain};
 use super::exports::{Dependent, Provider};
-use super::items::{name_at, queued_item, waited_before, ItemKind};
+use super::items::{name_at, queued_item, waited_before, ItemKind, QueuedItem};
 use super::sites::Site;
 use crate::entry::Entry;
 use crate::load::Unit;
@@ -166,12 +167,19 @@ fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitS
 /// The module's own items, one entry each, with the places that queue it.
 fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> Vec<Wait> {
     let mut entries: Vec<Wait> = Vec::new();
+    let mut items: Vec<Option<QueuedItem>> = Vec::new();
     for site in sites.iter().filter(|s| s.api.kind == ApiKind::Queue) {
         let place = format!("{}:{}", unit.files[site.file].path.display(), site.line);
         let kind = ItemKind::of(site);
-        let (item, name, waited) = match queued_item(unit, site) {
+        let queued = queued_item(unit, site);
+        let (item, name, waited) = match &queued {
             Ok(item) => {
-                let name = name_at(unit, flush, &item);
+                let name = name_at(unit, flush, item).and_then(|expr| {
+                    match freed_at(unit, item, flush, &expr) {
+                        Some(why) => Err(why),
+                        None => Ok(expr),
+                    }
+                });
                 let waited = name
                     .as_ref()
                     .ok()
@@ -181,7 +189,7 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> Vec<Wait> {
             }
             Err(why) => (
                 site.work_arg(unit).unwrap_or("?").to_string(),
-                Err(why),
+                Err(why.clone()),
                 None,
             ),
         };
@@ -193,15 +201,53 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> Vec<Wait> {
                     entry.waited = None;
                 }
             }
-            None => entries.push(Wait {
-                item,
-                queued: vec![place],
-                reach: Reach::Own { name, kind },
-                waited,
-            }),
+            None => {
+                entries.push(Wait {
+                    item,
+                    queued: vec![place],
+                    reach: Reach::Own { name, kind },
+                    waited,
+                });
+                items.push(queued.ok());
+            }
         }
     }
+    if let Some(drain) = drain_of(unit, flush) {
+        set_aside_for_drain(unit, &drain, &mut entries, &items);
+    }
     entries
+}
+
+/// In a drain loop, the flush waits for the list to empty: when exactly
+/// one item's work function works on that list and the flush can name
+/// it, the module's other items are not what the loop waits on.
+fn set_aside_for_drain(
+    unit: &Unit,
+    drain: &Drain,
+    entries: &mut [Wait],
+    items: &[Option<QueuedItem>],
+) {
+    let drains: Vec<(usize, String)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(at, item)| Some((at, work_function(unit, item.as_ref()?)?)))
+        .filter(|(_, function)| works_on(unit, function, &drain.field))
+        .collect();
+    let [(drained, function)] = drains.as_slice() else {
+        return;
+    };
+    if !matches!(entries[*drained].reach, Reach::Own { name: Ok(_), .. }) {
+        return;
+    }
+    let why = format!(
+        "not what this loop waits on: it runs until {} is empty, which {}() ({}'s work function) empties",
+        drain.list, function, entries[*drained].item
+    );
+    for (at, entry) in entries.iter_mut().enumerate() {
+        if at != *drained && entry.waited.is_none() {
+            entry.waited = Some(why.clone());
+        }
+    }
 }
 
 fn provider_entry(provider: &Provider, called: &BTreeSet<&str>, in_exit: bool) -> Wait {
