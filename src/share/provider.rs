@@ -275,7 +275,7 @@ fn convert(pool: &mut Pool, owner_at: usize, callers: &[usize]) -> Result<(), Re
         let caller = pool.take(at);
         pool.put(
             at,
-            joined(caller, conversion, &[FlagKind::NoQueueing]),
+            joined(caller, conversion, &[]),
             true,
         );
     }
