@@ -94,19 +94,31 @@ fn members_of(session: &Session, pool: &mut Pool, core_at: usize) -> Option<Vec<
     let core = pool.get(core_at);
     let unit = core.unit.as_ref()?;
     let flushed = flushed(core);
-    let exports = unit.exported();
-    let dependents = session
-        .around
-        .dependents(&exports, &flushed, &unit.module.files);
+    let core_files = unit.module.files.clone();
     let mut modules: Vec<crate::kbuild::Module> = Vec::new();
-    for dependent in &dependents {
-        let module = session.module_of(&dependent.file).ok()?;
-        if !modules
-            .iter()
-            .any(|m| m.name == module.name && m.dir == module.dir)
-        {
-            modules.push(module);
+    let mut exports: Vec<String> = unit.exported().into_iter().map(String::from).collect();
+    // A family is whole: a module that uses a member's exports and queues
+    // on the flushed workqueue joins too (nvme-fcloop through nvmet-fc).
+    let mut next = 0;
+    loop {
+        let names: Vec<&str> = exports.iter().map(String::as_str).collect();
+        for dependent in session.around.dependents(&names, &flushed, &core_files) {
+            let module = session.module_of(&dependent.file).ok()?;
+            if !modules
+                .iter()
+                .any(|m| m.name == module.name && m.dir == module.dir)
+            {
+                modules.push(module);
+            }
         }
+        let Some(member) = modules.get(next).cloned() else {
+            break;
+        };
+        next += 1;
+        let at = pool.find_or_plan(session, &member);
+        exports = pool.get(at).unit.as_ref().map_or(Vec::new(), |u| {
+            u.exported().into_iter().map(String::from).collect()
+        });
     }
     // Most cores' dependents flush nothing: their text says so before
     // any of them is parsed.

@@ -273,11 +273,7 @@ fn convert(pool: &mut Pool, owner_at: usize, callers: &[usize]) -> Result<(), Re
     let changes = merged(parts)?;
     for (&at, conversion) in callers.iter().zip(caller_conversions) {
         let caller = pool.take(at);
-        pool.put(
-            at,
-            joined(caller, conversion, &[]),
-            true,
-        );
+        pool.put(at, joined(caller, conversion, &[]), true);
     }
     let mut owner = pool.take(owner_at);
     let members: Vec<&crate::outcome::Outcome> = callers.iter().map(|&at| pool.get(at)).collect();
