@@ -57,6 +57,24 @@ impl Wait {
         !matches!(self.reach, Reach::Own { .. })
     }
 
+    /// The kind of reach, whatever the provider's name.
+    fn how_kind(&self) -> std::mem::Discriminant<Reach> {
+        std::mem::discriminant(&self.reach)
+    }
+
+    /// Another export of other code that queues this same item.
+    fn also_through(&mut self, function: &str) {
+        let provider = match &mut self.reach {
+            Reach::HandedIn { provider }
+            | Reach::Callback { provider }
+            | Reach::ProviderItem { provider } => provider,
+            _ => return,
+        };
+        let old = format!("{provider}()");
+        *provider = format!("{provider}(), {function}");
+        self.item = self.item.replacen(&old, &format!("{provider}()"), 1);
+    }
+
     /// How it reaches the flush, as a reviewer reads it.
     pub fn how(&self) -> String {
         match &self.reach {
@@ -136,12 +154,18 @@ pub fn wait_sets(unit: &Unit, sites: &[Site], others: &Others) -> Vec<WaitSet> {
 fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitSet {
     let in_exit = in_exit(unit, flush);
     let mut entries = own_entries(unit, sites, flush);
-    entries.extend(
-        others
-            .providers
-            .iter()
-            .map(|p| provider_entry(p, others.called, in_exit)),
-    );
+    for provider in others.providers {
+        let entry = provider_entry(provider, others.called, in_exit);
+        // Several exports that queue the same item at the same place
+        // (vmalloc(), vfree()) are one item.
+        let same = entries
+            .iter_mut()
+            .find(|w| w.queued == entry.queued && w.how_kind() == entry.how_kind());
+        match same {
+            Some(existing) => existing.also_through(&provider.function),
+            None => entries.push(entry),
+        }
+    }
     let reaching = exports_reaching(unit, flush);
     if !reaching.is_empty() {
         let dependents = (others.dependents)(&reaching);
@@ -286,7 +310,7 @@ fn provider_entry(provider: &Provider, called: &BTreeSet<&str>, in_exit: bool) -
             teardown.join("(), ")
         ))
     } else if provider.own_item {
-        Some("a file-scope item of that code's own, which that code manages".into())
+        Some("that code itself: a file-scope item of its own, which it manages".into())
     } else if in_exit && matches!(reach, Reach::Callback { .. }) && provider.pins_module {
         Some(format!(
             "{}() holds a reference on the module until the callback has run: exit cannot \

@@ -49,8 +49,8 @@ pub fn rows(outcome: &Outcome, set: &WaitSet) -> Vec<WaitRow> {
 /// What waits for `wait` once the module's patch is applied.
 fn after(outcome: &Outcome, set: &WaitSet, wait: &Wait) -> Option<String> {
     let conversion = outcome.decision.conversion()?;
-    if let Some(by) = &wait.waited {
-        return Some(format!("{by} (unchanged)"));
+    if wait.waited.is_some() {
+        return Some("unchanged".into());
     }
     let wq = conversion.wq.as_ref().map(|w| w.name.clone());
     let shared = match &conversion.strategy {
