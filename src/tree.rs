@@ -227,13 +227,33 @@ impl KernelTree {
 /// when present, kernel/workqueue.c.
 fn read_facts(root: &Path) -> WqFacts {
     let header = root.join("include/linux/workqueue.h");
-    match fs::read(&header) {
+    let mut facts = match fs::read(&header) {
         Ok(text) => WqFacts::read(
             &text,
             fs::read(root.join("kernel/workqueue.c")).ok().as_deref(),
         ),
         Err(err) => WqFacts::fallback(&format!("{}: {err}", header.display())),
+    };
+    facts.kernel = version_text(root);
+    facts
+}
+
+/// `7.2.13`, from the top Makefile's `VERSION`, `PATCHLEVEL`, `SUBLEVEL`.
+fn version_text(root: &Path) -> Option<String> {
+    let text = fs::read_to_string(root.join("Makefile")).ok()?;
+    let field = |name: &str| -> Option<String> {
+        text.lines().find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            let value = value.trim();
+            (key.trim() == name && !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| value.to_string())
+        })
+    };
+    let mut version = format!("{}.{}", field("VERSION")?, field("PATCHLEVEL")?);
+    if let Some(sub) = field("SUBLEVEL").filter(|s| s != "0") {
+        version.push_str(&format!(".{sub}"));
     }
+    Some(version)
 }
 
 /// `VERSION`, `PATCHLEVEL` and `SUBLEVEL` of the top Makefile at `root`

@@ -49,6 +49,9 @@ pub struct Wait {
     /// the same block, a teardown of the code that owns it, the module's
     /// references at exit), if anything.
     pub waited: Option<String>,
+    /// The module's own item: the system workqueues it is queued on, on
+    /// this kernel (`schedule_work()` is system_percpu_wq on 6.18+).
+    pub queued_on: Vec<&'static str>,
 }
 
 impl Wait {
@@ -104,6 +107,8 @@ pub struct WaitSet {
     /// The flush is in the module's exit: every module that uses its
     /// exports is unloaded by then.
     pub in_exit: bool,
+    /// The system workqueue the flush flushes on this kernel.
+    pub flushes: &'static str,
     pub entries: Vec<Wait>,
 }
 
@@ -123,6 +128,18 @@ impl WaitSet {
 
     pub fn open_of(&self, pick: fn(&Reach) -> bool) -> Vec<&Wait> {
         self.open().filter(|w| pick(&w.reach)).collect()
+    }
+
+    /// The module's own items queued on another system workqueue than the
+    /// flushed one, with the same flags: on this kernel the flush does not
+    /// wait for them at all (6.18 split `system_wq` from
+    /// `system_percpu_wq`, which `schedule_work()` uses), though the code
+    /// flushes as if it did.
+    pub fn split(&self) -> Vec<&Wait> {
+        self.entries
+            .iter()
+            .filter(|w| w.queued_on.iter().any(|q| *q != self.flushes))
+            .collect()
     }
 }
 
@@ -177,6 +194,7 @@ fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitS
             queued: vec![why.clone()],
             reach: Reach::Unknown,
             waited: None,
+            queued_on: Vec::new(),
         });
     }
     WaitSet {
@@ -184,6 +202,7 @@ fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitS
         at: flush.range.start,
         line: flush.line,
         in_exit,
+        flushes: flush.wq.ident(),
         entries,
     }
 }
@@ -220,6 +239,9 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> Vec<Wait> {
         match entries.iter_mut().find(|w| w.item == item) {
             Some(entry) => {
                 entry.queued.push(place);
+                if !entry.queued_on.contains(&site.wq.ident()) {
+                    entry.queued_on.push(site.wq.ident());
+                }
                 // Waited for only when every spelling the flush found is.
                 if waited.is_none() {
                     entry.waited = None;
@@ -231,6 +253,7 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> Vec<Wait> {
                     queued: vec![place],
                     reach: Reach::Own { name, kind },
                     waited,
+                    queued_on: vec![site.wq.ident()],
                 });
                 items.push(queued.ok());
             }
@@ -325,6 +348,7 @@ fn provider_entry(provider: &Provider, called: &BTreeSet<&str>, in_exit: bool) -
         queued,
         reach,
         waited,
+        queued_on: Vec::new(),
     }
 }
 
@@ -348,6 +372,7 @@ fn dependent_entry(dependent: &Dependent, in_exit: bool) -> Wait {
         item: format!("work of {} ({})", dependent.file.display(), uses.join(", ")),
         queued: vec![dependent.file.display().to_string()],
         reach: Reach::Dependent { via },
+        queued_on: Vec::new(),
         waited: in_exit.then(|| {
             "module references: every module that uses the exports is unloaded before this \
              exit runs"

@@ -118,9 +118,15 @@ pub fn commit_message(
     let text = fill(template, &values)
         .with_context(|| format!("the commit message of {}", outcome.module.name))?;
     let (subject, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+    // A flush that already waits for nothing of the module's on the
+    // kernel it was read against: the patch fixes that, and says so.
+    let split: String = super::waits::split_notes(outcome)
+        .iter()
+        .map(|note| format!("\n\nThis also fixes a flush that stopped waiting: {note}."))
+        .collect();
     let body = format!(
         "{}\n\nLink: {}\nSigned-off-by: {identity}\n",
-        wrap(body.trim(), 75),
+        wrap(&format!("{}{split}", body.trim()), 75),
         ANNOUNCEMENT.trim()
     );
     Ok((prefix.subject(subject.trim()), body))

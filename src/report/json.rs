@@ -145,6 +145,10 @@ pub struct SiteView {
     /// Flush sites only: what the flush waits for (the wait model).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waits_for: Option<Vec<WaitView>>,
+    /// Flush sites only: the module's items this flush does not wait for
+    /// on this kernel (queued on a separate system workqueue), said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split: Option<String>,
 }
 
 /// One item a flush waits for.
@@ -158,6 +162,9 @@ pub struct WaitView {
     pub waited_before: Option<String>,
     /// What waits for it after the conversion; null without one.
     pub after: Option<String>,
+    /// The module's own item: the system workqueues it is queued on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub queued_on: Vec<&'static str>,
 }
 
 impl ModuleView {
@@ -180,6 +187,11 @@ impl ModuleView {
                     converted: s.state == SiteState::Convert
                         && (!outcome.changes.is_empty() || outcome.patched_with().is_some()),
                     waits_for: s.is_flush().then(|| waits_for(outcome, s)),
+                    split: outcome
+                        .waits
+                        .iter()
+                        .find(|w| w.file == s.file && w.at == s.range.start)
+                        .and_then(|set| super::waits::split_note(outcome, set)),
                 })
                 .collect()
         };
@@ -252,6 +264,7 @@ fn waits_for(outcome: &Outcome, site: &crate::analysis::Site) -> Vec<WaitView> {
             how: row.how,
             waited_before: row.before,
             after: row.after,
+            queued_on: row.queued_on,
         })
         .collect()
 }

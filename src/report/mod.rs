@@ -138,6 +138,9 @@ pub fn scan_row(outcome: &Outcome) -> String {
     if let Some(reason) = &view.reason {
         row.push_str(&format!("  reason: {reason}\n"));
     }
+    for split in view.flush_sites.iter().filter_map(|s| s.split.as_ref()) {
+        row.push_str(&format!("  split: {split}\n"));
+    }
     if let Some(strategy) = &view.strategy {
         row.push_str(&format!("  strategy: {strategy}\n"));
     }

@@ -18,6 +18,7 @@ pub struct WaitRow {
     pub before: Option<String>,
     /// What waits for it after the patch; None when there is no patch.
     pub after: Option<String>,
+    pub queued_on: Vec<&'static str>,
 }
 
 pub fn reach_slug(reach: &Reach) -> &'static str {
@@ -42,6 +43,7 @@ pub fn rows(outcome: &Outcome, set: &WaitSet) -> Vec<WaitRow> {
             how: wait.how(),
             before: wait.waited.clone(),
             after: after(outcome, set, wait),
+            queued_on: wait.queued_on.clone(),
         })
         .collect()
 }
@@ -86,6 +88,62 @@ fn after(outcome: &Outcome, set: &WaitSet, wait: &Wait) -> Option<String> {
     })
 }
 
+/// On this kernel the flush waits for none of some of the module's items:
+/// they are queued on a separate system workqueue with the same flags
+/// (6.18's `system_percpu_wq` beside `system_wq`). Said on the flush, in
+/// the header, JSON and the commit message: the conversion fixes a bug.
+pub fn split_note(outcome: &Outcome, set: &WaitSet) -> Option<String> {
+    let split = set.split();
+    if split.is_empty() {
+        return None;
+    }
+    let unit = outcome.unit.as_ref()?;
+    let kernel = unit
+        .facts
+        .kernel
+        .as_deref()
+        .map_or("this kernel".to_string(), |k| format!("Linux {k}"));
+    let mut queues: Vec<&str> = split
+        .iter()
+        .flat_map(|w| w.queued_on.iter().copied())
+        .filter(|q| *q != set.flushes)
+        .collect();
+    queues.sort_unstable();
+    queues.dedup();
+    let items: Vec<&str> = split.iter().map(|w| w.item.as_str()).collect();
+    let fixed = match outcome.decision.conversion().map(|c| &c.strategy) {
+        Some(Strategy::RemoveFlush { .. }) | None => "",
+        Some(_) => "; after this patch the flush waits for the module's work again",
+    };
+    let (verb, pronoun) = match items.len() {
+        1 => ("is", "it"),
+        _ => ("are", "them"),
+    };
+    Some(format!(
+        "on {kernel}, {} {verb} queued on {}, not on {}: this flush of {} waits for none \
+         of {pronoun}{fixed}",
+        items.join(", "),
+        queues.join(" and "),
+        set.flushes,
+        set.flushes,
+    ))
+}
+
+/// Every flush's split note, each once.
+pub fn split_notes(outcome: &Outcome) -> Vec<String> {
+    let mut notes: Vec<String> = Vec::new();
+    for note in outcome
+        .waits
+        .iter()
+        .filter_map(|set| split_note(outcome, set))
+    {
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    notes
+}
+
 /// The header lines (without `# `) of every flush's wait set.
 pub fn header_lines(outcome: &Outcome) -> Vec<String> {
     let Some(unit) = outcome.unit.as_ref() else {
@@ -95,12 +153,21 @@ pub fn header_lines(outcome: &Outcome) -> Vec<String> {
     for set in &outcome.waits {
         let path = unit.files[set.file].path.display();
         let count = set.entries.len();
+        // On a kernel that split the queues the flush is meant to wait
+        // for items it no longer does (the split line says which).
+        let verb = match set.split().is_empty() {
+            true => "waits",
+            false => "is meant to wait",
+        };
         let intro = match count {
             0 => "waits for nothing localwq can see".to_string(),
-            1 => "waits for 1 item".to_string(),
-            n => format!("waits for {n} items"),
+            1 => format!("{verb} for 1 item"),
+            n => format!("{verb} for {n} items"),
         };
         lines.push(format!("flush {path}:{} {intro}", set.line));
+        if let Some(note) = split_note(outcome, set) {
+            lines.push(format!("  split: {note}"));
+        }
         for row in rows(outcome, set) {
             lines.push(format!(
                 "  - {} [{}] queued at {}",

@@ -22,6 +22,9 @@ pub struct WqFacts {
     /// What did not come from the tree, and why: printed by `facts` and
     /// carried into reports.
     pub notes: Vec<String>,
+    /// The kernel the facts were read from (`7.2.13`), when its top
+    /// Makefile says: reports name the kernel a fact holds for.
+    pub kernel: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +63,7 @@ impl WqFacts {
             implied: implied_apis().map(|api| (api, implied_wq)).collect(),
             system,
             notes: vec![format!("{why}: Linux 5.10's table is used")],
+            kernel: None,
         }
     }
 
@@ -119,6 +123,7 @@ impl WqFacts {
             system,
             implied,
             notes,
+            kernel: None,
         }
     }
 
