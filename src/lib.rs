@@ -4,6 +4,7 @@
 //! Printing and exit codes live in main.rs.
 
 // Text and values every stage may use.
+pub mod cpp;
 pub mod ctext;
 pub mod edit;
 pub mod refusal;

@@ -196,6 +196,34 @@ impl KernelTree {
         }
     }
 
+    /// The .c and .h files below `under` whose text `keep` accepts,
+    /// sorted, and what could not be read (which may hold anything).
+    pub fn sources_where(&self, under: &Path, keep: impl Fn(&[u8]) -> bool + Sync) -> Walked<()> {
+        let found = std::sync::Mutex::new(Vec::new());
+        let unread = std::sync::Mutex::new(Vec::new());
+        let visit = |entry: Result<PathBuf, Unread>| match entry {
+            Err(failed) => lock(&unread).push(failed),
+            Ok(rel) => match fs::read(self.root.join(&rel)) {
+                Ok(bytes) if keep(&bytes) => lock(&found).push((rel, ())),
+                Ok(_) => {}
+                Err(err) => lock(&unread).push(Unread::new(rel, &err)),
+            },
+        };
+        rayon::scope(|scope| {
+            for ext in ["c", "h"] {
+                let (root, visit) = (&self.root, &visit);
+                scope.spawn(move |scope| {
+                    walk_parallel(scope, root, under.to_path_buf(), ext, visit)
+                });
+            }
+        });
+        let mut kept = found.into_inner().expect("no panics while held");
+        kept.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut unread = unread.into_inner().expect("no panics while held");
+        unread.sort_by(|a, b| a.path.cmp(&b.path));
+        Walked { kept, unread }
+    }
+
     /// The kernel's headers below `under` (include/…) whose text contains
     /// `needle`, read.
     /// What could not be read (a header, a directory) is listed beside.

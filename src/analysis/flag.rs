@@ -17,6 +17,7 @@ pub enum FlagKind {
     SharedFile,
     ProviderWork,
     DependentWork,
+    RedefinedFlush,
 }
 
 impl FlagKind {
@@ -34,6 +35,7 @@ impl FlagKind {
             FlagKind::ExitQueue => "queue-in-exit",
             FlagKind::ProviderWork => "work-from-provider",
             FlagKind::DependentWork => "work-from-dependents",
+            FlagKind::RedefinedFlush => "redefined-flush",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Queue and flush sites on system workqueues, and the reasons a site cannot
 //! be rewritten mechanically.
 
+use super::hidden::{self, Hidden, Reading, Redefinition};
 use super::{Flag, FlagKind};
 use crate::ctext::{arg_ranges, matching_paren, words_in};
 use crate::load::Unit;
@@ -28,6 +29,9 @@ pub struct Site {
     /// Found in a `#define` body rather than parsed as a call.
     pub in_macro: bool,
     pub state: SiteState,
+    /// How a flush gets past the check that warns on a system workqueue
+    /// since 5.19, if it does.
+    pub hidden: Option<Hidden>,
 }
 
 impl Site {
@@ -67,13 +71,22 @@ impl Site {
     }
 }
 
-/// The system workqueue a call acts on, if it acts on one.
+/// The system workqueue a call acts on, if it acts on one: through a
+/// redefinition that names one, that one.
 fn system_wq_of(
     facts: &WqFacts,
     file: &SourceFile,
     api: &WqApi,
     args: &[Range<usize>],
+    hidden: Option<&Hidden>,
 ) -> Option<SystemWq> {
+    if let Some(Hidden::Redefined(Redefinition {
+        reads_as: Reading::Of(wq),
+        ..
+    })) = hidden
+    {
+        return Some(*wq);
+    }
     match api.wq_arg {
         WqArg::Implied { .. } => facts.implied(api.name),
         WqArg::Explicit { index, .. } => {
@@ -84,6 +97,10 @@ fn system_wq_of(
 }
 
 pub fn collect(unit: &Unit) -> Vec<Site> {
+    let redefinitions = hidden::redefinitions(unit);
+    let hidden_at = |index: usize, at: usize, name: &str| {
+        hidden::hidden_at(unit, &redefinitions, index, at, name)
+    };
     let mut sites = Vec::new();
     for (index, file) in unit.files.iter().enumerate() {
         let shared =
@@ -92,13 +109,14 @@ pub fn collect(unit: &Unit) -> Vec<Site> {
             let Some(api) = wq::api(&call.callee) else {
                 continue;
             };
-            let Some(wq) = system_wq_of(&unit.facts, file, api, &call.args) else {
+            let hidden = hidden_at(index, call.callee_range.start, api.name);
+            let Some(wq) = system_wq_of(&unit.facts, file, api, &call.args, hidden.as_ref()) else {
                 continue;
             };
             // The edit touches only the call, so an ERROR elsewhere in the
             // function (`container_of(p, struct t, m)` is the usual one)
             // does not make it unsafe; one in or around the call does.
-            let trusted = !call.in_error && call.function.is_some();
+            let trusted = !call.in_error && call.function.is_some() && !unknown(&hidden);
             let state = if trusted && !shared {
                 SiteState::Convert
             } else {
@@ -114,21 +132,36 @@ pub fn collect(unit: &Unit) -> Vec<Site> {
                 line: file.line_of(call.range.start),
                 in_macro: false,
                 state,
+                hidden,
             });
         }
-        sites.extend(macro_sites(unit, index, shared));
+        let outside = |at: usize| !hidden::in_redefinition(&redefinitions, index, at);
+        let mut more = macro_sites(unit, index, shared, &hidden_at);
         if !file.parsed {
-            sites.extend(text_sites(unit, index));
+            more.extend(text_sites(unit, index, &hidden_at));
         }
+        sites.extend(more.into_iter().filter(|s| outside(s.range.start)));
     }
     sites
 }
 
+/// Whether a site goes through a redefinition that reads as no flush
+/// localwq knows: it is left as it is, flagged.
+fn unknown(hidden: &Option<Hidden>) -> bool {
+    matches!(hidden, Some(Hidden::Redefined(r)) if !r.is_flush())
+}
+
+/// How a call of an API at an offset of a file is hidden, if it is.
+type HiddenAt<'a> = dyn Fn(usize, usize, &str) -> Option<Hidden> + 'a;
+
 /// The calls of a skimmed file, read from its text (`Loader::survey`):
 /// never rewritten, there is no parse tree to check an edit against.
-fn text_sites(unit: &Unit, index: usize) -> Vec<Site> {
+fn text_sites(unit: &Unit, index: usize, hidden_at: &HiddenAt) -> Vec<Site> {
     text_api_calls(&unit.files[index])
-        .filter_map(|(offset, api)| text_site(unit, index, offset, api, SiteState::Flagged))
+        .filter_map(|(offset, api)| {
+            let hidden = hidden_at(index, offset, api.name);
+            text_site(unit, index, offset, api, SiteState::Flagged, hidden)
+        })
         .collect()
 }
 
@@ -140,10 +173,15 @@ fn text_site(
     offset: usize,
     api: &'static WqApi,
     state: SiteState,
+    hidden: Option<Hidden>,
 ) -> Option<Site> {
     let file = &unit.files[index];
     let (callee_range, range, args) = text_call(&file.text, offset)?;
-    let wq = system_wq_of(&unit.facts, file, api, &args)?;
+    let wq = system_wq_of(&unit.facts, file, api, &args, hidden.as_ref())?;
+    let state = match unknown(&hidden) {
+        true => SiteState::Flagged,
+        false => state,
+    };
     Some(Site {
         file: index,
         callee_range,
@@ -154,6 +192,7 @@ fn text_site(
         line: file.line_of(offset),
         in_macro: false,
         state,
+        hidden,
     })
 }
 
@@ -176,7 +215,7 @@ fn text_api_calls(file: &SourceFile) -> impl Iterator<Item = (usize, &'static Wq
 
 /// Calls in `#define` bodies. A macro defined in a .c file is private to
 /// that file and is rewritten; one in a header is left for review.
-fn macro_sites(unit: &Unit, index: usize, shared: bool) -> Vec<Site> {
+fn macro_sites(unit: &Unit, index: usize, shared: bool, hidden_at: &HiddenAt) -> Vec<Site> {
     let file = &unit.files[index];
     let rewritable = !unit.is_header(index) && !shared;
     let state = match rewritable {
@@ -188,7 +227,8 @@ fn macro_sites(unit: &Unit, index: usize, shared: bool) -> Vec<Site> {
         .iter()
         .filter_map(|mention| {
             let api = wq::api(&mention.word)?;
-            let site = text_site(unit, index, mention.offset, api, state)?;
+            let hidden = hidden_at(index, mention.offset, api.name);
+            let site = text_site(unit, index, mention.offset, api, state, hidden)?;
             Some(Site {
                 in_macro: true,
                 ..site
@@ -234,6 +274,9 @@ pub fn site_flags(unit: &Unit, sites: &[Site]) -> Vec<Flag> {
 
 fn site_flag(unit: &Unit, site: &Site) -> Flag {
     let file = &unit.files[site.file];
+    if let Some(flag) = unknown_redefinition_flag(unit, site) {
+        return flag;
+    }
     let (kind, reason) = if unit.shared_headers.contains(&file.path) {
         (
             FlagKind::SharedHeader,
@@ -263,6 +306,30 @@ fn site_flag(unit: &Unit, site: &Site) -> Flag {
     Flag::new(file, site.range.start, kind, reason)
 }
 
+/// A call through a redefinition that reads as no flush localwq knows:
+/// what it flushes, if anything, is not the API's system workqueue.
+fn unknown_redefinition_flag(unit: &Unit, site: &Site) -> Option<Flag> {
+    let Some(Hidden::Redefined(redef)) = site.hidden.as_ref().filter(|_| unknown(&site.hidden))
+    else {
+        return None;
+    };
+    let reason = format!(
+        "{} is redefined at {}:{} as {}: localwq cannot tell whether this call flushes a \
+         system workqueue; check what it does (not rewritten)",
+        redef.name,
+        unit.files[redef.file].path.display(),
+        redef.line,
+        redef.body
+    );
+    let file = &unit.files[site.file];
+    Some(Flag::new(
+        file,
+        site.range.start,
+        FlagKind::RedefinedFlush,
+        reason,
+    ))
+}
+
 /// Workqueue API names in code that is neither a parsed call, a macro body,
 /// a comment nor a string: whatever they are, localwq did not convert them.
 fn unseen_mentions(unit: &Unit, index: usize, file: &SourceFile, sites: &[Site]) -> Vec<Flag> {
@@ -284,6 +351,7 @@ fn unseen_mentions(unit: &Unit, index: usize, file: &SourceFile, sites: &[Site])
             wq::api(word)
                 .is_some_and(|a| a.kind == ApiKind::Queue || a.name == "flush_scheduled_work")
                 && !known.contains(offset)
+                && !crate::cpp::is_directive_name(&file.text, *offset, word.len())
                 && !file.in_inert(*offset)
                 && !file.in_idle(*offset)
         })

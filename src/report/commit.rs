@@ -115,8 +115,11 @@ pub fn commit_message(
         }
         (_, None) => COMMIT_TEMPLATE,
     };
-    let text = fill(template, &values)
+    let mut text = fill(template, &values)
         .with_context(|| format!("the commit message of {}", outcome.module.name))?;
+    if let Some(paragraph) = super::hidden::commit_paragraph(outcome) {
+        text = format!("{}\n\n{paragraph}", text.trim_end());
+    }
     let (subject, body) = text.split_once("\n\n").unwrap_or((&text, ""));
     // A flush that already waits for nothing of the module's on the
     // kernel it was read against: the patch fixes that, and says so.

@@ -90,6 +90,10 @@ pub struct ModuleView {
     /// absent when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dead_branch_calls: Vec<String>,
+    /// Redefinitions of checked flush macros the flushes go through;
+    /// absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redefinitions: Vec<RedefinitionView>,
 }
 
 #[derive(Serialize)]
@@ -149,6 +153,34 @@ pub struct SiteView {
     /// on this kernel (queued on a separate system workqueue), said.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub split: Option<String>,
+    /// A flush past the 5.19 check: how; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<HiddenView>,
+}
+
+/// How a flush gets past the check that warns on a system workqueue.
+#[derive(Serialize)]
+pub struct HiddenView {
+    /// `unchecked` (`__flush_workqueue()` called) or `redefined`.
+    pub how: &'static str,
+    /// `file:line` of the redefinition the flush goes through.
+    pub redefinition: Option<String>,
+    pub note: String,
+}
+
+/// A redefinition of a checked flush macro that hides a flush, and what
+/// the patch does with it.
+#[derive(Serialize)]
+pub struct RedefinitionView {
+    pub file: String,
+    pub line: usize,
+    pub name: &'static str,
+    pub define: String,
+    /// The flush sites that go through it (`file:line`).
+    pub hides: Vec<String>,
+    /// `removed` (by the patch) or `kept`.
+    pub fate: &'static str,
+    pub reason: String,
 }
 
 /// One item a flush waits for.
@@ -192,6 +224,11 @@ impl ModuleView {
                         .iter()
                         .find(|w| w.file == s.file && w.at == s.range.start)
                         .and_then(|set| super::waits::split_note(outcome, set)),
+                    hidden: super::hidden::row(outcome, s).map(|row| HiddenView {
+                        how: row.how,
+                        redefinition: row.redefinition,
+                        note: row.note,
+                    }),
                 })
                 .collect()
         };
@@ -241,6 +278,18 @@ impl ModuleView {
                 .as_ref()
                 .map(super::dead_branch_calls)
                 .unwrap_or_default(),
+            redefinitions: super::hidden::redefinitions(outcome)
+                .into_iter()
+                .map(|r| RedefinitionView {
+                    file: r.file,
+                    line: r.line,
+                    name: r.name,
+                    define: r.define,
+                    hides: r.hides,
+                    fate: r.fate,
+                    reason: r.reason,
+                })
+                .collect(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod commit;
 pub mod facts;
+pub mod hidden;
 pub mod json;
 pub mod summary;
 pub mod text;
@@ -80,6 +81,7 @@ pub fn module_header(outcome: &Outcome) -> String {
         }
     }
     lines.extend(waits::header_lines(outcome));
+    lines.extend(hidden::header_lines(outcome));
     for flag in &outcome.flags {
         lines.push(format!("flag: {}", flag_line(flag)));
     }
@@ -149,6 +151,9 @@ pub fn scan_row(outcome: &Outcome) -> String {
     }
     for call in &view.dead_branch_calls {
         row.push_str(&format!("  not compiled for this kernel: {call}\n"));
+    }
+    for line in hidden::header_lines(outcome) {
+        row.push_str(&format!("  {line}\n"));
     }
     for flag in &outcome.flags {
         row.push_str(&format!("  flag: {}\n", flag_line(flag)));

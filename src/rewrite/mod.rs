@@ -11,7 +11,7 @@ pub mod layout;
 mod shared;
 mod step0;
 
-use crate::analysis::{Conversion, LocalWq, Site, SiteState, Strategy};
+use crate::analysis::{hidden, Conversion, Fate, LocalWq, Site, SiteState, Strategy};
 use crate::edit::{self, Edit, FileChange};
 use crate::entry::{Entry, Invocation};
 use crate::load::Unit;
@@ -37,7 +37,7 @@ pub fn rewrite(
     sites: &[Site],
     conversion: &Conversion,
 ) -> Result<Vec<FileChange>, Refusal> {
-    let edits = match (&conversion.strategy, &conversion.wq) {
+    let mut edits = match (&conversion.strategy, &conversion.wq) {
         (Strategy::FlushWork(replacements), _) => step0::flush_items(unit, sites, replacements)?,
         (Strategy::RemoveFlush { .. }, _) => step0::remove_flushes(unit, sites)?,
         (Strategy::Shared(shared), Some(wq)) => shared::owner(unit, sites, wq, shared)?,
@@ -45,6 +45,9 @@ pub fn rewrite(
         (_, Some(wq)) => local_wq(unit, sites, wq)?,
         (_, None) => unreachable!("analysis names the workqueue of a local-wq conversion"),
     };
+    for (file, edit) in redefinitions_removed(unit, sites) {
+        edits.entry(file).or_default().push(edit);
+    }
     let mut changes = edits
         .into_iter()
         .map(|(index, file_edits)| apply_checked(&unit.files[index], file_edits))
@@ -57,6 +60,19 @@ pub fn rewrite(
             .cmp(b.path.as_os_str().as_encoded_bytes())
     });
     Ok(changes)
+}
+
+/// The redefinitions of checked flush macros that hid only flushes this
+/// conversion rewrites, and that nothing outside the module expands:
+/// deleted with the lines that exist only for them (`hidden::fate`).
+fn redefinitions_removed(unit: &Unit, sites: &[Site]) -> Vec<(usize, Edit)> {
+    hidden::hiding(sites)
+        .into_iter()
+        .filter_map(|redef| match hidden::fate(unit, sites, redef) {
+            Fate::Removed(span) => Some((redef.file, Edit::replace(span, "", "redefinition"))),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Steps 1–5.

@@ -123,6 +123,16 @@ pub const APIS: &[WqApi] = &[
     explicit("__flush_workqueue", Flush, 0, "flush_workqueue"),
 ];
 
+/// The flush macros that warn on a system workqueue since 5.19: what code
+/// that silences the warning redefines (`#define flush_workqueue(wq)
+/// __flush_workqueue(wq)`). `__flush_workqueue()` is the unchecked
+/// function behind both.
+pub const CHECKED_FLUSHES: &[&str] = &["flush_workqueue", "flush_scheduled_work"];
+
+/// The function the checked flush macros call, which some code calls
+/// directly to get past the check.
+pub const UNCHECKED_FLUSH: &str = "__flush_workqueue";
+
 pub fn api(name: &str) -> Option<&'static WqApi> {
     APIS.iter().find(|api| api.name == name)
 }
@@ -190,6 +200,32 @@ mod tests {
         let a = intern("system_wq");
         let b = intern(&String::from("system_wq"));
         assert!(std::ptr::eq(a, b));
+    }
+
+    #[test]
+    fn every_flush_of_a_system_workqueue_meets_a_flush_needle() {
+        for api in APIS.iter().filter(|a| a.kind == Flush) {
+            let call = match api.wq_arg {
+                WqArg::Implied { .. } => format!("{}();", api.name),
+                WqArg::Explicit { .. } => format!("{}(system_long_wq);", api.name),
+            };
+            assert!(FLUSH_NEEDLES.iter().any(|n| call.contains(n)), "{call}");
+        }
+    }
+
+    /// A local workqueue needs no way around the check: the unchecked
+    /// flush is rewritten as the checked macro.
+    #[test]
+    fn the_unchecked_flush_becomes_the_checked_macro() {
+        let unchecked = api(UNCHECKED_FLUSH).expect("in the table");
+        let renamed = WqArg::Explicit {
+            index: 0,
+            renamed: "flush_workqueue",
+        };
+        assert_eq!((unchecked.kind, unchecked.wq_arg), (Flush, renamed));
+        for name in CHECKED_FLUSHES {
+            assert_eq!(api(name).map(|a| a.kind), Some(Flush), "{name}");
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! files Kbuild builds into other modules. The last stage that reads files
 //! before analysis.
 
+mod shared;
+
 use crate::ctext::has_word;
 use crate::entry::{self, DriverMacro, Entry, Invocation};
 use crate::kbuild::{self, Module};
@@ -12,6 +14,7 @@ use crate::tree::{resolve_include, KernelTree, Unread};
 use crate::wq::WqFacts;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
+use shared::{co_owned, redefining_includers, shared_headers};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -28,6 +31,11 @@ pub struct Unit {
     /// Files of the module that Kbuild also builds into other modules,
     /// with those modules' names: never rewritten.
     pub co_owned: BTreeMap<PathBuf, Vec<String>>,
+    /// For each of the module's headers that redefines a checked flush
+    /// macro (`analysis::hidden`), the files outside the module that
+    /// include it, or that could not be read and so might: removing the
+    /// redefinition would reach them.
+    pub redefining_includers: BTreeMap<PathBuf, Vec<PathBuf>>,
     /// Entry macros found at the top level of the module's .c files.
     pub invocations: Vec<Invocation>,
     pub entry: Entry,
@@ -157,10 +165,11 @@ impl Loader {
         let headers = private_headers(&self.tree, module, &files, &dirs, &open)?;
         let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
         files.extend(headers);
-        let (shared_headers, co_owned) = match parse {
+        let (shared_headers, co_owned, redefining_includers) = match parse {
             true => (
                 shared_headers(&self.tree, module, &header_paths)?,
                 co_owned(&self.tree, module, &files)?,
+                redefining_includers(&self.tree, module, &files),
             ),
             false => Default::default(),
         };
@@ -186,6 +195,7 @@ impl Loader {
             files,
             shared_headers,
             co_owned,
+            redefining_includers,
             invocations,
             entry,
         })
@@ -401,76 +411,4 @@ fn private_headers(
     }
     headers.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(headers)
-}
-
-/// Headers that a .c file outside the module, in the header's directory,
-/// also includes. Each outsider is read once.
-fn shared_headers(
-    tree: &KernelTree,
-    module: &Module,
-    headers: &[PathBuf],
-) -> Result<BTreeSet<PathBuf>> {
-    let mut by_dir: BTreeMap<PathBuf, Vec<&PathBuf>> = BTreeMap::new();
-    for header in headers {
-        by_dir
-            .entry(header.parent().unwrap_or(Path::new("")).to_path_buf())
-            .or_default()
-            .push(header);
-    }
-    let mut shared = BTreeSet::new();
-    for (dir, in_dir) in by_dir {
-        let outsiders: Vec<PathBuf> = tree
-            .c_files(&dir)
-            .into_iter()
-            .filter(|f| f.parent() == Some(dir.as_path()) && !module.files.contains(f))
-            .collect();
-        // An outsider that cannot be read might include the header: the
-        // module is refused rather than its header rewritten blind.
-        let texts: Vec<Vec<u8>> = outsiders
-            .par_iter()
-            .map(|f| tree.read(f))
-            .collect::<Result<_>>()?;
-        for header in in_dir {
-            let name = header
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .to_string();
-            if texts.iter().any(|text| includes_name(text, &name)) {
-                shared.insert(header.clone());
-            }
-        }
-    }
-    Ok(shared)
-}
-
-/// The module's parsed .c files (the only ones with anything to rewrite)
-/// that Kbuild also builds into other modules, with those modules.
-fn co_owned(
-    tree: &KernelTree,
-    module: &Module,
-    files: &[SourceFile],
-) -> Result<BTreeMap<PathBuf, Vec<String>>> {
-    let mut shared = BTreeMap::new();
-    for file in files
-        .iter()
-        .filter(|f| f.parsed && module.files.contains(&f.path))
-    {
-        let others: Vec<String> = kbuild::owner_names(&tree.root, &file.path)?
-            .into_iter()
-            .filter(|(dir, name)| *name != module.name || *dir != module.dir)
-            .map(|(_, name)| name)
-            .collect();
-        if !others.is_empty() {
-            shared.insert(file.path.clone(), others);
-        }
-    }
-    Ok(shared)
-}
-
-/// `"name"` or `.../name"` in an include line of `text`.
-fn includes_name(text: &[u8], name: &str) -> bool {
-    let needle = format!("{name}\"");
-    memchr::memmem::find_iter(text, needle.as_bytes())
-        .any(|at| at > 0 && matches!(text[at - 1], b'"' | b'/'))
 }
