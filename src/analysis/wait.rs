@@ -109,6 +109,8 @@ pub struct WaitSet {
     pub in_exit: bool,
     /// The system workqueue the flush flushes on this kernel.
     pub flushes: &'static str,
+    /// The flush is in a drain loop that waits on one item: said so.
+    pub drain: Option<String>,
     pub entries: Vec<Wait>,
 }
 
@@ -170,7 +172,7 @@ pub fn wait_sets(unit: &Unit, sites: &[Site], others: &Others) -> Vec<WaitSet> {
 
 fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitSet {
     let in_exit = in_exit(unit, flush);
-    let mut entries = own_entries(unit, sites, flush);
+    let (mut entries, drain) = own_entries(unit, sites, flush);
     for provider in others.providers {
         let entry = provider_entry(provider, others.called, in_exit);
         // Several exports that queue the same item at the same place
@@ -203,12 +205,15 @@ fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitS
         line: flush.line,
         in_exit,
         flushes: flush.wq.ident(),
+        drain,
         entries,
     }
 }
 
 /// The module's own items, one entry each, with the places that queue it.
-fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> Vec<Wait> {
+/// The module's own items, and what a drain loop around the flush waits
+/// on, if one does.
+fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> (Vec<Wait>, Option<String>) {
     let mut entries: Vec<Wait> = Vec::new();
     let mut items: Vec<Option<QueuedItem>> = Vec::new();
     for site in sites.iter().filter(|s| s.api.kind == ApiKind::Queue) {
@@ -259,10 +264,9 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> Vec<Wait> {
             }
         }
     }
-    if let Some(drain) = drain_of(unit, flush) {
-        set_aside_for_drain(unit, &drain, &mut entries, &items);
-    }
-    entries
+    let drained = drain_of(unit, flush)
+        .and_then(|drain| set_aside_for_drain(unit, &drain, &mut entries, &items));
+    (entries, drained)
 }
 
 /// In a drain loop, the flush waits for the list to empty: when exactly
@@ -273,7 +277,7 @@ fn set_aside_for_drain(
     drain: &Drain,
     entries: &mut [Wait],
     items: &[Option<QueuedItem>],
-) {
+) -> Option<String> {
     let drains: Vec<(usize, String)> = items
         .iter()
         .enumerate()
@@ -281,10 +285,10 @@ fn set_aside_for_drain(
         .filter(|(_, function)| works_on(unit, function, &drain.field))
         .collect();
     let [(drained, function)] = drains.as_slice() else {
-        return;
+        return None;
     };
     if !matches!(entries[*drained].reach, Reach::Own { name: Ok(_), .. }) {
-        return;
+        return None;
     }
     let why = format!(
         "not what this loop waits on: it runs until {} is empty, which {}() ({}'s work function) empties",
@@ -295,6 +299,11 @@ fn set_aside_for_drain(
             entry.waited = Some(why.clone());
         }
     }
+    Some(format!(
+        "the flush repeats until {} is empty, which only {}(), the work function of {}, \
+         empties: the loop waits on that item alone",
+        drain.list, function, entries[*drained].item
+    ))
 }
 
 fn provider_entry(provider: &Provider, called: &BTreeSet<&str>, in_exit: bool) -> Wait {

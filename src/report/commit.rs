@@ -74,6 +74,7 @@ pub fn commit_message(
     let template = match (strategy, &summary.wq) {
         (Some(Strategy::FlushWork(_)), _) => {
             values.insert("items", summary.flush_items.join(", "));
+            values.insert("named", named(outcome));
             FLUSH_WORK_TEMPLATE
         }
         (Some(Strategy::RemoveFlush { .. }), _) => {
@@ -133,6 +134,30 @@ pub fn commit_message(
         ANNOUNCEMENT.trim()
     );
     Ok((prefix.subject(subject.trim()), body))
+}
+
+/// Why the flush-work calls stand for the flush: what the wait model
+/// shows, a drain loop's one item or every item still waited for.
+fn named(outcome: &Outcome) -> String {
+    let drains: Vec<&str> = outcome
+        .waits
+        .iter()
+        .filter_map(|w| w.drain.as_deref())
+        .collect();
+    match drains.as_slice() {
+        [] => format!(
+            "Every work item {} queues there that the flush still waits for is known by \
+             name, so wait for those instead",
+            outcome.module.name
+        ),
+        _ => {
+            let mut text = drains.join("; ");
+            if let Some(first) = text.get(..1) {
+                text = format!("{}{}", first.to_uppercase(), &text[1..]);
+            }
+            format!("{text}. Wait for it by name instead")
+        }
+    }
 }
 
 /// "a, b and c", from the members' names.
