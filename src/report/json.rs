@@ -90,6 +90,10 @@ pub struct ModuleView {
     /// absent when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dead_branch_calls: Vec<String>,
+    /// Conditionals of the module's Makefiles localwq could not decide,
+    /// both branches read (`file:line: …`); absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kbuild_notes: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -229,6 +233,7 @@ impl ModuleView {
                 .as_ref()
                 .map(super::dead_branch_calls)
                 .unwrap_or_default(),
+            kbuild_notes: outcome.module.kbuild_notes.clone(),
         }
     }
 }

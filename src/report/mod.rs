@@ -79,6 +79,9 @@ pub fn module_header(outcome: &Outcome) -> String {
             lines.push(format!("not compiled for this kernel, not a site: {call}"));
         }
     }
+    for note in &module.kbuild_notes {
+        lines.push(format!("kbuild: {note}"));
+    }
     lines.extend(waits::header_lines(outcome));
     for flag in &outcome.flags {
         lines.push(format!("flag: {}", flag_line(flag)));
@@ -146,6 +149,9 @@ pub fn scan_row(outcome: &Outcome) -> String {
     }
     for call in &view.dead_branch_calls {
         row.push_str(&format!("  not compiled for this kernel: {call}\n"));
+    }
+    for note in &view.kbuild_notes {
+        row.push_str(&format!("  kbuild: {note}\n"));
     }
     for flag in &outcome.flags {
         row.push_str(&format!("  flag: {}\n", flag_line(flag)));
