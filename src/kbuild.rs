@@ -1,15 +1,32 @@
-//! Kbuild Makefiles → modules. Conditionals are ignored (the union of all
-//! branches counts), `$(var)` references are expanded, and a file listed in
-//! a composite object (`foo-y`, `foo-objs`, `foo-$(CONFIG_X)`) belongs to it.
+//! Kbuild Makefiles → modules. Each Makefile is read as make reads it
+//! (`make.rs`): assignments in order, make's functions evaluated,
+//! `include`s followed, conditionals decided when their variables are
+//! known and read as the union of their branches when not. A file listed
+//! in a composite object (`foo-y`, `foo-objs`, `foo-$(CONFIG_X)`) belongs
+//! to it. What cannot be known is said, never guessed.
 
+mod cond;
+mod dkms;
+mod expand;
+#[cfg(test)]
+mod fixture;
+mod functions;
+mod include;
+mod lines;
+mod make;
 mod vars;
+mod words;
 
-pub use vars::command_line as dkms_make_variables;
+pub use dkms::command_line as dkms_make_variables;
+pub use vars::Unbuilt;
 
+use crate::tree::KernelTree;
 use anyhow::{Context, Result};
+use make::{Disk, NoteKind};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use vars::Vars;
+use vars::{Setup, Vars, Word};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModuleKind {
@@ -30,9 +47,21 @@ pub struct Module {
     pub kind: ModuleKind,
     pub config: Option<String>,
     /// What Kbuild builds into the module that localwq cannot list: a
-    /// variable defined in no Makefile it reads, or an object with no
-    /// source beside it (generated). Its code is not read.
-    pub unresolved: Vec<String>,
+    /// variable defined in no Makefile it reads, a `$(shell …)`, or an
+    /// object with no source beside it (generated). Its code is not read.
+    pub unresolved: Vec<Unresolved>,
+    /// The conditionals of its Makefiles that localwq could not decide
+    /// and its objects depend on (`file:line: …`): both branches counted.
+    pub kbuild_notes: Vec<String>,
+}
+
+/// A word of a module's object lists localwq could not list, and the
+/// Makefile line it comes from.
+#[derive(Debug, Clone)]
+pub struct Unresolved {
+    pub what: String,
+    pub makefile: PathBuf,
+    pub line: usize,
 }
 
 impl Module {
@@ -51,56 +80,109 @@ impl Module {
     }
 }
 
-/// The variables of `dir`'s Makefile and Kbuild; None when it has
-/// neither. One that exists but cannot be read is an error: skipping it
-/// would say "no Makefile builds it" of a file that one does.
-fn read_vars(root: &Path, dir: &Path) -> Result<Option<Vars>> {
-    let mut text = String::new();
-    for name in ["Makefile", "Kbuild"] {
-        match fs::read(root.join(dir).join(name)) {
-            Ok(bytes) => {
-                text.push_str(&String::from_utf8_lossy(&bytes));
-                text.push('\n');
+/// The files under the root, as make reads them: the one I/O edge of the
+/// Makefile reading.
+struct OnDisk<'a>(&'a Path);
+
+/// An included file past this size is not a Makefile.
+const MAX_MAKEFILE_BYTES: u64 = 4 << 20;
+
+impl Disk for OnDisk<'_> {
+    fn read(&self, rel: &Path) -> Result<Option<String>, String> {
+        let path = self.0.join(rel);
+        match fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => return Ok(None),
+            Ok(meta) if meta.len() > MAX_MAKEFILE_BYTES => {
+                return Err(format!("{} bytes, too large for a Makefile", meta.len()))
             }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => {
-                return Err(err)
-                    .with_context(|| format!("{} could not be read", dir.join(name).display()))
-            }
+            _ => {}
+        }
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err.to_string()),
         }
     }
-    let overrides = vars::command_line(root);
-    Ok((!text.is_empty()).then(|| Vars::parse_with(&text, &overrides)))
+
+    fn list(&self, rel: &Path) -> Vec<String> {
+        let Ok(entries) = fs::read_dir(self.0.join(rel)) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn exists(&self, rel: &Path) -> bool {
+        self.0.join(rel).exists()
+    }
+}
+
+/// How make runs on a tree's Makefiles: its command line (a DKMS
+/// package's `dkms.conf`), whether the tree is an out-of-tree module's
+/// directory, and the kernel's version.
+struct Reading<'t> {
+    root: &'t Path,
+    command_line: BTreeMap<String, Vec<String>>,
+    external: bool,
+    version: Option<i64>,
+}
+
+impl<'t> Reading<'t> {
+    fn new(tree: &'t KernelTree) -> Self {
+        Reading {
+            root: &tree.root,
+            command_line: dkms::command_line(&tree.root),
+            external: tree.kdir.is_some(),
+            version: tree.version,
+        }
+    }
+
+    /// The variables of `dir`'s Kbuild (or, without one, its Makefile),
+    /// as Kbuild reads it; None when it has neither. One that exists but
+    /// cannot be read is an error: skipping it would say "no Makefile
+    /// builds it" of a file that one does.
+    fn vars(&self, dir: &Path) -> Result<Option<Vars>> {
+        let files = [dir.join("Kbuild"), dir.join("Makefile")];
+        let setup = Setup {
+            dir,
+            command_line: &self.command_line,
+            external: self.external,
+            version: self.version,
+        };
+        let Some(vars) = Vars::read(&OnDisk(self.root), &files, &setup) else {
+            return Ok(None);
+        };
+        match vars.unreadable.first() {
+            Some(err) => Err(anyhow::anyhow!("{err}")),
+            None => Ok(Some(vars)),
+        }
+    }
 }
 
 /// The module's own include directories, relative to the root: `-I` words
 /// of its Makefile's `ccflags-y`, `EXTRA_CFLAGS`, `CFLAGS_<obj>.o`, …
 /// that name a directory through `$(src)`, `$(obj)`, `$(M)`, `$(PWD)` or
 /// `$(srctree)`. Others (a variable of the build) are not followed.
-pub fn include_dirs(root: &Path, dir: &Path) -> Vec<PathBuf> {
+pub fn include_dirs(tree: &KernelTree, dir: &Path) -> Vec<PathBuf> {
     // An unreadable Makefile was already reported when the module was
     // placed: no include directories then.
-    let Ok(Some(vars)) = read_vars(root, dir) else {
+    let Ok(Some(vars)) = Reading::new(tree).vars(dir) else {
         return Vec::new();
     };
-    let flags = vars.0.iter().filter(|(name, _)| {
-        name.starts_with("ccflags-")
-            || name.starts_with("subdir-ccflags-")
-            || name.starts_with("CFLAGS_")
-            || *name == "EXTRA_CFLAGS"
-    });
     let mut dirs = Vec::new();
-    for (_, words) in flags {
-        let mut words = words.iter();
-        while let Some(word) = words.next() {
-            let path = match word.strip_prefix("-I") {
-                Some("") => words.next().map(String::as_str),
-                Some(path) => Some(path),
-                None => None,
-            };
-            if let Some(found) = path.and_then(|p| include_dir(root, dir, p)) {
-                dirs.push(found);
-            }
+    let mut words = vars.flags();
+    while let Some(word) = words.next() {
+        let path = match word.strip_prefix("-I") {
+            Some("") => words.next(),
+            Some(path) => Some(path),
+            None => None,
+        };
+        if let Some(found) = path.and_then(|p| include_dir(&tree.root, dir, p)) {
+            dirs.push(found);
         }
     }
     dirs.sort();
@@ -109,7 +191,8 @@ pub fn include_dirs(root: &Path, dir: &Path) -> Vec<PathBuf> {
 }
 
 /// `$(src)/../include` for the Makefile in `dir` → a root-relative path
-/// inside the root, if it is one.
+/// inside the root, if it is one. `src` and its kin are already spelt
+/// from the root; what stays a reference is the module's directory too.
 fn include_dir(root: &Path, dir: &Path, path: &str) -> Option<PathBuf> {
     let dir_text = dir.to_string_lossy();
     let mut path = path.replace("$(srctree)/$(src)", &dir_text);
@@ -126,9 +209,10 @@ fn include_dir(root: &Path, dir: &Path, path: &str) -> Option<PathBuf> {
 
 /// The modules that `file` (a .c path relative to `root`) is built into.
 /// More than one means the file is shared: the caller flags it.
-pub fn modules_of(root: &Path, file: &Path) -> Result<Vec<Module>> {
-    let mut found = owners(root, file, |dir, stem, objects, cond| {
-        module(root, dir, stem, objects, cond)
+pub fn modules_of(tree: &KernelTree, file: &Path) -> Result<Vec<Module>> {
+    let reading = Reading::new(tree);
+    let mut found = owners(&reading, file, |dir, vars, owner| {
+        module(&tree.root, dir, vars, owner)
     })?
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
@@ -139,28 +223,58 @@ pub fn modules_of(root: &Path, file: &Path) -> Result<Vec<Module>> {
 
 /// The names and directories of the modules `file` is built into, without
 /// reading their other files.
-pub fn owner_names(root: &Path, file: &Path) -> Result<Vec<(PathBuf, String)>> {
-    let mut found = owners(root, file, |dir, stem, _, _| {
-        (dir.to_path_buf(), stem.to_string())
+pub fn owner_names(tree: &KernelTree, file: &Path) -> Result<Vec<(PathBuf, String)>> {
+    let mut found = owners(&Reading::new(tree), file, |dir, _, owner| {
+        (dir.to_path_buf(), owner.stem.to_string())
     })?;
     found.sort();
     found.dedup();
     Ok(found)
 }
 
+/// Why no Makefile builds `file` into a module, as far as localwq can
+/// say: what it could not evaluate in the nearest Makefile's object
+/// lists, and branches make does not take that mention the file.
+pub fn why_unbuilt(tree: &KernelTree, file: &Path) -> Result<Unbuilt> {
+    let reading = Reading::new(tree);
+    let object = file.with_extension("o");
+    let name = object.file_name().unwrap_or_default().to_string_lossy();
+    let mut dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    loop {
+        if let Some(vars) = reading.vars(&dir)? {
+            return Ok(vars.why_unbuilt(&name));
+        }
+        if !dir.pop() {
+            return Ok(Unbuilt::default());
+        }
+    }
+}
+
+/// An object list entry that takes a file in: the module's stem, its
+/// objects, the list's condition and the entry itself.
+struct Owner<'v> {
+    stem: &'v str,
+    objects: Vec<&'v Word>,
+    cond: &'v str,
+    entry: &'v Word,
+}
+
 /// What `make` builds from each Kbuild object list entry that takes in
 /// `file`, from the nearest Makefile (up to four levels up) that has one.
 fn owners<T>(
-    root: &Path,
+    reading: &Reading,
     file: &Path,
-    make: impl Fn(&Path, &str, &[String], Option<&str>) -> T,
+    make: impl Fn(&Path, &Vars, &Owner) -> T,
 ) -> Result<Vec<T>> {
     let object = file.with_extension("o");
     let mut dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     for _ in 0..4 {
-        if let Some(vars) = read_vars(root, &dir)? {
+        if let Some(vars) = reading.vars(&dir)? {
             let rel = object.strip_prefix(&dir).unwrap_or(&object);
-            let found = owners_in(&dir, &vars, &rel.to_string_lossy(), &make);
+            let found: Vec<T> = owners_in(&vars, &rel.to_string_lossy())
+                .iter()
+                .map(|owner| make(&dir, &vars, owner))
+                .collect();
             if !found.is_empty() {
                 return Ok(found);
             }
@@ -172,79 +286,94 @@ fn owners<T>(
     Ok(Vec::new())
 }
 
-fn owners_in<T>(
-    dir: &Path,
-    vars: &Vars,
-    object: &str,
-    make: &impl Fn(&Path, &str, &[String], Option<&str>) -> T,
-) -> Vec<T> {
+fn owners_in<'v>(vars: &'v Vars, object: &str) -> Vec<Owner<'v>> {
     let mut found = Vec::new();
     for (cond, words) in vars.object_lists() {
-        for word in words.iter().filter(|w| w.ends_with(".o")) {
-            let stem = &word[..word.len() - 2];
+        for entry in words.iter().filter(|w| w.text.ends_with(".o")) {
+            let stem = &entry.text[..entry.text.len() - 2];
             let members = vars.composite_members(stem);
-            let is_member = members.iter().any(|m| m == object);
-            if is_member || (members.is_empty() && word == object) {
-                let objects = if members.is_empty() {
-                    vec![word.clone()]
-                } else {
-                    members
+            let is_member = members.iter().any(|m| m.text == object);
+            if is_member || (members.is_empty() && entry.text == object) {
+                let objects = match members.is_empty() {
+                    true => vec![entry],
+                    false => members,
                 };
-                found.push(make(dir, stem, &objects, cond.as_deref()));
+                found.push(Owner {
+                    stem,
+                    objects,
+                    cond,
+                    entry,
+                });
             }
         }
     }
     found
 }
 
-fn module(
-    root: &Path,
-    dir: &Path,
-    stem: &str,
-    objects: &[String],
-    cond: Option<&str>,
-) -> Result<Module> {
+fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module> {
     let mut files = Vec::new();
     let mut unresolved = Vec::new();
-    for object in objects {
-        let Some(base) = object.strip_suffix(".o") else {
-            if object.contains("$(") {
-                unresolved.push(object.clone());
+    for object in &owner.objects {
+        let text = &object.text;
+        let Some(base) = text.strip_suffix(".o") else {
+            if words::is_unknown(text) {
+                unresolved.push(unresolved_word(vars, object, text.clone()));
             }
             continue;
         };
-        let c_file = dir.join(format!("{base}.c"));
+        // `../lib/x.o` names a file of another directory: spelt plainly.
+        let c_file = crate::tree::lexical(&dir.join(format!("{base}.c")));
         if root.join(&c_file).is_file() {
             files.push(c_file);
-        } else if !root.join(dir.join(format!("{base}.S"))).is_file() {
-            unresolved.push(format!("{object} (no {base}.c or {base}.S)"));
+        } else if !root.join(c_file.with_extension("S")).is_file() {
+            let what = format!("{text} (no {base}.c or {base}.S)");
+            unresolved.push(unresolved_word(vars, object, what));
         }
     }
     files.sort();
     files.dedup();
-    let config = cond
-        .and_then(|c| c.strip_prefix("$(CONFIG_"))
-        .and_then(|c| c.strip_suffix(')'))
-        .map(str::to_string);
+    let cond = owner.cond;
+    let config = config_of(cond);
     let bool_option = match &config {
         Some(symbol) => kconfig_is_bool(root, dir, symbol)?,
         None => false,
     };
     let kind = match cond {
-        Some("y") => ModuleKind::BuiltIn,
+        "y" => ModuleKind::BuiltIn,
         _ if bool_option => ModuleKind::BuiltIn,
         _ => ModuleKind::Loadable,
     };
+    let shaping = owner.objects.iter().copied().chain([owner.entry]);
     Ok(Module {
-        name: Path::new(stem)
+        name: Path::new(owner.stem)
             .file_name()
-            .map_or(stem.into(), |n| n.to_string_lossy().into()),
+            .map_or(owner.stem.into(), |n| n.to_string_lossy().into()),
         dir: dir.to_path_buf(),
         files,
         kind,
         config,
         unresolved,
+        kbuild_notes: vars.notes_of(shaping, NoteKind::Undecided),
     })
+}
+
+/// The Kconfig option an object list's condition names: `$(CONFIG_X)`,
+/// `$(CONFIG_X:m=y)` → `X`; None for none or several.
+fn config_of(cond: &str) -> Option<String> {
+    let names = words::names_in(cond);
+    match names.as_slice() {
+        [name] => name.strip_prefix("CONFIG_").map(str::to_string),
+        _ => None,
+    }
+}
+
+fn unresolved_word(vars: &Vars, word: &Word, what: String) -> Unresolved {
+    let at = vars.place(word);
+    Unresolved {
+        what,
+        makefile: at.file,
+        line: at.line,
+    }
 }
 
 /// Whether `symbol` is declared `bool` in a Kconfig beside the Makefile or
@@ -308,6 +437,14 @@ fn kconfig_type(text: &str, symbol: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_option_of_a_condition() {
+        assert_eq!(config_of("$(CONFIG_FOO)").as_deref(), Some("FOO"));
+        assert_eq!(config_of("$(CONFIG_FOO:m=y)").as_deref(), Some("FOO"));
+        assert_eq!(config_of("$(CONFIG_A)$(CONFIG_B)"), None);
+        assert_eq!(config_of("m"), None);
+    }
 
     #[test]
     fn reads_kconfig_types() {

@@ -102,7 +102,7 @@ impl Picked {
             self.files
                 .into_par_iter()
                 .map(|file| {
-                    let found = kbuild::modules_of(&tree.root, &file);
+                    let found = kbuild::modules_of(tree, &file);
                     (file, found)
                 })
                 .collect()
@@ -112,7 +112,7 @@ impl Picked {
                 // A .c file another file #includes is the includer's code.
                 Ok(found) if found.is_empty() => match includer_modules(tree, &file) {
                     Some(modules) => self.modules.extend(modules),
-                    None => orphans.push(orphan(file, &self.unread)),
+                    None => orphans.push(orphan(tree, file, &self.unread)),
                 },
                 Ok(found) => self.modules.extend(found),
                 Err(err) => orphans.push(Refusal::at(
@@ -155,7 +155,7 @@ fn includer_modules(tree: &KernelTree, file: &Path) -> Option<Vec<Module>> {
             continue;
         }
         let includer = dir.join(entry.file_name());
-        if let Ok(modules) = kbuild::modules_of(&tree.root, &includer) {
+        if let Ok(modules) = kbuild::modules_of(tree, &includer) {
             if !modules.is_empty() {
                 return Some(modules);
             }
@@ -164,17 +164,30 @@ fn includer_modules(tree: &KernelTree, file: &Path) -> Option<Vec<Module>> {
     None
 }
 
-/// Why a file no Makefile builds is left alone.
-fn orphan(file: PathBuf, unread: &[Unread]) -> Refusal {
-    match unread.iter().find(|u| u.path == file) {
-        Some(unread) => unread_refusal(unread, "and no Makefile builds it into a module"),
-        None => Refusal::at(
-            file,
-            0,
-            RefusalKind::NotInKbuild,
-            "no Makefile builds it into a module (is it #included by another file?)",
-        ),
+/// Why a file no Makefile builds is left alone: what localwq could not
+/// evaluate in its Makefile, or a branch make does not take that lists
+/// it, when there is such a thing to say.
+fn orphan(tree: &KernelTree, file: PathBuf, unread: &[Unread]) -> Refusal {
+    if let Some(unread) = unread.iter().find(|u| u.path == file) {
+        return unread_refusal(unread, "and no Makefile builds it into a module");
     }
+    // The Makefile was read once already to place the file.
+    let why = kbuild::why_unbuilt(tree, &file).unwrap_or_default();
+    // A branch that lists it answers the question; otherwise it may be
+    // code another file includes.
+    let hint = match why.dead_branches.is_empty() {
+        true => " (is it #included by another file?)",
+        false => "",
+    };
+    let said: Vec<String> = why.dead_branches.into_iter().chain(why.unknowns).collect();
+    let detail = match said.is_empty() {
+        true => format!("no Makefile builds it into a module{hint}"),
+        false => format!(
+            "no Makefile builds it into a module as far as localwq can read them{hint}: {}",
+            said.join("; ")
+        ),
+    };
+    Refusal::at(file, 0, RefusalKind::NotInKbuild, detail)
 }
 
 fn unread_refusal(unread: &Unread, consequence: &str) -> Refusal {
@@ -270,13 +283,13 @@ fn module_by_object(tree: &KernelTree, rel: &Path) -> Result<Module> {
         .to_string();
     let c_file = rel.with_extension("c");
     let probe = if tree.root.join(&c_file).is_file() {
-        kbuild::modules_of(&tree.root, &c_file)?
+        kbuild::modules_of(tree, &c_file)?
     } else {
         let dir = rel.parent().unwrap_or(Path::new(""));
         let candidates = tree.c_files(dir);
         let mut found = Vec::new();
         for file in candidates.iter().filter(|f| f.parent() == Some(dir)) {
-            found.extend(kbuild::modules_of(&tree.root, file)?);
+            found.extend(kbuild::modules_of(tree, file)?);
         }
         found
     };

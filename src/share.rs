@@ -53,7 +53,7 @@ impl Session {
 
     /// The one loadable module that builds `file`, if there is one.
     fn module_of(&self, file: &Path) -> Result<Module, String> {
-        let modules = kbuild::modules_of(&self.tree.root, file)
+        let modules = kbuild::modules_of(&self.tree, file)
             .map_err(|e| format!("{}: {e:#}", file.display()))?;
         match modules.as_slice() {
             [module] if module.kind == ModuleKind::Loadable => Ok(module.clone()),

@@ -119,3 +119,106 @@ fn a_dkms_module_is_named_by_its_dkms_conf() {
         "{diff}"
     );
 }
+
+/// A DKMS-style Makefile that places its objects with
+/// `$(addprefix src/,$(OBJS))` inside the `ifneq ($(KERNELRELEASE),)`
+/// wrapper: both files are one module, and the one that flushes is no
+/// orphan.
+#[test]
+fn objects_placed_with_make_functions_are_one_module() {
+    let (kdir, dir) = (case().join("kdir"), case().join("addprefix"));
+    let scan = stdout(&run("scan", &kdir, &dir, &[]));
+    insta::assert_snapshot!("external-addprefix-scan", scan);
+    assert!(scan.starts_with("qux (., 2 files)"), "{scan}");
+    assert!(!scan.contains("[refused]"), "{scan}");
+    let diff = stdout(&run("diff", &kdir, &dir, &[]));
+    insta::assert_snapshot!("external-addprefix-diff", diff);
+    assert!(diff.contains("+++ b/src/b.c"), "{diff}");
+    assert!(diff.contains("+\tflush_workqueue(qux_wq);"), "{diff}");
+}
+
+/// `ifeq ($(CONFIG_QUUX_FAST),y)` choosing between two object lists, the
+/// option set on make's command line by dkms.conf: only the chosen
+/// list's files are the module, and the file of the other branch is
+/// said to be listed only there.
+#[test]
+fn a_known_option_decides_the_conditional() {
+    let (kdir, dir) = (case().join("kdir"), case().join("choice"));
+    let scan = stdout(&run("scan", &kdir, &dir, &["--all"]));
+    insta::assert_snapshot!("external-choice-known-scan", scan);
+    assert!(scan.contains("quux (., 2 files)"), "{scan}");
+    assert!(!scan.contains("kbuild:"), "{scan}");
+    assert!(
+        scan.contains(
+            "quux_slow.c [refused]\n  reason: no Makefile builds it into a module as far as \
+             localwq can read them: Kbuild:6 mentions quux_slow.o only in a branch make does \
+             not take"
+        ),
+        "{scan}"
+    );
+    let diff = stdout(&run("diff", &kdir, &dir, &[]));
+    assert!(diff.contains("+++ b/quux_fast.c"), "{diff}");
+    assert!(!diff.contains("quux_slow.c"), "{diff}");
+}
+
+/// The same Kbuild without dkms.conf: the option is not known, so both
+/// branches' files are read (the union), and the module says which
+/// conditional and which variable.
+#[test]
+fn an_unknown_option_reads_both_branches_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&case().join("choice"), dir.path());
+    std::fs::remove_file(dir.path().join("dkms.conf")).unwrap();
+    let scan = stdout(&run("scan", &case().join("kdir"), dir.path(), &[]));
+    insta::assert_snapshot!("external-choice-unknown-scan", scan);
+    assert!(scan.contains("quux (., 3 files)"), "{scan}");
+    assert!(
+        scan.contains(
+            "kbuild: Kbuild:3: `ifeq ($(CONFIG_QUUX_FAST),y)` is not decided \
+             (CONFIG_QUUX_FAST is not known): both branches are read"
+        ),
+        "{scan}"
+    );
+}
+
+/// `include objects.mk` beside the Kbuild lists the module's objects.
+#[test]
+fn an_included_file_lists_the_objects() {
+    let (kdir, dir) = (case().join("kdir"), case().join("include"));
+    let scan = stdout(&run("scan", &kdir, &dir, &[]));
+    insta::assert_snapshot!("external-include-scan", scan);
+    assert!(scan.starts_with("corge (., 2 files)"), "{scan}");
+    let diff = stdout(&run("diff", &kdir, &dir, &[]));
+    insta::assert_snapshot!("external-include-diff", diff);
+    assert!(diff.contains("+++ b/corge_work.c"), "{diff}");
+}
+
+/// Exclusive branches that name two modules over the same files: decided,
+/// there is one module; not decided, both are read, refused as sharing
+/// a file, and each says why there are two.
+#[test]
+fn exclusive_branches_invent_no_second_module() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&case().join("choice"), dir.path());
+    std::fs::write(
+        dir.path().join("Kbuild"),
+        "ifeq ($(CONFIG_QUUX_FAST),y)\nobj-m += quux.o\nquux-y := quux_main.o quux_fast.o\n\
+         else\nobj-m += quux_compat.o\nquux_compat-y := quux_main.o quux_slow.o\nendif\n",
+    )
+    .unwrap();
+    let kdir = case().join("kdir");
+    let scan = stdout(&run("scan", &kdir, dir.path(), &[]));
+    assert!(
+        scan.starts_with("quux (., 2 files) [convertible]"),
+        "{scan}"
+    );
+    assert!(!scan.contains("quux_compat"), "{scan}");
+    std::fs::remove_file(dir.path().join("dkms.conf")).unwrap();
+    let scan = stdout(&run("scan", &kdir, dir.path(), &[]));
+    assert_eq!(scan.matches("[shared-file]").count(), 2, "{scan}");
+    assert_eq!(scan.matches("kbuild: Kbuild:1: `ifeq").count(), 2, "{scan}");
+    assert!(
+        scan.contains("quux_compat (., 2 files) [refused]"),
+        "{scan}"
+    );
+}

@@ -1,304 +1,290 @@
-//! One Makefile's variables, as Kbuild reads them for localwq: the union
-//! of every assignment (conditionals are not evaluated), `$(var)`
-//! references expanded in values and in names, and what make's command
-//! line sets (a DKMS package's `dkms.conf`) winning over the Makefile.
+//! One Makefile's variables as Kbuild sees them once make has read it
+//! (`make.rs`): each variable's words with the notes that shaped them,
+//! the Kbuild lists read from those (`obj-*`, composite objects,
+//! compiler flags), and what make's command line sets for a DKMS package
+//! (`dkms.conf`).
 
+use super::expand::Cx;
+use super::make::{Disk, Loc, Make, Note, NoteKind, Origin, Skipped, Taint};
+use super::words::{self, is_unknown};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// One Makefile's variables: name → words, the union of every assignment.
+/// A word of a variable's value, where it was written and the notes it
+/// depends on.
+#[derive(Debug, Clone)]
+pub(super) struct Word {
+    pub text: String,
+    pub at: Loc,
+    pub taint: Taint,
+}
+
+/// Why a file is in no module, as far as a Makefile can say.
 #[derive(Debug, Default)]
-pub(super) struct Vars(pub(super) BTreeMap<String, Vec<String>>);
+pub struct Unbuilt {
+    /// Lines that list it in branches make does not take, and why.
+    pub dead_branches: Vec<String>,
+    /// What could not be evaluated in the object lists, or read.
+    pub unknowns: Vec<String>,
+}
+
+/// How make is run on the Makefile.
+pub(super) struct Setup<'a> {
+    /// The Makefile's directory, relative to the root.
+    pub dir: &'a Path,
+    /// make's command line (`dkms.conf`): wins over the Makefile.
+    pub command_line: &'a BTreeMap<String, Vec<String>>,
+    /// An out-of-tree module's directory (`make -C KDIR M=root`).
+    pub external: bool,
+    /// The kernel's version, `KERNEL_VERSION(a, b, c)`.
+    pub version: Option<i64>,
+}
+
+/// One Makefile's variables once read: name → words.
+#[derive(Debug, Default)]
+pub(super) struct Vars {
+    values: BTreeMap<String, Vec<Word>>,
+    notes: Vec<Note>,
+    skipped: Vec<Skipped>,
+    /// Files it includes that exist but could not be read.
+    pub(super) unreadable: Vec<String>,
+}
 
 impl Vars {
-    #[cfg(test)]
-    pub(super) fn parse(text: &str) -> Vars {
-        Vars::parse_with(text, &BTreeMap::new())
-    }
-
-    /// The variables of `text`; `overrides` are set on make's command line
-    /// and win over every assignment, as in make. A variable in a name
-    /// (`$(MODNAME)-y`) is expanded when it is defined.
-    pub(super) fn parse_with(text: &str, overrides: &BTreeMap<String, Vec<String>>) -> Vars {
-        let mut vars = Vars::default();
-        for line in logical_lines(text) {
-            if let Some((name, words)) = assignment(&line) {
-                vars.0.entry(name).or_default().extend(words);
-            }
-        }
-        for (name, words) in overrides {
-            vars.0.insert(name.clone(), words.clone());
-        }
-        vars.expand_names();
-        vars
-    }
-
-    /// `$(MODNAME)-y := …` becomes `wlan-y := …` for each value of a
-    /// defined MODNAME; names with a variable nobody defines (the usual
-    /// `foo-$(CONFIG_FOO)`) stay as written.
-    fn expand_names(&mut self) {
-        let named: Vec<String> = self
-            .0
-            .keys()
-            .filter(|k| k.contains("$("))
-            .cloned()
-            .collect();
-        for name in named {
-            let expanded = self.expand_word(&name, 0);
-            if expanded.len() == 1 && expanded[0] == name {
-                continue;
-            }
-            let words = self.0.remove(&name).unwrap_or_default();
-            for new_name in expanded.into_iter().filter(|n| !n.contains("$(")) {
-                self.0.entry(new_name).or_default().extend(words.clone());
-            }
-        }
-    }
-
-    pub(super) fn expanded(&self, name: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        self.expand_into(name, &mut out, 0);
-        out
-    }
-
-    fn expand_into(&self, name: &str, out: &mut Vec<String>, depth: usize) {
-        let Some(words) = self.0.get(name) else {
-            return;
-        };
-        for word in words {
-            match word.strip_prefix("$(").and_then(|w| w.strip_suffix(')')) {
-                Some(inner) if depth < 8 && !inner.contains(['$', ' ', ',']) => {
-                    let branches = self.branches(inner);
-                    if branches.is_empty() {
-                        // Defined elsewhere, or nowhere: kept as written,
-                        // so that the module says what it could not list.
-                        out.push(word.clone());
-                    }
-                    for branch in branches {
-                        self.expand_into(&branch, out, depth + 1);
-                    }
-                }
-                _ => out.extend(self.expand_word(word, depth)),
-            }
-        }
-    }
-
-    /// A word with variables inside (`$(HDD_SRC_DIR)/wlan_hdd_main.o`):
-    /// one word per value of the first defined one, expanded again; a
-    /// variable nobody defines is left as written.
-    fn expand_word(&self, word: &str, depth: usize) -> Vec<String> {
-        let Some((start, name)) = first_reference(word) else {
-            return vec![word.to_string()];
-        };
-        let end = start + name.len() + 3;
-        let values = match self.0.contains_key(name) && depth < 8 {
-            true => self.expanded(name),
-            false => {
-                // Not defined here: keep it, and look further along.
-                let rest = self.expand_word(&word[end..], depth + 1);
-                return rest
-                    .into_iter()
-                    .map(|r| format!("{}{r}", &word[..end]))
-                    .collect();
-            }
-        };
-        values
+    /// make's reading of `files` (the first that exists counts, as Kbuild
+    /// takes `Kbuild` over `Makefile`); None when none exists.
+    pub(super) fn read(disk: &dyn Disk, files: &[PathBuf], setup: &Setup) -> Option<Vars> {
+        let mut make = Make::new(disk, setup.dir);
+        preset(&mut make, setup);
+        files
             .iter()
-            .flat_map(|value| {
-                let joined = format!("{}{value}{}", &word[..start], &word[end..]);
-                self.expand_word(&joined, depth + 1)
-            })
-            .collect()
+            .any(|file| make.read_file(file))
+            .then(|| Vars::of(make))
     }
 
-    /// The variables a reference to `name` reads: `name` itself, or for
-    /// `foo-y`/`foo-m`, every `foo-$(CONFIG_…)` too (configuration is not
-    /// known: the union of the branches counts).
-    fn branches(&self, name: &str) -> Vec<String> {
-        let mut found: Vec<String> = self
-            .0
-            .contains_key(name)
-            .then(|| name.to_string())
-            .into_iter()
-            .collect();
-        if let Some(stem) = name.strip_suffix("-y").or_else(|| name.strip_suffix("-m")) {
-            let conditional = format!("{stem}-$(");
-            found.extend(
-                self.0
-                    .keys()
-                    .filter(|k| k.starts_with(&conditional))
-                    .cloned(),
-            );
+    /// Every variable Kbuild reads, expanded as Kbuild expands it after
+    /// reading the Makefile.
+    fn of(mut make: Make) -> Vars {
+        let names: Vec<String> = make.vars.keys().filter(|n| wanted(n)).cloned().collect();
+        let mut values = BTreeMap::new();
+        for name in names {
+            let words = make.words_of(&name);
+            values.insert(name, words);
         }
-        found
+        Vars {
+            values,
+            notes: make.notes,
+            skipped: make.skipped,
+            unreadable: make.unreadable,
+        }
     }
 
-    /// `obj-…` variables: (condition, expanded words).
-    pub(super) fn object_lists(&self) -> Vec<(Option<String>, Vec<String>)> {
-        self.0
-            .keys()
-            .filter_map(|name| {
+    /// `obj-…` lists Kbuild builds: `obj-y`, `obj-m`, and `obj-$(…)`
+    /// whose option is not known; with that condition.
+    pub(super) fn object_lists(&self) -> Vec<(&str, &[Word])> {
+        self.values
+            .iter()
+            .filter_map(|(name, words)| {
                 let cond = name.strip_prefix("obj-")?;
-                Some((Some(cond.to_string()), self.expanded(name)))
+                let built = cond == "y" || cond == "m" || is_unknown(cond);
+                built.then_some((cond, words.as_slice()))
             })
             .collect()
     }
 
-    /// All members of composite object `stem`.
-    pub(super) fn composite_members(&self, stem: &str) -> Vec<String> {
+    /// The members of composite object `stem`: `stem-y`, `-objs`, `-m`,
+    /// and `stem-$(CONFIG_…)` while that option is not known.
+    pub(super) fn composite_members(&self, stem: &str) -> Vec<&Word> {
         let prefix = format!("{stem}-");
-        self.0
-            .keys()
-            .filter(|name| {
+        self.values
+            .iter()
+            .filter(|(name, _)| {
                 name.strip_prefix(&prefix).is_some_and(|suffix| {
                     matches!(suffix, "y" | "objs" | "m") || suffix.starts_with("$(CONFIG_")
                 })
             })
-            .flat_map(|name| self.expanded(name))
+            .flat_map(|(_, words)| words)
             .collect()
     }
-}
 
-/// Joins backslash continuations and drops comments.
-pub(super) fn logical_lines(text: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for raw in text.lines() {
-        let raw = raw.split('#').next().unwrap_or("");
-        match raw.strip_suffix('\\') {
-            Some(head) => {
-                current.push_str(head);
-                current.push(' ');
-            }
-            None => {
-                current.push_str(raw);
-                lines.push(std::mem::take(&mut current));
-            }
+    /// The words of the compiler-flag variables (`ccflags-y`, …).
+    pub(super) fn flags(&self) -> impl Iterator<Item = &str> {
+        self.values
+            .iter()
+            .filter(|(name, _)| {
+                name.starts_with("ccflags-")
+                    || name.starts_with("subdir-ccflags-")
+                    || name.starts_with("CFLAGS_")
+                    || *name == "EXTRA_CFLAGS"
+            })
+            .flat_map(|(_, words)| words.iter().map(|w| w.text.as_str()))
+    }
+
+    /// The notes of `kind` that `words` depend on, as `file:line: text`,
+    /// in the order of the files.
+    pub(super) fn notes_of<'w>(
+        &self,
+        words: impl IntoIterator<Item = &'w Word>,
+        kind: NoteKind,
+    ) -> Vec<String> {
+        let mut ids: Vec<usize> = words
+            .into_iter()
+            .flat_map(|w| w.taint.iter().copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut notes: Vec<&Note> = ids
+            .iter()
+            .map(|&id| &self.notes[id])
+            .filter(|n| n.kind == kind)
+            .collect();
+        notes.sort_by(|a, b| a.at.cmp(&b.at));
+        notes.iter().map(|n| n.to_string()).collect()
+    }
+
+    /// Where `word`, not known, comes from: the place of what is not
+    /// known in it (`$(shell …)`, a variable nothing sets), else the
+    /// assignment it is a word of.
+    pub(super) fn place(&self, word: &Word) -> Loc {
+        word.taint
+            .iter()
+            .map(|&id| &self.notes[id])
+            .find(|n| {
+                n.kind == NoteKind::Unknown
+                    && n.subject.as_deref().is_some_and(|s| word.text.contains(s))
+            })
+            .map_or_else(|| word.at.clone(), |n| n.at.clone())
+    }
+
+    /// For a file no list here builds: the lines of branches make does
+    /// not take that mention `object`, and what localwq could not
+    /// evaluate in the object lists or could not read (includes).
+    pub(super) fn why_unbuilt(&self, object: &str) -> Unbuilt {
+        let dead_branches = self
+            .skipped
+            .iter()
+            .filter(|s| mentions(&s.text, object))
+            .map(|s| {
+                format!(
+                    "{} mentions {object} only in a branch make does not take ({})",
+                    s.at, s.why
+                )
+            })
+            .collect();
+        let mut unknowns = self.notes_of(self.object_words(), NoteKind::Unknown);
+        let unread = self.notes.iter().filter(|n| n.kind == NoteKind::NotRead);
+        unknowns.extend(unread.map(Note::to_string));
+        Unbuilt {
+            dead_branches,
+            unknowns,
         }
     }
-    lines.push(current);
-    lines
 }
 
-pub(super) fn assignment(line: &str) -> Option<(String, Vec<String>)> {
-    let op_at = line.find('=')?;
-    let (lhs, rhs) = line.split_at(op_at);
-    let name = lhs.trim_end_matches([':', '+', '?']).trim();
-    if name.is_empty() || name.contains(char::is_whitespace) {
-        return None;
-    }
-    let words = rhs[1..].split_whitespace().map(str::to_string).collect();
-    Some((name.to_string(), words))
-}
-
-/// The first `$(NAME)` in `word` with NAME a plain name: its offset and
-/// the name.
-fn first_reference(word: &str) -> Option<(usize, &str)> {
-    let mut from = 0;
-    while let Some(at) = word[from..].find("$(") {
-        let start = from + at;
-        let inner = &word[start + 2..];
-        let end = inner.find(')')?;
-        let name = &inner[..end];
-        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Some((start, name));
+impl Vars {
+    /// Every word of the object lists and of the composites they name:
+    /// what decides which module a file is in (flags do not).
+    fn object_words(&self) -> Vec<&Word> {
+        let mut out = Vec::new();
+        for (_, words) in self.object_lists() {
+            for word in words {
+                out.push(word);
+                if let Some(stem) = word.text.strip_suffix(".o") {
+                    out.extend(self.composite_members(stem));
+                }
+            }
         }
-        from = start + 2;
+        out
     }
-    None
 }
 
-/// What make's command line sets for an out-of-tree module built by DKMS:
-/// the `NAME=value` words of `dkms.conf`'s `MAKE` lines (a value that
-/// names a DKMS variable, `${kernel_source_dir}`, is left out).
-pub fn command_line(root: &Path) -> BTreeMap<String, Vec<String>> {
-    let Ok(text) = std::fs::read_to_string(root.join("dkms.conf")) else {
-        return BTreeMap::new();
+/// Whether `text` names `object` (`b.o`) as a word or a path's end, not
+/// as part of another name (`ab.o`).
+fn mentions(text: &str, object: &str) -> bool {
+    let name_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-');
+    text.match_indices(object).any(|(at, _)| {
+        let before = text[..at].bytes().next_back();
+        let after = text[at + object.len()..].bytes().next();
+        !before.is_some_and(name_byte) && !after.is_some_and(|b| name_byte(b) || b == b'.')
+    })
+}
+
+/// The variables Kbuild reads from a Makefile.
+fn wanted(name: &str) -> bool {
+    name.starts_with("obj-")
+        || name.ends_with("-y")
+        || name.ends_with("-m")
+        || name.ends_with("-objs")
+        || name.contains("-$(")
+        || name.starts_with("ccflags-")
+        || name.starts_with("subdir-ccflags-")
+        || name.starts_with("CFLAGS_")
+        || name == "EXTRA_CFLAGS"
+}
+
+/// What make has set before it reads the Makefile: its command line, and
+/// what Kbuild sets. `src` and `obj` are the directory spelt from the
+/// root (`.` for an out-of-tree module's top), as are `M` and `PWD` of
+/// an out-of-tree build; `KERNELRELEASE` is set, to a value not known.
+pub(super) fn preset(make: &mut Make, setup: &Setup) {
+    let dir = match setup.dir.as_os_str().is_empty() {
+        true => ".".to_string(),
+        false => setup.dir.display().to_string(),
     };
-    let mut set = BTreeMap::new();
-    for line in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("MAKE"))
-    {
-        let Some((_, value)) = line.split_once('=') else {
-            continue;
-        };
-        let value = value.trim().trim_matches(['"', '\'']);
-        for word in value.split_whitespace() {
-            let Some((name, value)) = word.split_once('=') else {
-                continue;
-            };
-            let plain = !name.is_empty()
-                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                && !value.contains('$');
-            if plain {
-                set.insert(name.to_string(), vec![value.to_string()]);
-            }
+    let mut kbuild: Vec<(&str, Option<String>)> = vec![
+        ("KERNELRELEASE", None),
+        ("src", Some(dir.clone())),
+        ("obj", Some(dir)),
+        ("objtree", None),
+    ];
+    match setup.external {
+        true => kbuild.extend([
+            ("srctree", None),
+            ("M", Some(".".to_string())),
+            ("KBUILD_EXTMOD", Some(".".to_string())),
+            ("PWD", Some(".".to_string())),
+        ]),
+        false => kbuild.push(("srctree", Some(".".to_string()))),
+    }
+    if let Some(version) = setup.version {
+        let (a, b, c) = (version >> 16, (version >> 8) & 0xff, version & 0xff);
+        kbuild.push(("VERSION", Some(a.to_string())));
+        kbuild.push(("PATCHLEVEL", Some(b.to_string())));
+        // KERNEL_VERSION() caps the sublevel at 255: past it, not known.
+        if c < 255 {
+            kbuild.push(("SUBLEVEL", Some(c.to_string())));
+            kbuild.push(("KERNELVERSION", Some(format!("{a}.{b}.{c}"))));
         }
     }
-    set
+    for (name, value) in kbuild {
+        make.preset(name, value.as_deref(), Origin::Kbuild);
+    }
+    for (name, value) in setup.command_line {
+        make.preset(name, Some(&value.join(" ")), Origin::CommandLine);
+    }
+}
+
+impl Make<'_> {
+    /// `name`'s words, each part expanded where it was written.
+    fn words_of(&mut self, name: &str) -> Vec<Word> {
+        let Some(var) = self.vars.get(name).cloned() else {
+            return Vec::new();
+        };
+        self.expanding.push(name.to_string());
+        let mut out = Vec::new();
+        for part in &var.parts {
+            let mut cx = Cx::at(&part.at);
+            let text = self.expand_part(part, part.raw, &mut cx);
+            out.extend(words::words(&text).into_iter().map(|w| Word {
+                text: w.to_string(),
+                at: part.at.clone(),
+                taint: cx.taint.clone(),
+            }));
+        }
+        self.expanding.pop();
+        out
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn expands_composites_and_variables() {
-        let vars = Vars::parse(
-            "obj-$(CONFIG_FOO) += foo.o\ngt-y += gt/a.o \\\n\tgt/b.o\nfoo-y := main.o $(gt-y)\n\
-             foo-$(CONFIG_FOO_DEBUG) += debug.o # comment\n",
-        );
-        assert_eq!(
-            vars.composite_members("foo"),
-            ["debug.o", "main.o", "gt/a.o", "gt/b.o"]
-        );
-        assert_eq!(vars.object_lists()[0].1, ["foo.o"]);
-    }
-
-    #[test]
-    fn conditional_branches_count_and_unknown_variables_stay_visible() {
-        let vars = Vars::parse(
-            "obj-m += foo.o\nfoo-extra-$(CONFIG_FOO_X) += x.o\n\
-             foo-y := main.o $(foo-extra-y) $(FOO_FROM_ELSEWHERE)\n",
-        );
-        assert_eq!(
-            vars.composite_members("foo"),
-            ["main.o", "x.o", "$(FOO_FROM_ELSEWHERE)"]
-        );
-    }
-
-    #[test]
-    fn variables_inside_words_and_names_expand() {
-        let vars = Vars::parse(
-            "MODNAME := wlan\nHDD_DIR := CORE/HDD\nHDD_SRC_DIR := $(HDD_DIR)/src\n\
-             HDD_OBJS := $(HDD_SRC_DIR)/a.o \\\n\t$(HDD_SRC_DIR)/b.o\nOBJS := $(HDD_OBJS) \
-             $(OTHER_DIR)/c.o\nobj-$(CONFIG_WLAN) += $(MODNAME).o\n$(MODNAME)-y := $(OBJS)\n",
-        );
-        assert_eq!(vars.object_lists()[0].1, ["wlan.o"]);
-        assert_eq!(
-            vars.composite_members("wlan"),
-            ["CORE/HDD/src/a.o", "CORE/HDD/src/b.o", "$(OTHER_DIR)/c.o"]
-        );
-    }
-
-    #[test]
-    fn the_command_line_wins_over_the_makefile() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("dkms.conf"),
-            "PACKAGE_NAME=\"x\"\nMAKE[0]=\"make -C ${kernel_source_dir} M=${dkms_tree}/x \
-             modules MODNAME=qcacld2 CONFIG_WLAN=m\"\n",
-        )
-        .unwrap();
-        let set = command_line(dir.path());
-        assert_eq!(
-            set.get("MODNAME").map(Vec::as_slice),
-            Some(&["qcacld2".to_string()][..])
-        );
-        assert!(!set.contains_key("M"), "a DKMS variable is not known");
-        let vars = Vars::parse_with("MODNAME := wlan\nobj-m += $(MODNAME).o\n", &set);
-        assert_eq!(vars.object_lists()[0].1, ["qcacld2.o"]);
-    }
-}
+mod tests;

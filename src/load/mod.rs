@@ -161,7 +161,7 @@ impl Loader {
             .into_par_iter()
             .map(|(rel, text)| open(rel, text))
             .collect::<Result<_>>()?;
-        let dirs = kbuild::include_dirs(&self.tree.root, &module.dir);
+        let dirs = kbuild::include_dirs(&self.tree, &module.dir);
         let headers = private_headers(&self.tree, module, &files, &dirs, &open)?;
         let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
         files.extend(headers);
@@ -225,40 +225,33 @@ impl Loader {
     }
 }
 
-/// Each unresolved word of the module, at the first Makefile line of its
-/// directory that mentions it (line 0 when none does).
+/// Each unresolved word of the module, with the Makefile line it comes
+/// from (what kbuild found as it read the Makefile) as the excerpt.
 fn unlisted(tree: &KernelTree, module: &Module) -> Vec<Unlisted> {
-    let makefiles: Vec<(PathBuf, Vec<u8>)> = ["Makefile", "Kbuild"]
-        .iter()
-        .map(|name| module.dir.join(name))
-        .filter_map(|path| tree.read(&path).ok().map(|text| (path, text)))
-        .collect();
     module
         .unresolved
         .iter()
-        .map(|what| {
-            let word = what.split(' ').next().unwrap_or(what);
-            let needle = word.strip_suffix(".o").unwrap_or(word);
-            let found = makefiles.iter().find_map(|(path, text)| {
-                let at = memchr::memmem::find(text, needle.as_bytes())?;
-                let lines = crate::parse::LineIndex::new(text);
-                let start = lines.line_start(at);
-                let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |e| start + e);
-                let excerpt = String::from_utf8_lossy(&text[start..end])
-                    .trim()
-                    .to_string();
-                Some((path.clone(), lines.line(at), excerpt))
-            });
-            let (makefile, line, excerpt) =
-                found.unwrap_or_else(|| (module.dir.join("Makefile"), 0, String::new()));
-            Unlisted {
-                makefile,
-                line,
-                excerpt,
-                what: what.clone(),
-            }
+        .map(|word| Unlisted {
+            makefile: word.makefile.clone(),
+            line: word.line,
+            excerpt: makefile_line(tree, &word.makefile, word.line),
+            what: word.what.clone(),
         })
         .collect()
+}
+
+/// Line `line` (1-based) of a Makefile, trimmed; empty when there is none.
+fn makefile_line(tree: &KernelTree, makefile: &Path, line: usize) -> String {
+    let Some(index) = line.checked_sub(1) else {
+        return String::new();
+    };
+    tree.read(makefile)
+        .ok()
+        .and_then(|text| {
+            let text = String::from_utf8_lossy(&text).into_owned();
+            text.lines().nth(index).map(|l| l.trim().to_string())
+        })
+        .unwrap_or_default()
 }
 
 /// The largest source file localwq reads: four times the largest `.c`

@@ -112,7 +112,7 @@ pub(super) fn co_owned(
         .iter()
         .filter(|f| f.parsed && module.files.contains(&f.path))
     {
-        let others: Vec<String> = kbuild::owner_names(&tree.root, &file.path)?
+        let others: Vec<String> = kbuild::owner_names(tree, &file.path)?
             .into_iter()
             .filter(|(dir, name)| *name != module.name || *dir != module.dir)
             .map(|(_, name)| name)

@@ -94,6 +94,10 @@ pub struct ModuleView {
     /// absent when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub redefinitions: Vec<RedefinitionView>,
+    /// Conditionals of the module's Makefiles localwq could not decide,
+    /// both branches read (`file:line: …`); absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kbuild_notes: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -290,6 +294,7 @@ impl ModuleView {
                     reason: r.reason,
                 })
                 .collect(),
+            kbuild_notes: outcome.module.kbuild_notes.clone(),
         }
     }
 }

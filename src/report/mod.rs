@@ -80,6 +80,9 @@ pub fn module_header(outcome: &Outcome) -> String {
             lines.push(format!("not compiled for this kernel, not a site: {call}"));
         }
     }
+    for note in &module.kbuild_notes {
+        lines.push(format!("kbuild: {note}"));
+    }
     lines.extend(waits::header_lines(outcome));
     lines.extend(hidden::header_lines(outcome));
     for flag in &outcome.flags {
@@ -154,6 +157,9 @@ pub fn scan_row(outcome: &Outcome) -> String {
     }
     for line in hidden::header_lines(outcome) {
         row.push_str(&format!("  {line}\n"));
+    }
+    for note in &view.kbuild_notes {
+        row.push_str(&format!("  kbuild: {note}\n"));
     }
     for flag in &outcome.flags {
         row.push_str(&format!("  flag: {}\n", flag_line(flag)));

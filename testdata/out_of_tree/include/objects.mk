@@ -1,0 +1,1 @@
+corge-y := corge_main.o corge_work.o
