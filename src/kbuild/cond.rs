@@ -5,15 +5,12 @@
 //! variable's value is then the union of its values, and every part that
 //! is not in all branches carries the conditional's note.
 
-use super::expand::Cx;
 use super::lines::first_word;
-use super::make::{Loc, Make, NoteKind, Var};
+use super::make::{Branch, Cx, Frame, Loc, Make, NoteKind, State, Var};
 use super::words;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::rc::Rc;
-
-type State = BTreeMap<String, Rc<Var>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Test {
@@ -28,48 +25,6 @@ pub(super) enum Test {
 pub(super) enum Truth {
     Known(bool),
     Unknown(String),
-}
-
-pub(super) struct Frame {
-    /// Closed by the `endif` of the conditional whose `else ifeq …`
-    /// opened it.
-    implicit: bool,
-    branch: Branch,
-}
-
-enum Branch {
-    /// Inside a branch make does not read: so is every branch here.
-    Dead,
-    /// `live`: this branch is read; `taken`: one of them was or is.
-    Decided {
-        live: bool,
-        taken: bool,
-        why: String,
-    },
-    /// Each branch read from `before`; `ends` holds the states at the end
-    /// of each branch done so far.
-    Forked {
-        before: State,
-        ends: Vec<State>,
-        note: usize,
-        had_else: bool,
-    },
-}
-
-impl Frame {
-    pub(super) fn fork_note(&self) -> Option<usize> {
-        match &self.branch {
-            Branch::Forked { note, .. } => Some(*note),
-            _ => None,
-        }
-    }
-
-    fn live(&self) -> bool {
-        !matches!(
-            self.branch,
-            Branch::Dead | Branch::Decided { live: false, .. }
-        )
-    }
 }
 
 /// The test a line starts with, and the rest: `ifeq (a,b)` → Eq, `(a,b)`.
@@ -94,7 +49,7 @@ pub(super) fn arguments(text: &str) -> Option<(&str, &str)> {
     let text = text.trim();
     if let Some(inner) = text.strip_prefix('(') {
         let inner = inner.strip_suffix(')')?;
-        let comma = top_level_comma(inner)?;
+        let comma = words::top_level_comma(inner)?;
         return Some((inner[..comma].trim_end(), inner[comma + 1..].trim_start()));
     }
     let (first, rest) = quoted(text)?;
@@ -106,20 +61,6 @@ fn quoted(text: &str) -> Option<(&str, &str)> {
     let quote = text.chars().next().filter(|c| matches!(c, '"' | '\''))?;
     let end = text[1..].find(quote)? + 1;
     Some((&text[1..end], &text[end + 1..]))
-}
-
-/// The first `,` outside parentheses and braces.
-pub(super) fn top_level_comma(text: &str) -> Option<usize> {
-    let mut depth = 0i32;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' | '{' => depth += 1,
-            ')' | '}' => depth -= 1,
-            ',' if depth == 0 => return Some(i),
-            _ => {}
-        }
-    }
-    None
 }
 
 impl Make<'_> {

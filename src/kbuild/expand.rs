@@ -4,28 +4,13 @@
 //! written, with a note, so that it is said rather than read as empty.
 
 use super::functions;
-use super::make::{Loc, Make, NoteKind, Part, Taint, Var};
+use super::make::{Cx, Make, NoteKind, Part, Var};
 use super::words;
 use std::rc::Rc;
 
 /// Expansion nests at most this deep (variables that refer to each other
 /// through functions).
 const MAX_NESTING: usize = 64;
-
-/// Where an expansion happens, and the notes its result depends on.
-pub(super) struct Cx {
-    pub at: Loc,
-    pub taint: Taint,
-}
-
-impl Cx {
-    pub(super) fn at(at: &Loc) -> Cx {
-        Cx {
-            at: at.clone(),
-            taint: Taint::new(),
-        }
-    }
-}
 
 impl Make<'_> {
     pub(super) fn expand(&mut self, text: &str, cx: &mut Cx) -> String {

@@ -1,7 +1,7 @@
 //! Makefiles in memory for the unit tests: a `Disk` of named texts, and
 //! make run over them with every variable expanded afterwards.
 
-use super::expand::Cx;
+use super::make::Cx;
 use super::make::{Disk, Loc, Make};
 use super::vars::{preset, Setup, Vars};
 use std::collections::BTreeMap;

@@ -11,10 +11,9 @@
 //! (`$(shell …)`, `$(origin …)`, a name make does not have) is left as
 //! written, with a note.
 
-use super::cond::top_level_comma;
-use super::expand::Cx;
+use super::make::Cx;
 use super::make::{Make, NoteKind, Origin, Part, Var};
-use super::words::{self, glob_match, is_unknown};
+use super::words::{self, glob_match, is_unknown, top_level_comma};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 

@@ -3,7 +3,7 @@
 //! in place. A file that is not there, outside the tree or named through
 //! something not known is not read, and said.
 
-use super::expand::Cx;
+use super::make::Cx;
 use super::make::{Loc, Make, NoteKind};
 use super::words;
 use std::path::{Component, Path, PathBuf};

@@ -10,8 +10,6 @@
 //! shaped it (its taint), so a module names only the ones that matter
 //! to its own objects.
 
-use super::cond::Frame;
-use super::expand::Cx;
 use super::lines::{define_body, define_start, logical_line, modifiers, split_statement};
 use super::lines::{first_word, strip_comment, Op, Statement};
 use super::words;
@@ -19,6 +17,67 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+
+/// The variables as a branch of a conditional leaves them.
+pub(super) type State = BTreeMap<String, Rc<Var>>;
+
+/// Where an expansion happens, and the notes its result depends on.
+pub(super) struct Cx {
+    pub at: Loc,
+    pub taint: Taint,
+}
+
+impl Cx {
+    pub(super) fn at(at: &Loc) -> Cx {
+        Cx {
+            at: at.clone(),
+            taint: Taint::new(),
+        }
+    }
+}
+
+/// One conditional being read (`cond.rs` decides it).
+pub(super) struct Frame {
+    /// Closed by the `endif` of the conditional whose `else ifeq …`
+    /// opened it.
+    pub(super) implicit: bool,
+    pub(super) branch: Branch,
+}
+
+pub(super) enum Branch {
+    /// Inside a branch make does not read: so is every branch here.
+    Dead,
+    /// `live`: this branch is read; `taken`: one of them was or is.
+    Decided {
+        live: bool,
+        taken: bool,
+        why: String,
+    },
+    /// Each branch read from `before`; `ends` holds the states at the end
+    /// of each branch done so far.
+    Forked {
+        before: State,
+        ends: Vec<State>,
+        note: usize,
+        had_else: bool,
+    },
+}
+
+impl Frame {
+    pub(super) fn fork_note(&self) -> Option<usize> {
+        match &self.branch {
+            Branch::Forked { note, .. } => Some(*note),
+            _ => None,
+        }
+    }
+
+    pub(super) fn live(&self) -> bool {
+        !matches!(
+            self.branch,
+            Branch::Dead | Branch::Decided { live: false, .. }
+        )
+    }
+}
 
 /// Notes (their index in `Make::notes`) a value depends on.
 pub(super) type Taint = BTreeSet<usize>;

@@ -4,7 +4,7 @@
 //! compiler flags), and what make's command line sets for a DKMS package
 //! (`dkms.conf`).
 
-use super::expand::Cx;
+use super::make::Cx;
 use super::make::{Disk, Loc, Make, Note, NoteKind, Origin, Skipped, Taint};
 use super::words::{self, is_unknown};
 use std::collections::BTreeMap;

@@ -217,6 +217,20 @@ pub(super) fn has_glob(text: &str) -> bool {
     text.contains(['*', '?', '['])
 }
 
+/// The first `,` outside parentheses and braces.
+pub(super) fn top_level_comma(text: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' | '{' => depth += 1,
+            ')' | '}' => depth -= 1,
+            ',' if depth == 0 => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
