@@ -3,6 +3,7 @@
 
 use super::summary::{describe_entry, Summary};
 use super::verdict_word;
+use super::waits::WaitRow;
 use crate::analysis::{Flag, SharedKind, SiteState, Strategy};
 use crate::kbuild::ModuleKind;
 use crate::outcome::Outcome;
@@ -152,7 +153,7 @@ pub struct SiteView {
     pub converted: bool,
     /// Flush sites only: what the flush waits for (the wait model).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub waits_for: Option<Vec<WaitView>>,
+    pub waits_for: Option<Vec<WaitRow>>,
     /// Flush sites only: the module's items this flush does not wait for
     /// on this kernel (queued on a separate system workqueue), said.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -185,22 +186,6 @@ pub struct RedefinitionView {
     /// `removed` (by the patch) or `kept`.
     pub fate: &'static str,
     pub reason: String,
-}
-
-/// One item a flush waits for.
-#[derive(Serialize)]
-pub struct WaitView {
-    pub item: String,
-    pub queued: Vec<String>,
-    pub reach: &'static str,
-    pub how: String,
-    /// What waits for it before the flush already, if anything.
-    pub waited_before: Option<String>,
-    /// What waits for it after the conversion; null without one.
-    pub after: Option<String>,
-    /// The module's own item: the system workqueues it is queued on.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub queued_on: Vec<&'static str>,
 }
 
 impl ModuleView {
@@ -301,24 +286,10 @@ impl ModuleView {
 
 /// The wait set of a flush site, as JSON: empty for a flush the model
 /// has no set for (one left as it is, on another workqueue).
-fn waits_for(outcome: &Outcome, site: &crate::analysis::Site) -> Vec<WaitView> {
-    let Some(set) = outcome
+fn waits_for(outcome: &Outcome, site: &crate::analysis::Site) -> Vec<WaitRow> {
+    outcome
         .waits
         .iter()
         .find(|w| w.file == site.file && w.at == site.range.start)
-    else {
-        return Vec::new();
-    };
-    super::waits::rows(outcome, set)
-        .into_iter()
-        .map(|row| WaitView {
-            item: row.item,
-            queued: row.queued,
-            reach: row.reach,
-            how: row.how,
-            waited_before: row.before,
-            after: row.after,
-            queued_on: row.queued_on,
-        })
-        .collect()
+        .map_or_else(Vec::new, |set| super::waits::rows(outcome, set))
 }

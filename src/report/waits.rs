@@ -6,7 +6,8 @@
 use crate::analysis::{Reach, SharedKind, Strategy, Wait, WaitSet};
 use crate::outcome::Outcome;
 
-/// One entry, as every printer shows it.
+/// One entry, as every printer shows it (JSON's `waits_for` too).
+#[derive(serde::Serialize)]
 pub struct WaitRow {
     pub item: String,
     pub queued: Vec<String>,
@@ -15,9 +16,12 @@ pub struct WaitRow {
     pub reach: &'static str,
     pub how: String,
     /// What waited for it before the flush, already.
+    #[serde(rename = "waited_before")]
     pub before: Option<String>,
     /// What waits for it after the patch; None when there is no patch.
     pub after: Option<String>,
+    /// The module's own item: the system workqueues it is queued on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub queued_on: Vec<&'static str>,
 }
 
