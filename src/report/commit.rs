@@ -213,6 +213,8 @@ pub fn cover_text(outcomes: &[&Outcome], rfc: bool) -> Result<(String, String)> 
     let values = BTreeMap::from([
         ("version", env!("CARGO_PKG_VERSION").to_string()),
         ("kinds", kinds(outcomes)),
+        ("stops", scope(outcomes).0),
+        ("touches", scope(outcomes).1),
         (
             "rfc_note",
             match rfc {
@@ -224,6 +226,32 @@ pub fn cover_text(outcomes: &[&Outcome], rfc: bool) -> Result<(String, String)> 
     let text = fill(COVER_TEMPLATE, &values).context("the cover letter")?;
     let (subject, blurb) = text.split_once("\n\n").unwrap_or((&text, ""));
     Ok((subject.trim().to_string(), wrap(blurb.trim(), 72)))
+}
+
+/// What one patch covers, as the cover letter says it: one module, or a
+/// group that shares a workqueue (named, with its size).
+fn scope(outcomes: &[&Outcome]) -> (String, String) {
+    let groups: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| match o.decision.conversion().map(|c| &c.strategy) {
+            Some(Strategy::Shared(shared)) => Some(format!(
+                "{}: {} modules",
+                shared.owner,
+                shared.members.len() + 1
+            )),
+            _ => None,
+        })
+        .collect();
+    match groups.is_empty() {
+        true => ("one module".into(), "one module only".into()),
+        false => (
+            "one module, or one group of modules that share a workqueue,".into(),
+            format!(
+                "one module, or one group of modules that share a workqueue ({})",
+                groups.join("; ")
+            ),
+        ),
+    }
 }
 
 /// "2 give the module a workqueue of its own …; 1 removes a flush …".

@@ -200,7 +200,11 @@ pub fn notes(outcome: &Outcome) -> String {
     }
     let mut out =
         String::from("What each flush waited for, and what waits for it after this patch:\n\n");
-    for line in lines {
+    for (at, line) in lines.iter().enumerate() {
+        // A blank line between the flushes.
+        if at > 0 && line.starts_with("flush ") {
+            out.push('\n');
+        }
         // Wrapped at 75 columns as the rest of the mail, continuation
         // lines indented under the text they continue.
         let indent = line.len() - line.trim_start_matches([' ', '-']).len();
