@@ -55,11 +55,6 @@ pub struct Wait {
 }
 
 impl Wait {
-    /// Other code's work that no change of this module can wait for.
-    pub fn is_others(&self) -> bool {
-        !matches!(self.reach, Reach::Own { .. })
-    }
-
     /// The kind of reach, whatever the provider's name.
     fn how_kind(&self) -> std::mem::Discriminant<Reach> {
         std::mem::discriminant(&self.reach)

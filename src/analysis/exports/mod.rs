@@ -35,13 +35,6 @@ pub struct Provider {
     /// `changed_work` that `power_supply_changed()` queues): the provider's
     /// own teardown, which a caller invokes instead of relying on its flush.
     pub teardown: Vec<String>,
-    /// What the work does comes from the caller: the queued item is
-    /// reached from the exported function's own parameter
-    /// (`atmel_i2c_enqueue(work_data, …)`), or the function takes a
-    /// callback (`request_firmware_nowait(…, context, cont)`). Then the
-    /// caller's flush is what protects it; otherwise whether it protects
-    /// anything of the caller's cannot be told from the code.
-    pub from_caller: bool,
     /// The queued item is reached from the function's own parameter: the
     /// caller hands its item in (a callback may come with it).
     pub hands_item: bool,
@@ -60,39 +53,6 @@ impl Provider {
     pub fn works_for_caller(&self, flushed: &BTreeSet<SystemWq>, called: &BTreeSet<&str>) -> bool {
         let torn_down = self.teardown.iter().any(|t| called.contains(t.as_str()));
         !self.own_item && !torn_down && self.wq.is_none_or(|wq| flushed.contains(&wq))
-    }
-}
-
-impl Provider {
-    /// Why a caller's flush is not what protects this provider's work,
-    /// for a provider that does not work for the caller (see
-    /// `works_for_caller`): who cancels its item, or that it is the
-    /// provider's own.
-    pub fn managed_note(&self, called: &BTreeSet<&str>) -> String {
-        let teardown: Vec<&str> = self
-            .teardown
-            .iter()
-            .map(String::as_str)
-            .filter(|t| called.contains(t))
-            .collect();
-        match teardown.as_slice() {
-            [] => format!(
-                "{}() queues an item of its own file ({}:{}: {}), which that code manages",
-                self.function,
-                self.file.display(),
-                self.line,
-                self.call
-            ),
-            _ => format!(
-                "{}() queues its item ({}:{}: {}), and {}(), which the module calls, cancels \
-                 or flushes it",
-                self.function,
-                self.file.display(),
-                self.line,
-                self.call,
-                teardown.join("(), ")
-            ),
-        }
     }
 }
 
@@ -220,7 +180,6 @@ impl TreeIndex {
             let takes_callback = head.is_some_and(|f| f.takes_callback);
             let pins_module = head.is_some_and(|f| f.pins_module);
             let hands_item = handed.contains_key(&export);
-            let from_caller = takes_callback || hands_item;
             let queuer = &direct[queuer];
             let teardown = match &queuer.fields {
                 Some(fields) => exports
@@ -240,7 +199,6 @@ impl TreeIndex {
                     wq: queuer.wq,
                     own_item: queuer.own_item,
                     teardown,
-                    from_caller,
                     hands_item,
                     takes_callback,
                     pins_module,
@@ -335,9 +293,11 @@ mod tests {
         let mut index = TreeIndex::default();
         index.add_file("lib.c".into(), text, &facts());
         for handed in ["lib_enqueue", "lib_direct", "lib_nowait"] {
-            assert!(index.providers[handed].from_caller, "{handed}");
+            let p = &index.providers[handed];
+            assert!(p.hands_item || p.takes_callback, "{handed}");
         }
-        assert!(!index.providers["lib_hint"].from_caller);
+        let hint = &index.providers["lib_hint"];
+        assert!(!hint.hands_item && !hint.takes_callback);
     }
 
     #[test]
