@@ -107,6 +107,22 @@ pub struct WaitSet {
     /// The flush is in a drain loop that waits on one item: said so.
     pub drain: Option<String>,
     pub entries: Vec<Wait>,
+    /// Where the flush waits for none of some of the module's items: per
+    /// kernel, since which queue a call uses is a fact of each.
+    pub splits: Vec<Split>,
+}
+
+/// The module's own items a flush is meant to wait for but, on `kernels`,
+/// does not: they are queued on a separate system workqueue with the same
+/// flags (6.18 split `system_wq` from `system_percpu_wq`, which
+/// `schedule_work()` uses), though the code flushes as if they were not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// Versions (`7.2.13`); empty when the kernel did not say.
+    pub kernels: Vec<String>,
+    pub items: Vec<String>,
+    /// The queues they are on instead.
+    pub queues: Vec<&'static str>,
 }
 
 impl WaitSet {
@@ -126,18 +142,30 @@ impl WaitSet {
     pub fn open_of(&self, pick: fn(&Reach) -> bool) -> Vec<&Wait> {
         self.open().filter(|w| pick(&w.reach)).collect()
     }
+}
 
-    /// The module's own items queued on another system workqueue than the
-    /// flushed one, with the same flags: on this kernel the flush does not
-    /// wait for them at all (6.18 split `system_wq` from
-    /// `system_percpu_wq`, which `schedule_work()` uses), though the code
-    /// flushes as if it did.
-    pub fn split(&self) -> Vec<&Wait> {
-        self.entries
-            .iter()
-            .filter(|w| w.queued_on.iter().any(|q| *q != self.flushes))
-            .collect()
+/// The module's own items queued on another system workqueue than the
+/// flushed one, on the kernel `unit` was read against.
+fn split_on(unit: &Unit, flushes: &'static str, entries: &[Wait]) -> Vec<Split> {
+    let split: Vec<&Wait> = entries
+        .iter()
+        .filter(|w| w.queued_on.iter().any(|q| *q != flushes))
+        .collect();
+    if split.is_empty() {
+        return Vec::new();
     }
+    let mut queues: Vec<&'static str> = split
+        .iter()
+        .flat_map(|w| w.queued_on.iter().copied())
+        .filter(|q| *q != flushes)
+        .collect();
+    queues.sort_unstable();
+    queues.dedup();
+    vec![Split {
+        kernels: unit.facts.kernel.iter().cloned().collect(),
+        items: split.iter().map(|w| w.item.clone()).collect(),
+        queues,
+    }]
 }
 
 /// What the model needs from beyond the module's own files.
@@ -201,6 +229,7 @@ fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitS
         in_exit,
         flushes: flush.wq.ident(),
         drain,
+        splits: split_on(unit, flush.wq.ident(), &entries),
         entries,
     }
 }

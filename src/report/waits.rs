@@ -92,45 +92,43 @@ fn after(outcome: &Outcome, set: &WaitSet, wait: &Wait) -> Option<String> {
     })
 }
 
-/// On this kernel the flush waits for none of some of the module's items:
-/// they are queued on a separate system workqueue with the same flags
-/// (6.18's `system_percpu_wq` beside `system_wq`). Said on the flush, in
-/// the header, JSON and the commit message: the conversion fixes a bug.
+/// Where the flush waits for none of some of the module's items: they
+/// are queued on a separate system workqueue with the same flags (6.18's
+/// `system_percpu_wq` beside `system_wq`), on the kernels named. Said on
+/// the flush, in the header, JSON and the commit message: the conversion
+/// fixes a bug.
 pub fn split_note(outcome: &Outcome, set: &WaitSet) -> Option<String> {
-    let split = set.split();
-    if split.is_empty() {
-        return None;
-    }
-    let unit = outcome.unit.as_ref()?;
-    let kernel = unit
-        .facts
-        .kernel
-        .as_deref()
-        .map_or("this kernel".to_string(), |k| format!("Linux {k}"));
-    let mut queues: Vec<&str> = split
-        .iter()
-        .flat_map(|w| w.queued_on.iter().copied())
-        .filter(|q| *q != set.flushes)
-        .collect();
-    queues.sort_unstable();
-    queues.dedup();
-    let items: Vec<&str> = split.iter().map(|w| w.item.as_str()).collect();
     let fixed = match outcome.decision.conversion().map(|c| &c.strategy) {
         Some(Strategy::RemoveFlush { .. }) | None => "",
         Some(_) => "; after this patch the flush waits for the module's work again",
     };
-    let (verb, pronoun) = match items.len() {
-        1 => ("is", "it"),
-        _ => ("are", "them"),
-    };
-    Some(format!(
-        "on {kernel}, {} {verb} queued on {}, not on {}: this flush of {} waits for none \
-         of {pronoun}{fixed}",
-        items.join(", "),
-        queues.join(" and "),
-        set.flushes,
-        set.flushes,
-    ))
+    let notes: Vec<String> = set
+        .splits
+        .iter()
+        .map(|split| {
+            let kernel = match split.kernels.as_slice() {
+                [] => "this kernel".to_string(),
+                [one] => format!("Linux {one}"),
+                [rest @ .., last] => format!("Linux {} and {last}", rest.join(", ")),
+            };
+            let (verb, pronoun) = match split.items.len() {
+                1 => ("is", "it"),
+                _ => ("are", "them"),
+            };
+            format!(
+                "on {kernel}, {} {verb} queued on {}, not on {}: this flush of {} waits for \
+                 none of {pronoun}",
+                split.items.join(", "),
+                split.queues.join(" and "),
+                set.flushes,
+                set.flushes,
+            )
+        })
+        .collect();
+    match notes.is_empty() {
+        true => None,
+        false => Some(format!("{}{fixed}", notes.join("; "))),
+    }
 }
 
 /// Every flush's split note, each once.
@@ -159,7 +157,7 @@ pub fn header_lines(outcome: &Outcome) -> Vec<String> {
         let count = set.entries.len();
         // On a kernel that split the queues the flush is meant to wait
         // for items it no longer does (the split line says which).
-        let verb = match set.split().is_empty() {
+        let verb = match set.splits.is_empty() {
             true => "waits",
             false => "is meant to wait",
         };

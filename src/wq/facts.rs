@@ -25,6 +25,13 @@ pub struct WqFacts {
     /// The kernel the facts were read from (`7.2.13`), when its top
     /// Makefile says: reports name the kernel a fact holds for.
     pub kernel: Option<String>,
+    /// The `WQ_*` flags the header declares (an enum's members): what a
+    /// conversion may write for this kernel.
+    pub flag_names: Vec<String>,
+    /// Flags the local replacements are written with that some kernel
+    /// the module is built for lacks (converting for several kernels at
+    /// once): the module's build tests for each (`across`).
+    pub compat: Vec<super::across::Compat>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +57,16 @@ const FALLBACK: &[(&str, &str)] = &[
     ),
 ];
 const FALLBACK_IMPLIED: &str = "system_wq";
+/// The flags Linux 5.10's `enum` declares that a local workqueue may get.
+const FALLBACK_FLAG_NAMES: &[&str] = &[
+    "WQ_UNBOUND",
+    "WQ_FREEZABLE",
+    "WQ_MEM_RECLAIM",
+    "WQ_HIGHPRI",
+    "WQ_CPU_INTENSIVE",
+    "WQ_SYSFS",
+    "WQ_POWER_EFFICIENT",
+];
 
 impl WqFacts {
     /// The compiled-in table alone, with `why` it is used.
@@ -64,6 +81,8 @@ impl WqFacts {
             system,
             notes: vec![format!("{why}: Linux 5.10's table is used")],
             kernel: None,
+            flag_names: FALLBACK_FLAG_NAMES.iter().map(|f| f.to_string()).collect(),
+            compat: Vec::new(),
         }
     }
 
@@ -124,6 +143,8 @@ impl WqFacts {
             implied,
             notes,
             kernel: None,
+            flag_names: declared_flags(&header),
+            compat: Vec::new(),
         }
     }
 
@@ -227,6 +248,26 @@ fn declared_system_wqs(header: &[u8]) -> Vec<String> {
             (after == Some(&b';')).then(|| word.to_string())
         })
         .collect()
+}
+
+/// The `WQ_*` names the header gives a value (`WQ_UNBOUND = 1 << 1,`):
+/// the flags this kernel knows. An enum's members are invisible to
+/// `#ifdef`, so this is how a conversion learns whether it may write one.
+fn declared_flags(header: &[u8]) -> Vec<String> {
+    let mut found: Vec<String> = words_in(header)
+        .filter(|(_, word)| word.starts_with("WQ_"))
+        .filter(|(at, word)| {
+            let rest = &header[at + word.len()..];
+            let Some(gap) = rest.iter().position(|b| *b != b' ' && *b != b'\t') else {
+                return false;
+            };
+            rest[gap] == b'=' && rest.get(gap + 1) != Some(&b'=')
+        })
+        .map(|(_, word)| word.to_string())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// The flags argument of `name = alloc_workqueue("…", flags, max)`.

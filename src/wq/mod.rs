@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+pub mod across;
 pub mod facts;
 
 pub use facts::WqFacts;
