@@ -10,6 +10,7 @@ pub mod edit;
 pub mod refusal;
 pub mod wq;
 // The pipeline, in order.
+pub mod across;
 pub mod analysis;
 pub mod around;
 pub mod entry;
@@ -62,6 +63,24 @@ impl Session {
     /// `kdir` (`make -C KDIR M=dir`).
     pub fn open_external(dir: &Path, kdir: &Path) -> Result<Self> {
         Ok(Self::of(KernelTree::open_external(dir, kdir)?))
+    }
+
+    /// An out-of-tree module's directory against several kernels at once
+    /// (a DKMS package's range): one session per kernel, oldest first, each
+    /// reading its own kernel and writing the flags that fit all of them
+    /// (`wq::across`). The same kernel given twice counts once.
+    pub fn open_external_all(dir: &Path, kdirs: &[PathBuf]) -> Result<Vec<Self>> {
+        let mut trees = kdirs
+            .iter()
+            .map(|kdir| KernelTree::open_external(dir, kdir))
+            .collect::<Result<Vec<_>>>()?;
+        trees.sort_by_key(|t| t.version);
+        trees.dedup_by(|a, b| a.kdir == b.kdir);
+        let facts: Vec<wq::WqFacts> = trees.iter().map(|t| (*t.facts).clone()).collect();
+        for (tree, merged) in trees.iter_mut().zip(wq::across::merge(&facts)) {
+            tree.facts = std::sync::Arc::new(merged);
+        }
+        Ok(trees.into_iter().map(Self::of).collect())
     }
 
     fn of(tree: KernelTree) -> Self {
@@ -141,6 +160,7 @@ impl Session {
             waits,
             decision,
             changes: Vec::new(),
+            kernels: Vec::new(),
         }
     }
 
@@ -188,6 +208,7 @@ impl Session {
             waits,
             decision,
             changes,
+            kernels: Vec::new(),
         }
     }
 }

@@ -107,7 +107,7 @@ fn main() -> ExitCode {
 }
 
 /// Converts the selected modules; orphans go to stderr.
-fn convert(target: &Target) -> Result<(Session, Vec<Outcome>)> {
+fn convert(target: &Target) -> Result<(Sessions, Vec<Outcome>)> {
     let (session, outcomes, orphans) = convert_by(target, wq::FLUSH_NEEDLES)?;
     for orphan in &orphans {
         eprintln!(
@@ -121,7 +121,7 @@ fn convert(target: &Target) -> Result<(Session, Vec<Outcome>)> {
 
 /// Converts the modules whose files mention `needles`, on all cores, with
 /// a progress bar when stderr is a terminal.
-fn convert_by(target: &Target, needles: &[&str]) -> Result<(Session, Vec<Outcome>, Vec<Refusal>)> {
+fn convert_by(target: &Target, needles: &[&str]) -> Result<(Sessions, Vec<Outcome>, Vec<Refusal>)> {
     let explicit = !target.paths.is_empty();
     convert_map(target, needles, false, |o| {
         (explicit || o.verdict() != Verdict::NotApplicable).then_some(o)
@@ -146,24 +146,81 @@ fn count_unread(refusal: Option<&Refusal>) {
     }
 }
 
+/// The sessions of a run: one, or one per kernel given (oldest first).
+struct Sessions(Vec<Session>);
+
+impl Sessions {
+    /// The session whose outcome a merged module keeps: the newest kernel.
+    fn primary(&self) -> &Session {
+        self.0.last().expect("one session at least")
+    }
+
+    /// The versions of the kernels read, oldest first.
+    fn kernels(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter_map(|s| s.tree.facts.kernel.clone())
+            .collect()
+    }
+}
+
+fn open_sessions(target: &Target) -> Result<Sessions> {
+    let mut sessions = match target.kernel.as_slice() {
+        [] => vec![Session::open(&target.tree)?],
+        [kdir] => vec![Session::open_external(&target.tree, kdir)?],
+        kdirs => Session::open_external_all(&target.tree, kdirs)?,
+    };
+    for session in &mut sessions {
+        session.choice = target.strategy.into();
+        if let Some(warning) = localwq::report::facts::facts_warning(&session.tree.facts) {
+            eprintln!("localwq: {warning}");
+        }
+    }
+    Ok(Sessions(sessions))
+}
+
 /// Like `convert_by`, but each outcome is mapped (and dropped) as soon as
 /// it is made: a whole-tree scan never holds every parse tree at once.
+/// Against several kernels every outcome is held, then merged per module
+/// (`localwq::across`) and mapped.
 fn convert_map<T: Send>(
     target: &Target,
     needles: &[&str],
     survey: bool,
     map: impl Fn(Outcome) -> Option<T> + Sync + Send,
-) -> Result<(Session, Vec<T>, Vec<Refusal>)> {
+) -> Result<(Sessions, Vec<T>, Vec<Refusal>)> {
+    let sessions = open_sessions(target)?;
+    if let [session] = sessions.0.as_slice() {
+        let (mapped, orphans) = run_session(session, target, needles, survey, &map)?;
+        return Ok((sessions, mapped, orphans));
+    }
+    let mut per_kernel = Vec::new();
+    let mut orphans = Vec::new();
+    for session in &sessions.0 {
+        let (outcomes, found) = run_session(session, target, needles, survey, &Some)?;
+        orphans = found;
+        per_kernel.push(localwq::across::KernelOutcomes {
+            kernel: wq::across::label(&session.tree.facts),
+            outcomes,
+        });
+    }
+    let mapped = localwq::across::merge(per_kernel)
+        .into_iter()
+        .filter_map(map)
+        .collect();
+    Ok((sessions, mapped, orphans))
+}
+
+/// One session's outcomes, mapped as they are made.
+fn run_session<T: Send>(
+    session: &Session,
+    target: &Target,
+    needles: &[&str],
+    survey: bool,
+    map: &(impl Fn(Outcome) -> Option<T> + Sync + Send),
+) -> Result<(Vec<T>, Vec<Refusal>)> {
     use indicatif::ParallelProgressIterator;
     use rayon::prelude::*;
-    let mut session = match &target.kernel {
-        Some(kdir) => Session::open_external(&target.tree, kdir)?,
-        None => Session::open(&target.tree)?,
-    };
-    session.choice = target.strategy.into();
-    if let Some(warning) = localwq::report::facts::facts_warning(&session.tree.facts) {
-        eprintln!("localwq: {warning}");
-    }
     let selection = session.select_by(&target.paths, needles)?;
     let bar = indicatif::ProgressBar::new(selection.modules.len() as u64);
     // Outcomes that may join a patch across modules are held until every
@@ -182,9 +239,9 @@ fn convert_map<T: Send>(
             false => cli::stream::Slot::Mapped(cli::stream::module_key(&o.module), map(o)),
         })
         .collect();
-    let mapped = cli::stream::unhold(&session, slots, &map);
+    let mapped = cli::stream::unhold(session, slots, map);
     selection.orphans.iter().for_each(|o| count_unread(Some(o)));
-    Ok((session, mapped, selection.orphans))
+    Ok((mapped, selection.orphans))
 }
 
 fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
@@ -199,19 +256,25 @@ fn scan(target: &Target, json: bool, all: bool) -> Result<()> {
     let keep = |o: &Outcome| all || explicit || o.verdict() != Verdict::NotApplicable;
     // --all shows every module that queues; the many that flush nothing
     // are only surveyed (skimmed, not parsed).
-    let (session, rows, orphans) = convert_map(target, needles, all, |o| {
+    let (sessions, rows, orphans) = convert_map(target, needles, all, |o| {
         keep(&o).then(|| (ModuleView::new(&o), scan_row(&o)))
     })?;
+    let session = sessions.primary();
+    let kernels = sessions.kernels();
     if json {
         let view = ScanView {
             schema: 1,
             tree: session.tree.root.display().to_string(),
+            kernels,
             modules: rows.into_iter().map(|(view, _)| view).collect(),
             orphans: orphans.iter().map(OrphanView::from).collect(),
             workqueue_facts_notes: session.tree.facts.notes.clone(),
         };
         println!("{}", serde_json::to_string_pretty(&view)?);
         return Ok(());
+    }
+    if kernels.len() > 1 {
+        println!("against Linux {}\n", kernels.join(", "));
     }
     for orphan in &orphans {
         println!(
@@ -233,18 +296,19 @@ fn facts(tree: &Path) -> Result<()> {
 }
 
 fn diff(target: &Target, build: &BuildCheck) -> Result<()> {
-    let (session, outcomes) = convert(target)?;
-    let checks = cli::build::build_checks(&session, &outcomes, build)?;
+    let (sessions, outcomes) = convert(target)?;
+    let checks = cli::build::build_checks(&sessions.0, &outcomes, build)?;
     let mut stdout = std::io::stdout().lock();
-    for (outcome, check) in outcomes.iter().zip(checks) {
-        if let Some(check) = check {
+    for (outcome, checks) in outcomes.iter().zip(checks) {
+        for check in checks {
             writeln!(
                 stdout,
-                "# build: {}",
-                cli::build::build_line(&check.verdict)
+                "# build: {}{}",
+                check.on(),
+                cli::build::build_line(&check.check.verdict)
             )?;
         }
-        stdout.write_all(&dry_run(&session.tree.root, outcome))?;
+        stdout.write_all(&dry_run(&sessions.primary().tree.root, outcome))?;
         writeln!(stdout)?;
     }
     Ok(())
@@ -252,44 +316,53 @@ fn diff(target: &Target, build: &BuildCheck) -> Result<()> {
 
 /// One check per outcome (None where nothing is converted or not asked).
 fn check(target: &Target, build_dir: &Path, json: bool) -> Result<()> {
-    let (session, outcomes) = convert(target)?;
+    let (sessions, outcomes) = convert(target)?;
     let build = BuildCheck {
         build_check: true,
         build_dir: build_dir.to_path_buf(),
     };
-    let checks = cli::build::build_checks(&session, &outcomes, &build)?;
+    let checks = cli::build::build_checks(&sessions.0, &outcomes, &build)?;
     let mut rows = Vec::new();
-    for (outcome, check) in outcomes.iter().zip(&checks) {
-        let line = match check {
-            Some(c) => cli::build::build_line(&c.verdict),
-            None => match outcome.patched_with() {
-                Some(owner) => format!(
-                    "built with {owner}'s patch ({})",
-                    verdict_word(outcome.verdict())
-                ),
-                None => format!("nothing converted ({})", verdict_word(outcome.verdict())),
-            },
+    for (outcome, checks) in outcomes.iter().zip(&checks) {
+        let unbuilt = match outcome.patched_with() {
+            Some(owner) => format!(
+                "built with {owner}'s patch ({})",
+                verdict_word(outcome.verdict())
+            ),
+            None => format!("nothing converted ({})", verdict_word(outcome.verdict())),
         };
-        if !json {
-            println!(
-                "{} ({}): {line}",
-                outcome.module.name,
-                outcome.module.dir_shown()
-            );
+        let lines: Vec<(Option<&cli::build::KernelCheck>, String)> = match checks.is_empty() {
+            true => vec![(None, unbuilt)],
+            false => checks
+                .iter()
+                .map(|c| (Some(c), cli::build::build_line(&c.check.verdict)))
+                .collect(),
+        };
+        for (check, line) in lines {
+            let on = check.map_or(String::new(), |c| c.on());
+            if !json {
+                println!(
+                    "{} ({}): {on}{line}",
+                    outcome.module.name,
+                    outcome.module.dir_shown()
+                );
+            }
+            rows.push(serde_json::json!({
+                "module": outcome.module.name,
+                "dir": outcome.module.dir_shown(),
+                "kernel": check.and_then(|c| c.kernel.clone()),
+                "status": cli::build::status_word(check.map(|c| &c.check)),
+                "result": line,
+            }));
         }
-        rows.push(serde_json::json!({
-            "module": outcome.module.name,
-            "dir": outcome.module.dir_shown(),
-            "status": cli::build::status_word(check.as_ref()),
-            "result": line,
-        }));
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     }
     if checks
         .iter()
-        .any(|c| cli::build::status_word(c.as_ref()) == "fails")
+        .flatten()
+        .any(|c| cli::build::status_word(Some(&c.check)) == "fails")
     {
         bail!("a conversion does not build");
     }
@@ -334,24 +407,31 @@ fn patches(target: &Target, request: PatchRequest) -> Result<()> {
         cc: mailboxes("--cc", &request.extra.cc)?,
     };
     check_series_target(request.output, request.force)?;
-    let (session, outcomes) = convert(target)?;
+    let (sessions, outcomes) = convert(target)?;
+    let session = sessions.primary();
     report_skipped(&outcomes);
     let mut tested = std::collections::BTreeMap::new();
-    for (outcome, check) in outcomes.iter().zip(cli::build::build_checks(
-        &session,
+    for (outcome, checks) in outcomes.iter().zip(cli::build::build_checks(
+        &sessions.0,
         &outcomes,
         &request.build,
     )?) {
-        if let Some(check) = &check {
+        if !checks.is_empty() {
             let module = (outcome.module.dir.clone(), outcome.module.name.clone());
-            tested.insert(module, check.tested_note());
+            let notes: Vec<String> = checks.iter().map(|c| c.tested_note()).collect();
+            tested.insert(module, notes.join("\n"));
         }
-        if let Some(BuildVerdict::Fails { messages }) = check.map(|c| c.verdict) {
-            bail!(
-                "{} does not build once converted; nothing written:\n{}",
-                outcome.module.name,
-                messages.join("\n")
-            );
+        for check in checks {
+            if let BuildVerdict::Fails { messages } = check.check.verdict {
+                bail!(
+                    "{} does not build once converted{}; nothing written:\n{}",
+                    outcome.module.name,
+                    check
+                        .kernel
+                        .map_or(String::new(), |k| format!(" on Linux {k}")),
+                    messages.join("\n")
+                );
+            }
         }
     }
     let repo = localwq::patch::repo::open(&session.tree.root)?;
@@ -394,7 +474,8 @@ fn apply(target: &Target, branch: &str, b4: bool, signing: &Signing) -> Result<(
         );
         return Ok(());
     }
-    let (session, outcomes) = convert(target)?;
+    let (sessions, outcomes) = convert(target)?;
+    let session = sessions.primary();
     report_skipped(&outcomes);
     let repo = localwq::patch::repo::open(&session.tree.root)?;
     let who = identity(signing.from.as_deref(), repo.as_ref())?;

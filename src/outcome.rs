@@ -19,6 +19,9 @@ pub struct Outcome {
     pub decision: Decision,
     /// Empty unless the decision is a conversion.
     pub changes: Vec<FileChange>,
+    /// The kernels (versions) it was made for, when several were given
+    /// at once (`across`); empty for one.
+    pub kernels: Vec<String>,
 }
 
 impl Outcome {
@@ -37,6 +40,7 @@ impl Outcome {
             waits: Vec::new(),
             decision: Decision::refused(refusal),
             changes: Vec::new(),
+            kernels: Vec::new(),
         }
     }
 

@@ -82,10 +82,16 @@ pub enum RefusalKind {
     /// A flush waits for the work of modules that use the module's
     /// exports: the wait belongs in them.
     WaitsForDependents,
+    /// Converting for several kernels: they call for different changes,
+    /// or one of them refuses (the detail names the kernel).
+    KernelsDiffer,
+    /// The conversion writes a flag some kernel given lacks, and the
+    /// module's Kbuild has no line to put the test for it after.
+    CompatPlace,
 }
 
 impl RefusalKind {
-    pub const ALL: [RefusalKind; 32] = [
+    pub const ALL: [RefusalKind; 34] = [
         RefusalKind::NoSystemFlush,
         RefusalKind::NotInKbuild,
         RefusalKind::Unreadable,
@@ -118,6 +124,8 @@ impl RefusalKind {
         RefusalKind::SharedLayout,
         RefusalKind::WaitsForCallback,
         RefusalKind::WaitsForDependents,
+        RefusalKind::KernelsDiffer,
+        RefusalKind::CompatPlace,
     ];
 }
 

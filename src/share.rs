@@ -85,6 +85,7 @@ impl Session {
             waits: plan.waits,
             decision: plan.decision,
             changes: Vec::new(),
+            kernels: Vec::new(),
         }
     }
 }

@@ -49,6 +49,8 @@ const COVERED: &[RefusalKind] = &[
     RefusalKind::SharedLayout,
     RefusalKind::WaitsForCallback,
     RefusalKind::WaitsForDependents,
+    RefusalKind::KernelsDiffer,
+    RefusalKind::CompatPlace,
 ];
 
 #[test]
@@ -1287,4 +1289,49 @@ fn an_exit_returning_early_from_a_loop_is_refused() {
     );
     at(&refusal, "drivers/foo/foo.c", 24);
     names(&refusal, &["returns early here", "while_statement"]);
+}
+
+/// One module against several kernels (testdata/kernels/), merged as the
+/// CLI merges them; the refusal of the module `dir`.
+fn across_kernels(dir: &str, versions: &[&str]) -> localwq::refusal::Refusal {
+    let root = common::testdata().join("kernels");
+    let kdirs: Vec<std::path::PathBuf> = versions
+        .iter()
+        .map(|v| root.join(format!("kdir-{v}")))
+        .collect();
+    let mut sessions = localwq::Session::open_external_all(&root.join(dir), &kdirs).unwrap();
+    let per_kernel = sessions
+        .iter_mut()
+        .map(|session| {
+            session.choice = Choice::LocalWq;
+            let selection = session.select(&[]).unwrap();
+            localwq::across::KernelOutcomes {
+                kernel: localwq::wq::across::label(&session.tree.facts),
+                outcomes: session.convert_all(&selection.modules),
+            }
+        })
+        .collect();
+    let merged = localwq::across::merge(per_kernel);
+    assert_eq!(merged.len(), 1);
+    merged[0].decision.refusal().expect("refused").clone()
+}
+
+#[test]
+fn kernels_whose_compat_branches_flush_different_queues_are_refused() {
+    let refusal = across_kernels("differs", &["5.10", "7.2"]);
+    assert_eq!(refusal.kind, RefusalKind::KernelsDiffer);
+    names(
+        &refusal,
+        &["foo.c", "Linux 5.10 and 7.2", "each kernel separately"],
+    );
+}
+
+#[test]
+fn a_flag_some_kernel_lacks_needs_a_line_to_test_it_after() {
+    let refusal = across_kernels("included", &["5.10", "7.2"]);
+    assert_eq!(refusal.kind, RefusalKind::CompatPlace);
+    names(
+        &refusal,
+        &["WQ_PERCPU", "Linux 5.10 lacks", "Kbuild", "foo.o"],
+    );
 }

@@ -29,7 +29,7 @@ pub use hidden::{Fate, Hidden, Redefinition};
 pub use plan::{plan, Plan};
 pub use sites::{Site, SiteState};
 pub use strategy::{Choice, FlushReplacement, SharedKind, SharedWq, SiteCounts, Strategy};
-pub use wait::{Reach, Wait, WaitSet};
+pub use wait::{Reach, Split, Wait, WaitSet};
 
 /// Who defines the struct a queued item is embedded in, when it matters.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -52,6 +52,10 @@ pub struct Wait {
     /// The module's own item: the system workqueues it is queued on, on
     /// this kernel (`schedule_work()` is system_percpu_wq on 6.18+).
     pub queued_on: Vec<&'static str>,
+    /// Of those, the queues the flush meant but, on this kernel, does not
+    /// flush: the call that queued it and the flush named the same queue
+    /// before 6.18 split them (`schedule_work()` then meant `system_wq`).
+    pub moved_to: Vec<&'static str>,
 }
 
 impl Wait {
@@ -144,20 +148,27 @@ impl WaitSet {
     }
 }
 
-/// The module's own items queued on another system workqueue than the
-/// flushed one, on the kernel `unit` was read against.
-fn split_on(unit: &Unit, flushes: &'static str, entries: &[Wait]) -> Vec<Split> {
-    let split: Vec<&Wait> = entries
-        .iter()
-        .filter(|w| w.queued_on.iter().any(|q| *q != flushes))
-        .collect();
+/// The queue a call meant before 6.18 split the queues: an implied call
+/// (`schedule_work()`, `flush_scheduled_work()`) meant Linux 5.10's
+/// `system_wq`; a named queue means itself. Two calls that meant the same
+/// queue are what the code plainly relies on, whatever their flags.
+fn meant(site: &Site) -> &'static str {
+    match site.api.wq_arg {
+        crate::wq::WqArg::Implied { .. } => crate::wq::IMPLIED_BEFORE_SPLIT,
+        crate::wq::WqArg::Explicit { .. } => site.wq.ident(),
+    }
+}
+
+/// The module's own items the flush meant to wait for but, on the kernel
+/// `unit` was read against, does not: they are queued on another queue.
+fn split_on(unit: &Unit, entries: &[Wait]) -> Vec<Split> {
+    let split: Vec<&Wait> = entries.iter().filter(|w| !w.moved_to.is_empty()).collect();
     if split.is_empty() {
         return Vec::new();
     }
     let mut queues: Vec<&'static str> = split
         .iter()
-        .flat_map(|w| w.queued_on.iter().copied())
-        .filter(|q| *q != flushes)
+        .flat_map(|w| w.moved_to.iter().copied())
         .collect();
     queues.sort_unstable();
     queues.dedup();
@@ -220,6 +231,7 @@ fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitS
             reach: Reach::Unknown,
             waited: None,
             queued_on: Vec::new(),
+            moved_to: Vec::new(),
         });
     }
     WaitSet {
@@ -229,7 +241,7 @@ fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitS
         in_exit,
         flushes: flush.wq.ident(),
         drain,
-        splits: split_on(unit, flush.wq.ident(), &entries),
+        splits: split_on(unit, &entries),
         entries,
     }
 }
@@ -265,12 +277,16 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> (Vec<Wait>, Option<
                 None,
             ),
         };
+        let moved = (site.wq != flush.wq && meant(site) == meant(flush)).then(|| site.wq.ident());
         match entries.iter_mut().find(|w| w.item == item) {
             Some(entry) => {
                 entry.queued.push(place);
                 if !entry.queued_on.contains(&site.wq.ident()) {
                     entry.queued_on.push(site.wq.ident());
                 }
+                entry
+                    .moved_to
+                    .extend(moved.filter(|m| !entry.moved_to.contains(m)));
                 // Waited for only when every spelling the flush found is.
                 if waited.is_none() {
                     entry.waited = None;
@@ -283,6 +299,7 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> (Vec<Wait>, Option<
                     reach: Reach::Own { name, kind },
                     waited,
                     queued_on: vec![site.wq.ident()],
+                    moved_to: moved.into_iter().collect(),
                 });
                 items.push(queued.ok());
             }
@@ -382,6 +399,7 @@ fn provider_entry(provider: &Provider, called: &BTreeSet<&str>, in_exit: bool) -
         reach,
         waited,
         queued_on: Vec::new(),
+        moved_to: Vec::new(),
     }
 }
 
@@ -406,6 +424,7 @@ fn dependent_entry(dependent: &Dependent, in_exit: bool) -> Wait {
         queued: vec![dependent.file.display().to_string()],
         reach: Reach::Dependent { via },
         queued_on: Vec::new(),
+        moved_to: Vec::new(),
         waited: in_exit.then(|| {
             "module references: every module that uses the exports is unloaded before this \
              exit runs"

@@ -23,8 +23,11 @@ pub struct Target {
     pub tree: PathBuf,
     /// Convert an out-of-tree module against this kernel (a source tree or
     /// a headers/build directory): its include/ and workqueue facts are used.
+    /// Give it once per kernel the module is built for (a DKMS package's
+    /// range): the conversion is one that is right for all of them, or a
+    /// refusal naming the kernel where it is not.
     #[arg(long, value_name = "KDIR")]
-    pub kernel: Option<PathBuf>,
+    pub kernel: Vec<PathBuf>,
     /// Directories, .c files or module objects (foo.o / foo.ko) to convert;
     /// default: every module that flushes a system workqueue.
     pub paths: Vec<PathBuf>,

@@ -1,26 +1,69 @@
 //! `--build-check` and `check`: the kernel's build of each converted
-//! module, and how a result reads in a row and in JSON.
+//! module, against every kernel given, and how a result reads in a row
+//! and in JSON.
 
 use super::args::BuildCheck;
 use anyhow::Result;
 use localwq::check::{check_all, BuildVerdict, ModuleCheck};
 use localwq::{Outcome, Session};
 
-/// Each outcome's build check, when `--build-check` asked for them.
+/// One kernel's build of one converted module; `kernel` names it when
+/// several were given.
+pub struct KernelCheck {
+    pub kernel: Option<String>,
+    pub check: ModuleCheck,
+}
+
+impl KernelCheck {
+    /// The row's lead: "on Linux 7.2.13: " when several kernels are built.
+    pub fn on(&self) -> String {
+        self.kernel
+            .as_ref()
+            .map_or(String::new(), |k| format!("on Linux {k}: "))
+    }
+
+    /// What the notes below a patch's `---` say of this build.
+    pub fn tested_note(&self) -> String {
+        match &self.kernel {
+            Some(kernel) => format!("Linux {kernel}: {}", self.check.tested_note()),
+            None => self.check.tested_note(),
+        }
+    }
+}
+
+/// Each outcome's builds, one per kernel (none when `--build-check` did
+/// not ask, or nothing is converted). With several kernels each is
+/// prepared in a directory of its own under the build directory, reused.
 pub fn build_checks(
-    session: &Session,
+    sessions: &[Session],
     outcomes: &[Outcome],
     build: &BuildCheck,
-) -> Result<Vec<Option<ModuleCheck>>> {
+) -> Result<Vec<Vec<KernelCheck>>> {
+    let mut checks: Vec<Vec<KernelCheck>> = outcomes.iter().map(|_| Vec::new()).collect();
     if !build.build_check {
-        return Ok(outcomes.iter().map(|_| None).collect());
+        return Ok(checks);
     }
-    check_all(
-        &session.tree.root,
-        session.tree.kbuild.as_deref(),
-        &build.build_dir,
-        outcomes,
-    )
+    let several = sessions.len() > 1;
+    for session in sessions {
+        let kernel = several.then(|| localwq::wq::across::label(&session.tree.facts));
+        let dir = match &kernel {
+            Some(k) => build.build_dir.join(format!("linux-{k}")),
+            None => build.build_dir.clone(),
+        };
+        let built = check_all(
+            &session.tree.root,
+            session.tree.kbuild.as_deref(),
+            &dir,
+            outcomes,
+        )?;
+        for (row, check) in checks.iter_mut().zip(built) {
+            row.extend(check.map(|check| KernelCheck {
+                kernel: kernel.clone(),
+                check,
+            }));
+        }
+    }
+    Ok(checks)
 }
 
 /// A build result in words.

@@ -44,6 +44,10 @@ pub struct Unit {
     /// What Kbuild builds into the module that localwq cannot list, where
     /// the Makefile says so.
     pub unlisted: Vec<Unlisted>,
+    /// The Kbuild file of the module's directory (`Kbuild`, else
+    /// `Makefile`) and its text, when the conversion may need to test the
+    /// kernel in it (`facts.compat`, several kernels at once).
+    pub kbuild: Option<(PathBuf, Vec<u8>)>,
 }
 
 /// A word of the module's Makefile that stands for code localwq did not
@@ -190,6 +194,7 @@ impl Loader {
         Ok(Unit {
             module: module.clone(),
             unlisted: unlisted(&self.tree, module),
+            kbuild: kbuild_file(&self.tree, module),
             facts: self.tree.facts.clone(),
             includes: include_edges(&files, &dirs),
             files,
@@ -238,6 +243,19 @@ fn unlisted(tree: &KernelTree, module: &Module) -> Vec<Unlisted> {
             what: word.what.clone(),
         })
         .collect()
+}
+
+/// The file Kbuild reads in the module's directory, when the facts ask
+/// for a test of the kernel (a `Kbuild` wins over a `Makefile`, as in
+/// Kbuild itself).
+fn kbuild_file(tree: &KernelTree, module: &Module) -> Option<(PathBuf, Vec<u8>)> {
+    if tree.facts.compat.is_empty() {
+        return None;
+    }
+    ["Kbuild", "Makefile"].iter().find_map(|name| {
+        let path = module.dir.join(name);
+        tree.read(&path).ok().map(|text| (path, text))
+    })
 }
 
 /// Line `line` (1-based) of a Makefile, trimmed; empty when there is none.

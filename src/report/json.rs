@@ -35,6 +35,9 @@ impl From<&Flag> for FlagView {
 pub struct ScanView {
     pub schema: u32,
     pub tree: String,
+    /// The versions of the kernels read (one per `--kernel`, oldest
+    /// first; the tree's own when converting in tree).
+    pub kernels: Vec<String>,
     pub modules: Vec<ModuleView>,
     pub orphans: Vec<OrphanView>,
     /// What of the system workqueue facts did not come from the tree

@@ -61,6 +61,15 @@ pub fn flag_block(flag: &Flag) -> String {
 }
 
 /// The lines `# …` that precede a module's diff.
+/// The kernel whose compat branches the outcome's sites are read for:
+/// the newest when several were given (a merged outcome is the newest's).
+fn dead_for(outcome: &Outcome) -> String {
+    match &outcome.kernels[..] {
+        [] | [_] => "this kernel".to_string(),
+        [.., newest] => format!("Linux {newest}"),
+    }
+}
+
 pub fn module_header(outcome: &Outcome) -> String {
     let module = &outcome.module;
     let summary = Summary::of(outcome);
@@ -75,9 +84,13 @@ pub fn module_header(outcome: &Outcome) -> String {
         lines.push(format!("step 0: {advice}"));
     }
     lines.push(format!("verdict: {}", verdict_line(outcome)));
+    if outcome.kernels.len() > 1 {
+        lines.push(format!("kernels: Linux {}", outcome.kernels.join(", ")));
+    }
     if let Some(unit) = &outcome.unit {
+        let kernel = dead_for(outcome);
         for call in dead_branch_calls(unit) {
-            lines.push(format!("not compiled for this kernel, not a site: {call}"));
+            lines.push(format!("not compiled for {kernel}, not a site: {call}"));
         }
     }
     for note in &module.kbuild_notes {
@@ -153,7 +166,10 @@ pub fn scan_row(outcome: &Outcome) -> String {
         row.push_str(&format!("  step 0: {advice}\n"));
     }
     for call in &view.dead_branch_calls {
-        row.push_str(&format!("  not compiled for this kernel: {call}\n"));
+        row.push_str(&format!(
+            "  not compiled for {}: {call}\n",
+            dead_for(outcome)
+        ));
     }
     for line in hidden::header_lines(outcome) {
         row.push_str(&format!("  {line}\n"));

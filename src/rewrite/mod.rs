@@ -3,6 +3,7 @@
 //! rewrite that adds tree-sitter errors is refused, never shown.
 
 mod calls;
+mod compat;
 mod declare;
 mod driver_macro;
 mod exit;
@@ -48,10 +49,18 @@ pub fn rewrite(
     for (file, edit) in redefinitions_removed(unit, sites) {
         edits.entry(file).or_default().push(edit);
     }
+    let needed = compat::needed(unit, &edits);
+    // First among edits at the same offset: the block reads before a
+    // declaration put after the same #include.
+    for (file, edit) in compat::c_blocks(unit, &needed, &edits)? {
+        edits.entry(file).or_default().insert(0, edit);
+    }
+    let kbuild = compat::kbuild_change(unit, &needed)?;
     let mut changes = edits
         .into_iter()
         .map(|(index, file_edits)| apply_checked(&unit.files[index], file_edits))
         .collect::<Result<Vec<_>, _>>()?;
+    changes.extend(kbuild);
     // git's order: plain byte order of the path, as a diff lists files.
     changes.sort_by(|a, b| {
         a.path

@@ -39,7 +39,7 @@ const DEFAULT_FLAGS: &[DefaultFlag] = &[DefaultFlag {
     flag: "WQ_PERCPU",
     unless: "WQ_UNBOUND",
     probe: "HAVE_WQ_PERCPU",
-    why: "a kernel without it makes a workqueue without WQ_UNBOUND per-cpu",
+    why: "Kernels without it make a workqueue without WQ_UNBOUND per-cpu",
 }];
 
 /// The version a report names a kernel by.
@@ -132,12 +132,15 @@ fn compat_of(
     written: &mut BTreeMap<&str, Result<String, String>>,
 ) -> Vec<Compat> {
     let mut compat: Vec<Compat> = Vec::new();
-    for flags in written.values_mut() {
+    for (name, flags) in written.iter_mut() {
         let Ok(text) = flags else { continue };
         let mut problem = None;
         for word in flag_words(text) {
+            // Only kernels that have the workqueue: a module that uses it
+            // is not built for the others.
             let lacking: Vec<String> = kernels
                 .iter()
+                .filter(|k| k.system_wq(name).is_some())
                 .filter(|k| !k.flag_names.iter().any(|f| f == word))
                 .map(label)
                 .collect();

@@ -56,7 +56,7 @@ const FALLBACK: &[(&str, &str)] = &[
         "WQ_FREEZABLE | WQ_POWER_EFFICIENT",
     ),
 ];
-const FALLBACK_IMPLIED: &str = "system_wq";
+const FALLBACK_IMPLIED: &str = super::IMPLIED_BEFORE_SPLIT;
 /// The flags Linux 5.10's `enum` declares that a local workqueue may get.
 const FALLBACK_FLAG_NAMES: &[&str] = &[
     "WQ_UNBOUND",

@@ -31,6 +31,11 @@ impl SystemWq {
     }
 }
 
+/// The queue every implied call (`schedule_work()`,
+/// `flush_scheduled_work()`) acted on until 6.18 (6.12.111) moved them to
+/// `system_percpu_wq`: what such a call meant when the code was written.
+pub const IMPLIED_BEFORE_SPLIT: &str = "system_wq";
+
 /// The few names and flag sets a tree's facts hold, made `'static` once
 /// each so that `SystemWq` stays `Copy`: a run reads at most a handful of
 /// trees, each with a dozen names.

@@ -1,0 +1,62 @@
+#ifndef _LINUX_WORKQUEUE_H
+#define _LINUX_WORKQUEUE_H
+/*
+ * Just enough of Linux 6.12.118's header: WQ_PERCPU backported, and
+ * schedule_*() / flush_scheduled_work() on system_percpu_wq.
+ */
+struct workqueue_struct;
+enum wq_flags {
+	WQ_UNBOUND		= 1 << 1,
+	WQ_FREEZABLE		= 1 << 2,
+	WQ_MEM_RECLAIM		= 1 << 3,
+	WQ_HIGHPRI		= 1 << 4,
+	WQ_POWER_EFFICIENT	= 1 << 7,
+	WQ_PERCPU		= 1 << 8,
+};
+struct work_struct;
+struct delayed_work;
+extern struct workqueue_struct *system_wq; /* use system_percpu_wq, this will be removed */
+extern struct workqueue_struct *system_percpu_wq;
+extern struct workqueue_struct *system_highpri_wq;
+extern struct workqueue_struct *system_long_wq;
+extern struct workqueue_struct *system_unbound_wq;
+extern struct workqueue_struct *system_dfl_wq;
+extern struct workqueue_struct *system_freezable_wq;
+extern struct workqueue_struct *system_power_efficient_wq;
+extern struct workqueue_struct *system_freezable_power_efficient_wq;
+
+static inline bool schedule_work_on(int cpu, struct work_struct *work)
+{
+	return queue_work_on(cpu, system_percpu_wq, work);
+}
+
+/**
+ * schedule_work - put work task in per-CPU workqueue
+ * (a comment naming system_wq names nothing)
+ */
+static inline bool schedule_work(struct work_struct *work)
+{
+	return queue_work(system_percpu_wq, work);
+}
+
+static inline bool schedule_delayed_work_on(int cpu, struct delayed_work *dwork,
+					    unsigned long delay)
+{
+	return queue_delayed_work_on(cpu, system_percpu_wq, dwork, delay);
+}
+
+static inline bool schedule_delayed_work(struct delayed_work *dwork,
+					 unsigned long delay)
+{
+	return queue_delayed_work(system_percpu_wq, dwork, delay);
+}
+
+extern void __warn_flushing_systemwide_wq(void)
+	__compiletime_warning("Please avoid flushing system-wide workqueues.");
+
+#define flush_scheduled_work()						\
+({									\
+	__warn_flushing_systemwide_wq();				\
+	__flush_workqueue(system_percpu_wq);					\
+})
+#endif
