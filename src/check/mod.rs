@@ -157,6 +157,13 @@ impl BuildDir {
     pub fn prepare_external(module: &Path, kdir: &Path, dir: &Path) -> Result<Self> {
         let source = dir.join("src");
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        // A module directory is small: the copy of another module (a build
+        // directory shared across modules keeps its prepared kernel) is
+        // replaced rather than refused.
+        if is_copy_of_other(&source, module) {
+            fs::remove_dir_all(&source)
+                .with_context(|| format!("removing the old copy {}", source.display()))?;
+        }
         copy_tree(module, &source)?;
         let prepared =
             kdir.join(".config").is_file() && kdir.join("include/generated/autoconf.h").is_file();
@@ -399,6 +406,13 @@ fn without_position(line: &str) -> String {
         }
         _ => line.to_string(),
     }
+}
+
+/// Whether `copy` is a copy localwq made (it has the marker) of another
+/// directory than `tree`.
+fn is_copy_of_other(copy: &Path, tree: &Path) -> bool {
+    fs::read_to_string(copy.join(".localwq-source"))
+        .is_ok_and(|origin| origin != tree.display().to_string())
 }
 
 /// A hard-linked copy of the tree (without .git). Files localwq writes are

@@ -121,6 +121,9 @@ pub fn commit_message(
     if let Some(paragraph) = super::hidden::commit_paragraph(outcome) {
         text = format!("{}\n\n{paragraph}", text.trim_end());
     }
+    if let Some(paragraph) = kernels_paragraph(outcome) {
+        text = format!("{}\n\n{paragraph}", text.trim_end());
+    }
     let (subject, body) = text.split_once("\n\n").unwrap_or((&text, ""));
     // A flush that already waits for nothing of the module's on the
     // kernel it was read against: the patch fixes that, and says so.
@@ -134,6 +137,42 @@ pub fn commit_message(
         ANNOUNCEMENT.trim()
     );
     Ok((prefix.subject(subject.trim()), body))
+}
+
+/// For a conversion made for several kernels that writes a flag some of
+/// them lack: how the module's build tells them apart.
+fn kernels_paragraph(outcome: &Outcome) -> Option<String> {
+    let unit = outcome.unit.as_ref()?;
+    let (first, last) = (outcome.kernels.first()?, outcome.kernels.last()?);
+    let written: Vec<String> = unit
+        .facts
+        .compat
+        .iter()
+        .filter(|c| {
+            outcome.changes.iter().any(|change| {
+                let has = |text: &[u8]| memchr::memmem::find(text, c.probe.as_bytes()).is_some();
+                has(&change.after) && !has(&change.before)
+            })
+        })
+        .map(|c| {
+            format!(
+                "{symbol}, which Linux {lacking} lacks, is an enum constant that #ifdef cannot \
+                 test: the Kbuild file greps the kernel's workqueue.h and defines {probe}, and \
+                 without it {symbol} is {fallback}, which is what a workqueue without WQ_UNBOUND \
+                 was there.",
+                symbol = c.symbol,
+                lacking = c.lacking.join(" and "),
+                probe = c.probe,
+                fallback = c.fallback,
+            )
+        })
+        .collect();
+    (!written.is_empty()).then(|| {
+        format!(
+            "The module is built for Linux {first} to {last}. {}",
+            written.join(" ")
+        )
+    })
 }
 
 /// Why the flush-work calls stand for the flush: what the wait model

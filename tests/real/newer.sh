@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Kernels after 6.1 and out-of-tree modules, called by suite.sh.
-#   usage: newer.sh LOCALWQ CACHE TREE_5_10 BUILD_6_1 TREE_6_12 TREE_7_2
+#   usage: newer.sh LOCALWQ CACHE TREE_5_10 BUILD_5_10 BUILD_6_1 TREE_6_12 TREE_7_2
 # - 6.12 and 7.2: `localwq facts` must read every system workqueue from the
 #   tree, and `scan --all` must find the queue sites of each within 10 % of
 #   a regex count (wq-counts.py).
@@ -8,14 +8,21 @@
 #   directory is copied out with a Makefile of its own, as DKMS packages
 #   write them (`ifneq ($(KERNELRELEASE),)` around the Kbuild part); those whose
 #   unconverted copy builds against 6.1 (`make -C BUILD M=dir`) are
-#   converted with --kernel: `check` must build them with no new warning,
-#   `apply` must commit in the copy's git repository and a second run must
-#   change nothing. Against 7.2, a local workqueue must be allocated with
-#   WQ_PERCPU or WQ_UNBOUND.
+#   converted for 5.10, 6.1, 6.12 and 7.2 at once (--kernel four times):
+#   `check` must build them against each kernel with no new warning (with
+#   Step 0's strategy, and with a local workqueue, which needs the
+#   WQ_PERCPU probe), `apply` must commit in the copy's git repository and
+#   a second run must change nothing. Against 7.2 alone, a local workqueue
+#   must be allocated with WQ_PERCPU or WQ_UNBOUND. The bundled out-of-tree
+#   fixtures go through the same four-kernel check.
+# The 6.12 and 7.2 kernels are prepared once (allmodconfig,
+# modules_prepare) under CACHE/build-oot and reused by every run.
 # Prints one line per check; exits non-zero on any failure.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-localwq=$1 cache=$2 tree510=$3 build61=$4 tree612=$5 tree72=$6
+localwq=$1 cache=$2 tree510=$3 build510=$4 build61=$5 tree612=$6 tree72=$7
+kernels=(--kernel "$build510" --kernel "$build61" --kernel "$tree612" --kernel "$tree72")
+shared_build=$cache/build-oot
 failures=0
 fail() { echo "FAIL [newer]: $1" >&2; failures=$((failures + 1)); }
 
@@ -58,6 +65,14 @@ for m in json.load(open(scan))["modules"]:
         )
 PY
 converted=0
+declare -A builds=()
+# `check` rows against several kernels: "name (.): on Linux V: result".
+count_builds() {
+	local v
+	for v in $(sed -n 's/.*: on Linux \([0-9.]*\): builds, no new warnings$/\1/p' "$1"); do
+		builds[$v]=$(( ${builds[$v]:-0} + 1 ))
+	done
+}
 for dir in "$oot"/*/; do
 	dir=${dir%/}
 	objects=$(sed -n 's/.*-y := //p' "$dir/Makefile")
@@ -67,13 +82,19 @@ for dir in "$oot"/*/; do
 	name=$(basename "$dir")
 	git -C "$dir" init -q && git -C "$dir" add -A &&
 		git -C "$dir" -c user.name=ci -c user.email=ci@localwq.invalid commit -qm "$name as copied"
-	"$localwq" check --kernel "$build61" "$dir" --build-dir "$oot/build-$name" > "$oot/$name.check" 2>&1 ||
-		fail "out of tree $name: check failed: $(tail -n 2 "$oot/$name.check")"
-	grep -q 'builds, no new warnings' "$oot/$name.check" || { echo "   $name: $(cat "$oot/$name.check")"; continue; }
-	rm -rf "$oot/build-$name"
-	"$localwq" apply --kernel "$build61" "$dir" --branch localwq > "$oot/$name.apply" 2>&1 ||
+	for strategy in auto local-wq; do
+		log=$oot/$name.check-$strategy
+		start=$(date +%s)
+		"$localwq" check "${kernels[@]}" "$dir" --strategy "$strategy" --build-dir "$shared_build" \
+			> "$log" 2>&1 || fail "out of tree $name ($strategy): check failed: $(tail -n 2 "$log")"
+		echo "   $name, $strategy, four kernels: $(( $(date +%s) - start )) s"
+		sed 's/^/     /' "$log"
+		count_builds "$log"
+		grep -q 'new warning\|FAILS' "$log" && fail "out of tree $name ($strategy): $(cat "$log")"
+	done
+	"$localwq" apply "${kernels[@]}" "$dir" --branch localwq > "$oot/$name.apply" 2>&1 ||
 		fail "out of tree $name: apply: $(tail -n 1 "$oot/$name.apply")"
-	"$localwq" diff --kernel "$build61" "$dir" 2>/dev/null | grep -q '^diff --git' &&
+	"$localwq" diff "${kernels[@]}" "$dir" 2>/dev/null | grep -q '^diff --git' &&
 		fail "out of tree $name: second run is not a no-op"
 	git -C "$dir" checkout -q HEAD~1
 	allocs=$("$localwq" diff --kernel "$tree72" "$dir" --strategy local-wq 2>/dev/null |
@@ -81,16 +102,44 @@ for dir in "$oot"/*/; do
 	if [ -z "$allocs" ] || grep -qv 'WQ_PERCPU\|WQ_UNBOUND' <<<"$allocs"; then
 		fail "out of tree $name: against 7.2, no allocation with WQ_PERCPU or WQ_UNBOUND: $allocs"
 	fi
+	four=$("$localwq" diff "${kernels[@]}" "$dir" --strategy local-wq 2>/dev/null)
+	if grep -q '^+.*alloc_workqueue(.*WQ_PERCPU' <<<"$four" && ! grep -q '^+#ifndef HAVE_WQ_PERCPU' <<<"$four"; then
+		fail "out of tree $name: WQ_PERCPU written for 5.10 to 7.2 without its probe"
+	fi
 	converted=$((converted + 1))
-	echo "== out of tree: $name converted against 6.1, built with make M=, applied, no-op on a second run"
+	echo "== out of tree: $name converted for 5.10, 6.1, 6.12 and 7.2, built against each, applied, no-op on a second run"
 done
-# The bundled out-of-tree fixtures are real C too: they build against 6.1.
+# The bundled out-of-tree fixtures are real C too: they build against all four.
 for fixture in driver multi dkms; do
-	"$localwq" check --kernel "$build61" "$here/../../testdata/out_of_tree/$fixture" \
-		--strategy local-wq --build-dir "$oot/build-$fixture" > "$oot/$fixture.check" 2>&1 &&
-		grep -q 'builds, no new warnings' "$oot/$fixture.check" ||
-		fail "out-of-tree fixture $fixture: $(cat "$oot/$fixture.check")"
+	log=$oot/$fixture.check
+	"$localwq" check "${kernels[@]}" "$here/../../testdata/out_of_tree/$fixture" \
+		--strategy local-wq --build-dir "$shared_build" > "$log" 2>&1 ||
+		fail "out-of-tree fixture $fixture: $(cat "$log")"
+	count_builds "$log"
+	sed 's/^/     /' "$log"
+	grep -q 'new warning\|FAILS\|not built' "$log" && fail "out-of-tree fixture $fixture: $(cat "$log")"
+done
+# The probe itself: converted for 5.10 and 7.2, the module's build defines
+# HAVE_WQ_PERCPU against 7.2 and not against 5.10 (a wrong probe would
+# still compile, with WQ_PERCPU 0, and only warn when loaded).
+probe=$oot/probe
+cp -r "$here/../../testdata/out_of_tree/driver" "$probe"
+git -C "$probe" init -q && git -C "$probe" add -A &&
+	git -C "$probe" -c user.name=ci -c user.email=ci@localwq.invalid commit -qm "as found"
+"$localwq" apply --kernel "$build510" --kernel "$tree72" "$probe" --strategy local-wq \
+	--from "ci <ci@localwq.invalid>" > "$oot/probe.apply" 2>&1 || fail "probe apply: $(cat "$oot/probe.apply")"
+for pair in "$shared_build/linux-$(sed -n 's/^VERSION = //p' "$tree72/Makefile").$(sed -n 's/^PATCHLEVEL = //p' "$tree72/Makefile").$(sed -n 's/^SUBLEVEL = //p' "$tree72/Makefile")/kernel y" "$build510 n"; do
+	read -r kbuild want <<<"$pair"
+	got=n
+	make -C "$kbuild" M="$probe" V=1 bar.o 2>&1 | grep -q -- '-DHAVE_WQ_PERCPU' && got=y
+	[ "$got" = "$want" ] || fail "HAVE_WQ_PERCPU defined=$got against $kbuild, expected $want"
+	echo "   probe against $kbuild: HAVE_WQ_PERCPU defined=$got"
+	rm -f "$probe"/*.o "$probe"/.*.cmd
 done
 [ "$converted" -gt 0 ] || fail "no 5.10 module copied out of tree built and converted against 6.1"
-echo "out of tree: $converted module(s) converted and built"
+echo "out of tree: $converted module(s) converted for four kernels"
+for v in $(printf '%s\n' "${!builds[@]}" | sort -V); do
+	echo "   builds with no new warning on Linux $v: ${builds[$v]}"
+done
+[ ${#builds[@]} -eq 4 ] || fail "out of tree: builds on ${#builds[@]} kernels, not 4"
 [ "$failures" -eq 0 ]

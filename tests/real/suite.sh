@@ -183,7 +183,8 @@ if [[ " ${versions[*]} " == *" 5.10 "* && " ${versions[*]} " == *" 6.1 "* ]]; th
 	tree510=$("$here/fetch-kernels.sh" 5.10 | awk '{print $2}')
 	tree612=$("$here/fetch-kernels.sh" 6.12 | awk '{print $2}')
 	tree72=$("$here/fetch-kernels.sh" 7.2 | awk '{print $2}')
-	"$here/newer.sh" "$localwq" "$cache" "$tree510" "$cache/build-6.1/obj" "$tree612" "$tree72" ||
+	"$here/newer.sh" "$localwq" "$cache" "$tree510" "$cache/build-5.10/obj" "$cache/build-6.1/obj" \
+		"$tree612" "$tree72" ||
 		fail newer "6.12/7.2 facts and sites, out-of-tree modules (see above)"
 	ran_newer=1
 fi
