@@ -31,7 +31,14 @@ impl TreeSurroundings {
             .kdir
             .as_deref()
             .filter(|kdir| kdir.join("kernel/workqueue.c").is_file())
-            .and_then(|kdir| KernelTree::open(kdir).ok());
+            .and_then(|kdir| KernelTree::open(kdir).ok())
+            // The module's facts: the same kernel's, with the flags written
+            // for every kernel of the run (`wq::across`), so that its
+            // providers' queues are the module's queues.
+            .map(|kernel| KernelTree {
+                facts: tree.facts.clone(),
+                ..kernel
+            });
         TreeSurroundings {
             tree,
             index: OnceLock::new(),
@@ -45,7 +52,10 @@ impl TreeSurroundings {
     /// read on first use (a whole-kernel walk).
     fn kernel_index(&self) -> Option<&TreeIndex> {
         let kernel = self.kernel.as_ref()?;
-        Some(self.kernel_index.get_or_init(|| index_of(kernel)))
+        Some(
+            self.kernel_index
+                .get_or_init(|| crate::index_cache::load_or_build(kernel, || index_of(kernel))),
+        )
     }
 
     /// Takes an index built while the tree was read for another reason.

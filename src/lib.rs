@@ -27,6 +27,7 @@ pub mod share;
 pub mod tree;
 // At the edges: writing files, building them.
 pub mod check;
+pub mod index_cache;
 pub mod interrupt;
 pub mod write;
 

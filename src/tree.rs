@@ -196,6 +196,36 @@ impl KernelTree {
         }
     }
 
+    /// What changes when any `.c` file of the tree does: a hash of each
+    /// one's path, size and modification time, stat only (nothing read),
+    /// summed so that the walk's order does not matter; and their number.
+    pub fn sources_fingerprint(&self) -> (u64, u64) {
+        use std::hash::{Hash, Hasher};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let sum = AtomicU64::new(0);
+        let count = AtomicU64::new(0);
+        let visit = |entry: Result<PathBuf, Unread>| {
+            count.fetch_add(1, Ordering::Relaxed);
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            match entry {
+                Ok(rel) => {
+                    rel.hash(&mut hasher);
+                    match fs::metadata(self.root.join(&rel)) {
+                        Ok(meta) => {
+                            meta.len().hash(&mut hasher);
+                            meta.modified().ok().hash(&mut hasher);
+                        }
+                        Err(err) => err.kind().hash(&mut hasher),
+                    }
+                }
+                Err(unread) => unread.path.hash(&mut hasher),
+            }
+            sum.fetch_add(hasher.finish(), Ordering::Relaxed);
+        };
+        rayon::scope(|scope| walk_parallel(scope, &self.root, PathBuf::new(), "c", &visit));
+        (sum.into_inner(), count.into_inner())
+    }
+
     /// The .c and .h files below `under` whose text `keep` accepts,
     /// sorted, and what could not be read (which may hold anything).
     pub fn sources_where(&self, under: &Path, keep: impl Fn(&[u8]) -> bool + Sync) -> Walked<()> {

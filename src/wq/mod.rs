@@ -31,6 +31,24 @@ impl SystemWq {
     }
 }
 
+/// Saved by name (an index cache): the flags are the facts' of the run
+/// that reads it back (`TreeIndex::resolved`).
+impl serde::Serialize for SystemWq {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SystemWq {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(SystemWq {
+            name: intern(&name),
+            flags: None,
+        })
+    }
+}
+
 /// The queue every implied call (`schedule_work()`,
 /// `flush_scheduled_work()`) acted on until 6.18 (6.12.111) moved them to
 /// `system_percpu_wq`: what such a call meant when the code was written.

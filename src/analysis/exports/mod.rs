@@ -17,7 +17,7 @@ use text::{
 };
 
 /// Where an exported function ends up queueing on a system workqueue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Provider {
     pub function: String,
     pub file: PathBuf,
@@ -69,7 +69,7 @@ pub struct Dependent {
 }
 
 /// A file that queues on a system workqueue itself, and what it calls.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QueueingFile {
     pub path: PathBuf,
     /// The system workqueues it queues on; None for one localwq does not
@@ -117,7 +117,9 @@ impl QueueingFile {
     }
 }
 
-#[derive(Debug, Default)]
+/// Saved for a kernel and read back (`index_cache`): the workqueues by
+/// name, given their flags again by `resolved`.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct TreeIndex {
     pub providers: BTreeMap<String, Provider>,
     pub queueing: Vec<QueueingFile>,
@@ -134,6 +136,21 @@ impl TreeIndex {
         let mut index = TreeIndex::default();
         index.add_file(path.to_path_buf(), text, facts);
         (!index.providers.is_empty() || !index.queueing.is_empty()).then_some(index)
+    }
+
+    /// The index with every workqueue taken from `facts` by name: an
+    /// index read back from a cache knows only the names.
+    pub fn resolved(mut self, facts: &WqFacts) -> TreeIndex {
+        let resolve = |wq: &mut Option<SystemWq>| {
+            if let Some(known) = wq.and_then(|w| facts.system_wq(w.ident())) {
+                *wq = Some(known);
+            }
+        };
+        self.providers.values_mut().for_each(|p| resolve(&mut p.wq));
+        for file in &mut self.queueing {
+            file.wqs.iter_mut().for_each(resolve);
+        }
+        self
     }
 
     /// One index from the per-file ones.
