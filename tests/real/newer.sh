@@ -90,7 +90,7 @@ for dir in "$oot"/*/; do
 		echo "   $name, $strategy, four kernels: $(( $(date +%s) - start )) s"
 		sed 's/^/     /' "$log"
 		count_builds "$log"
-		grep -q 'new warning\|FAILS' "$log" && fail "out of tree $name ($strategy): $(cat "$log")"
+		grep -qE 'FAILS|[0-9]+ new warning' "$log" && fail "out of tree $name ($strategy): $(cat "$log")"
 	done
 	"$localwq" apply "${kernels[@]}" "$dir" --branch localwq > "$oot/$name.apply" 2>&1 ||
 		fail "out of tree $name: apply: $(tail -n 1 "$oot/$name.apply")"
@@ -117,7 +117,7 @@ for fixture in driver multi dkms; do
 		fail "out-of-tree fixture $fixture: $(cat "$log")"
 	count_builds "$log"
 	sed 's/^/     /' "$log"
-	grep -q 'new warning\|FAILS\|not built' "$log" && fail "out-of-tree fixture $fixture: $(cat "$log")"
+	grep -qE 'FAILS|[0-9]+ new warning|not built' "$log" && fail "out-of-tree fixture $fixture: $(cat "$log")"
 done
 # The probe itself: converted for 5.10 and 7.2, the module's build defines
 # HAVE_WQ_PERCPU against 7.2 and not against 5.10 (a wrong probe would
@@ -131,7 +131,10 @@ git -C "$probe" init -q && git -C "$probe" add -A &&
 for pair in "$shared_build/linux-$(sed -n 's/^VERSION = //p' "$tree72/Makefile").$(sed -n 's/^PATCHLEVEL = //p' "$tree72/Makefile").$(sed -n 's/^SUBLEVEL = //p' "$tree72/Makefile")/kernel y" "$build510 n"; do
 	read -r kbuild want <<<"$pair"
 	got=n
-	make -C "$kbuild" M="$probe" V=1 bar.o 2>&1 | grep -q -- '-DHAVE_WQ_PERCPU' && got=y
+	# The whole output first: grep -q would close the pipe on make
+	# (pipefail then fails the test of a line it found).
+	build=$(make -C "$kbuild" M="$probe" V=1 bar.o 2>&1 || true)
+	grep -q -- '-DHAVE_WQ_PERCPU' <<<"$build" && got=y
 	[ "$got" = "$want" ] || fail "HAVE_WQ_PERCPU defined=$got against $kbuild, expected $want"
 	echo "   probe against $kbuild: HAVE_WQ_PERCPU defined=$got"
 	rm -f "$probe"/*.o "$probe"/.*.cmd
