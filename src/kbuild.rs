@@ -133,9 +133,11 @@ struct Reading<'t> {
 
 impl<'t> Reading<'t> {
     fn new(tree: &'t KernelTree) -> Self {
+        let mut command_line = dkms::command_line(&tree.root);
+        command_line.extend(tree.make_vars.clone());
         Reading {
             root: &tree.root,
-            command_line: dkms::command_line(&tree.root),
+            command_line,
             external: tree.kdir.is_some(),
             version: tree.version,
         }

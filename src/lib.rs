@@ -84,6 +84,21 @@ impl Session {
         Ok(trees.into_iter().map(Self::of).collect())
     }
 
+    /// The session with `vars` set on make's command line (`--make`),
+    /// as make would see them: before anything reads a Makefile.
+    pub fn with_make_vars(self, vars: &std::collections::BTreeMap<String, Vec<String>>) -> Self {
+        if vars.is_empty() {
+            return self;
+        }
+        let choice = self.choice;
+        let mut tree = self.tree;
+        tree.make_vars.extend(vars.clone());
+        Session {
+            choice,
+            ..Self::of(tree)
+        }
+    }
+
     fn of(tree: KernelTree) -> Self {
         Session {
             loader: Loader::new(tree.clone()),

@@ -165,15 +165,23 @@ impl Sessions {
 }
 
 fn open_sessions(target: &Target) -> Result<Sessions> {
-    let mut sessions = match target.kernel.as_slice() {
+    let make_vars = target.make_vars();
+    let mut sessions: Vec<Session> = match target.kernel.as_slice() {
         [] => vec![Session::open(&target.tree)?],
         [kdir] => vec![Session::open_external(&target.tree, kdir)?],
         kdirs => Session::open_external_all(&target.tree, kdirs)?,
-    };
+    }
+    .into_iter()
+    .map(|s| s.with_make_vars(&make_vars))
+    .collect();
+    let mut warnings: Vec<String> = Vec::new();
     for session in &mut sessions {
         session.choice = target.strategy.into();
-        if let Some(warning) = localwq::report::facts::facts_warning(&session.tree.facts) {
+        let warning = localwq::report::facts::facts_warning(&session.tree.facts);
+        // Several kernels often say the same (a flag none of them shares).
+        if let Some(warning) = warning.filter(|w| !warnings.contains(w)) {
             eprintln!("localwq: {warning}");
+            warnings.push(warning);
         }
     }
     Ok(Sessions(sessions))

@@ -53,6 +53,9 @@ pub struct KernelTree {
     /// The kernel's version as `KERNEL_VERSION(a, b, c)` computes it, from
     /// its top Makefile: compatibility branches are decided against it.
     pub version: Option<i64>,
+    /// What the user sets on make's command line (`--make VAR=value`):
+    /// read with the Makefiles, over `dkms.conf`'s, and passed to `check`.
+    pub make_vars: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl KernelTree {
@@ -77,6 +80,7 @@ impl KernelTree {
             facts,
             kdir: None,
             kbuild: None,
+            make_vars: Default::default(),
         })
     }
 
@@ -121,6 +125,7 @@ impl KernelTree {
             facts,
             kdir: Some(kdir),
             kbuild: Some(kbuild),
+            make_vars: Default::default(),
         })
     }
 

@@ -222,3 +222,46 @@ fn exclusive_branches_invent_no_second_module() {
         "{scan}"
     );
 }
+
+/// The option given with `--make` decides the conditional as dkms.conf's
+/// does, and over it: `--make CONFIG_QUUX_FAST=n` picks the slow path.
+#[test]
+fn make_variables_from_the_user_decide_the_conditional() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&case().join("choice"), dir.path());
+    std::fs::remove_file(dir.path().join("dkms.conf")).unwrap();
+    let kdir = case().join("kdir");
+    let fast = stdout(&run(
+        "scan",
+        &kdir,
+        dir.path(),
+        &["--make", "CONFIG_QUUX_FAST=y"],
+    ));
+    assert!(
+        fast.contains("quux (., 2 files)") && !fast.contains("kbuild:"),
+        "{fast}"
+    );
+    let diff = stdout(&run(
+        "diff",
+        &kdir,
+        dir.path(),
+        &["--make", "CONFIG_QUUX_FAST=y"],
+    ));
+    assert!(
+        diff.contains("+++ b/quux_fast.c") && !diff.contains("quux_slow.c"),
+        "{diff}"
+    );
+    let over = stdout(&run(
+        "diff",
+        &kdir,
+        &case().join("choice"),
+        &["--make", "CONFIG_QUUX_FAST=n"],
+    ));
+    assert!(
+        over.contains("+++ b/quux_slow.c") && !over.contains("quux_fast.c"),
+        "{over}"
+    );
+    let bad = run("scan", &kdir, dir.path(), &["--make", "NOT A VAR"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("VAR=VALUE"));
+}

@@ -123,11 +123,13 @@ pub fn check_all(
     kbuild: Option<&Path>,
     dir: &Path,
     outcomes: &[Outcome],
+    make_vars: &std::collections::BTreeMap<String, Vec<String>>,
 ) -> Result<Vec<Option<ModuleCheck>>> {
-    let native = match kbuild {
+    let mut native = match kbuild {
         Some(kdir) => BuildDir::prepare_external(root, kdir, dir)?,
         None => BuildDir::prepare(root, dir, &symbols(outcomes))?,
     };
+    native.make_vars = make_vars.clone();
     let mut checks: Vec<Option<ModuleCheck>> = outcomes
         .iter()
         .map(|o| match o.changes.is_empty() {
@@ -151,9 +153,10 @@ pub fn check_all(
         let wanted = symbols(pending.iter().map(|&i| &outcomes[i]));
         // A failed preparation for one architecture leaves the checks as
         // they are: the report says why they were not built.
-        let Ok(build) = BuildDir::prepare_for(root, dir, &wanted, Some(arch)) else {
+        let Ok(mut build) = BuildDir::prepare_for(root, dir, &wanted, Some(arch)) else {
             continue;
         };
+        build.make_vars = make_vars.clone();
         for i in pending {
             let check = build.check(&outcomes[i])?;
             if !check.unconfigured {

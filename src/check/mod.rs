@@ -45,6 +45,9 @@ pub struct BuildDir {
     external: bool,
     /// Another architecture than the host's (`ARCH=`, `CROSS_COMPILE=`).
     arch: Option<Arch>,
+    /// The user's variables on make's command line (`--make`), for the
+    /// module's objects.
+    make_vars: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +147,7 @@ impl BuildDir {
             objects,
             external: false,
             arch,
+            make_vars: Default::default(),
         };
         build.configure(symbols)?;
         Ok(build)
@@ -176,6 +180,7 @@ impl BuildDir {
             kernel: kdir.to_path_buf(),
             external: true,
             arch: None,
+            make_vars: Default::default(),
         };
         if !prepared {
             build.configure(&BTreeSet::new())?;
@@ -299,6 +304,9 @@ impl BuildDir {
             true => self.make_external(),
             false => self.make(),
         };
+        for (name, values) in &self.make_vars {
+            make.arg(format!("{name}={}", values.join(" ")));
+        }
         let output = run(make.arg(object), &format!("make {}", object.display()))?;
         let stderr = String::from_utf8_lossy(&output.stderr);
         let diagnostics = stderr

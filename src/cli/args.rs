@@ -28,12 +28,45 @@ pub struct Target {
     /// refusal naming the kernel where it is not.
     #[arg(long, value_name = "KDIR")]
     pub kernel: Vec<PathBuf>,
+    /// A variable on make's command line, as the package is built with
+    /// (`--make CONFIG_FOO=y --make KVER=6.1`): read with the Makefiles
+    /// (over dkms.conf's) and passed to `check`'s make. Repeatable.
+    #[arg(long = "make", value_name = "VAR=VALUE", value_parser = make_var)]
+    pub make: Vec<(String, String)>,
     /// Directories, .c files or module objects (foo.o / foo.ko) to convert;
     /// default: every module that flushes a system workqueue.
     pub paths: Vec<PathBuf>,
     /// auto follows Step 0's recommendation; the others apply where they can.
     #[arg(long, value_enum, default_value_t = StrategyArg::Auto)]
     pub strategy: StrategyArg,
+}
+
+/// `NAME=value`, NAME a make variable name.
+fn make_var(word: &str) -> Result<(String, String), String> {
+    let (name, value) = word
+        .split_once('=')
+        .ok_or_else(|| format!("`{word}` is not VAR=VALUE"))?;
+    let plain = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    match plain {
+        true => Ok((name.to_string(), value.to_string())),
+        false => Err(format!("`{name}` is not a make variable name")),
+    }
+}
+
+impl Target {
+    /// `--make` as make's command line holds it: a value is a list of words.
+    pub fn make_vars(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        self.make
+            .iter()
+            .map(|(name, value)| {
+                let words = value.split_whitespace().map(str::to_string).collect();
+                (name.clone(), words)
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

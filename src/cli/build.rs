@@ -55,6 +55,7 @@ pub fn build_checks(
             session.tree.kbuild.as_deref(),
             &dir,
             outcomes,
+            &session.tree.make_vars,
         )?;
         for (row, check) in checks.iter_mut().zip(built) {
             row.extend(check.map(|check| KernelCheck {

@@ -72,7 +72,8 @@ pub fn facts_table(facts: &WqFacts) -> String {
 pub fn facts_warning(facts: &WqFacts) -> Option<String> {
     (!facts.all_from_tree()).then(|| {
         format!(
-            "workqueue facts not all read from the tree (`localwq facts` shows them): {}",
+            "workqueue facts not all known from the tree (`localwq facts` shows what was \
+             read): {}",
             facts.notes.join("; ")
         )
     })
