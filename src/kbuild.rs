@@ -25,7 +25,7 @@ use anyhow::{Context, Result};
 use make::{Disk, NoteKind};
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use vars::{Setup, Vars, Word};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,12 +170,39 @@ impl<'t> Reading<'t> {
 /// that name a directory through `$(src)`, `$(obj)`, `$(M)`, `$(PWD)` or
 /// `$(srctree)`. Others (a variable of the build) are not followed.
 pub fn include_dirs(tree: &KernelTree, dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = include_paths(tree, dir)
+        .iter()
+        .filter_map(|p| include_dir(&tree.root, dir, p))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// The module's include directories that lie outside its tree (a
+/// sibling `$(src)/../include` of an out-of-tree module), as absolute
+/// paths: `check`'s scratch copy must hold them for the module to build.
+pub fn outside_include_dirs(tree: &KernelTree, dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = include_paths(tree, dir)
+        .iter()
+        .filter_map(|p| spelt_from(dir, p))
+        .filter(|p| p.starts_with(".."))
+        .filter_map(|p| tree.root.join(p).canonicalize().ok())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// The words after `-I` in the flags of `dir`'s Makefile.
+fn include_paths(tree: &KernelTree, dir: &Path) -> Vec<String> {
     // An unreadable Makefile was already reported when the module was
     // placed: no include directories then.
     let Ok(Some(vars)) = Reading::new(tree).vars(dir) else {
         return Vec::new();
     };
-    let mut dirs = Vec::new();
+    let mut paths = Vec::new();
     let mut words = vars.flags();
     while let Some(word) = words.next() {
         let path = match word.strip_prefix("-I") {
@@ -183,19 +210,22 @@ pub fn include_dirs(tree: &KernelTree, dir: &Path) -> Vec<PathBuf> {
             Some(path) => Some(path),
             None => None,
         };
-        if let Some(found) = path.and_then(|p| include_dir(&tree.root, dir, p)) {
-            dirs.push(found);
-        }
+        paths.extend(path.map(str::to_string));
     }
-    dirs.sort();
-    dirs.dedup();
-    dirs
+    paths
 }
 
 /// `$(src)/../include` for the Makefile in `dir` → a root-relative path
 /// inside the root, if it is one. `src` and its kin are already spelt
 /// from the root; what stays a reference is the module's directory too.
 fn include_dir(root: &Path, dir: &Path, path: &str) -> Option<PathBuf> {
+    let rel = crate::tree::lexical(&spelt_from(dir, path)?);
+    root.join(&rel).is_dir().then_some(rel)
+}
+
+/// The path with the module's directory variables spelt out, relative to
+/// the root (a leading `..` kept); None when another variable is in it.
+fn spelt_from(dir: &Path, path: &str) -> Option<PathBuf> {
     let dir_text = dir.to_string_lossy();
     let mut path = path.replace("$(srctree)/$(src)", &dir_text);
     for var in ["$(src)", "$(obj)", "$(M)", "$(PWD)", "$(CURDIR)"] {
@@ -205,8 +235,17 @@ fn include_dir(root: &Path, dir: &Path, path: &str) -> Option<PathBuf> {
     if path.contains("$(") {
         return None;
     }
-    let rel = crate::tree::lexical(Path::new(path.trim_start_matches('/')));
-    root.join(&rel).is_dir().then_some(rel)
+    let mut kept = PathBuf::new();
+    for part in Path::new(path.trim_start_matches('/')).components() {
+        match part {
+            Component::ParentDir if kept.file_name().is_some_and(|n| n != "..") => {
+                kept.pop();
+            }
+            Component::CurDir => {}
+            other => kept.push(other),
+        }
+    }
+    Some(kept)
 }
 
 /// The modules that `file` (a .c path relative to `root`) is built into.

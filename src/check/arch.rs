@@ -124,9 +124,10 @@ pub fn check_all(
     dir: &Path,
     outcomes: &[Outcome],
     make_vars: &std::collections::BTreeMap<String, Vec<String>>,
+    outside: &[PathBuf],
 ) -> Result<Vec<Option<ModuleCheck>>> {
     let mut native = match kbuild {
-        Some(kdir) => BuildDir::prepare_external(root, kdir, dir)?,
+        Some(kdir) => BuildDir::prepare_external(root, kdir, dir, outside)?,
         None => BuildDir::prepare(root, dir, &symbols(outcomes))?,
     };
     native.make_vars = make_vars.clone();

@@ -158,17 +158,26 @@ impl BuildDir {
     /// itself when it is prepared (a `/lib/modules/…/build` or an `O=`
     /// directory with a .config), or `dir/kernel`, configured from KDIR's
     /// sources with allmodconfig.
-    pub fn prepare_external(module: &Path, kdir: &Path, dir: &Path) -> Result<Self> {
-        let source = dir.join("src");
+    pub fn prepare_external(
+        module: &Path,
+        kdir: &Path,
+        dir: &Path,
+        outside: &[PathBuf],
+    ) -> Result<Self> {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        // The module's `-I` directories outside it (a sibling include/)
+        // come along: the copy is of the directory that holds them all.
+        let (top, within) = copied_top(module, outside);
+        let copy = dir.join("src");
         // A module directory is small: the copy of another module (a build
         // directory shared across modules keeps its prepared kernel) is
         // replaced rather than refused.
-        if is_copy_of_other(&source, module) {
-            fs::remove_dir_all(&source)
-                .with_context(|| format!("removing the old copy {}", source.display()))?;
+        if is_copy_of_other(&copy, &top) {
+            fs::remove_dir_all(&copy)
+                .with_context(|| format!("removing the old copy {}", copy.display()))?;
         }
-        copy_tree(module, &source)?;
+        copy_tree(&top, &copy)?;
+        let source = copy.join(within);
         let prepared =
             kdir.join(".config").is_file() && kdir.join("include/generated/autoconf.h").is_file();
         let build = BuildDir {
@@ -416,6 +425,31 @@ fn without_position(line: &str) -> String {
     }
 }
 
+/// The directory to copy for `module` to build in the copy as in place:
+/// the nearest one holding `module` and every directory of `outside`
+/// (no more than two levels up and never `/`: further is not the
+/// module's own), and `module`'s path within it.
+fn copied_top(module: &Path, outside: &[PathBuf]) -> (PathBuf, PathBuf) {
+    let mut top = module.to_path_buf();
+    for _ in 0..2 {
+        if outside.iter().all(|o| o.starts_with(&top)) {
+            break;
+        }
+        match top.parent() {
+            Some(parent) => top = parent.to_path_buf(),
+            None => break,
+        }
+    }
+    if !outside.iter().all(|o| o.starts_with(&top)) || top.parent().is_none() {
+        top = module.to_path_buf();
+    }
+    let within = module
+        .strip_prefix(&top)
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
+    (top, within)
+}
+
 /// Whether `copy` is a copy localwq made (it has the marker) of another
 /// directory than `tree`.
 fn is_copy_of_other(copy: &Path, tree: &Path) -> bool {
@@ -441,8 +475,15 @@ fn copy_tree(tree: &Path, copy: &Path) -> Result<()> {
     let partial = copy.with_extension("partial");
     let _ = fs::remove_dir_all(&partial);
     fs::create_dir_all(&partial)?;
+    // The build directory may sit inside what is copied (`--build-dir`
+    // below the module): never into itself.
+    let inside = partial.canonicalize()?;
     for entry in fs::read_dir(tree)?.flatten() {
-        if entry.file_name() == ".git" {
+        let holds_copy = entry
+            .path()
+            .canonicalize()
+            .is_ok_and(|p| inside.starts_with(p));
+        if entry.file_name() == ".git" || holds_copy {
             continue;
         }
         run_ok(
@@ -475,6 +516,21 @@ pub fn symbols<'o>(outcomes: impl IntoIterator<Item = &'o Outcome>) -> BTreeSet<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_copy_holds_the_include_directories_beside_the_module() {
+        let module = Path::new("/src/pkg/driver");
+        let (top, within) = copied_top(module, &[PathBuf::from("/src/pkg/include")]);
+        assert_eq!(
+            (top.as_path(), within.as_path()),
+            (Path::new("/src/pkg"), Path::new("driver"))
+        );
+        let (top, within) = copied_top(module, &[]);
+        assert_eq!((top.as_path(), within.as_path()), (module, Path::new("")));
+        // Too far up is not the module's own: the module alone.
+        let (top, _) = copied_top(module, &[PathBuf::from("/usr/include")]);
+        assert_eq!(top, module);
+    }
 
     #[test]
     fn warnings_lose_their_line_numbers() {

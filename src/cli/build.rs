@@ -56,6 +56,7 @@ pub fn build_checks(
             &dir,
             outcomes,
             &session.tree.make_vars,
+            &outside_include_dirs(session, outcomes),
         )?;
         for (row, check) in checks.iter_mut().zip(built) {
             row.extend(check.map(|check| KernelCheck {
@@ -65,6 +66,21 @@ pub fn build_checks(
         }
     }
     Ok(checks)
+}
+
+/// The include directories outside an out-of-tree module's directory
+/// that the converted modules' Makefiles name (`check` copies them too).
+fn outside_include_dirs(session: &Session, outcomes: &[Outcome]) -> Vec<std::path::PathBuf> {
+    if session.tree.kdir.is_none() {
+        return Vec::new();
+    }
+    let mut dirs: Vec<std::path::PathBuf> = outcomes
+        .iter()
+        .flat_map(|o| localwq::kbuild::outside_include_dirs(&session.tree, &o.module.dir))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
 }
 
 /// A build result in words.
