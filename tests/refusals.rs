@@ -860,7 +860,6 @@ fn init_and_exit_get_a_local_workqueue() {
              \n\
              static void __exit foo_exit(void)\n\
              {\n\
-             \tflush_workqueue(foo_wq);\n\
              \tdestroy_workqueue(foo_wq);\n\
              }\n\
              \n\

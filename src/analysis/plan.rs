@@ -137,6 +137,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
             return refused(refusal, flags, sites, waits);
         }
         flags.extend(entry_flags(unit));
+        flags.extend(super::teardown::flag(unit, &relevant));
     }
     flags.sort();
     flags.dedup();

@@ -11,6 +11,7 @@ pub mod layout;
 mod shared;
 mod step0;
 
+use crate::analysis::teardown;
 use crate::analysis::{hidden, Conversion, Fate, LocalWq, Site, SiteState, Strategy};
 use crate::edit::{self, Edit, FileChange};
 use crate::entry::{Entry, Invocation};
@@ -82,13 +83,27 @@ fn local_wq(
     wq: &LocalWq,
 ) -> Result<BTreeMap<usize, Vec<Edit>>, Refusal> {
     let mut edits: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
-    let mut users = retarget_all(unit, sites, &wq.name, &mut edits);
-    let home = entry_edits(unit, wq, &mut edits)?;
+    let (home, absorbed) = entry_edits(unit, sites, wq, &mut edits)?;
+    let kept = without(sites, absorbed);
+    let mut users = retarget_all(unit, &kept, &wq.name, &mut edits);
     users.insert(home);
     for (file, edit) in declare::declare(unit, home, &users, &wq.name)? {
         edits.entry(file).or_default().push(edit);
     }
     Ok(edits)
+}
+
+/// A call: its file's index and byte range.
+type Located = (usize, Range<usize>);
+
+/// The sites but the flush (file, call range) the destroy took the place
+/// of: it is not retargeted.
+fn without(sites: &[Site], absorbed: Option<Located>) -> Vec<Site> {
+    sites
+        .iter()
+        .filter(|s| absorbed.as_ref() != Some(&(s.file, s.range.clone())))
+        .cloned()
+        .collect()
 }
 
 /// Steps 4 and 5: every converted call onto `wq`; returns the files
@@ -111,12 +126,14 @@ fn retarget_all(
     users
 }
 
-/// Steps 2 and 3; returns the index of the file holding the init.
+/// Steps 2 and 3; returns the index of the file holding the init, and the
+/// flush (file, call range) the destroy replaced, if it replaced one.
 fn entry_edits(
     unit: &Unit,
+    sites: &[Site],
     wq: &LocalWq,
     edits: &mut BTreeMap<usize, Vec<Edit>>,
-) -> Result<usize, Refusal> {
+) -> Result<(usize, Option<Located>), Refusal> {
     match &unit.entry {
         Entry::Explicit {
             init: Some(init),
@@ -125,12 +142,22 @@ fn entry_edits(
             let (file, func) = defined(unit, init, "init")?;
             let alloc = init::allocate(&unit.files[file], func, wq)?;
             edits.entry(file).or_default().extend(alloc);
+            let mut absorbed = None;
             if let Some(exit) = exit {
                 let (exit_file, exit_func) = defined(unit, exit, "exit")?;
-                let destroy = exit::destroy(&unit.files[exit_file], exit_func, &wq.name)?;
+                let teardown = teardown::in_unit(unit, sites, exit_file, exit_func);
+                if let Some(flush) = teardown.as_ref().and_then(|t| t.absorbed()) {
+                    absorbed = Some((exit_file, flush));
+                }
+                let destroy = exit::destroy(
+                    &unit.files[exit_file],
+                    exit_func,
+                    &wq.name,
+                    teardown.as_ref(),
+                )?;
                 edits.entry(exit_file).or_default().extend(destroy);
             }
-            Ok(file)
+            Ok((file, absorbed))
         }
         Entry::DriverMacro {
             invocation,
@@ -138,7 +165,7 @@ fn entry_edits(
         } => {
             let edit = driver_macro::expand(unit, invocation, pair, wq)?;
             edits.entry(invocation.file).or_default().push(edit);
-            Ok(invocation.file)
+            Ok((invocation.file, None))
         }
         _ => unreachable!("analysis refuses modules without a usable entry"),
     }
