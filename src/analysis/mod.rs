@@ -8,6 +8,7 @@ pub mod entry_rules;
 pub mod exports;
 pub mod flag;
 pub mod hidden;
+pub mod home;
 pub mod items;
 pub mod plan;
 pub mod review;

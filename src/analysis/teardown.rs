@@ -16,9 +16,9 @@
 //! destroy takes its place (it drains, so the flush would be redundant).
 //! A release before the last stop leaves no safe place: flagged.
 
+use super::home::home;
 use super::sites::{Site, SiteState};
 use super::{Flag, FlagKind};
-use crate::entry::Entry;
 use crate::load::Unit;
 use crate::parse::{Function, SourceFile};
 use std::ops::Range;
@@ -172,21 +172,6 @@ pub fn in_unit(unit: &Unit, sites: &[Site], file: usize, func: &Function) -> Opt
     place(&unit.files[file], func, &flushes, &defined)
 }
 
-/// The module's own exit function (file index and definition).
-pub fn exit_function(unit: &Unit) -> Option<(usize, &Function)> {
-    let Entry::Explicit {
-        exit: Some(exit), ..
-    } = &unit.entry
-    else {
-        return None;
-    };
-    let name = exit.args.first()?;
-    unit.files
-        .iter()
-        .enumerate()
-        .find_map(|(index, file)| file.function(name).map(|(_, f)| (index, f)))
-}
-
 impl Teardown {
     /// The flush the destroy replaces or makes redundant (its call).
     pub fn absorbed(&self) -> Option<Range<usize>> {
@@ -199,7 +184,7 @@ impl Teardown {
 
 /// The flush (file, call start) the destroy in the exit takes the place of.
 pub fn replaced_flush(unit: &Unit, sites: &[Site]) -> Option<(usize, usize)> {
-    let (file, func) = exit_function(unit)?;
+    let (file, func) = home(unit, sites)?.exit?;
     let flush = in_unit(unit, sites, file, func)?.absorbed()?;
     Some((file, flush.start))
 }
@@ -207,7 +192,7 @@ pub fn replaced_flush(unit: &Unit, sites: &[Site]) -> Option<(usize, usize)> {
 /// A release in the exit before a call that may still queue: no place
 /// for the destroy is both after every stop and before every release.
 pub fn flag(unit: &Unit, sites: &[Site]) -> Option<Flag> {
-    let (file, func) = exit_function(unit)?;
+    let (file, func) = home(unit, sites)?.exit?;
     let (release, stop) = in_unit(unit, sites, file, func)?.conflict?;
     let file = &unit.files[file];
     Some(Flag::new(

@@ -78,7 +78,7 @@ impl Summary {
                 format!("a new {init}()"),
                 format!(" and destroyed in a new {exit}()"),
             ),
-            _ => entry_names(outcome.unit.as_ref()),
+            _ => helper_names(outcome).unwrap_or_else(|| entry_names(outcome.unit.as_ref())),
         };
         let mut flushed: Vec<&str> = outcome
             .sites
@@ -284,6 +284,17 @@ fn advice(recommended: &Strategy) -> String {
             )
         }
     }
+}
+
+/// The helpers of the one file that uses the workqueue, when they hold it
+/// (analysis::home), named as `entry_names` names the entry points.
+fn helper_names(outcome: &Outcome) -> Option<(String, String)> {
+    let home = crate::analysis::home::home(outcome.unit.as_ref()?, &outcome.sites)?;
+    let exit = home.exit.filter(|_| home.helpers)?;
+    Some((
+        format!("{}()", home.init.1.name),
+        format!(" and destroyed in {}()", exit.1.name),
+    ))
 }
 
 /// The init as the commit message names it, and how the exit destroys.

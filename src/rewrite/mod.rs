@@ -11,12 +11,12 @@ pub mod layout;
 mod shared;
 mod step0;
 
-use crate::analysis::teardown;
 use crate::analysis::{hidden, Conversion, Fate, LocalWq, Site, SiteState, Strategy};
+use crate::analysis::{home, teardown};
 use crate::edit::{self, Edit, FileChange};
 use crate::entry::{Entry, Invocation};
 use crate::load::Unit;
-use crate::parse::{error_nodes, parse_c, parse_c_without, SourceFile};
+use crate::parse::{error_nodes, parse_c, parse_c_without, Function, SourceFile};
 use crate::refusal::{Refusal, RefusalKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -139,12 +139,20 @@ fn entry_edits(
             init: Some(init),
             exit,
         } => {
-            let (file, func) = defined(unit, init, "init")?;
-            let alloc = init::allocate(&unit.files[file], func, wq)?;
+            let (mut file, mut func) = defined(unit, init, "init")?;
+            let mut exit = match exit {
+                Some(exit) => Some(defined(unit, exit, "exit")?),
+                None => None,
+            };
+            // A file's own init/exit helpers, when it alone uses the queue.
+            if let Some(home) = home::home(unit, sites).filter(|h| h.helpers) {
+                (file, func) = home.init;
+                exit = home.exit;
+            }
+            let alloc = allocate_in(&unit.files[file], func, wq)?;
             edits.entry(file).or_default().extend(alloc);
             let mut absorbed = None;
-            if let Some(exit) = exit {
-                let (exit_file, exit_func) = defined(unit, exit, "exit")?;
+            if let Some((exit_file, exit_func)) = exit {
                 let teardown = teardown::in_unit(unit, sites, exit_file, exit_func);
                 if let Some(flush) = teardown.as_ref().and_then(|t| t.absorbed()) {
                     absorbed = Some((exit_file, flush));
@@ -171,6 +179,31 @@ fn entry_edits(
     }
 }
 
+/// Step 2 in `func` of `file`. A helper that names no workqueue was left
+/// out of the focused parse (load): its file is parsed whole for it (the
+/// same bytes, so the edits' offsets hold).
+fn allocate_in(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<Edit>, Refusal> {
+    let idle = file
+        .idle
+        .iter()
+        .any(|b| b.start < func.body.end && b.end > func.body.start);
+    if !idle {
+        return init::allocate(file, func, wq);
+    }
+    let whole = SourceFile::parse(file.path.clone(), file.text.clone()).map_err(|e| {
+        refuse(
+            file,
+            func.body.start,
+            RefusalKind::ParserFailed,
+            e.to_string(),
+        )
+    })?;
+    let (_, func) = whole
+        .function(&func.name)
+        .ok_or_else(|| refuse(file, func.body.start, RefusalKind::InitLayout, "no body"))?;
+    init::allocate(&whole, func, wq)
+}
+
 /// The definition of the function an entry macro names; `role` is which
 /// entry point it is ("init", "exit") for the refusal. A missing exit is
 /// refused with `InitNotDefined` too: one kind for an entry function that
@@ -179,7 +212,7 @@ fn defined<'u>(
     unit: &'u Unit,
     invocation: &Invocation,
     role: &str,
-) -> Result<(usize, &'u crate::parse::Function), Refusal> {
+) -> Result<(usize, &'u Function), Refusal> {
     let name = invocation.args.first().map(String::as_str).unwrap_or("");
     unit.files
         .iter()
