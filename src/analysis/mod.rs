@@ -11,6 +11,7 @@ pub mod hidden;
 pub mod home;
 pub mod items;
 pub mod plan;
+pub mod reclaim;
 pub mod review;
 pub mod sites;
 pub mod step0;

@@ -149,7 +149,7 @@ pub fn alloc_lines(wq: &LocalWq) -> Vec<(usize, String)> {
     let args = [
         format!("\"{}\"", wq.name),
         wq.flags.to_string(),
-        "0".to_string(),
+        wq.max_active.to_string(),
     ];
     let call = layout::fill_call(8 + assign.len(), "alloc_workqueue", &args, 1);
     vec![
