@@ -134,7 +134,8 @@ fn dropped_line(file: &SourceFile, flush: std::ops::Range<usize>) -> Result<Edit
         ));
     }
     let end = (line.end + 1).min(text.len());
-    Ok(Edit::replace(line.start..end, "", "exit-flush-dropped"))
+    let lines = layout::without_blank_pair(text, line.start..end);
+    Ok(Edit::replace(lines, "", "exit-flush-dropped"))
 }
 
 /// Every `return` statement in `body`, in order.
