@@ -35,11 +35,15 @@ pub fn evidence(unit: &Unit, sites: &[Site]) -> Option<String> {
             }
             if let Some(site) = converted.get(&function) {
                 let file = &unit.files[site.file];
+                let verb = if site.is_flush() { "flushes" } else { "queues" };
+                let reaches = match function == handler {
+                    true => String::new(),
+                    false => format!("reaches {function}(), which "),
+                };
                 return Some(format!(
                     "WQ_MEM_RECLAIM: {handler}(), the .{member} of the blk_mq_ops {ops}, \
-                     reaches {}() at {}:{} ({}): the work is on the block I/O path, which \
+                     {reaches}{verb} at {}:{} ({}): the work is on the block I/O path, which \
                      memory reclaim waits for, so the workqueue needs a rescuer.",
-                    function,
                     file.path.display(),
                     site.line,
                     site.shown()

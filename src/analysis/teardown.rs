@@ -168,8 +168,27 @@ pub fn in_unit(unit: &Unit, sites: &[Site], file: usize, func: &Function) -> Opt
         .filter(|s| s.file == file && s.is_flush() && s.state == SiteState::Convert)
         .map(|s| s.range.clone())
         .collect();
-    let defined = |name: &str| unit.files.iter().any(|f| f.function(name).is_some());
+    let defined = |name: &str| {
+        unit.files
+            .iter()
+            .any(|f| f.function(name).is_some() || declared_at_top(&f.text, name))
+    };
     place(&unit.files[file], func, &flushes, &defined)
+}
+
+/// Whether `name(` opens a line's declaration at column 0 (a definition
+/// or prototype of the module's): a skimmed file records no functions.
+fn declared_at_top(text: &[u8], name: &str) -> bool {
+    let needle = format!("{name}(");
+    memchr::memmem::find_iter(text, needle.as_bytes()).any(|at| {
+        let start = text[..at]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let before = &text[start..at];
+        let whole = at == 0 || !(text[at - 1].is_ascii_alphanumeric() || text[at - 1] == b'_');
+        whole && !before.is_empty() && !before[0].is_ascii_whitespace() && !before.contains(&b'=')
+    })
 }
 
 impl Teardown {
@@ -322,6 +341,15 @@ mod tests {
         let src = "void foo_exit(void)\n{\n\tflush_workqueue(foo_wq);\n\tunregister_foo(&d);\n}\n";
         let (at, _, _) = placed(src, Some("flush_workqueue(foo_wq)")).unwrap();
         assert_eq!(at, Placement::End);
+    }
+
+    #[test]
+    fn a_function_of_a_skimmed_file_is_the_module_s() {
+        let text = b"void foo_mcg_destroy(void)\n{\n}\nstatic int x = foo_init(1);\n\tkfree(p);\n";
+        assert!(declared_at_top(text, "foo_mcg_destroy"));
+        assert!(!declared_at_top(text, "kfree"));
+        assert!(!declared_at_top(text, "foo_init"));
+        assert!(!declared_at_top(text, "mcg_destroy"));
     }
 
     #[test]
