@@ -93,6 +93,12 @@ const INERT: &[&str] = &[
     "pr_warn",
 ];
 
+/// A module's own printing macro (`isert_info`, `foo_dbg`).
+fn is_logging(name: &str) -> bool {
+    const SUFFIXES: &[&str] = &["_info", "_err", "_dbg", "_debug", "_warn", "_notice"];
+    SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
 fn is_release(name: &str) -> bool {
     RELEASES.contains(&name)
         || (name.starts_with("free_") && name != "free_irq")
@@ -258,8 +264,8 @@ fn role(
         .and_then(|f| f.utf8_text(&file.text).ok())
         .unwrap_or("");
     match name {
+        _ if INERT.contains(&name) || is_logging(name) => Role::Inert,
         _ if defined(name) => Role::Stop,
-        _ if INERT.contains(&name) => Role::Inert,
         _ if is_release(name) => Role::Release,
         _ => Role::Stop,
     }
@@ -309,6 +315,9 @@ mod tests {
         let src = "void foo_exit(void)\n{\n\tkfree(buf);\n\tfoo_helper();\n}\n";
         let (at, conflict, _) = placed(src, None).unwrap();
         assert_eq!((at, conflict), (Placement::End, true));
+        let src = "void foo_exit(void)\n{\n\tkfree(buf);\n\tfoo_info(\"gone\");\n}\n";
+        let (_, conflict, _) = placed(src, None).unwrap();
+        assert!(!conflict);
     }
 
     #[test]
