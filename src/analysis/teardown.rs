@@ -225,12 +225,12 @@ pub fn flag(unit: &Unit, sites: &[Site]) -> Option<Flag> {
         release,
         FlagKind::ReleaseBeforeStop,
         format!(
-            "{}() releases this before line {} may still queue work (or stops what \
-             does): pending work can run on it while destroy_workqueue() drains the \
-             workqueue, which can go only after line {}; stop the work first",
+            "{}() releases this before line {stop}, which may still queue work or stops \
+             what does: destroy_workqueue() can go only after line {stop}, and pending work \
+             it drains may use what is released here; stop the work first, or release \
+             after the destroy",
             func.name,
-            file.line_of(stop),
-            file.line_of(stop)
+            stop = file.line_of(stop),
         ),
     ))
 }
