@@ -220,3 +220,31 @@ fn threaded_second_version_from_a_tree_without_git() {
         );
     }
 }
+
+/// Flags decided from evidence: WQ_MEM_RECLAIM for work queued from a
+/// blk_mq_ops .queue_rq (the evidence below the `---`), system_unbound_wq's
+/// max_active kept, and for a module whose other workqueue has the flag
+/// for other work, nothing added and nothing asked.
+#[test]
+fn workqueue_flags_are_decided_and_said() {
+    let repo = repository("wq_flags");
+    let mails = series_mails(repo.path());
+    for mail in &mails {
+        let text = String::from_utf8(mail.bytes.clone()).unwrap();
+        let message = text.split("\n---\n").next().unwrap();
+        assert!(!message.contains("if this work"), "{message}");
+        insta::assert_snapshot!(
+            format!(
+                "mail@wq_flags-{}",
+                &mail.file_name[..mail.file_name.len() - 6]
+            ),
+            text
+        );
+    }
+    let all: String = mails
+        .iter()
+        .map(|m| String::from_utf8_lossy(&m.bytes).into_owned())
+        .collect();
+    assert!(all.contains("WQ_MEM_RECLAIM: foo_queue_rq()"), "{all}");
+    assert!(all.contains("WQ_UNBOUND, WQ_UNBOUND_MAX_ACTIVE"), "{all}");
+}

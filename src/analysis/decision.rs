@@ -12,6 +12,40 @@ pub struct LocalWq {
     pub flags: &'static str,
     /// The system workqueues it replaces.
     pub replaces: Vec<SystemWq>,
+    /// alloc_workqueue()'s max_active: the replaced queue's, so the work
+    /// runs with the concurrency it had.
+    pub max_active: &'static str,
+    /// Why it has WQ_MEM_RECLAIM beyond the replaced queue's flags
+    /// (analysis::reclaim), said below the patch's `---`.
+    pub reclaim: Option<String>,
+}
+
+impl LocalWq {
+    /// The workqueue standing for `replaces` (whose flags are `flags`),
+    /// with WQ_MEM_RECLAIM when there is evidence for it.
+    pub fn new(
+        name: String,
+        flags: &'static str,
+        replaces: Vec<SystemWq>,
+        reclaim: Option<String>,
+    ) -> Self {
+        let flags = match reclaim {
+            Some(_) => crate::wq::with_reclaim(flags),
+            None => flags,
+        };
+        let max_active = replaces
+            .iter()
+            .map(|wq| wq.max_active())
+            .find(|m| *m != "0")
+            .unwrap_or("0");
+        LocalWq {
+            name,
+            flags,
+            replaces,
+            max_active,
+            reclaim,
+        }
+    }
 }
 
 /// A conversion analysis found possible: what Step 0 recommends and what

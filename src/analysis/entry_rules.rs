@@ -63,7 +63,8 @@ fn shared_entry(unit: &Unit) -> Option<Refusal> {
 }
 
 /// Several initcalls at the earliest level: which runs first depends on
-/// link order, so no single one is known to run before the others.
+/// link order, which is not read here (module files come sorted), so the
+/// reason says so rather than that no order exists.
 fn initcall_tie(unit: &Unit) -> Option<Refusal> {
     let Entry::Explicit {
         init: Some(init), ..
@@ -82,7 +83,9 @@ fn initcall_tie(unit: &Unit) -> Option<Refusal> {
         Refusal::module(
             RefusalKind::InitcallTie,
             format!(
-                "several initcalls at the same level ({}): none is known to run first",
+                "several initcalls at the same level ({}): link order (the order of the \
+                 objects in the Makefile) decides which runs first, and localwq does not \
+                 read it: the workqueue belongs in the first of them",
                 tied.join(", ")
             ),
         )

@@ -18,6 +18,7 @@ pub enum FlagKind {
     ProviderWork,
     DependentWork,
     RedefinedFlush,
+    ReleaseBeforeStop,
 }
 
 impl FlagKind {
@@ -36,6 +37,7 @@ impl FlagKind {
             FlagKind::ProviderWork => "work-from-provider",
             FlagKind::DependentWork => "work-from-dependents",
             FlagKind::RedefinedFlush => "redefined-flush",
+            FlagKind::ReleaseBeforeStop => "release-before-stop",
         }
     }
 }

@@ -8,12 +8,15 @@ pub mod entry_rules;
 pub mod exports;
 pub mod flag;
 pub mod hidden;
+pub mod home;
 pub mod items;
 pub mod plan;
+pub mod reclaim;
 pub mod review;
 pub mod sites;
 pub mod step0;
 pub mod strategy;
+pub mod teardown;
 pub mod wait;
 
 use crate::load::Unit;

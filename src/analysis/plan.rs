@@ -137,14 +137,18 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
             return refused(refusal, flags, sites, waits);
         }
         flags.extend(entry_flags(unit));
+        flags.extend(super::teardown::flag(unit, &relevant));
     }
     flags.sort();
     flags.dedup();
     let replaces: BTreeSet<SystemWq> = relevant.iter().map(|s| s.wq).collect();
-    let wq = strategy.is_local_wq().then(|| LocalWq {
-        name: wq_name(unit),
-        flags: wq_flags.unwrap_or("0"),
-        replaces: replaces.into_iter().collect(),
+    let wq = strategy.is_local_wq().then(|| {
+        LocalWq::new(
+            wq_name(unit),
+            wq_flags.unwrap_or("0"),
+            replaces.into_iter().collect(),
+            super::reclaim::evidence(unit, &relevant),
+        )
     });
     Plan {
         sites,

@@ -143,8 +143,9 @@ fn message_id(options: &SeriesOptions, base: &str) -> Option<String> {
 /// Review notes for below the `---`, where `git am` drops them.
 /// First what each flush waited for (the evidence), then the flags.
 pub(super) fn review_notes(plan: &PatchPlan) -> String {
-    let evidence =
-        crate::report::waits::notes(plan.outcome) + &crate::report::hidden::notes(plan.outcome);
+    let evidence = crate::report::waits::notes(plan.outcome)
+        + &crate::report::hidden::notes(plan.outcome)
+        + &crate::report::commit::reclaim_note(plan.outcome);
     let flags = &plan.outcome.flags;
     if flags.is_empty() {
         return evidence;

@@ -3,7 +3,7 @@
 
 use super::summary::Summary;
 use super::text::{fill, wrap};
-use crate::analysis::{SharedKind, SiteCounts, Strategy};
+use crate::analysis::{LocalWq, SharedKind, SiteCounts, Strategy};
 use crate::outcome::Outcome;
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
@@ -83,7 +83,7 @@ pub fn commit_message(
         }
         (Some(Strategy::Shared(shared)), Some(wq)) => {
             values.insert("wq", wq.name.clone());
-            values.insert("flags_reason", flags_reason(&summary, wq.flags));
+            values.insert("flags_reason", flags_reason(&summary, wq));
             values.insert("owner", shared.owner.clone());
             values.insert("modules", (shared.members.len() + 1).to_string());
             match &shared.kind {
@@ -105,7 +105,7 @@ pub fn commit_message(
         (_, Some(wq)) => {
             values.insert("wq", wq.name.clone());
             values.insert("flags", wq.flags.to_string());
-            values.insert("flags_reason", flags_reason(&summary, wq.flags));
+            values.insert("flags_reason", flags_reason(&summary, wq));
             values.insert("queueing", queueing(&summary));
             let note = summary.macro_note.as_ref();
             values.insert(
@@ -223,27 +223,51 @@ fn queueing(summary: &Summary) -> String {
     }
 }
 
-/// Why the new workqueue has its flags, and WQ_MEM_RECLAIM proposed when
-/// the module's own workqueues already ask for it.
-fn flags_reason(summary: &Summary, flags: &str) -> String {
-    let mut reason = format!(
-        "Its flags ({flags}) are those of {}, where that work ran until now, so it runs as \
-         before.",
-        summary.system.replace(", ", " and ")
-    );
-    if !summary.reclaim.is_empty() && !flags.contains("WQ_MEM_RECLAIM") {
-        let more = match summary.reclaim.len() {
-            1 => String::new(),
-            n => format!(" and {} more", n - 1),
-        };
-        reason.push_str(&format!(
-            " The module's own workqueues ({}{more}) are allocated with WQ_MEM_RECLAIM: if \
-             this work can be needed for memory reclaim to make progress, the new workqueue \
-             needs WQ_MEM_RECLAIM too.",
-            summary.reclaim[0]
-        ));
+/// Why the new workqueue has its flags and max_active: the replaced
+/// queue's, plus WQ_MEM_RECLAIM where analysis found the work on the block
+/// I/O path (the evidence goes below the `---`, `reclaim_note`).
+fn flags_reason(summary: &Summary, wq: &LocalWq) -> String {
+    let system = summary.system.replace(", ", " and ");
+    let same = match wq.max_active {
+        "0" => format!("Its flags ({})", base_flags(wq)),
+        max => format!("Its flags ({}) and max_active ({max})", base_flags(wq)),
+    };
+    match wq.reclaim {
+        None => format!(
+            "{same} are those of {system}, where that work ran until now, so it runs as before."
+        ),
+        Some(_) => format!(
+            "{same} are those of {system}, where that work ran until now; it also gets \
+             WQ_MEM_RECLAIM: the work is queued on the block I/O path, which memory \
+             reclaim can wait for."
+        ),
     }
-    reason
+}
+
+/// The flags of the replaced system workqueue (without the WQ_MEM_RECLAIM
+/// the evidence added).
+fn base_flags(wq: &LocalWq) -> String {
+    if wq.reclaim.is_none() {
+        return wq.flags.to_string();
+    }
+    let rest: Vec<&str> = wq
+        .flags
+        .split(" | ")
+        .filter(|f| *f != "WQ_MEM_RECLAIM")
+        .collect();
+    match rest.is_empty() {
+        true => "0".to_string(),
+        false => rest.join(" | "),
+    }
+}
+
+/// The evidence for WQ_MEM_RECLAIM, for below the patch's `---`.
+pub fn reclaim_note(outcome: &Outcome) -> String {
+    let wq = outcome.decision.conversion().and_then(|c| c.wq.as_ref());
+    match wq.and_then(|w| w.reclaim.as_ref()) {
+        Some(evidence) => format!("{}\n\n", wrap(evidence, 75)),
+        None => String::new(),
+    }
 }
 
 /// The cover letter's subject and its blurb, wrapped at 72 columns: what

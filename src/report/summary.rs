@@ -27,9 +27,6 @@ pub struct Summary {
     /// For a `module_*_driver()` module: the macro the new init and exit
     /// stand for, as a sentence.
     pub macro_note: Option<String>,
-    /// The module's own workqueue allocations that pass WQ_MEM_RECLAIM
-    /// (`"name" in file.c:line`).
-    pub reclaim: Vec<String>,
     pub converted_queue_sites: usize,
     pub converted_flush_sites: usize,
     /// The flush_work() calls of a flush-work conversion.
@@ -78,7 +75,7 @@ impl Summary {
                 format!("a new {init}()"),
                 format!(" and destroyed in a new {exit}()"),
             ),
-            _ => entry_names(outcome.unit.as_ref()),
+            _ => helper_names(outcome).unwrap_or_else(|| entry_names(outcome.unit.as_ref())),
         };
         let mut flushed: Vec<&str> = outcome
             .sites
@@ -112,10 +109,6 @@ impl Summary {
             init,
             destroy,
             macro_note: macro_note(outcome.unit.as_ref()),
-            reclaim: outcome
-                .unit
-                .as_ref()
-                .map_or(Vec::new(), reclaim_allocations),
             converted_queue_sites: shared.map_or(converted(false), |s| s.total().queue),
             converted_flush_sites: shared.map_or(converted(true), |s| s.total().flush),
         }
@@ -286,6 +279,17 @@ fn advice(recommended: &Strategy) -> String {
     }
 }
 
+/// The helpers of the one file that uses the workqueue, when they hold it
+/// (analysis::home), named as `entry_names` names the entry points.
+fn helper_names(outcome: &Outcome) -> Option<(String, String)> {
+    let home = crate::analysis::home::home(outcome.unit.as_ref()?, &outcome.sites)?;
+    let exit = home.exit.filter(|_| home.helpers)?;
+    Some((
+        format!("{}()", home.init.1.name),
+        format!(" and destroyed in {}()", exit.1.name),
+    ))
+}
+
 /// The init as the commit message names it, and how the exit destroys.
 fn entry_names(unit: Option<&Unit>) -> (String, String) {
     match unit.map(|u| &u.entry) {
@@ -326,52 +330,6 @@ fn macro_note(unit: Option<&Unit>) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-/// The module's own `alloc_workqueue()`/`alloc_ordered_workqueue()` calls
-/// whose arguments name WQ_MEM_RECLAIM, as `"name" in file.c:line`.
-fn reclaim_allocations(unit: &Unit) -> Vec<String> {
-    let mut found = Vec::new();
-    for file in &unit.files {
-        let text = &file.text;
-        // Most files name neither: no word-by-word read of them (a big
-        // driver has hundreds of files, and every summary asks).
-        if memchr::memmem::find(text, b"WQ_MEM_RECLAIM").is_none() {
-            continue;
-        }
-        let calls = ["alloc_workqueue", "alloc_ordered_workqueue"]
-            .into_iter()
-            .flat_map(|name| {
-                memchr::memmem::find_iter(text, name.as_bytes())
-                    .filter(move |&at| crate::ctext::is_call_at(text, at, name.len()))
-            });
-        let mut offsets: Vec<usize> = calls.collect();
-        offsets.sort_unstable();
-        for offset in offsets {
-            let Some(open) = text[offset..].iter().position(|b| *b == b'(') else {
-                continue;
-            };
-            let open = offset + open;
-            let Some(close) = crate::ctext::matching_paren(text, open) else {
-                continue;
-            };
-            let args = crate::ctext::split_args(&String::from_utf8_lossy(&text[open + 1..close]));
-            if args
-                .iter()
-                .skip(1)
-                .any(|a| crate::ctext::has_word(a.as_bytes(), "WQ_MEM_RECLAIM"))
-            {
-                let line = text[..offset].iter().filter(|b| **b == b'\n').count() + 1;
-                let label = args.first().map_or("", |a| a.trim());
-                let name = file
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned());
-                found.push(format!("{label} in {}:{line}", name.unwrap_or_default()));
-            }
-        }
-    }
-    found
 }
 
 /// A one-line description of a module's entry points.

@@ -3,6 +3,7 @@
 //! the patch is applied. The diff header, the notes below a patch's `---`
 //! and the JSON all print this.
 
+use crate::analysis::teardown;
 use crate::analysis::{Reach, SharedKind, Strategy, Wait, WaitSet};
 use crate::outcome::Outcome;
 
@@ -72,7 +73,13 @@ fn after(outcome: &Outcome, set: &WaitSet, wait: &Wait) -> Option<String> {
             .find(|call| call.ends_with(&format!("(&{expr})")))
             .map_or_else(nothing, |call| call.clone()),
         (Reach::Own { .. }, Strategy::LocalWq { .. }) => {
-            wq.map_or_else(nothing, |wq| format!("flush_workqueue({wq})"))
+            let unit = outcome.unit.as_ref();
+            let replaced = unit.and_then(|u| teardown::replaced_flush(u, &outcome.sites));
+            let call = match replaced == Some((set.file, set.at)) {
+                true => "destroy_workqueue",
+                false => "flush_workqueue",
+            };
+            wq.map_or_else(nothing, |wq| format!("{call}({wq})"))
         }
         (
             Reach::Own { .. } | Reach::Dependent { .. } | Reach::HandedIn { .. },

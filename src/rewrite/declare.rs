@@ -98,17 +98,29 @@ pub(super) fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Res
 
 /// A header of the module that every file in `users` includes, directly
 /// or through another of its headers. A header other modules include too
-/// is fine: an `extern` declaration changes nothing for them.
+/// is fine: an `extern` declaration changes nothing for them. Of several,
+/// the one where the module declares its other globals (most `extern`
+/// variables, qla2xxx's qla_gbl.h), else the first.
 fn shared_header(unit: &Unit, users: &[usize]) -> Option<usize> {
     let reach: Vec<BTreeSet<usize>> = users.iter().map(|&u| unit.headers_reached(u)).collect();
-    (0..unit.files.len())
+    let candidates = (0..unit.files.len())
         .filter(|&h| unit.is_header(h))
-        .find(|h| {
+        .filter(|h| {
             users
                 .iter()
                 .zip(&reach)
                 .all(|(u, reached)| u == h || reached.contains(h))
-        })
+        });
+    // max_by_key keeps the last of equals: compare the negated index too.
+    candidates.max_by_key(|&h| (extern_variables(&unit.files[h].text), std::cmp::Reverse(h)))
+}
+
+/// Lines declaring an `extern` variable (not a function) in a header.
+fn extern_variables(text: &[u8]) -> usize {
+    text.split(|&b| b == b'\n')
+        .filter(|line| line.starts_with(b"extern ") && line.ends_with(b";"))
+        .filter(|line| !line.contains(&b'('))
+        .count()
 }
 
 /// Before the include guard's `#endif`, or at the end of the header.

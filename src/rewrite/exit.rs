@@ -6,14 +6,40 @@
 
 use super::init::{body_node, place, Before};
 use super::{layout, refuse};
+use crate::analysis::teardown::{Placement, Teardown};
 use crate::ctext::words_in;
 use crate::edit::Edit;
 use crate::parse::{Function, SourceFile};
 use crate::refusal::{Refusal, RefusalKind};
 use tree_sitter::Node;
 
-pub fn destroy(file: &SourceFile, func: &Function, wq: &str) -> Result<Vec<Edit>, Refusal> {
+/// The destroy at the place `teardown` found (analysis::teardown), or,
+/// without one, last and before each early return.
+pub fn destroy(
+    file: &SourceFile,
+    func: &Function,
+    wq: &str,
+    teardown: Option<&Teardown>,
+) -> Result<Vec<Edit>, Refusal> {
     let text = &file.text;
+    match teardown.map(|t| &t.at) {
+        Some(Placement::Before(at)) => {
+            let line = layout::line_at(text, *at);
+            let indent = layout::indent_at(text, *at);
+            let destroy = format!("{indent}destroy_workqueue({wq});\n");
+            let mut edits = vec![Edit::insert(line.start, destroy, "exit-destroy")];
+            if let Some(flush) = teardown.and_then(|t| t.dropped.clone()) {
+                edits.push(dropped_line(file, flush)?);
+            }
+            return Ok(edits);
+        }
+        Some(Placement::Replaces(flush)) => {
+            // The flush's call becomes the destroy: it drains the queue too.
+            let destroy = format!("destroy_workqueue({wq})");
+            return Ok(vec![Edit::replace(flush.clone(), destroy, "exit-destroy")]);
+        }
+        Some(Placement::End) | None => {}
+    }
     // Kernel style puts the closing brace alone in column 0.
     let close = func.body.end - 1;
     if text[close] != b'}' || !layout::first_on_line(text, close) {
@@ -93,6 +119,25 @@ pub fn destroy(file: &SourceFile, func: &Function, wq: &str) -> Result<Vec<Edit>
     Ok(edits)
 }
 
+/// The deletion of the line holding a flush the destroy made redundant;
+/// refused when the line holds more than the flush statement.
+fn dropped_line(file: &SourceFile, flush: std::ops::Range<usize>) -> Result<Edit, Refusal> {
+    let text = &file.text;
+    let line = layout::line_at(text, flush.start);
+    let rest = String::from_utf8_lossy(&text[flush.end..line.end]);
+    if !layout::first_on_line(text, flush.start) || rest.trim() != ";" {
+        return Err(refuse(
+            file,
+            flush.start,
+            RefusalKind::ExitLayout,
+            "the flush the destroy makes redundant shares its line",
+        ));
+    }
+    let end = (line.end + 1).min(text.len());
+    let lines = layout::without_blank_pair(text, line.start..end);
+    Ok(Edit::replace(lines, "", "exit-flush-dropped"))
+}
+
 /// Every `return` statement in `body`, in order.
 fn returns_in(body: Node) -> Vec<Node> {
     let mut found = Vec::new();
@@ -156,7 +201,7 @@ mod tests {
     fn destroyed(src: &str) -> Result<String, Refusal> {
         let file = SourceFile::parse("t.c".into(), src.into()).unwrap();
         let (_, func) = file.function("foo_exit").expect("foo_exit");
-        let edits = destroy(&file, func, "foo_wq")?;
+        let edits = destroy(&file, func, "foo_wq", None)?;
         let after = edit::apply(&file.text, &edits).expect("disjoint edits");
         Ok(String::from_utf8(after).unwrap())
     }

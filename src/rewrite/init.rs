@@ -20,6 +20,10 @@ enum Exit {
     /// A variable: an error unless it is 0, and only goto can reach it.
     Ladder,
     Variable(String),
+    /// A variable tested for failure by the `if` right before the return,
+    /// whose block does not leave: the destroy goes at the end of that
+    /// block (the offset of its `}`), the return is a success otherwise.
+    InBlock(usize),
     /// Any other expression: its value decides.
     Computed(String),
 }
@@ -40,7 +44,7 @@ pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<
     }
     let body = body_node(file, func)
         .ok_or_else(|| refuse(file, func.body.start, RefusalKind::InitLayout, "no body"))?;
-    let decls = leading_declarations(body);
+    let decls = prelude(body, text);
     let at = allocation_point(file, body, &decls)?;
     let exits = exits_after(body, at, text);
     let needs_var = exits.iter().any(|(_, e)| matches!(e, Exit::Computed(_)));
@@ -74,6 +78,41 @@ pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<
         edits.extend(destroy_on(file, node, exit, &wq.name, &var, &before)?);
     }
     Ok(edits)
+}
+
+/// Compile-time checks (`BUILD_BUG_ON()`) and the declarations among
+/// them: they hold no code that runs, so the allocation goes after them.
+const CHECKS: &[&str] = &[
+    "BUILD_BUG_ON",
+    "BUILD_BUG_ON_MSG",
+    "BUILD_BUG_ON_ZERO",
+    "static_assert",
+];
+
+/// The leading declarations, and the compile-time checks after them.
+fn prelude<'t>(body: Node<'t>, text: &[u8]) -> Vec<Node<'t>> {
+    let mut nodes = leading_declarations(body);
+    let start = nodes.last().map_or(body.start_byte(), |n| n.end_byte());
+    let mut cursor = body.walk();
+    let mut checks: Vec<Node> = body
+        .named_children(&mut cursor)
+        .filter(|n| n.start_byte() >= start)
+        .take_while(|n| n.kind() == "comment" || n.kind() == "declaration" || is_check(*n, text))
+        .collect();
+    while checks.last().is_some_and(|n| n.kind() == "comment") {
+        checks.pop();
+    }
+    nodes.extend(checks);
+    nodes
+}
+
+fn is_check(statement: Node, text: &[u8]) -> bool {
+    let callee = statement
+        .named_child(0)
+        .filter(|c| statement.kind() == "expression_statement" && c.kind() == "call_expression")
+        .and_then(|c| c.child_by_field_name("function"))
+        .and_then(|f| f.utf8_text(text).ok());
+    callee.is_some_and(|name| CHECKS.contains(&name))
 }
 
 /// Where the allocation goes: the start of the line after the last leading
@@ -110,7 +149,7 @@ pub fn alloc_lines(wq: &LocalWq) -> Vec<(usize, String)> {
     let args = [
         format!("\"{}\"", wq.name),
         wq.flags.to_string(),
-        "0".to_string(),
+        wq.max_active.to_string(),
     ];
     let call = layout::fill_call(8 + assign.len(), "alloc_workqueue", &args, 1);
     vec![
@@ -165,7 +204,7 @@ fn classify(ret: Node, text: &[u8]) -> Exit {
         "call_expression" if source.starts_with("PTR_ERR(") => Exit::Error,
         "identifier" if reached_only_by_goto(ret) => Exit::Ladder,
         "identifier" if guarded_by_failure(ret, &source, text) => Exit::Error,
-        "identifier" => Exit::Variable(source),
+        "identifier" => after_failure_test(ret, &source, text).unwrap_or(Exit::Variable(source)),
         _ => Exit::Computed(source),
     }
 }
@@ -191,15 +230,69 @@ fn reached_only_by_goto(ret: Node) -> bool {
     false
 }
 
-/// True when `ret` sits in the branch of an `if` that tests `var` for
-/// failure (`if (err)`, `if (ret < 0)`, `if (ret != 0)`).
-fn guarded_by_failure(ret: Node, var: &str, text: &[u8]) -> bool {
-    let failing = [
+/// `return var;` right after `if (var) { … }` (no else): when that block
+/// always leaves (goto, return), `var` is 0 here and the return is the
+/// success path; otherwise the failures pass through the block, which
+/// gets the destroy. None for any other shape.
+fn after_failure_test(ret: Node, var: &str, text: &[u8]) -> Option<Exit> {
+    let mut prev = ret.prev_named_sibling()?;
+    while prev.kind() == "comment" {
+        prev = prev.prev_named_sibling()?;
+    }
+    if prev.kind() != "if_statement" || prev.child_by_field_name("alternative").is_some() {
+        return None;
+    }
+    let condition = prev
+        .child_by_field_name("condition")?
+        .utf8_text(text)
+        .ok()?;
+    let condition = condition
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
+    if !failing(var).iter().any(|f| f == condition) {
+        return None;
+    }
+    let block = prev.child_by_field_name("consequence")?;
+    if leaves(block) {
+        return Some(Exit::Success);
+    }
+    let close = block.end_byte().checked_sub(1)?;
+    let braced = block.kind() == "compound_statement" && text[close] == b'}';
+    (braced && layout::first_on_line(text, close)).then_some(Exit::InBlock(close))
+}
+
+/// Whether a statement always leaves the function: a return or goto, or
+/// a block that ends in one.
+fn leaves(statement: Node) -> bool {
+    match statement.kind() {
+        "return_statement" | "goto_statement" => true,
+        "compound_statement" => {
+            let mut cursor = statement.walk();
+            let last = statement
+                .named_children(&mut cursor)
+                .filter(|n| n.kind() != "comment")
+                .last();
+            last.is_some_and(leaves)
+        }
+        _ => false,
+    }
+}
+
+/// The conditions that test `var` for failure.
+fn failing(var: &str) -> [String; 4] {
+    [
         var.to_string(),
         format!("{var} < 0"),
         format!("{var} != 0"),
         format!("unlikely({var})"),
-    ];
+    ]
+}
+
+/// True when `ret` sits in the branch of an `if` that tests `var` for
+/// failure (`if (err)`, `if (ret < 0)`, `if (ret != 0)`).
+fn guarded_by_failure(ret: Node, var: &str, text: &[u8]) -> bool {
+    let failing = failing(var);
     let mut child = ret;
     while let Some(parent) = child.parent() {
         if parent.kind() == "if_statement" {
@@ -277,6 +370,12 @@ fn destroy_on(
     let ret_text = ret.utf8_text(&file.text).unwrap_or("").to_string();
     let lines = match exit {
         Exit::Success => return Ok(Vec::new()),
+        Exit::InBlock(close) => {
+            let indent = layout::indent_at(&file.text, close);
+            let line = format!("{indent}\t{destroy}\n");
+            let at = layout::line_at(&file.text, close).start;
+            return Ok(vec![Edit::insert(at, line, before.origin)]);
+        }
         Exit::Error | Exit::Ladder => vec![(0, destroy), (0, ret_text)],
         Exit::Variable(name) => vec![
             (0, format!("if ({name})")),

@@ -106,6 +106,23 @@ pub fn is_blank_line(text: &[u8], offset: usize) -> bool {
     text[line].iter().all(|b| b.is_ascii_whitespace())
 }
 
+/// Whole lines `lines` (line starts to after a newline) to delete, grown
+/// by one blank line where deleting them would leave two blank lines in
+/// a row, or a blank line right after `{` or before `}`.
+pub fn without_blank_pair(text: &[u8], lines: Range<usize>) -> Range<usize> {
+    let trimmed = |r: Range<usize>| text[r].trim_ascii().to_vec();
+    let before = (lines.start > 0).then(|| line_at(text, lines.start - 1));
+    let after = (lines.end < text.len()).then(|| line_at(text, lines.end));
+    let blank = |r: &Option<Range<usize>>| r.clone().is_some_and(|r| trimmed(r).is_empty());
+    let closes = after.clone().is_some_and(|r| trimmed(r).starts_with(b"}"));
+    let opens = before.clone().is_some_and(|r| trimmed(r).ends_with(b"{"));
+    match (&before, &after) {
+        (Some(b), _) if blank(&before) && (blank(&after) || closes) => b.start..lines.end,
+        (_, Some(a)) if blank(&after) && opens => lines.start..(a.end + 1).min(text.len()),
+        _ => lines,
+    }
+}
+
 /// Tabs then spaces reaching column `col`, as kernel continuation lines do.
 pub fn align_to(col: usize) -> String {
     format!("{}{}", "\t".repeat(col / 8), " ".repeat(col % 8))
@@ -153,6 +170,25 @@ pub fn block(indent: &str, lines: &[(usize, String)]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_deletion_leaves_no_two_blank_lines_nor_a_blank_by_a_brace() {
+        let grown = |text: &str, line: &str| {
+            let at = text.find(line).unwrap();
+            let range = super::without_blank_pair(text.as_bytes(), at..at + line.len());
+            let mut left = text.to_string();
+            left.replace_range(range, "");
+            left
+        };
+        let text = "\ta();\n\n\tflush();\n\n\tb();\n";
+        assert_eq!(grown(text, "\tflush();\n"), "\ta();\n\n\tb();\n");
+        let text = "{\n\tflush();\n\n\tb();\n}\n";
+        assert_eq!(grown(text, "\tflush();\n"), "{\n\tb();\n}\n");
+        let text = "\ta();\n\n\tflush();\n}\n";
+        assert_eq!(grown(text, "\tflush();\n"), "\ta();\n}\n");
+        let text = "\ta();\n\tflush();\n\tb();\n";
+        assert_eq!(grown(text, "\tflush();\n"), "\ta();\n\tb();\n");
+    }
+
     use super::*;
 
     #[test]

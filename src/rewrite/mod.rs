@@ -13,10 +13,11 @@ mod shared;
 mod step0;
 
 use crate::analysis::{hidden, Conversion, Fate, LocalWq, Site, SiteState, Strategy};
+use crate::analysis::{home, teardown};
 use crate::edit::{self, Edit, FileChange};
 use crate::entry::{Entry, Invocation};
 use crate::load::Unit;
-use crate::parse::{error_nodes, parse_c, parse_c_without, SourceFile};
+use crate::parse::{error_nodes, parse_c, parse_c_without, Function, SourceFile};
 use crate::refusal::{Refusal, RefusalKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -91,13 +92,27 @@ fn local_wq(
     wq: &LocalWq,
 ) -> Result<BTreeMap<usize, Vec<Edit>>, Refusal> {
     let mut edits: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
-    let mut users = retarget_all(unit, sites, &wq.name, &mut edits);
-    let home = entry_edits(unit, wq, &mut edits)?;
+    let (home, absorbed) = entry_edits(unit, sites, wq, &mut edits)?;
+    let kept = without(sites, absorbed);
+    let mut users = retarget_all(unit, &kept, &wq.name, &mut edits);
     users.insert(home);
     for (file, edit) in declare::declare(unit, home, &users, &wq.name)? {
         edits.entry(file).or_default().push(edit);
     }
     Ok(edits)
+}
+
+/// A call: its file's index and byte range.
+type Located = (usize, Range<usize>);
+
+/// The sites but the flush (file, call range) the destroy took the place
+/// of: it is not retargeted.
+fn without(sites: &[Site], absorbed: Option<Located>) -> Vec<Site> {
+    sites
+        .iter()
+        .filter(|s| absorbed.as_ref() != Some(&(s.file, s.range.clone())))
+        .cloned()
+        .collect()
 }
 
 /// Steps 4 and 5: every converted call onto `wq`; returns the files
@@ -120,26 +135,46 @@ fn retarget_all(
     users
 }
 
-/// Steps 2 and 3; returns the index of the file holding the init.
+/// Steps 2 and 3; returns the index of the file holding the init, and the
+/// flush (file, call range) the destroy replaced, if it replaced one.
 fn entry_edits(
     unit: &Unit,
+    sites: &[Site],
     wq: &LocalWq,
     edits: &mut BTreeMap<usize, Vec<Edit>>,
-) -> Result<usize, Refusal> {
+) -> Result<(usize, Option<Located>), Refusal> {
     match &unit.entry {
         Entry::Explicit {
             init: Some(init),
             exit,
         } => {
-            let (file, func) = defined(unit, init, "init")?;
-            let alloc = init::allocate(&unit.files[file], func, wq)?;
+            let (mut file, mut func) = defined(unit, init, "init")?;
+            let mut exit = match exit {
+                Some(exit) => Some(defined(unit, exit, "exit")?),
+                None => None,
+            };
+            // A file's own init/exit helpers, when it alone uses the queue.
+            if let Some(home) = home::home(unit, sites).filter(|h| h.helpers) {
+                (file, func) = home.init;
+                exit = home.exit;
+            }
+            let alloc = allocate_in(&unit.files[file], func, wq)?;
             edits.entry(file).or_default().extend(alloc);
-            if let Some(exit) = exit {
-                let (exit_file, exit_func) = defined(unit, exit, "exit")?;
-                let destroy = exit::destroy(&unit.files[exit_file], exit_func, &wq.name)?;
+            let mut absorbed = None;
+            if let Some((exit_file, exit_func)) = exit {
+                let teardown = teardown::in_unit(unit, sites, exit_file, exit_func);
+                if let Some(flush) = teardown.as_ref().and_then(|t| t.absorbed()) {
+                    absorbed = Some((exit_file, flush));
+                }
+                let destroy = exit::destroy(
+                    &unit.files[exit_file],
+                    exit_func,
+                    &wq.name,
+                    teardown.as_ref(),
+                )?;
                 edits.entry(exit_file).or_default().extend(destroy);
             }
-            Ok(file)
+            Ok((file, absorbed))
         }
         Entry::DriverMacro {
             invocation,
@@ -147,10 +182,35 @@ fn entry_edits(
         } => {
             let edit = driver_macro::expand(unit, invocation, pair, wq)?;
             edits.entry(invocation.file).or_default().push(edit);
-            Ok(invocation.file)
+            Ok((invocation.file, None))
         }
         _ => unreachable!("analysis refuses modules without a usable entry"),
     }
+}
+
+/// Step 2 in `func` of `file`. A helper that names no workqueue was left
+/// out of the focused parse (load): its file is parsed whole for it (the
+/// same bytes, so the edits' offsets hold).
+fn allocate_in(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<Edit>, Refusal> {
+    let idle = file
+        .idle
+        .iter()
+        .any(|b| b.start < func.body.end && b.end > func.body.start);
+    if !idle {
+        return init::allocate(file, func, wq);
+    }
+    let whole = SourceFile::parse(file.path.clone(), file.text.clone()).map_err(|e| {
+        refuse(
+            file,
+            func.body.start,
+            RefusalKind::ParserFailed,
+            e.to_string(),
+        )
+    })?;
+    let (_, func) = whole
+        .function(&func.name)
+        .ok_or_else(|| refuse(file, func.body.start, RefusalKind::InitLayout, "no body"))?;
+    init::allocate(&whole, func, wq)
 }
 
 /// The definition of the function an entry macro names; `role` is which
@@ -161,7 +221,7 @@ fn defined<'u>(
     unit: &'u Unit,
     invocation: &Invocation,
     role: &str,
-) -> Result<(usize, &'u crate::parse::Function), Refusal> {
+) -> Result<(usize, &'u Function), Refusal> {
     let name = invocation.args.first().map(String::as_str).unwrap_or("");
     unit.files
         .iter()

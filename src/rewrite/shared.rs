@@ -3,7 +3,7 @@
 //! or a flush helper), and each member moves its calls onto it.
 
 use super::step0::each_flush;
-use super::{declare, entry_edits, init, layout, refuse, retarget_all};
+use super::{declare, entry_edits, init, layout, refuse, retarget_all, without};
 use crate::analysis::{LocalWq, SharedKind, SharedWq, Site};
 use crate::ctext::{has_word, matching_paren};
 use crate::edit::Edit;
@@ -25,9 +25,8 @@ pub fn owner(
     shared: &SharedWq,
 ) -> Result<FileEdits, Refusal> {
     let mut edits = FileEdits::new();
-    let mut users = retarget_all(unit, sites, &wq.name, &mut edits);
     let header = file_named(unit, shared.header())?;
-    let home = match (&unit.entry, &shared.kind) {
+    let (home, absorbed) = match (&unit.entry, &shared.kind) {
         (
             Entry::None,
             SharedKind::Provider {
@@ -41,10 +40,12 @@ pub fn owner(
                 .entry(home)
                 .or_default()
                 .push(new_entry(&unit.files[home], wq, names)?);
-            home
+            (home, None)
         }
-        _ => entry_edits(unit, wq, &mut edits)?,
+        _ => entry_edits(unit, sites, wq, &mut edits)?,
     };
+    let kept = without(sites, absorbed);
+    let mut users = retarget_all(unit, &kept, &wq.name, &mut edits);
     users.insert(home);
     match &shared.kind {
         SharedKind::Family { .. } => {

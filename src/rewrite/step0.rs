@@ -58,7 +58,8 @@ fn delete_statement(file: &crate::parse::SourceFile, statement: Range) -> Result
     }
     let start = layout::line_at(text, statement.start).start;
     let end = (last.end + 1).min(text.len());
-    Ok(Edit::replace(start..end, "", "remove-flush"))
+    let lines = layout::without_blank_pair(text, start..end);
+    Ok(Edit::replace(lines, "", "remove-flush"))
 }
 
 pub(super) type Range = std::ops::Range<usize>;

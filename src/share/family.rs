@@ -215,6 +215,14 @@ fn convert(
         .chain(member_sites.iter().flatten())
         .map(|s| s.wq)
         .collect();
+    // Evidence for WQ_MEM_RECLAIM in any module of the family: they share
+    // the queue.
+    let reclaim = std::iter::once((core_at, &core_sites))
+        .chain(members.iter().copied().zip(&member_sites))
+        .find_map(|(at, sites)| {
+            let unit = pool.get(at).unit.as_ref()?;
+            crate::analysis::reclaim::evidence(unit, sites)
+        });
     let shared = SharedWq {
         kind: SharedKind::Family { header },
         owner: core.module.name.clone(),
@@ -230,11 +238,12 @@ fn convert(
     let core_conversion = Conversion {
         recommended: Strategy::Shared(Box::new(shared.clone())),
         strategy: Strategy::Shared(Box::new(shared.clone())),
-        wq: Some(LocalWq {
+        wq: Some(LocalWq::new(
             name,
             flags,
-            replaces: replaces.into_iter().collect(),
-        }),
+            replaces.into_iter().collect(),
+            reclaim,
+        )),
     };
     let mut parts = vec![super::rewritten(core, &core_sites, &core_conversion)?];
     let mut conversions = Vec::new();

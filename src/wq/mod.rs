@@ -29,6 +29,25 @@ impl SystemWq {
     pub fn flags(self) -> Option<&'static str> {
         self.flags
     }
+
+    /// The max_active it was allocated with: system_unbound_wq's is
+    /// WQ_UNBOUND_MAX_ACTIVE (every kernel since 2.6.36), the others' the
+    /// default (0).
+    pub fn max_active(self) -> &'static str {
+        match self.name {
+            "system_unbound_wq" => "WQ_UNBOUND_MAX_ACTIVE",
+            _ => "0",
+        }
+    }
+}
+
+/// `flags` with WQ_MEM_RECLAIM added.
+pub fn with_reclaim(flags: &str) -> &'static str {
+    match flags {
+        "0" | "" => "WQ_MEM_RECLAIM",
+        _ if flags.contains("WQ_MEM_RECLAIM") => intern(flags),
+        _ => intern(&format!("{flags} | WQ_MEM_RECLAIM")),
+    }
 }
 
 /// Saved by name (an index cache): the flags are the facts' of the run

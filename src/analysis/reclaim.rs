@@ -1,0 +1,122 @@
+//! Whether the new workqueue needs WQ_MEM_RECLAIM, decided from evidence,
+//! never asked in a commit message. The evidence read here: a queueing
+//! call or a flush reached (through direct calls of the module's own
+//! functions) from a `blk_mq_ops` `.queue_rq` or `.complete` handler.
+//! That is block I/O, which memory reclaim waits for (writeback): work it
+//! needs must be able to run under memory pressure, which only a rescuer
+//! thread guarantees. Without evidence the flags stay the system
+//! workqueue's, and nothing is said.
+
+use super::sites::{Site, SiteState};
+use crate::ctext::{is_call_at, words_in};
+use crate::load::Unit;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// The `blk_mq_ops` members whose handlers run on the block I/O path.
+const IO_HANDLERS: &[&str] = &["queue_rq", "complete"];
+
+/// How many calls deep the search follows the module's own functions.
+const DEPTH: usize = 4;
+
+/// The evidence, as a sentence for below the `---`, when there is some.
+pub fn evidence(unit: &Unit, sites: &[Site]) -> Option<String> {
+    let calls = call_graph(unit);
+    let converted: BTreeMap<String, &Site> = sites
+        .iter()
+        .filter(|s| s.state == SiteState::Convert)
+        .filter_map(|s| Some((s.enclosing(unit)?.name.clone(), s)))
+        .collect();
+    for (ops, member, handler) in io_handlers(unit) {
+        let mut seen = BTreeSet::new();
+        let mut queue = VecDeque::from([(handler.clone(), 0)]);
+        while let Some((function, depth)) = queue.pop_front() {
+            if !seen.insert(function.clone()) {
+                continue;
+            }
+            if let Some(site) = converted.get(&function) {
+                let file = &unit.files[site.file];
+                let verb = if site.is_flush() { "flushes" } else { "queues" };
+                let reaches = match function == handler {
+                    true => String::new(),
+                    false => format!("reaches {function}(), which "),
+                };
+                return Some(format!(
+                    "WQ_MEM_RECLAIM: {handler}(), the .{member} of the blk_mq_ops {ops}, \
+                     {reaches}{verb} at {}:{} ({}): the work is on the block I/O path, which \
+                     memory reclaim waits for, so the workqueue needs a rescuer.",
+                    file.path.display(),
+                    site.line,
+                    site.shown()
+                ));
+            }
+            if depth < DEPTH {
+                let next = calls.get(&function).into_iter().flatten();
+                queue.extend(next.map(|callee| (callee.clone(), depth + 1)));
+            }
+        }
+    }
+    None
+}
+
+/// Each function of the module with the module's functions it calls,
+/// read from the text of its body: the focused parse leaves out functions
+/// that name no workqueue (load), and a handler is often one of them.
+fn call_graph(unit: &Unit) -> BTreeMap<String, BTreeSet<String>> {
+    let defined: BTreeSet<&str> = unit
+        .files
+        .iter()
+        .flat_map(|f| f.facts.functions.iter().map(|g| g.name.as_str()))
+        .collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &unit.files {
+        for function in &file.facts.functions {
+            let body = &file.text[function.body.clone()];
+            let callees = words_in(body)
+                .filter(|(at, word)| defined.contains(word) && is_call_at(body, *at, word.len()))
+                .map(|(_, word)| word.to_string());
+            graph
+                .entry(function.name.clone())
+                .or_default()
+                .extend(callees);
+        }
+    }
+    graph
+}
+
+/// (ops variable, member, handler) of every `struct blk_mq_ops` the
+/// module initialises, read from the text of its initialiser.
+fn io_handlers(unit: &Unit) -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    for file in &unit.files {
+        let text = String::from_utf8_lossy(&file.text);
+        for (at, _) in text.match_indices("struct blk_mq_ops ") {
+            let rest = &text[at + "struct blk_mq_ops ".len()..];
+            let Some(name) = rest.split(|c: char| !is_ident(c)).next() else {
+                continue;
+            };
+            let after = rest[name.len()..].trim_start();
+            let Some(body) = after.strip_prefix('=').map(str::trim_start) else {
+                continue;
+            };
+            let Some(body) = body.strip_prefix('{') else {
+                continue;
+            };
+            let body = &body[..body.find("};").unwrap_or(body.len())];
+            for field in body.split(',') {
+                let Some((member, value)) = field.trim().trim_start_matches('.').split_once('=')
+                else {
+                    continue;
+                };
+                let (member, value) = (member.trim(), value.trim());
+                if IO_HANDLERS.contains(&member) && value.chars().all(is_ident) {
+                    found.push((name.to_string(), member.to_string(), value.to_string()));
+                }
+            }
+        }
+    }
+    found
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
