@@ -1,7 +1,11 @@
 //! Paths → modules: directories, .c files and module objects (`foo.o`,
 //! `foo.ko`) named on the command line, or every file of the tree whose
 //! text matches the needles, placed in modules by Kbuild. A file no
-//! Makefile builds is an orphan, reported with the reason.
+//! Makefile builds is an orphan, reported with the reason. A private
+//! header that matches brings in the .c files that include it
+//! (`headers.rs`).
+
+mod headers;
 
 use crate::ctext::Needles;
 use crate::kbuild::{self, Module};
@@ -46,8 +50,12 @@ pub fn select<T: Send>(
                 let (walked, found) = whole_tree(tree, needles, &glean);
                 picked.add_walk(walked);
                 gleaned = Some(found);
+                picked.add_header_users(tree, &rel, needles);
             }
-            _ => picked.add_walk(tree.files_mentioning(&rel, needles)),
+            _ => {
+                picked.add_walk(tree.files_mentioning(&rel, needles));
+                picked.add_header_users(tree, &rel, needles);
+            }
         }
         if picked.count() == before && !rel.as_os_str().is_empty() {
             bail!(
@@ -82,6 +90,15 @@ impl Picked {
         self.files
             .extend(walked.kept.into_iter().map(|(rel, ())| rel));
         self.unread.extend(walked.unread);
+    }
+
+    /// The .c files that match only through a private header they include.
+    fn add_header_users(&mut self, tree: &KernelTree, under: &Path, needles: &[&str]) {
+        for file in headers::includers_of_matching_headers(tree, under, needles) {
+            if !self.files.contains(&file) {
+                self.files.push(file);
+            }
+        }
     }
 
     /// Places the files in modules. A file that cannot be read goes with

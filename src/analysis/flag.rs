@@ -18,6 +18,7 @@ pub enum FlagKind {
     ProviderWork,
     DependentWork,
     RedefinedFlush,
+    UnseenFlush,
 }
 
 impl FlagKind {
@@ -36,6 +37,7 @@ impl FlagKind {
             FlagKind::ProviderWork => "work-from-provider",
             FlagKind::DependentWork => "work-from-dependents",
             FlagKind::RedefinedFlush => "redefined-flush",
+            FlagKind::UnseenFlush => "unseen-flush",
         }
     }
 }

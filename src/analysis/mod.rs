@@ -14,6 +14,7 @@ pub mod review;
 pub mod sites;
 pub mod step0;
 pub mod strategy;
+pub mod unseen;
 pub mod wait;
 
 use crate::load::Unit;
