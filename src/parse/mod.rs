@@ -5,6 +5,7 @@
 pub mod compat;
 mod facts;
 mod ranges;
+mod reparse;
 
 use crate::ctext::{column0_blocks, has_word};
 use anyhow::{anyhow, Result};
@@ -157,7 +158,19 @@ impl SourceFile {
 
     fn parse_without(path: PathBuf, text: Vec<u8>, idle: Vec<Range<usize>>) -> Result<Self> {
         let tree = parse_c_without(&text, &idle)?;
-        let facts = collect_facts(&tree, &text, crate::wq::is_macro_word);
+        let mut facts = collect_facts(&tree, &text, crate::wq::is_macro_word);
+        // A function lost leaves an ERROR, or its calls outside any
+        // function (a head the grammar took for a statement).
+        let wanted = |word: &str| crate::wq::api(word).is_some();
+        let outside = || {
+            facts
+                .calls
+                .iter()
+                .any(|c| c.function.is_none() && wanted(&c.callee))
+        };
+        if tree.root_node().has_error() || outside() {
+            reparse::mend(&text, &idle, &mut facts, wanted, crate::wq::is_macro_word)?;
+        }
         let lines = LineIndex::new(&text);
         Ok(SourceFile {
             path,
