@@ -39,11 +39,14 @@ pub(super) fn mend(
         macro_head(&mut copy, region.start..block.open);
         let tree = super::parse_c(&copy)?;
         let alone = collect_facts(&tree, &copy, keep);
+        // A block may hold more than one function (`{ }` on one line in
+        // column 0 closes none): each is read as it comes.
         let clean = alone
             .calls
             .iter()
-            .all(|c| !c.in_error || !wanted(&c.callee));
-        if alone.functions.len() == 1 && clean {
+            .filter(|c| wanted(&c.callee))
+            .all(|c| !c.in_error && c.function.is_some());
+        if !alone.functions.is_empty() && clean {
             replace(facts, &region, alone);
         }
     }
@@ -170,19 +173,32 @@ fn head_start(text: &[u8], start: usize, open: usize) -> usize {
 /// `facts` with the functions and calls of `region` those of `alone`;
 /// functions stay in order and calls point at them.
 fn replace(facts: &mut Facts, region: &Range<usize>, alone: Facts) {
+    #[derive(PartialEq)]
+    enum Origin {
+        Kept(usize),
+        Alone(usize),
+    }
     let inside = |r: &Range<usize>| region.start <= r.start && r.end <= region.end;
-    let mut functions: Vec<_> = facts.functions.iter().cloned().enumerate().collect();
-    functions.retain(|(_, f)| !inside(&f.range));
-    functions.extend(alone.functions.into_iter().map(|f| (usize::MAX, f)));
+    let kept = facts.functions.drain(..).enumerate();
+    let mut functions: Vec<(Origin, _)> = kept
+        .filter(|(_, f)| !inside(&f.range))
+        .map(|(i, f)| (Origin::Kept(i), f))
+        .chain(
+            alone
+                .functions
+                .into_iter()
+                .enumerate()
+                .map(|(j, f)| (Origin::Alone(j), f)),
+        )
+        .collect();
     functions.sort_by_key(|(_, f)| f.range.start);
-    let index_of = |old: usize| functions.iter().position(|(i, _)| *i == old);
-    let added = functions.iter().position(|(i, _)| *i == usize::MAX);
+    let index_of = |origin: Origin| functions.iter().position(|(o, _)| *o == origin);
     let mut calls: Vec<_> = facts
         .calls
         .drain(..)
         .filter(|c| !inside(&c.range))
         .map(|mut c| {
-            c.function = c.function.and_then(index_of);
+            c.function = c.function.and_then(|i| index_of(Origin::Kept(i)));
             c
         })
         .collect();
@@ -192,7 +208,7 @@ fn replace(facts: &mut Facts, region: &Range<usize>, alone: Facts) {
             .into_iter()
             .filter(|c| inside(&c.range))
             .map(|mut c| {
-                c.function = c.function.and(added);
+                c.function = c.function.and_then(|j| index_of(Origin::Alone(j)));
                 c
             }),
     );
@@ -249,6 +265,29 @@ mod tests {
         let src = "static int x;\n\nFOO_IRQ_HANDLER(foo_interrupt)\n{\n\
             \tschedule_work(&foo_work);\n\treturn IRQ_HANDLED;\n}\n";
         assert!(all_read(src));
+    }
+
+    #[test]
+    fn a_block_that_runs_over_two_functions_reads_both() {
+        // `{ }` in column 0 closes no column-0 block: the one found runs
+        // from foo_stub's head to foo_auth's end. The file's parse is made
+        // to have lost the call, as a vendor file's ERROR does.
+        let src = b"static void foo_stub(void)\n{ }\n\nstatic v_VOID_t\nfoo_auth(int state)\n{\n\
+            \tschedule_work(&foo_work);\n}\n";
+        let tree = crate::parse::parse_c(src).unwrap();
+        let keep = crate::wq::is_macro_word;
+        let mut facts = super::collect_facts(&tree, src, keep);
+        facts.calls.iter_mut().for_each(|c| c.in_error = true);
+        let wanted = |w: &str| crate::wq::api(w).is_some();
+        super::mend(src, &[], &mut facts, wanted, keep).unwrap();
+        let call = facts
+            .calls
+            .iter()
+            .find(|c| c.callee == "schedule_work")
+            .unwrap();
+        assert!(!call.in_error);
+        let function = &facts.functions[call.function.unwrap()];
+        assert_eq!(function.name, "foo_auth");
     }
 
     #[test]
