@@ -78,6 +78,9 @@ pub fn select<T: Send>(
 struct Picked {
     modules: Vec<Module>,
     files: Vec<PathBuf>,
+    /// Files that match only through a private header they include: one
+    /// no Makefile builds is no orphan, its header's flush is not its own.
+    header_users: Vec<PathBuf>,
     unread: Vec<Unread>,
 }
 
@@ -95,15 +98,16 @@ impl Picked {
     /// The .c files that match only through a private header they include.
     fn add_header_users(&mut self, tree: &KernelTree, under: &Path, needles: &[&str]) {
         for file in headers::includers_of_matching_headers(tree, under, needles) {
-            if !self.files.contains(&file) {
-                self.files.push(file);
+            if !self.files.contains(&file) && !self.header_users.contains(&file) {
+                self.header_users.push(file);
             }
         }
     }
 
     /// Places the files in modules. A file that cannot be read goes with
     /// its modules, refused when they load; one that no module takes in,
-    /// or whose Makefile cannot be read, is an orphan with the reason.
+    /// or whose Makefile cannot be read, is an orphan with the reason
+    /// (a header user no module takes in is left out).
     fn into_selection(mut self, tree: &KernelTree) -> Selection {
         let mut orphans = Vec::new();
         for unread in &self.unread {
@@ -118,6 +122,7 @@ impl Picked {
             use rayon::prelude::*;
             self.files
                 .into_par_iter()
+                .chain(self.header_users.par_iter().cloned())
                 .map(|file| {
                     let found = kbuild::modules_of(tree, &file);
                     (file, found)
@@ -129,6 +134,7 @@ impl Picked {
                 // A .c file another file #includes is the includer's code.
                 Ok(found) if found.is_empty() => match includer_modules(tree, &file) {
                     Some(modules) => self.modules.extend(modules),
+                    None if self.header_users.contains(&file) => {}
                     None => orphans.push(orphan(tree, file, &self.unread)),
                 },
                 Ok(found) => self.modules.extend(found),

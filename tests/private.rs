@@ -116,3 +116,19 @@ fn a_flush_in_a_comment_is_no_finding() {
         .iter()
         .all(|o| o.module.name != "foo" || o.flags.is_empty()));
 }
+
+#[test]
+fn a_file_no_makefile_builds_is_no_orphan_for_a_header_it_includes() {
+    let stray = "#include \"foo.h\"\n\nvoid foo_tool(void)\n{\n\tFOO_SYNC();\n}\n";
+    let tree = common::tree(&[
+        MAKEFILE,
+        ("drivers/foo/foo.c", FOO_C),
+        ("drivers/foo/foo.h", FOO_H),
+        ("drivers/foo/foo_tool.c", stray),
+    ]);
+    let session = localwq::Session::open(tree.path()).unwrap();
+    let selection = session.select(&[]).unwrap();
+    assert!(selection.orphans.is_empty(), "{:?}", selection.orphans);
+    let names: Vec<&str> = selection.modules.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["foo"]);
+}
