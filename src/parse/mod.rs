@@ -2,6 +2,7 @@
 //! Kernel code is full of macros the grammar does not know, so ERROR nodes
 //! are treated as local: a fact records whether it sits under one.
 
+mod attributes;
 pub mod compat;
 mod facts;
 mod ranges;
@@ -36,7 +37,10 @@ pub fn parse_c(text: &[u8]) -> Result<Tree> {
 /// thousands of functions took quadratic time), so the list is kept short
 /// and the other blocks are blanked in a copy instead: lexed as spaces.
 pub fn parse_c_without(text: &[u8], idle: &[Range<usize>]) -> Result<Tree> {
-    let (skipped, blanked) = largest(idle, SKIPPED_BLOCKS);
+    let (skipped, mut blanked) = largest(idle, SKIPPED_BLOCKS);
+    // Attribute macros the grammar does not know are read as the
+    // compiler does, as nothing (`attributes.rs`).
+    blanked.extend(attributes::attribute_ranges(text));
     let copy;
     let source = match blanked.is_empty() {
         true => text,
