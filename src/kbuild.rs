@@ -6,6 +6,7 @@
 //! to it. What cannot be known is said, never guessed.
 
 mod cond;
+mod data;
 mod dkms;
 mod expand;
 #[cfg(test)]
@@ -366,7 +367,7 @@ fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module>
         let c_file = crate::tree::lexical(&dir.join(format!("{base}.c")));
         if root.join(&c_file).is_file() {
             files.push(c_file);
-        } else if !root.join(c_file.with_extension("S")).is_file() {
+        } else if !root.join(c_file.with_extension("S")).is_file() && !is_data(root, &c_file) {
             let what = format!("{text} (no {base}.c or {base}.S)");
             unresolved.push(unresolved_word(vars, object, what));
         }
@@ -406,6 +407,18 @@ fn config_of(cond: &str) -> Option<String> {
         [name] => name.strip_prefix("CONFIG_").map(str::to_string),
         _ => None,
     }
+}
+
+/// Whether the object of `source` (its would-be `.c`) is data a Makefile
+/// of its directory makes into an object (`data::builds_from_data`).
+fn is_data(root: &Path, source: &Path) -> bool {
+    let (Some(dir), Some(stem)) = (source.parent(), source.file_stem()) else {
+        return false;
+    };
+    let object = format!("{}.o", stem.to_string_lossy());
+    ["Makefile", "Kbuild", "GNUmakefile"].iter().any(|name| {
+        fs::read(root.join(dir).join(name)).is_ok_and(|text| data::builds_from_data(&text, &object))
+    })
 }
 
 fn unresolved_word(vars: &Vars, word: &Word, what: String) -> Unresolved {

@@ -1,7 +1,11 @@
 //! Paths → modules: directories, .c files and module objects (`foo.o`,
 //! `foo.ko`) named on the command line, or every file of the tree whose
 //! text matches the needles, placed in modules by Kbuild. A file no
-//! Makefile builds is an orphan, reported with the reason.
+//! Makefile builds is an orphan, reported with the reason. A private
+//! header that matches brings in the .c files that include it
+//! (`headers.rs`).
+
+mod headers;
 
 use crate::ctext::Needles;
 use crate::kbuild::{self, Module};
@@ -46,8 +50,12 @@ pub fn select<T: Send>(
                 let (walked, found) = whole_tree(tree, needles, &glean);
                 picked.add_walk(walked);
                 gleaned = Some(found);
+                picked.add_header_users(tree, &rel, needles);
             }
-            _ => picked.add_walk(tree.files_mentioning(&rel, needles)),
+            _ => {
+                picked.add_walk(tree.files_mentioning(&rel, needles));
+                picked.add_header_users(tree, &rel, needles);
+            }
         }
         if picked.count() == before && !rel.as_os_str().is_empty() {
             bail!(
@@ -70,6 +78,9 @@ pub fn select<T: Send>(
 struct Picked {
     modules: Vec<Module>,
     files: Vec<PathBuf>,
+    /// Files that match only through a private header they include: one
+    /// no Makefile builds is no orphan, its header's flush is not its own.
+    header_users: Vec<PathBuf>,
     unread: Vec<Unread>,
 }
 
@@ -84,9 +95,19 @@ impl Picked {
         self.unread.extend(walked.unread);
     }
 
+    /// The .c files that match only through a private header they include.
+    fn add_header_users(&mut self, tree: &KernelTree, under: &Path, needles: &[&str]) {
+        for file in headers::includers_of_matching_headers(tree, under, needles) {
+            if !self.files.contains(&file) && !self.header_users.contains(&file) {
+                self.header_users.push(file);
+            }
+        }
+    }
+
     /// Places the files in modules. A file that cannot be read goes with
     /// its modules, refused when they load; one that no module takes in,
-    /// or whose Makefile cannot be read, is an orphan with the reason.
+    /// or whose Makefile cannot be read, is an orphan with the reason
+    /// (a header user no module takes in is left out).
     fn into_selection(mut self, tree: &KernelTree) -> Selection {
         let mut orphans = Vec::new();
         for unread in &self.unread {
@@ -101,6 +122,7 @@ impl Picked {
             use rayon::prelude::*;
             self.files
                 .into_par_iter()
+                .chain(self.header_users.par_iter().cloned())
                 .map(|file| {
                     let found = kbuild::modules_of(tree, &file);
                     (file, found)
@@ -112,6 +134,7 @@ impl Picked {
                 // A .c file another file #includes is the includer's code.
                 Ok(found) if found.is_empty() => match includer_modules(tree, &file) {
                     Some(modules) => self.modules.extend(modules),
+                    None if self.header_users.contains(&file) => {}
                     None => orphans.push(orphan(tree, file, &self.unread)),
                 },
                 Ok(found) => self.modules.extend(found),

@@ -79,13 +79,17 @@ fn a_header_another_module_includes_keeps_its_redefinition() {
 #[test]
 fn a_redefinition_that_still_hides_a_flush_is_kept() {
     // The header's own macro flushes through the redefinition: it is no
-    // site localwq rewrites (a header's macro), so the redefinition stays.
+    // site localwq rewrites (a header another module includes), so the
+    // redefinition stays.
     let compat = format!("{COMPAT}#define FOO_DRAIN() flush_workqueue(system_wq)\n");
+    let bar = "#include \"../foo/foo_compat.h\"\n\nvoid bar(void)\n{\n}\n";
     let found = only_foo(outcomes(
         &[
             MAKEFILE,
             ("drivers/foo/foo.c", &foo_c("flush_workqueue(system_wq)")),
             ("drivers/foo/foo_compat.h", &compat),
+            ("drivers/bar/Makefile", "obj-m += bar.o\n"),
+            ("drivers/bar/bar.c", bar),
         ],
         Choice::LocalWq,
     ));

@@ -599,6 +599,22 @@ fn flush_not_alone() {
     at(&refusal, "drivers/foo/foo.c", 6);
 }
 
+/// flush-work rewrites a braceless body in place when it stays one call
+/// (testdata/braceless_flush); two calls would need braces.
+#[test]
+fn flush_not_alone_when_flush_work_makes_it_two_calls() {
+    let c = "#include <linux/module.h>\n#include <linux/workqueue.h>\n\n\
+        static void foo_fn(struct work_struct *work)\n{\n}\n\
+        static DECLARE_WORK(foo_a, foo_fn);\nstatic DECLARE_WORK(foo_b, foo_fn);\n\n\
+        void foo_kick(void)\n{\n\tschedule_work(&foo_a);\n\tschedule_work(&foo_b);\n}\n\n\
+        static int __init foo_init(void)\n{\n\treturn 0;\n}\n\n\
+        static void __exit foo_exit(void)\n{\n\tif (foo_busy())\n\t\treturn;\n\telse\n\
+        \t\tflush_scheduled_work();\n}\n\nmodule_init(foo_init);\nmodule_exit(foo_exit);\n";
+    let refusal = check_refused(&module(c), Choice::FlushWork, RefusalKind::FlushNotAlone);
+    at(&refusal, "drivers/foo/foo.c", 26);
+    names(&refusal, &["2 calls"]);
+}
+
 #[test]
 fn flush_shares_line() {
     let refusal = check_refused(

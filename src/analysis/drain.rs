@@ -58,7 +58,7 @@ fn drained_list(condition: &str) -> Option<Drain> {
 /// functions that name no workqueue are left out of the parse.
 pub fn work_function(unit: &Unit, item: &QueuedItem) -> Option<String> {
     let last = match &item.key {
-        ItemKey::Global(name) => name.as_str(),
+        ItemKey::Global(name) | ItemKey::GlobalPointer(name) => name.as_str(),
         ItemKey::Member { path, .. } => path.rsplit('.').next()?,
     };
     let mut found: Option<String> = None;

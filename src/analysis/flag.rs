@@ -19,6 +19,7 @@ pub enum FlagKind {
     DependentWork,
     RedefinedFlush,
     ReleaseBeforeStop,
+    UnseenFlush,
 }
 
 impl FlagKind {
@@ -38,6 +39,7 @@ impl FlagKind {
             FlagKind::DependentWork => "work-from-dependents",
             FlagKind::RedefinedFlush => "redefined-flush",
             FlagKind::ReleaseBeforeStop => "release-before-stop",
+            FlagKind::UnseenFlush => "unseen-flush",
         }
     }
 }

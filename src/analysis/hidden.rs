@@ -338,7 +338,7 @@ fn outside_reach(unit: &Unit, redef: &Redefinition) -> Option<String> {
     if !unit.is_header(redef.file) {
         return None;
     }
-    match unit.redefining_includers.get(path) {
+    match unit.outside_includers.get(path) {
         Some(outside) if outside.is_empty() => None,
         Some(outside) => {
             let names: Vec<String> = outside.iter().map(|p| p.display().to_string()).collect();

@@ -51,6 +51,9 @@ impl ItemKind {
 pub enum ItemKey {
     /// A work item declared at file scope.
     Global(String),
+    /// A file-scope pointer to a work item, set once in init
+    /// (`static struct work_struct *foo_wk;`).
+    GlobalPointer(String),
     /// A field (`poweroff_work`, `a.b`) of a struct.
     Member { tag: String, path: String },
 }
@@ -66,6 +69,7 @@ impl QueuedItem {
     pub fn describe(&self) -> String {
         match &self.key {
             ItemKey::Global(name) => name.clone(),
+            ItemKey::GlobalPointer(name) => format!("*{name}"),
             ItemKey::Member { tag, path } => format!("struct {tag}.{path}"),
         }
     }
@@ -208,7 +212,15 @@ pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
         )
     };
     let Some(expr) = arg.strip_prefix('&').map(str::trim) else {
-        return Err(format!("{}, not the address of a work item", where_()));
+        return match is_ident(arg) {
+            true => set_once_in_init(unit, site.file, arg)
+                .map(|()| QueuedItem {
+                    key: ItemKey::GlobalPointer(arg.to_string()),
+                    kind,
+                })
+                .map_err(|why| format!("{}, {why}", where_())),
+            false => Err(format!("{}, not the address of a work item", where_())),
+        };
     };
     if is_ident(expr) {
         return Ok(QueuedItem {
@@ -257,16 +269,63 @@ pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
     })
 }
 
-/// The expression a flush site can use for `item`: the global itself, or
-/// the field through a struct variable in scope (a parameter or a local
-/// declared before the flush), directly or through one member that holds
-/// the struct.
+/// Why `name`, queued as it is, is not one work item for certain: it must
+/// be a pointer to one declared at file scope, assigned once in all the
+/// module, in its init.
+fn set_once_in_init(unit: &Unit, file: usize, name: &str) -> Result<(), String> {
+    let work_types = ["work_struct", "delayed_work", "rcu_work"];
+    let declared = file_scope(unit, file, &typedefs(unit))
+        .into_iter()
+        .any(|d| d.name == name && d.pointer && !d.array && work_types.contains(&d.tag.as_str()));
+    if !declared {
+        return Err("not the address of a work item".into());
+    }
+    let mut assigned_in = Vec::new();
+    for source in &unit.files {
+        for (at, word) in words_in(&source.text) {
+            if word == name && assigns(&source.text[at + word.len()..]) && !source.in_inert(at) {
+                let function = source.facts.functions.iter().find(|f| f.body.contains(&at));
+                assigned_in.push(function.map(|f| (f.name.clone(), f.head.contains("__init"))));
+            }
+        }
+    }
+    match assigned_in.as_slice() {
+        [Some((_, true))] => Ok(()),
+        _ => Err(format!(
+            "a pointer to a work item not set once in the module's __init function ({} \
+             assignments)",
+            assigned_in.len()
+        )),
+    }
+}
+
+/// Whether the text after a name assigns it (`= …`, not `==`).
+fn assigns(after: &[u8]) -> bool {
+    let mut rest = after.iter().skip_while(|b| b.is_ascii_whitespace());
+    rest.next() == Some(&b'=') && rest.next() != Some(&b'=')
+}
+
+/// The argument a flush call at the flush site can pass for `item`: the
+/// global's address, the pointer that holds it, or the field's address
+/// through a struct variable in scope (a parameter or a local declared
+/// before the flush), directly or through one member that holds the
+/// struct.
 pub fn name_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, String> {
+    let address = |expr: String| format!("&{expr}");
+    if let ItemKey::GlobalPointer(name) = &item.key {
+        return set_once_in_init(unit, flush.file, name).map(|()| name.clone());
+    }
+    named_at(unit, flush, item).map(address)
+}
+
+/// The expression that names `item` at the flush site (`name_at`).
+fn named_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, String> {
     let file = &unit.files[flush.file];
     let function = flush
         .enclosing(unit)
         .ok_or("the flush is outside a function")?;
     match &item.key {
+        ItemKey::GlobalPointer(name) => Ok(name.clone()),
         ItemKey::Global(name) => {
             if declared_globally(file, name) {
                 Ok(name.clone())
@@ -428,7 +487,7 @@ fn struct_members(unit: &Unit, tag: &str) -> Vec<Declared> {
 }
 
 /// The statement of the flush's block, before it, that already waits for
-/// `expr` (`cancel_work_sync(&expr);` or a flush of it) with no queueing
+/// the item `expr` points to (`cancel_work_sync(expr);` or a flush of it) with no queueing
 /// of it in between, as `call (line N)`.
 pub fn waited_before(unit: &Unit, flush: &Site, expr: &str, kind: ItemKind) -> Option<String> {
     let file = &unit.files[flush.file];
@@ -439,7 +498,7 @@ pub fn waited_before(unit: &Unit, flush: &Site, expr: &str, kind: ItemKind) -> O
     let statement = call
         .parent()
         .filter(|p| p.kind() == "expression_statement")?;
-    let wanted = format!("&{expr}");
+    let wanted = expr.to_string();
     let mut previous = statement.prev_named_sibling();
     while let Some(node) = previous {
         let text = node.utf8_text(&file.text).unwrap_or("");

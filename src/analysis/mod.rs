@@ -17,6 +17,7 @@ pub mod sites;
 pub mod step0;
 pub mod strategy;
 pub mod teardown;
+pub mod unseen;
 pub mod wait;
 
 use crate::load::Unit;

@@ -30,6 +30,9 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
     let mut sites = sites::collect(unit);
     let mut flags = sites::site_flags(unit, &sites);
     flags.extend(unlisted_flags(unit));
+    let unseen = super::unseen::unseen_flushes(unit, &sites);
+    let flushes_unseen = !unseen.is_empty();
+    flags.extend(unseen);
     let flushed: BTreeSet<Option<&'static str>> = sites
         .iter()
         .filter(|s| s.is_flush() && s.state == SiteState::Convert)
@@ -41,7 +44,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         waits: Vec::new(),
         decision,
     };
-    if flushed.is_empty() && sites.iter().any(|s| s.is_flush()) {
+    if flushed.is_empty() && (flushes_unseen || sites.iter().any(|s| s.is_flush())) {
         let refusal = Refusal::module(
             RefusalKind::FlushesUnrewritable,
             "every flush of a system workqueue is in code localwq cannot rewrite (see the flags)",

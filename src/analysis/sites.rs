@@ -103,8 +103,7 @@ pub fn collect(unit: &Unit) -> Vec<Site> {
     };
     let mut sites = Vec::new();
     for (index, file) in unit.files.iter().enumerate() {
-        let shared =
-            unit.shared_headers.contains(&file.path) || unit.co_owned.contains_key(&file.path);
+        let shared = unit.shares_header(&file.path) || unit.co_owned.contains_key(&file.path);
         for call in &file.facts.calls {
             let Some(api) = wq::api(&call.callee) else {
                 continue;
@@ -213,12 +212,13 @@ fn text_api_calls(file: &SourceFile) -> impl Iterator<Item = (usize, &'static Wq
         .map(|m| (m.start(), &wq::APIS[m.pattern().as_usize()]))
 }
 
-/// Calls in `#define` bodies. A macro defined in a .c file is private to
-/// that file and is rewritten; one in a header is left for review.
+/// Calls in `#define` bodies: a site at each use of the macro, written
+/// once. A macro of a .c file, or of a header only the module includes,
+/// is the module's own and is rewritten where it is defined; one in a
+/// header other code includes is left for review.
 fn macro_sites(unit: &Unit, index: usize, shared: bool, hidden_at: &HiddenAt) -> Vec<Site> {
     let file = &unit.files[index];
-    let rewritable = !unit.is_header(index) && !shared;
-    let state = match rewritable {
+    let state = match !shared {
         true => SiteState::Convert,
         false => SiteState::Flagged,
     };
@@ -277,7 +277,7 @@ fn site_flag(unit: &Unit, site: &Site) -> Flag {
     if let Some(flag) = unknown_redefinition_flag(unit, site) {
         return flag;
     }
-    let (kind, reason) = if unit.shared_headers.contains(&file.path) {
+    let (kind, reason) = if unit.shares_header(&file.path) {
         (
             FlagKind::SharedHeader,
             "in a header that code outside the module includes: not rewritten".to_string(),
@@ -330,7 +330,7 @@ fn unknown_redefinition_flag(unit: &Unit, site: &Site) -> Option<Flag> {
     ))
 }
 
-/// Workqueue API names in code that is neither a parsed call, a macro body,
+/// Queueing API names in code that is neither a parsed call, a macro body,
 /// a comment nor a string: whatever they are, localwq did not convert them.
 fn unseen_mentions(unit: &Unit, index: usize, file: &SourceFile, sites: &[Site]) -> Vec<Flag> {
     let known: BTreeSet<usize> = file
@@ -348,8 +348,8 @@ fn unseen_mentions(unit: &Unit, index: usize, file: &SourceFile, sites: &[Site])
         .collect();
     words_in(&file.text)
         .filter(|(offset, word)| {
-            wq::api(word)
-                .is_some_and(|a| a.kind == ApiKind::Queue || a.name == "flush_scheduled_work")
+            // A flush no site was made of is `unseen`'s.
+            wq::api(word).is_some_and(|a| a.kind == ApiKind::Queue)
                 && !known.contains(offset)
                 && !crate::cpp::is_directive_name(&file.text, *offset, word.len())
                 && !file.in_inert(*offset)

@@ -117,7 +117,7 @@ pub fn replacements(unit: &Unit, waits: &[WaitSet]) -> Result<Vec<FlushReplaceme
                     wait.item
                 )
             })?;
-            let call = format!("{}(&{expr})", flush_fn(wait));
+            let call = format!("{}({expr})", flush_fn(wait));
             if !calls.contains(&call) {
                 calls.push(call);
             }

@@ -14,7 +14,7 @@ use crate::tree::{resolve_include, KernelTree, Unread};
 use crate::wq::WqFacts;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use shared::{co_owned, redefining_includers, shared_headers};
+use shared::{co_owned, outside_includers, shared_headers};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -32,10 +32,11 @@ pub struct Unit {
     /// with those modules' names: never rewritten.
     pub co_owned: BTreeMap<PathBuf, Vec<String>>,
     /// For each of the module's headers that redefines a checked flush
-    /// macro (`analysis::hidden`), the files outside the module that
-    /// include it, or that could not be read and so might: removing the
-    /// redefinition would reach them.
-    pub redefining_includers: BTreeMap<PathBuf, Vec<PathBuf>>,
+    /// macro (`analysis::hidden`) or flushes in a macro or inline of its
+    /// own, the files outside the module that include it, or that could
+    /// not be read and so might: removing the redefinition, or rewriting
+    /// the flush, would reach them.
+    pub outside_includers: BTreeMap<PathBuf, Vec<PathBuf>>,
     /// Entry macros found at the top level of the module's .c files.
     pub invocations: Vec<Invocation>,
     pub entry: Entry,
@@ -62,6 +63,15 @@ pub struct Unlisted {
 impl Unit {
     pub fn is_header(&self, file: usize) -> bool {
         self.files[file].path.extension().is_some_and(|e| e == "h")
+    }
+
+    /// Whether code outside the module includes the header at `path`.
+    pub fn shares_header(&self, path: &Path) -> bool {
+        self.shared_headers.contains(path)
+            || self
+                .outside_includers
+                .get(path)
+                .is_some_and(|o| !o.is_empty())
     }
 
     /// The module's headers that `file` includes, transitively.
@@ -131,7 +141,8 @@ impl Loader {
     }
 
     /// Like `load` for a module none of whose files mentions a flush of a
-    /// system workqueue (`flush_needles`): its files are only skimmed
+    /// system workqueue (`flush_needles`), private headers included: its
+    /// files are only skimmed
     /// (sites read from the text), which is all `scan --all` shows of a
     /// module that flushes nothing. None when a file does mention one.
     pub fn survey(&self, module: &Module, flush_needles: &[&str]) -> Result<Option<Unit>> {
@@ -140,7 +151,12 @@ impl Loader {
         if texts.iter().any(|(_, text)| needles.is_match(text)) {
             return Ok(None);
         }
-        self.unit(module, texts, false).map(Some)
+        // A private header's macro or inline may hold the flush.
+        let unit = self.unit(module, texts, false)?;
+        match unit.files.iter().any(|f| needles.is_match(&f.text)) {
+            true => Ok(None),
+            false => Ok(Some(unit)),
+        }
     }
 
     fn read(&self, module: &Module) -> Result<Vec<(PathBuf, Vec<u8>)>> {
@@ -169,11 +185,11 @@ impl Loader {
         let headers = private_headers(&self.tree, module, &files, &dirs, &open)?;
         let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
         files.extend(headers);
-        let (shared_headers, co_owned, redefining_includers) = match parse {
+        let (shared_headers, co_owned, outside_includers) = match parse {
             true => (
                 shared_headers(&self.tree, module, &header_paths)?,
                 co_owned(&self.tree, module, &files)?,
-                redefining_includers(&self.tree, module, &files),
+                outside_includers(&self.tree, module, &files),
             ),
             false => Default::default(),
         };
@@ -200,7 +216,7 @@ impl Loader {
             files,
             shared_headers,
             co_owned,
-            redefining_includers,
+            outside_includers,
             invocations,
             entry,
         })

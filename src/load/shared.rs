@@ -54,12 +54,13 @@ pub(super) fn shared_headers(
 }
 
 /// For each of the module's headers that `#define`s a checked flush
-/// macro, the files outside the module that include it (by name, quoted),
-/// or could not be read. Looked for in every .c and .h file of an
-/// out-of-tree module's directory, or of the directory above an in-tree
-/// module's (a neighbour includes `"../foo/foo_compat.h"`); only for such
-/// headers, which are rare, so the walk costs nothing otherwise.
-pub(super) fn redefining_includers(
+/// macro or flushes a system workqueue itself (in a macro or a `static
+/// inline`), the files outside the module that include it (by name,
+/// quoted), or could not be read. Looked for in every .c and .h file of
+/// an out-of-tree module's directory, or of the directory above an
+/// in-tree module's (a neighbour includes `"../foo/foo_compat.h"`); only
+/// for such headers, which are rare, so the walk costs nothing otherwise.
+pub(super) fn outside_includers(
     tree: &KernelTree,
     module: &Module,
     files: &[SourceFile],
@@ -73,13 +74,15 @@ pub(super) fn redefining_includers(
             .unwrap_or_default(),
     };
     let own: BTreeSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+    let flushes = crate::ctext::Needles::new(crate::wq::FLUSH_NEEDLES);
     files
         .iter()
         .filter(|f| f.path.extension().is_some_and(|e| e == "h"))
         .filter(|f| {
-            crate::wq::CHECKED_FLUSHES
-                .iter()
-                .any(|name| !crate::cpp::defines_of(&f.text, name).is_empty())
+            flushes.is_match(&f.text)
+                || crate::wq::CHECKED_FLUSHES
+                    .iter()
+                    .any(|name| !crate::cpp::defines_of(&f.text, name).is_empty())
         })
         .map(|header| {
             let name = header

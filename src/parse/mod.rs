@@ -2,9 +2,11 @@
 //! Kernel code is full of macros the grammar does not know, so ERROR nodes
 //! are treated as local: a fact records whether it sits under one.
 
+mod attributes;
 pub mod compat;
 mod facts;
 mod ranges;
+mod reparse;
 
 use crate::ctext::{column0_blocks, has_word};
 use anyhow::{anyhow, Result};
@@ -35,7 +37,10 @@ pub fn parse_c(text: &[u8]) -> Result<Tree> {
 /// thousands of functions took quadratic time), so the list is kept short
 /// and the other blocks are blanked in a copy instead: lexed as spaces.
 pub fn parse_c_without(text: &[u8], idle: &[Range<usize>]) -> Result<Tree> {
-    let (skipped, blanked) = largest(idle, SKIPPED_BLOCKS);
+    let (skipped, mut blanked) = largest(idle, SKIPPED_BLOCKS);
+    // Attribute macros the grammar does not know are read as the
+    // compiler does, as nothing (`attributes.rs`).
+    blanked.extend(attributes::attribute_ranges(text));
     let copy;
     let source = match blanked.is_empty() {
         true => text,
@@ -157,7 +162,19 @@ impl SourceFile {
 
     fn parse_without(path: PathBuf, text: Vec<u8>, idle: Vec<Range<usize>>) -> Result<Self> {
         let tree = parse_c_without(&text, &idle)?;
-        let facts = collect_facts(&tree, &text, crate::wq::is_macro_word);
+        let mut facts = collect_facts(&tree, &text, crate::wq::is_macro_word);
+        // A function lost leaves an ERROR, or its calls outside any
+        // function (a head the grammar took for a statement).
+        let wanted = |word: &str| crate::wq::api(word).is_some();
+        let outside = || {
+            facts
+                .calls
+                .iter()
+                .any(|c| c.function.is_none() && wanted(&c.callee))
+        };
+        if tree.root_node().has_error() || outside() {
+            reparse::mend(&text, &idle, &mut facts, wanted, crate::wq::is_macro_word)?;
+        }
         let lines = LineIndex::new(&text);
         Ok(SourceFile {
             path,

@@ -70,7 +70,7 @@ fn after(outcome: &Outcome, set: &WaitSet, wait: &Wait) -> Option<String> {
             .iter()
             .filter(|r| r.file == set.file && r.at == set.at)
             .flat_map(|r| &r.calls)
-            .find(|call| call.ends_with(&format!("(&{expr})")))
+            .find(|call| call.ends_with(&format!("({expr})")))
             .map_or_else(nothing, |call| call.clone()),
         (Reach::Own { .. }, Strategy::LocalWq { .. }) => {
             let unit = outcome.unit.as_ref();

@@ -49,7 +49,10 @@ pub fn declare(
             home,
             definition(&unit.files[home], &decl, first_use(unit, home, wq))?,
         ),
-        (header, extern_in_header(&unit.files[header], wq)),
+        (
+            header,
+            extern_in_header(&unit.files[header], wq, users.contains(&header)),
+        ),
     ])
 }
 
@@ -123,13 +126,34 @@ fn extern_variables(text: &[u8]) -> usize {
         .count()
 }
 
-/// Before the include guard's `#endif`, or at the end of the header.
-pub(super) fn extern_in_header(file: &SourceFile, wq: &str) -> Edit {
+/// Before the include guard's `#endif`, or at the end of the header;
+/// when the header's own code uses the workqueue (`in_code`: a `static
+/// inline`), above its first function and the comment over it.
+pub(super) fn extern_in_header(file: &SourceFile, wq: &str, in_code: bool) -> Edit {
     let decl = format!("extern struct workqueue_struct *{wq};\n");
+    if let Some(first) = file.facts.functions.first().filter(|_| in_code) {
+        let at = above_comment(&file.text, first.range.start);
+        return Edit::insert(at, format!("{decl}\n"), "declare-extern");
+    }
     match guard_endif(file) {
         Some(at) => Edit::insert(at, format!("{decl}\n"), "declare-extern"),
         None => Edit::insert(file.text.len(), format!("\n{decl}"), "declare-extern"),
     }
+}
+
+/// The start of the line of `at`, or of the comment lines right above it.
+fn above_comment(text: &[u8], at: usize) -> usize {
+    let mut start = super::layout::line_at(text, at).start;
+    while start > 0 {
+        let above = super::layout::line_at(text, start - 1);
+        let line = text[above.clone()].trim_ascii();
+        let comment = line.starts_with(b"/*") || line.starts_with(b"*") || line.starts_with(b"//");
+        if !comment {
+            break;
+        }
+        start = above.start;
+    }
+    start
 }
 
 /// The offset of the `#endif` closing an include guard: a top-level

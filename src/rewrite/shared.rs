@@ -62,7 +62,11 @@ pub fn owner(
             edits
                 .entry(header)
                 .or_default()
-                .push(declare::extern_in_header(&unit.files[header], &wq.name));
+                .push(declare::extern_in_header(
+                    &unit.files[header],
+                    &wq.name,
+                    false,
+                ));
         }
         SharedKind::Provider {
             helper,

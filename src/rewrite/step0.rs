@@ -22,10 +22,17 @@ pub fn flush_items(
             .iter()
             .find(|r| file.path == unit.files[r.file].path && r.at == call.start)
             .map_or(&[][..], |r| r.calls.as_slice());
-        if calls.is_empty() {
-            return delete_statement(file, statement);
+        if statement.braceless && calls.len() != 1 {
+            let becomes = match calls.len() {
+                0 => "flush-work would delete it".to_string(),
+                n => format!("flush-work makes it {n} calls"),
+            };
+            return Err(not_alone(file, call.start, &becomes));
         }
-        let indent = layout::indent_at(&file.text, statement.start);
+        if calls.is_empty() {
+            return delete_statement(file, statement.range);
+        }
+        let indent = layout::indent_at(&file.text, statement.range.start);
         let text = calls.join(&format!(";\n{indent}"));
         Ok(Edit::replace(call, text, "flush-items"))
     })
@@ -33,9 +40,27 @@ pub fn flush_items(
 
 /// Each flush statement is deleted with its lines.
 pub fn remove_flushes(unit: &Unit, sites: &[Site]) -> Result<FileEdits, Refusal> {
-    each_flush(unit, sites, |file, _, statement| {
-        delete_statement(file, statement)
+    each_flush(unit, sites, |file, call, statement| {
+        if statement.braceless {
+            return Err(not_alone(file, call.start, "remove-flush would delete it"));
+        }
+        delete_statement(file, statement.range)
     })
+}
+
+/// A flush that is the braceless body of an `if`, `else` or loop stays
+/// one statement: replaced in place by one call, never deleted nor made
+/// several (that needs braces, and the line above changed).
+fn not_alone(file: &crate::parse::SourceFile, at: usize, becomes: &str) -> Refusal {
+    refuse(
+        file,
+        at,
+        RefusalKind::FlushNotAlone,
+        format!(
+            "the flush is the body of an if, else or loop without braces and {becomes}: add \
+             the braces, or pass --strategy local-wq"
+        ),
+    )
 }
 
 /// The flush statement deleted with its lines: from the start of its first
@@ -64,11 +89,19 @@ fn delete_statement(file: &crate::parse::SourceFile, statement: Range) -> Result
 
 pub(super) type Range = std::ops::Range<usize>;
 
-/// One edit per converted flush, made from its call and statement ranges.
+/// The `call();` statement a flush is.
+pub(super) struct Statement {
+    pub range: Range,
+    /// The body of an `if`, `else` or loop without braces: it must stay
+    /// one statement.
+    pub braceless: bool,
+}
+
+/// One edit per converted flush, made from its call range and statement.
 pub(super) fn each_flush(
     unit: &Unit,
     sites: &[Site],
-    edit: impl Fn(&crate::parse::SourceFile, Range, Range) -> Result<Edit, Refusal>,
+    edit: impl Fn(&crate::parse::SourceFile, Range, Statement) -> Result<Edit, Refusal>,
 ) -> Result<FileEdits, Refusal> {
     let mut edits = FileEdits::new();
     for site in sites
@@ -85,13 +118,13 @@ pub(super) fn each_flush(
     Ok(edits)
 }
 
-/// The `call();` statement around a call: directly in a block (an
-/// unbraced `if` body cannot lose or grow its statement) and first on its
-/// line. It may go on over several lines.
+/// The `call();` statement around a call, first on its line: in a
+/// block, or the braceless body of an `if`, `else` or loop (which cannot
+/// lose or grow its statement). It may go on over several lines.
 fn statement_of(
     file: &crate::parse::SourceFile,
     call: std::ops::Range<usize>,
-) -> Result<std::ops::Range<usize>, Refusal> {
+) -> Result<Statement, Refusal> {
     let node = file
         .tree
         .root_node()
@@ -120,15 +153,6 @@ fn statement_of(
                 | "preproc_elifdef"
         )
     });
-    if !in_block {
-        return Err(refuse(
-            file,
-            call.start,
-            RefusalKind::FlushNotAlone,
-            "the flush is the body of an if, else or loop without braces: add the braces, \
-             or pass --strategy local-wq",
-        ));
-    }
     let line_start = layout::line_at(&file.text, statement.start_byte()).start;
     let before = &file.text[line_start..statement.start_byte()];
     // A comment before it on its line is the flush's own: it goes with it.
@@ -141,5 +165,8 @@ fn statement_of(
              own, or pass --strategy local-wq",
         ));
     }
-    Ok(statement.byte_range())
+    Ok(Statement {
+        range: statement.byte_range(),
+        braceless: !in_block,
+    })
 }

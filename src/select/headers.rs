@@ -1,0 +1,141 @@
+//! Private headers that flush: a `#define` or a `static inline` of a
+//! module's own header can hold its only flush, and the .c files that
+//! use it mention no needle. The module is the one whose .c files include
+//! the header, directly or through another of its headers.
+
+use crate::ctext::Needles;
+use crate::parse::text_includes;
+use crate::tree::KernelTree;
+use rayon::prelude::*;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Top-level directories of a kernel tree whose headers are no module's
+/// private ones (or no module's at all).
+const NOT_PRIVATE: &[&str] = &["include", "tools", "scripts", "Documentation", "samples"];
+
+/// The .c files below `under` that include, directly or through other
+/// headers beside them, a private header whose text matches `needles`.
+pub fn includers_of_matching_headers(
+    tree: &KernelTree,
+    under: &Path,
+    needles: &[&str],
+) -> Vec<PathBuf> {
+    let matcher = Needles::new(needles);
+    let in_tree = tree.kdir.is_none();
+    let headers: Vec<PathBuf> = files_below(&tree.root, under, "h", in_tree)
+        .into_par_iter()
+        .filter(|rel| {
+            std::fs::read(tree.root.join(rel))
+                .is_ok_and(|text| matcher.is_match(&text) && !crate::wq::is_implementation(&text))
+        })
+        .collect();
+    let mut found = BTreeSet::new();
+    for header in &headers {
+        let area = search_area(tree, header);
+        found.extend(includers(tree, &area, header, in_tree));
+    }
+    found.into_iter().collect()
+}
+
+/// Where the users of a private header are: its directory, or the one
+/// above when it sits in an `include`/`inc` directory of the module; the
+/// whole directory of an out-of-tree module.
+fn search_area(tree: &KernelTree, header: &Path) -> PathBuf {
+    if tree.kdir.is_some() {
+        return PathBuf::new();
+    }
+    let dir = header.parent().unwrap_or(Path::new(""));
+    let is_include_dir = dir
+        .file_name()
+        .is_some_and(|n| n == "include" || n == "inc");
+    match is_include_dir {
+        true => dir.parent().unwrap_or(Path::new("")).to_path_buf(),
+        false => dir.to_path_buf(),
+    }
+}
+
+/// The .c files of `area` that reach `header` through quoted or `-I`
+/// includes, matched by file name: first the headers of `area` that
+/// include it (until no more are found), then the .c files.
+fn includers(tree: &KernelTree, area: &Path, header: &Path, in_tree: bool) -> Vec<PathBuf> {
+    let read = |files: Vec<PathBuf>| -> Vec<(PathBuf, Vec<String>)> {
+        files
+            .into_par_iter()
+            .filter_map(|rel| {
+                let text = std::fs::read(tree.root.join(&rel)).ok()?;
+                let names = text_includes(&text)
+                    .into_iter()
+                    .filter_map(|i| file_name(Path::new(&i.path)))
+                    .collect();
+                Some((rel, names))
+            })
+            .collect()
+    };
+    let headers = read(files_below(&tree.root, area, "h", in_tree));
+    let mut names: BTreeSet<String> = file_name(header).into_iter().collect();
+    loop {
+        let before = names.len();
+        for (rel, included) in &headers {
+            if included.iter().any(|n| names.contains(n)) {
+                names.extend(file_name(rel));
+            }
+        }
+        if names.len() == before {
+            break;
+        }
+    }
+    read(files_below(&tree.root, area, "c", in_tree))
+        .into_iter()
+        .filter(|(_, included)| included.iter().any(|n| names.contains(n)))
+        .map(|(rel, _)| rel)
+        .collect()
+}
+
+fn file_name(path: &Path) -> Option<String> {
+    path.file_name().map(|n| n.to_string_lossy().into_owned())
+}
+
+/// The files ending in `.ext` below `under`, relative to `root`; in a
+/// kernel tree, none of the directories that hold no private header.
+/// What cannot be listed is left out: the walk that selects by .c files
+/// reports it.
+fn files_below(root: &Path, under: &Path, ext: &str, in_tree: bool) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![under.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let rel = dir.join(entry.file_name());
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() && !skipped(&rel, in_tree) {
+                pending.push(rel);
+            } else if kind.is_file() && rel.extension().is_some_and(|e| e == ext) {
+                found.push(rel);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Hidden directories, and in a kernel tree its public headers and its
+/// tools: `include/`, `arch/*/include/`, `tools/`…
+fn skipped(rel: &Path, in_tree: bool) -> bool {
+    let hidden = rel
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+    if hidden || !in_tree {
+        return hidden;
+    }
+    let parts: Vec<_> = rel.components().map(|c| c.as_os_str()).collect();
+    match parts.as_slice() {
+        [top] => NOT_PRIVATE.iter().any(|n| top == n),
+        [arch, _, include] => *arch == "arch" && *include == "include",
+        _ => false,
+    }
+}

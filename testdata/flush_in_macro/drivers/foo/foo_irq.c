@@ -1,0 +1,6 @@
+#include "foo.h"
+
+void foo_irq(void)
+{
+	FOO_KICK();
+}

@@ -1,0 +1,53 @@
+//! Which work items a flush can name: a file-scope pointer set once in
+//! init is one (testdata/item_file_pointer); set anywhere else, it may
+//! point at several.
+
+mod common;
+
+use localwq::analysis::{Choice, Strategy};
+
+const MAKEFILE: (&str, &str) = ("drivers/foo/Makefile", "obj-$(CONFIG_FOO) += foo.o\n");
+
+/// foo queues through the file-scope pointer `foo_wk`, which `set_in_kick`
+/// also assigns in `foo_kick()` when true.
+fn foo_c(set_in_kick: bool) -> String {
+    let again = if set_in_kick {
+        "\tfoo_wk = foo_next;\n"
+    } else {
+        ""
+    };
+    format!(
+        "#include <linux/module.h>\n#include <linux/workqueue.h>\n\n\
+         static struct work_struct *foo_wk;\nstatic struct work_struct *foo_next;\n\n\
+         void foo_kick(void)\n{{\n{again}\tschedule_work(foo_wk);\n}}\n\n\
+         static int __init foo_init(void)\n{{\n\tfoo_wk = foo_alloc();\n\treturn 0;\n}}\n\n\
+         static void __exit foo_exit(void)\n{{\n\tflush_scheduled_work();\n}}\n\n\
+         module_init(foo_init);\nmodule_exit(foo_exit);\n"
+    )
+}
+
+fn strategy(set_in_kick: bool) -> Strategy {
+    let source = foo_c(set_in_kick);
+    let tree = common::tree(&[MAKEFILE, ("drivers/foo/foo.c", &source)]);
+    let (_, outcomes) = common::convert_all(tree.path(), Choice::Auto);
+    let conversion = outcomes[0].decision.conversion().expect("converted");
+    conversion.strategy.clone()
+}
+
+#[test]
+fn a_pointer_set_once_in_init_is_flushed_through() {
+    match strategy(false) {
+        Strategy::FlushWork(replacements) => {
+            assert_eq!(replacements[0].calls, ["flush_work(foo_wk)"]);
+        }
+        other => panic!("flush-work expected: {other:?}"),
+    }
+}
+
+#[test]
+fn a_pointer_set_again_outside_init_is_no_one_item() {
+    match strategy(true) {
+        Strategy::LocalWq { why } => assert!(why.contains("not set once"), "{why}"),
+        other => panic!("local-wq expected: {other:?}"),
+    }
+}
