@@ -6,7 +6,10 @@
 //! one kernel is a split); where they do not, the module is refused naming
 //! the kernel. A difference between kernels is a finding, never averaged.
 
+mod merge;
+
 use crate::analysis::{Decision, Split};
+use crate::edit::FileChange;
 use crate::outcome::Outcome;
 use crate::refusal::{Refusal, RefusalKind};
 use std::collections::BTreeMap;
@@ -53,15 +56,24 @@ fn merge_one(kernels: &[String], mut each: Vec<(String, Outcome)>) -> Outcome {
         .collect();
     let mut merged = match (refusing.first(), converting.last()) {
         (Some(_), _) => refused_on(&mut each, &refusing),
-        (None, Some(&newest)) => match disagreement(&each, &converting) {
-            Some(refusal) => {
-                let mut outcome = each.swap_remove(newest).1;
-                outcome.decision = Decision::refused(refusal);
-                outcome.changes.clear();
-                outcome
+        (None, Some(&newest)) => {
+            match (disagreement(&each, &converting), united(&each, &converting)) {
+                (None, _) => agreed(each, newest),
+                // Branches compiled for some kernels only, each rewritten for
+                // its kernels: one conversion when they touch other lines.
+                (Some(_), Some(changes)) => {
+                    let mut outcome = agreed(each, newest);
+                    outcome.changes = changes;
+                    outcome
+                }
+                (Some(refusal), None) => {
+                    let mut outcome = each.swap_remove(newest).1;
+                    outcome.decision = Decision::refused(refusal);
+                    outcome.changes.clear();
+                    outcome
+                }
             }
-            None => agreed(each, newest),
-        },
+        }
         (None, None) => each.pop().expect("one kernel at least").1,
     };
     merged.kernels = present;
@@ -143,6 +155,48 @@ fn disagreement(each: &[(String, Outcome)], converting: &[usize]) -> Option<Refu
             format!("{what}: convert for each kernel separately, or make the code agree"),
         ))
     })
+}
+
+/// The converting kernels' changes as one, when they use one strategy
+/// and one workqueue and their edits of each file do not clash.
+fn united(each: &[(String, Outcome)], converting: &[usize]) -> Option<Vec<FileChange>> {
+    let outcomes: Vec<&Outcome> = converting.iter().map(|&i| &each[i].1).collect();
+    let first = outcomes[0];
+    let same_plan = outcomes
+        .iter()
+        .all(|o| strategy_word(o) == strategy_word(first) && local_name(o) == local_name(first));
+    if !same_plan {
+        return None;
+    }
+    let mut united: Vec<FileChange> = Vec::new();
+    for change in outcomes.iter().flat_map(|o| &o.changes) {
+        match united.iter_mut().find(|c| c.path == change.path) {
+            None => united.push(FileChange {
+                path: change.path.clone(),
+                before: change.before.clone(),
+                after: change.after.clone(),
+            }),
+            Some(known) if known.before != change.before => return None,
+            Some(known) => {
+                known.after = merge::three_way(&known.before, &known.after, &change.after)?
+            }
+        }
+    }
+    united.sort_by(|a, b| {
+        a.path
+            .as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.path.as_os_str().as_encoded_bytes())
+    });
+    Some(united)
+}
+
+fn local_name(outcome: &Outcome) -> Option<&str> {
+    outcome
+        .decision
+        .conversion()
+        .and_then(|c| c.wq.as_ref())
+        .map(|wq| wq.name.as_str())
 }
 
 fn strategy_word(outcome: &Outcome) -> String {

@@ -102,8 +102,9 @@ fn one_kernel_writes_no_compat() {
     }
 }
 
-/// Kernels whose compat branches flush different queues call for
-/// different conversions: refused, naming the kernels.
+/// A module that queues on a system workqueue only on older kernels:
+/// Step 0 decides flush-work there and remove-flush on newer ones, and no
+/// one conversion is right for both: refused, naming the kernels.
 #[test]
 fn kernels_that_disagree_refuse_naming_them() {
     let scan = stdout(&run("scan", ALL, &kernels().join("differs"), &["--json"]));
@@ -112,12 +113,30 @@ fn kernels_that_disagree_refuse_naming_them() {
     assert_eq!(module["verdict"], "refused");
     assert_eq!(module["reason_kind"], "kernels-differ");
     let reason = module["reason"].as_str().unwrap();
-    assert!(reason.contains("between Linux 5.10 and 7.2"), "{reason}");
+    assert!(
+        reason.contains("flush-work on Linux 5.10 and remove-flush on Linux 7.2"),
+        "{reason}"
+    );
     // Each kernel alone converts it.
     for version in ["5.10", "7.2"] {
         let one = stdout(&run("scan", &[version], &kernels().join("differs"), &[]));
         assert!(!one.contains("[refused]"), "{one}");
     }
+}
+
+/// Compat branches that flush different queues, each compiled for some
+/// of the kernels: each branch is rewritten for its kernels, in one
+/// conversion.
+#[test]
+fn branches_for_different_kernels_are_one_conversion() {
+    let diff = stdout(&run("diff", ALL, &kernels().join("branches"), &[]));
+    insta::assert_snapshot!("kernels-branches-diff", diff);
+    assert!(diff.contains("-\tflush_scheduled_work();"), "{diff}");
+    assert!(
+        diff.contains("-\tflush_workqueue(system_long_wq);"),
+        "{diff}"
+    );
+    assert!(!diff.contains("verdict: refused"), "{diff}");
 }
 
 /// apply with several kernels commits the Kbuild and C changes; a second

@@ -1313,7 +1313,7 @@ fn an_exit_returning_early_from_a_loop_is_refused() {
 
 /// One module against several kernels (testdata/kernels/), merged as the
 /// CLI merges them; the refusal of the module `dir`.
-fn across_kernels(dir: &str, versions: &[&str]) -> localwq::refusal::Refusal {
+fn across_kernels(dir: &str, versions: &[&str], choice: Choice) -> localwq::refusal::Refusal {
     let root = common::testdata().join("kernels");
     let kdirs: Vec<std::path::PathBuf> = versions
         .iter()
@@ -1323,7 +1323,7 @@ fn across_kernels(dir: &str, versions: &[&str]) -> localwq::refusal::Refusal {
     let per_kernel = sessions
         .iter_mut()
         .map(|session| {
-            session.choice = Choice::LocalWq;
+            session.choice = choice;
             let selection = session.select(&[]).unwrap();
             localwq::across::KernelOutcomes {
                 kernel: localwq::wq::across::label(&session.tree.facts),
@@ -1337,18 +1337,22 @@ fn across_kernels(dir: &str, versions: &[&str]) -> localwq::refusal::Refusal {
 }
 
 #[test]
-fn kernels_whose_compat_branches_flush_different_queues_are_refused() {
-    let refusal = across_kernels("differs", &["5.10", "7.2"]);
+fn kernels_on_which_step_0_decides_differently_are_refused() {
+    let refusal = across_kernels("differs", &["5.10", "7.2"], Choice::Auto);
     assert_eq!(refusal.kind, RefusalKind::KernelsDiffer);
     names(
         &refusal,
-        &["foo.c", "Linux 5.10 and 7.2", "each kernel separately"],
+        &[
+            "flush-work on Linux 5.10",
+            "remove-flush on Linux 7.2",
+            "each kernel separately",
+        ],
     );
 }
 
 #[test]
 fn a_flag_some_kernel_lacks_needs_a_line_to_test_it_after() {
-    let refusal = across_kernels("included", &["5.10", "7.2"]);
+    let refusal = across_kernels("included", &["5.10", "7.2"], Choice::LocalWq);
     assert_eq!(refusal.kind, RefusalKind::CompatPlace);
     names(
         &refusal,
