@@ -18,7 +18,7 @@ struct LineEdit {
 pub fn three_way(base: &[u8], ours: &[u8], theirs: &[u8]) -> Option<Vec<u8>> {
     let mut edits = line_edits(base, ours)?;
     edits.extend(line_edits(base, theirs)?);
-    edits.sort_by(|a, b| (a.start, a.len).cmp(&(b.start, b.len)));
+    edits.sort_by_key(|e| (e.start, e.len));
     edits.dedup();
     for pair in edits.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
