@@ -182,12 +182,7 @@ fn united(each: &[(String, Outcome)], converting: &[usize]) -> Option<Vec<FileCh
             }
         }
     }
-    united.sort_by(|a, b| {
-        a.path
-            .as_os_str()
-            .as_encoded_bytes()
-            .cmp(b.path.as_os_str().as_encoded_bytes())
-    });
+    crate::edit::sort_in_git_order(&mut united);
     Some(united)
 }
 

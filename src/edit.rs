@@ -23,6 +23,17 @@ impl FileChange {
     }
 }
 
+/// `changes` in git's order: plain byte order of the path, as a diff
+/// lists files.
+pub fn sort_in_git_order(changes: &mut [FileChange]) {
+    changes.sort_by(|a, b| {
+        a.path
+            .as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.path.as_os_str().as_encoded_bytes())
+    });
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     pub range: Range<usize>,

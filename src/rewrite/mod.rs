@@ -62,13 +62,7 @@ pub fn rewrite(
         .map(|(index, file_edits)| apply_checked(&unit.files[index], file_edits))
         .collect::<Result<Vec<_>, _>>()?;
     changes.extend(kbuild);
-    // git's order: plain byte order of the path, as a diff lists files.
-    changes.sort_by(|a, b| {
-        a.path
-            .as_os_str()
-            .as_encoded_bytes()
-            .cmp(b.path.as_os_str().as_encoded_bytes())
-    });
+    edit::sort_in_git_order(&mut changes);
     Ok(changes)
 }
 
