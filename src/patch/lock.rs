@@ -78,6 +78,10 @@ impl ApplyLock {
                     holder.pid
                 );
             }
+            // A holder killed between linking its lock and removing the
+            // name it wrote it under left that name too: no process has
+            // its pid now, so nothing else writes under it.
+            let _ = std::fs::remove_file(staged_name(&path, holder.pid));
             if set_aside(&path, &found)? {
                 // Said now, while true: this run may yet be refused.
                 eprintln!(
@@ -104,6 +108,11 @@ impl Drop for ApplyLock {
     }
 }
 
+/// The name process `pid` writes the lock under before linking it.
+fn staged_name(path: &Path, pid: u32) -> std::path::PathBuf {
+    path.with_extension(format!("lock.{pid}"))
+}
+
 /// The lock, created holding `text`; None when it exists. Registered for
 /// removal on a signal in the same critical section: no signal leaves it
 /// behind once it is created.
@@ -112,7 +121,7 @@ fn create(path: &Path, text: &str) -> Result<Option<ApplyLock>> {
     // Written whole under a name of this process's own, then linked into
     // place: link(2) fails if the lock exists, and a kill at any moment
     // leaves either no lock or a whole one, never an empty one.
-    let staged = path.with_extension(format!("lock.{}", std::process::id()));
+    let staged = staged_name(path, std::process::id());
     std::fs::write(&staged, text.as_bytes())
         .with_context(|| format!("writing {}", staged.display()))?;
     let linked = std::fs::hard_link(&staged, path);
