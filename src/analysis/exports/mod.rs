@@ -5,6 +5,7 @@
 //! Text, not parse trees: kernel style puts a function's braces in column
 //! 0, which bounds it cheaply, and only prefiltered files are split.
 
+mod callback;
 mod owned;
 mod text;
 
@@ -187,14 +188,18 @@ impl TreeIndex {
         let reaching = reaching(&functions, &direct);
         let cancels = cancelled_fields(&functions, text);
         let handed = handed_in(&functions, text, &direct);
+        let called_back = callback::called_back(&functions, text, &direct);
         let exports = exported_names(text);
         for &export in &exports {
-            let Some(queuer) = reaching.get(export) else {
+            // An export that keeps a callback its work runs later queues
+            // nothing itself: that work is still the caller's code.
+            let kept = called_back.get(export);
+            let Some(queuer) = reaching.get(export).or(kept) else {
                 continue;
             };
             let export = export.to_string();
             let head = functions.iter().find(|f| f.name == export);
-            let takes_callback = head.is_some_and(|f| f.takes_callback);
+            let takes_callback = head.is_some_and(|f| f.takes_callback) || kept.is_some();
             let pins_module = head.is_some_and(|f| f.pins_module);
             let hands_item = handed.contains_key(&export);
             let queuer = &direct[queuer];
@@ -214,7 +219,11 @@ impl TreeIndex {
                     line: queuer.line,
                     call: queuer.call.clone(),
                     wq: queuer.wq,
-                    own_item: queuer.own_item,
+                    // A kept callback runs the caller's code, whose item
+                    // the work is; another function pointer parameter
+                    // (`alloc_netdev_mqs()`'s `setup`) may be run there
+                    // and then, and says nothing of the item.
+                    own_item: queuer.own_item && kept.is_none(),
                     teardown,
                     hands_item,
                     takes_callback,
@@ -328,5 +337,29 @@ mod tests {
         assert_eq!(provider.line, 3);
         assert!(provider.call.starts_with("schedule_work("));
         assert!(!index.providers.contains_key("lib_other"));
+    }
+
+    #[test]
+    fn a_callback_kept_and_run_from_system_work_is_the_callers() {
+        let text = b"typedef void (*done_fn)(int);\nstatic done_fn lib_done;\n\n\
+            static void lib_event(struct work_struct *w)\n{\n\tif (lib_done)\n\t\t(*lib_done)(1);\n}\n\
+            static DECLARE_WORK(lib_work, lib_event);\n\n\
+            static void lib_tick(struct timer_list *t)\n{\n\tschedule_work(&lib_work);\n}\n\n\
+            int lib_watch(done_fn done)\n{\n\tlib_done = done;\n\treturn 0;\n}\n\
+            EXPORT_SYMBOL(lib_watch);\n\n\
+            static void lib_run(struct work_struct *w)\n{\n\tstruct ctx *c = to_ctx(w);\n\n\
+            \tc->cb(c);\n}\n\n\
+            int lib_later(struct ctx *c, void (*cb)(struct ctx *))\n{\n\tc->cb = cb;\n\
+            \tINIT_WORK(&c->work, lib_run);\n\tqueue_work(lib_wq, &c->work);\n\treturn 0;\n}\n\
+            EXPORT_SYMBOL(lib_later);\n\n\
+            static void lib_kick(struct work_struct *w)\n{\n\tschedule_work(&kick_work);\n}\n";
+        let mut index = TreeIndex::default();
+        index.add_file("lib.c".into(), text, &facts());
+        let watch = &index.providers["lib_watch"];
+        assert!(watch.takes_callback && !watch.own_item, "{watch:?}");
+        assert_eq!(watch.line, 13);
+        // Its work runs the callback on the provider's own workqueue: no
+        // system workqueue's flush waits for it.
+        assert!(!index.providers.contains_key("lib_later"));
     }
 }

@@ -21,6 +21,8 @@ pub(super) struct TextFunction {
     /// A parameter is a function pointer (`void (*cont)(…)`): the caller
     /// hands in code that the function may run, or have its work run.
     pub(super) takes_callback: bool,
+    /// The names of those parameters (`cont`).
+    pub(super) callback_params: Vec<String>,
     /// A parameter is a `struct module *`: the function can hold a
     /// reference on its caller's module while the work is pending.
     pub(super) pins_module: bool,
@@ -67,9 +69,11 @@ pub(super) fn text_functions(text: &[u8]) -> Vec<TextFunction> {
             let callees = calls_in(&text[block.open..body_end])
                 .map(|(_, w)| w.to_string())
                 .collect();
+            let callback_params = callback_params(head, &name, &callback_types);
             Some(TextFunction {
                 params: param_names(head, &name),
-                takes_callback: takes_callback(head, &name, &callback_types),
+                takes_callback: !callback_params.is_empty(),
+                callback_params,
                 pins_module: params_text(head, &name)
                     .is_some_and(|p| memchr::memmem::find(p, b"struct module").is_some()),
                 name,
@@ -109,20 +113,37 @@ fn params_text<'t>(head: &'t [u8], name: &str) -> Option<&'t [u8]> {
     Some(&head[open + 1..close])
 }
 
-/// Whether a parameter of function `name`'s head is a function pointer,
-/// spelt out (`void (*cont)(…)`) or through one of the file's function
-/// typedefs (`fw_cb_t cont`, `fw_cb_fn *cont`).
-fn takes_callback(head: &[u8], name: &str, callback_types: &BTreeSet<String>) -> bool {
-    let Some(params) = params_text(head, name) else {
-        return false;
+/// The parameters of function `name`'s head that are function pointers,
+/// spelt out (`void (*cont)(…)`: `cont`) or through one of the file's
+/// function typedefs (`fw_cb_t cont`, `fw_cb_fn *cont`).
+fn callback_params(head: &[u8], name: &str, callback_types: &BTreeSet<String>) -> Vec<String> {
+    let Some(at) = memchr::memmem::rfind(head, format!("{name}(").as_bytes()) else {
+        return Vec::new();
     };
-    let squeezed: Vec<u8> = params
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    memchr::memmem::find(&squeezed, b"(*").is_some()
-        || words_in(params).any(|(_, w)| callback_types.contains(w))
+    let open = at + name.len();
+    let Some(close) = matching_paren(head, open) else {
+        return Vec::new();
+    };
+    arg_ranges(head, open, close)
+        .into_iter()
+        .filter_map(|r| {
+            let param = &head[r];
+            let squeezed: Vec<u8> = param
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
+            if let Some(star) = memchr::memmem::find(&squeezed, b"(*") {
+                return words_in(&squeezed[star..])
+                    .next()
+                    .map(|(_, w)| w.to_string());
+            }
+            let typed = words_in(param).any(|(_, w)| callback_types.contains(w));
+            typed
+                .then(|| words_in(param).last().map(|(_, w)| w.to_string()))
+                .flatten()
+        })
+        .collect()
 }
 
 /// The names a file's typedefs give function types and function
@@ -185,6 +206,9 @@ pub(super) struct Queuer {
     /// The parameter every item is reached from (`&work_data->work`
     /// with `work_data` the first parameter: 0): the caller's item.
     pub(super) item_param: Option<usize>,
+    /// How each item queued is matched with its binding to a work
+    /// function: its field or variable name (`callback::item_key`).
+    pub(super) keys: BTreeSet<String>,
 }
 
 /// The variable an item expression starts from: `work_data` for
@@ -320,6 +344,7 @@ pub(super) fn direct_queuers(
                 fields: field_of(&item).map(|f| BTreeSet::from([f])),
                 item_param: item_base(&item)
                     .and_then(|base| function.params.iter().position(|p| p == base)),
+                keys: super::callback::item_key(&item).into_iter().collect(),
             };
             found
                 .entry(function.name.clone())
@@ -327,6 +352,7 @@ pub(super) fn direct_queuers(
                     q.wq = q.wq.filter(|w| Some(*w) == queuer.wq);
                     q.own_item &= queuer.own_item;
                     q.item_param = q.item_param.filter(|p| Some(*p) == queuer.item_param);
+                    q.keys.extend(queuer.keys.iter().cloned());
                     q.fields = match (q.fields.take(), &queuer.fields) {
                         (Some(mut mine), Some(theirs)) => {
                             mine.extend(theirs.iter().cloned());
