@@ -77,12 +77,12 @@ impl QueuedItem {
 
 /// A variable declared as a struct, pointer or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Declared {
-    tag: String,
-    name: String,
-    pointer: bool,
+pub(super) struct Declared {
+    pub(super) tag: String,
+    pub(super) name: String,
+    pub(super) pointer: bool,
     /// `name[…]`: many instances, none of which names "the" item.
-    array: bool,
+    pub(super) array: bool,
     /// `name = …` at its declaration.
     initialized: bool,
     /// Offset just past the name.
@@ -140,7 +140,7 @@ fn declarations(text: &[u8]) -> Vec<Declared> {
 
 /// `declarations`, also through the module's typedef names
 /// (`scsi_qla_host_t *vha` is a `struct scsi_qla_host`).
-fn declarations_in(text: &[u8], typedefs: &Typedefs) -> Vec<Declared> {
+pub(super) fn declarations_in(text: &[u8], typedefs: &Typedefs) -> Vec<Declared> {
     let words: Vec<(usize, &str)> = words_in(text).collect();
     let declared = |(tag_at, tag): (usize, &str), (at, name): (usize, &str)| {
         let between = &text[tag_at + tag.len()..at];
@@ -398,7 +398,7 @@ fn global_instance(unit: &Unit, file: usize, tag: &str) -> Option<String> {
 
 /// The struct variables declared at file scope in `file` and in the
 /// module's headers it includes (`extern struct x state;`).
-fn file_scope(unit: &Unit, file: usize, typedefs: &Typedefs) -> Vec<Declared> {
+pub(super) fn file_scope(unit: &Unit, file: usize, typedefs: &Typedefs) -> Vec<Declared> {
     let mut files: Vec<usize> = vec![file];
     files.extend(unit.headers_reached(file));
     let mut found = Vec::new();

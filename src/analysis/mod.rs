@@ -4,6 +4,7 @@
 
 pub mod decision;
 pub mod drain;
+pub mod elements;
 pub mod entry_rules;
 pub mod exports;
 pub mod flag;

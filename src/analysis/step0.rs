@@ -108,7 +108,8 @@ pub fn replacements(unit: &Unit, waits: &[WaitSet]) -> Result<Vec<FlushReplaceme
     let mut out = Vec::new();
     for set in waits {
         let mut calls = Vec::new();
-        for (wait, name) in set.open_own() {
+        let mut loops = Vec::new();
+        for (wait, name, each) in set.open_own() {
             let expr = name.as_ref().map_err(|why| {
                 format!(
                     "{}:{}: the flush cannot name {}: {why}",
@@ -119,6 +120,7 @@ pub fn replacements(unit: &Unit, waits: &[WaitSet]) -> Result<Vec<FlushReplaceme
             })?;
             let call = format!("{}({expr})", flush_fn(wait));
             if !calls.contains(&call) {
+                loops.push(each.cloned());
                 calls.push(call);
             }
         }
@@ -126,6 +128,7 @@ pub fn replacements(unit: &Unit, waits: &[WaitSet]) -> Result<Vec<FlushReplaceme
             file: set.file,
             at: set.at,
             calls,
+            each: loops,
         });
     }
     Ok(out)

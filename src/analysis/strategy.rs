@@ -2,6 +2,7 @@
 //! Each strategy comes with its evidence, and "does not apply" is an answer
 //! with a reason like any other.
 
+use super::elements::Each;
 use super::exports::Provider;
 
 /// What the user asked for with `--strategy`.
@@ -22,6 +23,32 @@ pub struct FlushReplacement {
     /// Offset of the flush call.
     pub at: usize,
     pub calls: Vec<String>,
+    /// For each call, the array over whose elements it loops, if any
+    /// (`elements::Each`): the code wraps it in a loop.
+    pub each: Vec<Option<Each>>,
+}
+
+impl FlushReplacement {
+    /// The statements that replace the flush, as code.
+    pub fn code(&self) -> Vec<String> {
+        self.spelt(Each::wrap)
+    }
+
+    /// The same, as a reviewer reads them on one line.
+    pub fn described(&self) -> Vec<String> {
+        self.spelt(Each::describe)
+    }
+
+    fn spelt(&self, with_each: fn(&Each, &str) -> String) -> Vec<String> {
+        self.calls
+            .iter()
+            .zip(&self.each)
+            .map(|(call, each)| {
+                each.as_ref()
+                    .map_or_else(|| call.clone(), |e| with_each(e, call))
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,13 +172,14 @@ impl Strategy {
         matches!(self, Strategy::LocalWq { .. })
     }
 
-    /// Every flush_*() call of a flush-work strategy, each once.
+    /// Every flush_*() call of a flush-work strategy, each once, on one
+    /// line (a loop over an array's elements with its call).
     pub fn flush_calls(&self) -> Vec<String> {
         let mut calls: Vec<String> = Vec::new();
         if let Strategy::FlushWork(replacements) = self {
-            for call in replacements.iter().flat_map(|r| &r.calls) {
-                if !calls.contains(call) {
-                    calls.push(call.clone());
+            for call in replacements.iter().flat_map(|r| r.described()) {
+                if !calls.contains(&call) {
+                    calls.push(call);
                 }
             }
         }

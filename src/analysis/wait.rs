@@ -6,8 +6,9 @@
 //! review flags and the reviewer's text all read this one model.
 
 use super::drain::{drain_of, freed_at, work_function, works_on, Drain};
+use super::elements::{each_element, Each};
 use super::exports::{Dependent, Provider};
-use super::items::{name_at, queued_item, waited_before, ItemKind, QueuedItem};
+use super::items::{name_at, queued_item, waited_before, ItemKey, ItemKind, QueuedItem};
 use super::sites::Site;
 use crate::entry::Entry;
 use crate::load::Unit;
@@ -22,6 +23,9 @@ pub enum Reach {
     Own {
         name: Result<String, String>,
         kind: ItemKind,
+        /// The name is of one element of an array: the flush waits
+        /// through a loop over all of them.
+        each: Option<Each>,
     },
     /// The module hands it to `provider()`, which queues it.
     HandedIn { provider: String },
@@ -136,9 +140,11 @@ impl WaitSet {
     }
 
     /// The module's own items, open, with how the flush names them.
-    pub fn open_own(&self) -> impl Iterator<Item = (&Wait, &Result<String, String>)> {
+    pub fn open_own(
+        &self,
+    ) -> impl Iterator<Item = (&Wait, &Result<String, String>, Option<&Each>)> {
         self.open().filter_map(|w| match &w.reach {
-            Reach::Own { name, .. } => Some((w, name)),
+            Reach::Own { name, each, .. } => Some((w, name, each.as_ref())),
             _ => None,
         })
     }
@@ -256,13 +262,14 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> (Vec<Wait>, Option<
         let place = format!("{}:{}", unit.files[site.file].path.display(), site.line);
         let kind = ItemKind::of(site);
         let queued = queued_item(unit, site);
+        let mut each = None;
         let (item, name, waited) = match &queued {
             Ok(item) => {
-                let name = name_at(unit, flush, item).and_then(|expr| {
-                    match freed_at(unit, item, flush, &expr) {
-                        Some(why) => Err(why),
-                        None => Ok(expr),
-                    }
+                let (named, found_each) = named_or_each(unit, flush, item);
+                each = found_each;
+                let name = named.and_then(|expr| match freed_at(unit, item, flush, &expr) {
+                    Some(why) => Err(why),
+                    None => Ok(expr),
                 });
                 let waited = name
                     .as_ref()
@@ -296,7 +303,7 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> (Vec<Wait>, Option<
                 entries.push(Wait {
                     item,
                     queued: vec![place],
-                    reach: Reach::Own { name, kind },
+                    reach: Reach::Own { name, kind, each },
                     waited,
                     queued_on: vec![site.wq.ident()],
                     moved_to: moved.into_iter().collect(),
@@ -308,6 +315,24 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> (Vec<Wait>, Option<
     let drained = drain_of(unit, flush)
         .and_then(|drain| set_aside_for_drain(unit, &drain, &mut entries, &items));
     (entries, drained)
+}
+
+/// How the flush names an item: by the one instance in scope, or else
+/// in every element of the one array that holds them all.
+fn named_or_each(
+    unit: &Unit,
+    flush: &Site,
+    item: &QueuedItem,
+) -> (Result<String, String>, Option<Each>) {
+    let named = name_at(unit, flush, item);
+    let (Err(why), ItemKey::Member { tag, path }) = (&named, &item.key) else {
+        return (named, None);
+    };
+    match each_element(unit, flush, tag, path) {
+        None => (named, None),
+        Some(Ok((expr, each))) => (Ok(expr), Some(each)),
+        Some(Err(not_each)) => (Err(format!("{why}; {not_each}")), None),
+    }
 }
 
 /// In a drain loop, the flush waits for the list to empty: when exactly

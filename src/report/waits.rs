@@ -69,9 +69,9 @@ fn after(outcome: &Outcome, set: &WaitSet, wait: &Wait) -> Option<String> {
         (Reach::Own { name: Ok(expr), .. }, Strategy::FlushWork(replacements)) => replacements
             .iter()
             .filter(|r| r.file == set.file && r.at == set.at)
-            .flat_map(|r| &r.calls)
-            .find(|call| call.ends_with(&format!("({expr})")))
-            .map_or_else(nothing, |call| call.clone()),
+            .flat_map(|r| r.calls.iter().zip(r.described()))
+            .find(|(call, _)| call.ends_with(&format!("({expr})")))
+            .map_or_else(nothing, |(_, described)| described),
         (Reach::Own { .. }, Strategy::LocalWq { .. }) => {
             let unit = outcome.unit.as_ref();
             let replaced = unit.and_then(|u| teardown::replaced_flush(u, &outcome.sites));

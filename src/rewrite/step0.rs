@@ -17,11 +17,11 @@ pub fn flush_items(
     sites: &[Site],
     replacements: &[FlushReplacement],
 ) -> Result<FileEdits, Refusal> {
-    each_flush(unit, sites, |file, call, statement| {
+    let mut edits = each_flush(unit, sites, |file, call, statement| {
         let calls = replacements
             .iter()
             .find(|r| file.path == unit.files[r.file].path && r.at == call.start)
-            .map_or(&[][..], |r| r.calls.as_slice());
+            .map_or_else(Vec::new, |r| r.code());
         if statement.braceless && calls.len() != 1 {
             let becomes = match calls.len() {
                 0 => "flush-work would delete it".to_string(),
@@ -33,9 +33,83 @@ pub fn flush_items(
             return delete_statement(file, statement.range);
         }
         let indent = layout::indent_at(&file.text, statement.range.start);
-        let text = calls.join(&format!(";\n{indent}"));
+        // A call over several lines (a loop and its body) keeps the
+        // statement's indentation on each.
+        let text = calls
+            .iter()
+            .map(|c| c.replace('\n', &format!("\n{indent}")))
+            .collect::<Vec<_>>()
+            .join(&format!(";\n{indent}"));
         Ok(Edit::replace(call, text, "flush-items"))
-    })
+    })?;
+    for (file, edit) in index_declarations(unit, sites, replacements)? {
+        edits.entry(file).or_default().push(edit);
+    }
+    Ok(edits)
+}
+
+/// An `int` declaration for each loop index a replacement needs, once per
+/// function: after the function's leading declarations, or first in its
+/// body with a blank line after it.
+fn index_declarations(
+    unit: &Unit,
+    sites: &[Site],
+    replacements: &[FlushReplacement],
+) -> Result<Vec<(usize, Edit)>, Refusal> {
+    let mut declared: Vec<(usize, usize, String)> = Vec::new();
+    let mut edits = Vec::new();
+    for replacement in replacements {
+        let indexes: Vec<&String> = replacement
+            .each
+            .iter()
+            .flatten()
+            .map(|e| &e.index)
+            .collect();
+        if indexes.is_empty() {
+            continue;
+        }
+        let site = sites
+            .iter()
+            .find(|s| s.file == replacement.file && s.range.start == replacement.at);
+        let file = &unit.files[replacement.file];
+        let Some(function) = site.and_then(|s| s.enclosing(unit)) else {
+            continue;
+        };
+        let body = super::init::body_node(file, function).ok_or_else(|| {
+            refuse(
+                file,
+                replacement.at,
+                RefusalKind::FlushNotStatement,
+                "the flush's function does not parse: no place to declare the loop index",
+            )
+        })?;
+        for index in indexes {
+            let key = (replacement.file, function.body.start, index.clone());
+            if declared.contains(&key) {
+                continue;
+            }
+            declared.push(key);
+            edits.push((replacement.file, declaration(&file.text, body, index)));
+        }
+    }
+    Ok(edits)
+}
+
+/// The edit that declares `int index;` in a function body.
+fn declaration(text: &[u8], body: tree_sitter::Node, index: &str) -> Edit {
+    let decls = crate::parse::leading_declarations(body);
+    match decls.last() {
+        Some(last) => {
+            let line = layout::line_at(text, last.start_byte());
+            let indent = layout::indent_at(text, line.start);
+            let at = layout::next_line_start(text, last.end_byte());
+            Edit::insert(at, format!("{indent}int {index};\n"), "flush-items-index")
+        }
+        None => {
+            let at = layout::next_line_start(text, body.start_byte());
+            Edit::insert(at, format!("\tint {index};\n\n"), "flush-items-index")
+        }
+    }
 }
 
 /// Each flush statement is deleted with its lines.
