@@ -17,7 +17,7 @@ pub struct LocalWq {
     pub max_active: &'static str,
     /// Why it has WQ_MEM_RECLAIM beyond the replaced queue's flags
     /// (analysis::reclaim), said below the patch's `---`.
-    pub reclaim: Option<String>,
+    pub reclaim: Option<super::reclaim::Reclaim>,
 }
 
 impl LocalWq {
@@ -27,7 +27,7 @@ impl LocalWq {
         name: String,
         flags: &'static str,
         replaces: Vec<SystemWq>,
-        reclaim: Option<String>,
+        reclaim: Option<super::reclaim::Reclaim>,
     ) -> Self {
         let flags = match reclaim {
             Some(_) => crate::wq::with_reclaim(flags),

@@ -4,8 +4,11 @@
 //! functions) from a `blk_mq_ops` `.queue_rq` or `.complete` handler.
 //! That is block I/O, which memory reclaim waits for (writeback): work it
 //! needs must be able to run under memory pressure, which only a rescuer
-//! thread guarantees. Without evidence the flags stay the system
-//! workqueue's, and nothing is said.
+//! thread guarantees. Or a flush reached from the work of one of the
+//! module's own WQ_MEM_RECLAIM workqueues (`flushed`). Without evidence
+//! the flags stay the system workqueue's, and nothing is said.
+
+mod flushed;
 
 use super::sites::{Site, SiteState};
 use crate::ctext::{is_call_at, words_in};
@@ -18,41 +21,131 @@ const IO_HANDLERS: &[&str] = &["queue_rq", "complete"];
 /// How many calls deep the search follows the module's own functions.
 const DEPTH: usize = 4;
 
-/// The evidence, as a sentence for below the `---`, when there is some.
-pub fn evidence(unit: &Unit, sites: &[Site]) -> Option<String> {
+/// Why the workqueue gets WQ_MEM_RECLAIM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reclaim {
+    /// For the commit message: what memory reclaim waits for.
+    pub because: &'static str,
+    /// The sites, for below the `---`.
+    pub evidence: String,
+}
+
+/// The evidence, when there is some.
+pub fn evidence(unit: &Unit, sites: &[Site]) -> Option<Reclaim> {
     let calls = call_graph(unit);
-    let converted: BTreeMap<String, &Site> = sites
+    let converted = converted_sites(unit, sites);
+    block_io(unit, &calls, &converted).or_else(|| reclaim_flushes(unit, &calls, &converted))
+}
+
+/// A converted site on the block I/O path.
+fn block_io(
+    unit: &Unit,
+    calls: &BTreeMap<String, BTreeSet<String>>,
+    converted: &BTreeMap<String, &Site>,
+) -> Option<Reclaim> {
+    for (ops, member, handler) in io_handlers(unit) {
+        let Some((function, site)) = reached(calls, converted, &handler, |_| true) else {
+            continue;
+        };
+        let file = &unit.files[site.file];
+        let verb = if site.is_flush() { "flushes" } else { "queues" };
+        let reaches = match function == handler {
+            true => String::new(),
+            false => format!("reaches {function}(), which "),
+        };
+        let evidence = format!(
+            "WQ_MEM_RECLAIM: {handler}(), the .{member} of the blk_mq_ops {ops}, \
+             {reaches}{verb} at {}:{} ({}): the work is on the block I/O path, which \
+             memory reclaim waits for, so the workqueue needs a rescuer.",
+            file.path.display(),
+            site.line,
+            site.shown()
+        );
+        return Some(Reclaim {
+            because: "the work is queued on the block I/O path, which memory reclaim can \
+                      wait for",
+            evidence,
+        });
+    }
+    None
+}
+
+/// Whether the work of the workqueue `wq` (as an exit names it) reaches a
+/// converted site: draining it can still queue on, or flush, the new one.
+pub fn work_reaches(unit: &Unit, sites: &[Site], wq: &str) -> bool {
+    let calls = call_graph(unit);
+    let converted = converted_sites(unit, sites);
+    flushed::work_on(unit, wq)
+        .iter()
+        .any(|work| reached(&calls, &converted, &work.function, |_| true).is_some())
+}
+
+fn converted_sites<'s>(unit: &Unit, sites: &'s [Site]) -> BTreeMap<String, &'s Site> {
+    sites
         .iter()
         .filter(|s| s.state == SiteState::Convert)
         .filter_map(|s| Some((s.enclosing(unit)?.name.clone(), s)))
-        .collect();
-    for (ops, member, handler) in io_handlers(unit) {
-        let mut seen = BTreeSet::new();
-        let mut queue = VecDeque::from([(handler.clone(), 0)]);
-        while let Some((function, depth)) = queue.pop_front() {
-            if !seen.insert(function.clone()) {
-                continue;
-            }
-            if let Some(site) = converted.get(&function) {
-                let file = &unit.files[site.file];
-                let verb = if site.is_flush() { "flushes" } else { "queues" };
-                let reaches = match function == handler {
-                    true => String::new(),
-                    false => format!("reaches {function}(), which "),
-                };
-                return Some(format!(
-                    "WQ_MEM_RECLAIM: {handler}(), the .{member} of the blk_mq_ops {ops}, \
-                     {reaches}{verb} at {}:{} ({}): the work is on the block I/O path, which \
-                     memory reclaim waits for, so the workqueue needs a rescuer.",
-                    file.path.display(),
-                    site.line,
-                    site.shown()
-                ));
-            }
-            if depth < DEPTH {
-                let next = calls.get(&function).into_iter().flatten();
-                queue.extend(next.map(|callee| (callee.clone(), depth + 1)));
-            }
+        .collect()
+}
+
+/// A converted flush reached from the work function of an item the
+/// module queues on one of its WQ_MEM_RECLAIM workqueues.
+fn reclaim_flushes(
+    unit: &Unit,
+    calls: &BTreeMap<String, BTreeSet<String>>,
+    converted: &BTreeMap<String, &Site>,
+) -> Option<Reclaim> {
+    for work in flushed::reclaim_work(unit) {
+        let Some((function, site)) = reached(calls, converted, &work.function, Site::is_flush)
+        else {
+            continue;
+        };
+        let file = &unit.files[site.file];
+        let reaches = match function == work.function {
+            true => String::new(),
+            false => format!("reaches {function}(), which "),
+        };
+        let evidence = format!(
+            "WQ_MEM_RECLAIM: {}(), the work function of {} that {} queues on {} (a \
+             WQ_MEM_RECLAIM workqueue), {reaches}flushes at {}:{} ({}): work that memory \
+             reclaim may need waits for this workqueue, so it needs a rescuer too.",
+            work.function,
+            work.item,
+            work.queued,
+            work.wq,
+            file.path.display(),
+            site.line,
+            site.shown()
+        );
+        return Some(Reclaim {
+            because: "work on the module's own WQ_MEM_RECLAIM workqueue flushes it, so \
+                      memory reclaim can wait for it",
+            evidence,
+        });
+    }
+    None
+}
+
+/// The first function within `DEPTH` calls of `from` that holds a
+/// converted site `pick` accepts, with that site.
+fn reached<'s>(
+    calls: &BTreeMap<String, BTreeSet<String>>,
+    converted: &BTreeMap<String, &'s Site>,
+    from: &str,
+    pick: fn(&Site) -> bool,
+) -> Option<(String, &'s Site)> {
+    let mut seen = BTreeSet::new();
+    let mut queue = VecDeque::from([(from.to_string(), 0)]);
+    while let Some((function, depth)) = queue.pop_front() {
+        if !seen.insert(function.clone()) {
+            continue;
+        }
+        if let Some(site) = converted.get(&function).filter(|s| pick(s)) {
+            return Some((function, site));
+        }
+        if depth < DEPTH {
+            let next = calls.get(&function).into_iter().flatten();
+            queue.extend(next.map(|callee| (callee.clone(), depth + 1)));
         }
     }
     None

@@ -8,7 +8,9 @@
 //!   work (an unregistration, a timer, an IRQ, a helper of the module: its
 //!   inside is not known here, so it counts as a stop);
 //! - a *release* is a kernel call that frees or destroys (kfree, vfree,
-//!   free_*, *_destroy, destroy_workqueue of another queue, …);
+//!   free_*, *_destroy, destroy_workqueue of another queue, …); but the
+//!   destroy of another queue whose work reaches the new one (queues or
+//!   flushes there) is a stop: its drain runs that work;
 //! - the rest (BUILD_BUG_ON, WARN_ON, printing) is inert.
 //!
 //! A flush of the new workqueue that the exit already makes once nothing
@@ -107,15 +109,15 @@ fn is_release(name: &str) -> bool {
 }
 
 /// The place for the destroy in `func` (of `file`); `flushes` are the
-/// converted flush calls of the file (their call ranges), `defined` says
+/// converted flush calls of the file (their call ranges), `module` says
 /// whether the module defines a function (its calls are stops, whatever
-/// their names). None when the body is not clean or returns early: the
+/// their names) and whether another workqueue's work reaches the new one. None when the body is not clean or returns early: the
 /// destroy then goes last and before each return, as Step 3 always did.
 pub fn place(
     file: &SourceFile,
     func: &Function,
     flushes: &[Range<usize>],
-    defined: &dyn Fn(&str) -> bool,
+    module: &Module,
 ) -> Option<Teardown> {
     if !func.body_clean {
         return None;
@@ -131,7 +133,7 @@ pub fn place(
     let statements: Vec<(Node, Role)> = body
         .named_children(&mut cursor)
         .filter(|n| n.kind() != "comment")
-        .map(|n| (n, role(file, n, flushes, defined)))
+        .map(|n| (n, role(file, n, flushes, module)))
         .collect();
     let last_stop = statements.iter().rposition(|(_, r)| *r == Role::Stop);
     let after_stops = last_stop.map_or(0, |i| i + 1);
@@ -179,7 +181,21 @@ pub fn in_unit(unit: &Unit, sites: &[Site], file: usize, func: &Function) -> Opt
             .iter()
             .any(|f| f.function(name).is_some() || declared_at_top(&f.text, name))
     };
-    place(&unit.files[file], func, &flushes, &defined)
+    let feeds = |wq: &str| super::reclaim::work_reaches(unit, sites, wq);
+    let module = Module {
+        defined: &defined,
+        feeds: &feeds,
+    };
+    place(&unit.files[file], func, &flushes, &module)
+}
+
+/// What the module's code tells about an exit's calls.
+pub struct Module<'a> {
+    /// The module defines this function.
+    pub defined: &'a dyn Fn(&str) -> bool,
+    /// The work of the workqueue this expression names reaches the new
+    /// workqueue (a converted queueing call or flush).
+    pub feeds: &'a dyn Fn(&str) -> bool,
 }
 
 /// Whether `name(` opens a line's declaration at column 0 (a definition
@@ -247,12 +263,7 @@ fn has_return(body: Node) -> bool {
     false
 }
 
-fn role(
-    file: &SourceFile,
-    statement: Node,
-    flushes: &[Range<usize>],
-    defined: &dyn Fn(&str) -> bool,
-) -> Role {
+fn role(file: &SourceFile, statement: Node, flushes: &[Range<usize>], module: &Module) -> Role {
     let Some(call) = lone_call(statement) else {
         return Role::Stop;
     };
@@ -265,10 +276,17 @@ fn role(
         .unwrap_or("");
     match name {
         _ if INERT.contains(&name) || is_logging(name) => Role::Inert,
-        _ if defined(name) => Role::Stop,
+        _ if (module.defined)(name) => Role::Stop,
+        "destroy_workqueue" if first_arg(file, call).is_some_and(module.feeds) => Role::Stop,
         _ if is_release(name) => Role::Release,
         _ => Role::Stop,
     }
+}
+
+/// The text of a call's first argument.
+fn first_arg<'f>(file: &'f SourceFile, call: Node) -> Option<&'f str> {
+    let args = call.child_by_field_name("arguments")?;
+    args.named_child(0)?.utf8_text(&file.text).ok()
 }
 
 /// The call a statement consists of (`f(x);`), if that is all it is.
@@ -293,13 +311,25 @@ mod tests {
                 std::iter::once(at..at + f.len()).collect()
             })
             .unwrap_or_default();
-        let t = place(&file, func, &flushes, &|n| n == "foo_helper")?;
+        let module = Module {
+            defined: &|n| n == "foo_helper",
+            feeds: &|wq| wq == "foo_io_wq",
+        };
+        let t = place(&file, func, &flushes, &module)?;
         let shown = match &t.at {
             Placement::Before(at) => src[*at..].lines().next().unwrap().to_string(),
             Placement::Replaces(r) => src[r.clone()].to_string(),
             Placement::End => "end".to_string(),
         };
         Some((t.at, t.conflict.is_some(), shown))
+    }
+
+    #[test]
+    fn another_queue_whose_work_reaches_the_new_one_is_drained_first() {
+        let src = "void foo_exit(void)\n{\n\tunregister_foo(&d);\n\
+                   \tdestroy_workqueue(foo_io_wq);\n\tkfree(buf);\n}\n";
+        let (_, conflict, shown) = placed(src, None).unwrap();
+        assert_eq!((conflict, shown.as_str()), (false, "kfree(buf);"));
     }
 
     #[test]
@@ -340,7 +370,11 @@ mod tests {
         let (_, func) = file.function("foo_exit").unwrap();
         let at = src.find("flush_workqueue").unwrap();
         let flush = at..at + "flush_workqueue(foo_wq)".len();
-        let t = place(&file, func, std::slice::from_ref(&flush), &|_| false).unwrap();
+        let module = Module {
+            defined: &|_| false,
+            feeds: &|_| false,
+        };
+        let t = place(&file, func, std::slice::from_ref(&flush), &module).unwrap();
         assert_eq!(t.at, Placement::Before(src.find("kfree").unwrap()));
         assert_eq!(t.dropped, Some(flush));
     }

@@ -232,14 +232,14 @@ fn flags_reason(summary: &Summary, wq: &LocalWq) -> String {
         "0" => format!("Its flags ({})", base_flags(wq)),
         max => format!("Its flags ({}) and max_active ({max})", base_flags(wq)),
     };
-    match wq.reclaim {
+    match &wq.reclaim {
         None => format!(
             "{same} are those of {system}, where that work ran until now, so it runs as before."
         ),
-        Some(_) => format!(
+        Some(reclaim) => format!(
             "{same} are those of {system}, where that work ran until now; it also gets \
-             WQ_MEM_RECLAIM: the work is queued on the block I/O path, which memory \
-             reclaim can wait for."
+             WQ_MEM_RECLAIM: {}.",
+            reclaim.because
         ),
     }
 }
@@ -265,7 +265,7 @@ fn base_flags(wq: &LocalWq) -> String {
 pub fn reclaim_note(outcome: &Outcome) -> String {
     let wq = outcome.decision.conversion().and_then(|c| c.wq.as_ref());
     match wq.and_then(|w| w.reclaim.as_ref()) {
-        Some(evidence) => format!("{}\n\n", wrap(evidence, 75)),
+        Some(reclaim) => format!("{}\n\n", wrap(&reclaim.evidence, 75)),
         None => String::new(),
     }
 }

@@ -195,7 +195,7 @@ fn calls_through(body: &[u8], slot: &Slot) -> bool {
 
 /// Each work item of the file bound to a work function: (the item's
 /// field, or its name for a plain variable; the function).
-fn bound_work(text: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn bound_work(text: &[u8]) -> Vec<(String, String)> {
     calls_in(text)
         .filter(|(_, word)| BINDERS.contains(word))
         .filter_map(|(offset, word)| {
@@ -223,7 +223,7 @@ fn bound_work(text: &[u8]) -> Vec<(String, String)> {
 
 /// How a work item is matched between its binding and its queueing: the
 /// field of a member (`work` of `&priv->work`), or a variable's name.
-pub(super) fn item_key(item: &str) -> Option<String> {
+pub(crate) fn item_key(item: &str) -> Option<String> {
     let field = field_of(item).or_else(|| field_of(&format!("&{item}")));
     field.or_else(|| {
         let name = item.trim().trim_start_matches('&').trim();

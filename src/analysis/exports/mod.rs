@@ -5,7 +5,7 @@
 //! Text, not parse trees: kernel style puts a function's braces in column
 //! 0, which bounds it cheaply, and only prefiltered files are split.
 
-mod callback;
+pub(crate) mod callback;
 mod owned;
 mod text;
 

@@ -1,0 +1,146 @@
+//! The second kind of evidence for WQ_MEM_RECLAIM: a flush the patch
+//! points at the new workqueue, reached from the work function of an item
+//! the module queues on a workqueue of its own that has WQ_MEM_RECLAIM.
+//! Work that memory reclaim may need then waits for the new workqueue's
+//! work, which can make progress under memory pressure only with a
+//! rescuer (the kernel's check_flush_dependency() warns about exactly
+//! this dependency).
+
+use crate::analysis::exports::callback::{bound_work, item_key};
+use crate::ctext::{arg_ranges, calls_in, matching_paren};
+use crate::load::Unit;
+
+/// Allocations whose workqueue has a rescuer: the `create_*` macros
+/// always give WQ_MEM_RECLAIM; the others when their flags say so.
+const ALWAYS_RECLAIM: &[&str] = &[
+    "create_workqueue",
+    "create_freezable_workqueue",
+    "create_singlethread_workqueue",
+];
+const BY_FLAGS: &[&str] = &["alloc_workqueue", "alloc_ordered_workqueue"];
+
+/// Queueing calls on a named workqueue, with the index of the workqueue
+/// argument.
+const QUEUEING: &[(&str, usize)] = &[
+    ("queue_work", 0),
+    ("queue_delayed_work", 0),
+    ("mod_delayed_work", 0),
+    ("queue_rcu_work", 0),
+    ("queue_work_on", 1),
+    ("queue_delayed_work_on", 1),
+    ("mod_delayed_work_on", 1),
+];
+
+/// A work function whose item the module queues on a workqueue of its
+/// own.
+pub(super) struct QueuedWork {
+    pub(super) function: String,
+    pub(super) item: String,
+    pub(super) wq: String,
+    /// `file:line` of the queueing call.
+    pub(super) queued: String,
+}
+
+/// Every work function of the module that runs on a WQ_MEM_RECLAIM
+/// workqueue the module allocates.
+pub(super) fn reclaim_work(unit: &Unit) -> Vec<QueuedWork> {
+    let wqs: Vec<String> = unit
+        .files
+        .iter()
+        .flat_map(|f| reclaim_wqs(&f.text))
+        .collect();
+    if wqs.is_empty() {
+        return Vec::new();
+    }
+    work_of(unit, &wqs)
+}
+
+/// Every work function of the module queued on the workqueue an
+/// expression names (`dev->io_wq`: matched by its last name, `io_wq`).
+pub(super) fn work_on(unit: &Unit, wq: &str) -> Vec<QueuedWork> {
+    match item_key(wq) {
+        Some(key) => work_of(unit, &[key]),
+        None => Vec::new(),
+    }
+}
+
+fn work_of(unit: &Unit, wqs: &[String]) -> Vec<QueuedWork> {
+    let bound: Vec<(String, String)> = unit
+        .files
+        .iter()
+        .flat_map(|f| bound_work(&f.text))
+        .collect();
+    let mut found = Vec::new();
+    for file in &unit.files {
+        for (offset, wq, item) in queued_on(&file.text) {
+            if !wqs.contains(&wq) {
+                continue;
+            }
+            let line = 1 + memchr::memchr_iter(b'\n', &file.text[..offset]).count();
+            for (_, function) in bound.iter().filter(|(bound_item, _)| *bound_item == item) {
+                found.push(QueuedWork {
+                    function: function.clone(),
+                    item: item.clone(),
+                    wq: wq.clone(),
+                    queued: format!("{}:{line}", file.path.display()),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// The workqueues `text` allocates with WQ_MEM_RECLAIM, by the name the
+/// assignment gives them (`wq` of `dev->wq = …`, or a variable's name).
+fn reclaim_wqs(text: &[u8]) -> Vec<String> {
+    calls_in(text)
+        .filter_map(|(offset, word)| {
+            let always = ALWAYS_RECLAIM.contains(&word);
+            if !always && !BY_FLAGS.contains(&word) {
+                return None;
+            }
+            let open = offset + word.len();
+            let open = open
+                + text[open..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
+            let close = matching_paren(text, open)?;
+            let flagged = memchr::memmem::find(&text[open..close], b"WQ_MEM_RECLAIM").is_some();
+            (always || flagged).then(|| assigned_to(&text[..offset]))?
+        })
+        .collect()
+}
+
+/// The key of what the text just before a call assigns (`x->wq =`).
+fn assigned_to(before: &[u8]) -> Option<String> {
+    let lhs = before.trim_ascii_end().strip_suffix(b"=")?;
+    let start = lhs
+        .iter()
+        .rposition(|b| matches!(b, b';' | b'{' | b'}' | b'\n'))
+        .map_or(0, |i| i + 1);
+    item_key(std::str::from_utf8(&lhs[start..]).ok()?.trim())
+}
+
+/// Each queueing call on a named workqueue: (offset, the workqueue's
+/// key, the item's key).
+fn queued_on(text: &[u8]) -> Vec<(usize, String, String)> {
+    calls_in(text)
+        .filter_map(|(offset, word)| {
+            let (_, index) = QUEUEING.iter().find(|(name, _)| *name == word)?;
+            let open = offset + word.len();
+            let open = open
+                + text[open..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
+            let close = matching_paren(text, open)?;
+            let args = arg_ranges(text, open, close);
+            let arg = |at: usize| {
+                let range = args.get(at)?.clone();
+                item_key(String::from_utf8_lossy(&text[range]).trim())
+            };
+            Some((offset, arg(*index)?, arg(*index + 1)?))
+        })
+        .collect()
+}
