@@ -138,14 +138,28 @@ fn invocation_at(
     })
 }
 
-/// The module's entry, from the invocations in all of its files.
-pub fn entry(invocations: &[Invocation], macros: &BTreeMap<String, DriverMacro>) -> Entry {
+/// The module's entry, from the invocations in all of its files;
+/// `link_rank` gives a file's place in the link order (None: unknown).
+pub fn entry(
+    invocations: &[Invocation],
+    macros: &BTreeMap<String, DriverMacro>,
+    link_rank: &dyn Fn(usize) -> Option<usize>,
+) -> Entry {
     // The earliest initcall runs first: allocating there covers the others.
+    // Of one level, the first linked (its file's object listed first, then
+    // first in its file) runs first.
     let init = invocations
         .iter()
-        .filter_map(|i| Some((initcall_level(&i.macro_name)?, i)))
-        .min_by_key(|(level, _)| *level)
-        .map(|(_, i)| i);
+        .filter_map(|i| {
+            Some((
+                initcall_level(&i.macro_name)?,
+                link_rank(i.file),
+                i.range.start,
+                i,
+            ))
+        })
+        .min_by_key(|(level, rank, start, _)| (*level, rank.unwrap_or(usize::MAX), *start))
+        .map(|(.., i)| i);
     let exit = invocations.iter().find(|i| i.macro_name == "module_exit");
     if init.is_some() || exit.is_some() {
         return Entry::Explicit {

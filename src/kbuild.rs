@@ -45,6 +45,10 @@ pub struct Module {
     pub dir: PathBuf,
     /// Its .c files, relative to the root, sorted.
     pub files: Vec<PathBuf>,
+    /// The same files in the order the Makefile lists their objects: the
+    /// link order, which orders initcalls of one level in built-in code;
+    /// empty when the lists span several Makefiles (not known).
+    pub link_order: Vec<PathBuf>,
     pub kind: ModuleKind,
     pub config: Option<String>,
     /// What Kbuild builds into the module that localwq cannot list: a
@@ -355,7 +359,13 @@ fn owners_in<'v>(vars: &'v Vars, object: &str) -> Vec<Owner<'v>> {
 fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module> {
     let mut files = Vec::new();
     let mut unresolved = Vec::new();
-    for object in &owner.objects {
+    // Link order is the order of the object lists' lines; known only when
+    // they are all in one Makefile (an included one's lines count where
+    // its `include` is, which is not read here).
+    let mut objects = owner.objects.clone();
+    let one_makefile = objects.windows(2).all(|w| w[0].at.file == w[1].at.file);
+    objects.sort_by_key(|w| w.at.line);
+    for object in &objects {
         let text = &object.text;
         let Some(base) = text.strip_suffix(".o") else {
             if words::is_unknown(text) {
@@ -370,6 +380,12 @@ fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module>
         } else if !root.join(c_file.with_extension("S")).is_file() && !is_data(root, &c_file) {
             let what = format!("{text} (no {base}.c or {base}.S)");
             unresolved.push(unresolved_word(vars, object, what));
+        }
+    }
+    let mut link_order: Vec<PathBuf> = Vec::new();
+    for file in files.iter().filter(|_| one_makefile) {
+        if !link_order.contains(file) {
+            link_order.push(file.clone());
         }
     }
     files.sort();
@@ -392,6 +408,7 @@ fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module>
             .map_or(owner.stem.into(), |n| n.to_string_lossy().into()),
         dir: dir.to_path_buf(),
         files,
+        link_order,
         kind,
         config,
         unresolved,

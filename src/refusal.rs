@@ -24,6 +24,8 @@ pub enum RefusalKind {
     StrategyNotApplicable,
     /// Several initcalls at the earliest level.
     InitcallTie,
+    /// Built-in `__init` code other code calls outside the initcalls.
+    EarlyInit,
     /// The entry macro is in a file other modules are built from too.
     SharedEntry,
     /// No module_init(), initcall or driver macro.
@@ -91,7 +93,7 @@ pub enum RefusalKind {
 }
 
 impl RefusalKind {
-    pub const ALL: [RefusalKind; 34] = [
+    pub const ALL: [RefusalKind; 35] = [
         RefusalKind::NoSystemFlush,
         RefusalKind::NotInKbuild,
         RefusalKind::Unreadable,
@@ -100,6 +102,7 @@ impl RefusalKind {
         RefusalKind::MixedFlushFlags,
         RefusalKind::StrategyNotApplicable,
         RefusalKind::InitcallTie,
+        RefusalKind::EarlyInit,
         RefusalKind::SharedEntry,
         RefusalKind::NoEntry,
         RefusalKind::ExitWithoutInit,

@@ -25,6 +25,7 @@ const COVERED: &[RefusalKind] = &[
     RefusalKind::MixedFlushFlags,
     RefusalKind::StrategyNotApplicable,
     RefusalKind::InitcallTie,
+    RefusalKind::EarlyInit,
     RefusalKind::SharedEntry,
     RefusalKind::NoEntry,
     RefusalKind::ExitWithoutInit,
@@ -295,23 +296,29 @@ fn unknown_wq_flags() {
     names(&refusal, &["system_percpu_wq", "kernel/workqueue.c"]);
 }
 
+/// Two initcalls of one level in files whose objects come from two
+/// Makefiles (one includes the other): link order is not known.
 #[test]
 fn initcall_tie() {
+    let init = |name: &str| {
+        format!(
+            "#include <linux/module.h>\n\nstatic int __init {name}(void)\n{{\n\treturn 0;\n}}\n\
+             late_initcall({name});\n"
+        )
+    };
+    let (a, b) = (init("foo_a_init"), init("foo_b_init"));
+    let flushing = foo_c!("");
     let refusal = check_refused(
-        &module(foo_c!(
-            "static int __init foo_a_init(void)\n\
-             {\n\
-             \treturn 0;\n\
-             }\n\
-             \n\
-             static int __init foo_b_init(void)\n\
-             {\n\
-             \treturn 0;\n\
-             }\n\
-             \n\
-             late_initcall(foo_a_init);\n\
-             late_initcall(foo_b_init);\n",
-        )),
+        &[
+            (
+                "drivers/foo/Makefile",
+                "obj-$(CONFIG_FOO) += foo.o\nfoo-y := foo_main.o foo_a.o\ninclude $(src)/more.mk\n",
+            ),
+            ("drivers/foo/more.mk", "foo-y += foo_b.o\n"),
+            ("drivers/foo/foo_main.c", flushing),
+            ("drivers/foo/foo_a.c", &a),
+            ("drivers/foo/foo_b.c", &b),
+        ],
         Choice::LocalWq,
         RefusalKind::InitcallTie,
     );
@@ -320,8 +327,77 @@ fn initcall_tie() {
         &[
             "late_initcall(foo_a_init)",
             "late_initcall(foo_b_init)",
-            // True: the Makefile decides, it is only not read.
             "link order (the order of the objects in the Makefile) decides",
+            "could not tell it",
+        ],
+    );
+}
+
+/// Of two initcalls of one level, the one linked first (its object listed
+/// first in the Makefile, whatever the file names) holds the workqueue.
+#[test]
+fn link_order_decides_between_initcalls_of_one_level() {
+    let init = |name: &str| {
+        format!(
+            "#include <linux/module.h>\n\nstatic int __init {name}(void)\n{{\n\treturn 0;\n}}\n\
+             late_initcall({name});\n"
+        )
+    };
+    let (a, b) = (init("foo_a_init"), init("foo_b_init"));
+    let flushing = foo_c!("");
+    let tree = common::tree(&[
+        (
+            "drivers/foo/Makefile",
+            "obj-$(CONFIG_FOO) += foo.o\nfoo-y := foo_main.o foo_b.o\nfoo-y += foo_a.o\n",
+        ),
+        ("drivers/foo/foo_main.c", flushing),
+        ("drivers/foo/foo_a.c", &a),
+        ("drivers/foo/foo_b.c", &b),
+    ]);
+    let (_, outcomes) = common::convert_all(tree.path(), Choice::LocalWq);
+    let unit = outcomes[0].unit.as_ref().expect("loaded");
+    match &unit.entry {
+        localwq::entry::Entry::Explicit {
+            init: Some(init), ..
+        } => {
+            assert_eq!(init.args, ["foo_b_init"]);
+        }
+        other => panic!("an explicit entry expected: {other:?}"),
+    }
+}
+
+/// Built-in code whose __init function other code calls at boot (no
+/// initcall, not called by the module): it may queue before the
+/// workqueue exists.
+#[test]
+fn early_init() {
+    let refusal = check_refused(
+        &[
+            ("drivers/foo/Makefile", "obj-y += foo.o\n"),
+            (
+                "drivers/foo/foo.c",
+                foo_c!(
+                    "void __init foo_early_init(void)\n\
+                     {\n\
+                     \tfoo_kick();\n\
+                     }\n\
+                     \n\
+                     static int __init foo_init(void)\n\
+                     {\n\
+                     \treturn 0;\n\
+                     }\n\
+                     subsys_initcall(foo_init);\n",
+                ),
+            ),
+        ],
+        Choice::LocalWq,
+        RefusalKind::EarlyInit,
+    );
+    names(
+        &refusal,
+        &[
+            "foo_early_init() (drivers/foo/foo.c:",
+            "before any initcall",
         ],
     );
 }

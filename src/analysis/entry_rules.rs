@@ -11,6 +11,9 @@ pub fn entry_refusal(unit: &Unit) -> Option<Refusal> {
     if let Some(tie) = initcall_tie(unit) {
         return Some(tie);
     }
+    if let Some(early) = early_init(unit) {
+        return Some(early);
+    }
     if let Some(shared) = shared_entry(unit) {
         return Some(shared);
     }
@@ -73,22 +76,112 @@ fn initcall_tie(unit: &Unit) -> Option<Refusal> {
         return None;
     };
     let level = initcall_level(&init.macro_name);
-    let tied: Vec<String> = unit
+    let tied: Vec<&crate::entry::Invocation> = unit
         .invocations
         .iter()
         .filter(|i| initcall_level(&i.macro_name) == level)
-        .map(|i| format!("{}({})", i.macro_name, i.args.join(", ")))
         .collect();
-    (tied.len() > 1).then(|| {
+    // Link order decides among them: the order of the objects in the
+    // Makefile, read with the module; a file outside that list leaves it
+    // unknown.
+    let linked = |i: &&crate::entry::Invocation| {
+        let path = &unit.files[i.file].path;
+        unit.module.link_order.contains(path)
+    };
+    (tied.len() > 1 && !tied.iter().all(linked)).then(|| {
+        let shown: Vec<String> = tied
+            .iter()
+            .map(|i| format!("{}({})", i.macro_name, i.args.join(", ")))
+            .collect();
         Refusal::module(
             RefusalKind::InitcallTie,
             format!(
                 "several initcalls at the same level ({}): link order (the order of the \
-                 objects in the Makefile) decides which runs first, and localwq does not \
-                 read it: the workqueue belongs in the first of them",
-                tied.join(", ")
+                 objects in the Makefile) decides which runs first, and localwq could not \
+                 tell it from the Makefiles it read: the workqueue belongs in the first of \
+                 them",
+                shown.join(", ")
             ),
         )
+    })
+}
+
+/// Built-in code with `__init` functions other code calls at boot (not
+/// initcalls, not called by the module itself: `acpi_early_init()`, which
+/// start_kernel() calls before any initcall): what they reach may queue
+/// before the initcall allocates the workqueue, and localwq cannot follow
+/// them through other code.
+fn early_init(unit: &Unit) -> Option<Refusal> {
+    if unit.module.kind != ModuleKind::BuiltIn {
+        return None;
+    }
+    let initcalls: Vec<&str> = unit
+        .invocations
+        .iter()
+        .filter_map(|i| i.args.first().map(String::as_str))
+        .collect();
+    let mut early = Vec::new();
+    for file in &unit.files {
+        for (name, offset) in global_init_functions(&file.text) {
+            let called_here = unit.files.iter().any(|f| calls(&f.text, &name));
+            if !initcalls.contains(&name.as_str()) && !called_here {
+                early.push(format!(
+                    "{name}() ({}:{})",
+                    file.path.display(),
+                    file.line_of(offset)
+                ));
+            }
+        }
+    }
+    const SHOWN: usize = 3;
+    if early.len() > SHOWN {
+        let more = early.len() - SHOWN;
+        early.truncate(SHOWN);
+        early.push(format!("{more} more"));
+    }
+    (!early.is_empty()).then(|| {
+        Refusal::module(
+            RefusalKind::EarlyInit,
+            format!(
+                "built-in code with __init functions other code calls at boot, outside the \
+                 initcalls ({}): start_kernel() or arch setup may run them before any \
+                 initcall, and work queued from what they reach would find no workqueue \
+                 allocated yet; localwq cannot follow them through other code",
+                early.join(", ")
+            ),
+        )
+    })
+}
+
+/// The non-static `__init` functions defined at column 0 of `text`, with
+/// the offset of their head.
+fn global_init_functions(text: &[u8]) -> Vec<(String, usize)> {
+    crate::ctext::column0_blocks(text)
+        .filter_map(|block| {
+            let head = &text[block.head_start..block.open];
+            let open = memchr::memchr(b'(', head)?;
+            let words: Vec<&str> = crate::ctext::words_in(&head[..open])
+                .map(|(_, w)| w)
+                .collect();
+            let is_init = words.contains(&"__init");
+            let name = words.last()?;
+            (is_init && !words.contains(&"static")).then(|| {
+                let at = memchr::memmem::rfind(&head[..open], name.as_bytes()).unwrap_or(0);
+                (name.to_string(), block.head_start + at)
+            })
+        })
+        .collect()
+}
+
+/// Whether `text` calls `name`: on an indented line (a statement in a
+/// body), not at column 0 (its definition or a prototype).
+fn calls(text: &[u8], name: &str) -> bool {
+    crate::ctext::calls_in(text).any(|(at, word)| {
+        let line_start = text[..at]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        word == name && matches!(text.get(line_start), Some(b' ' | b'\t'))
     })
 }
 

@@ -107,17 +107,34 @@ pub fn recommend(
 pub fn replacements(unit: &Unit, waits: &[WaitSet]) -> Result<Vec<FlushReplacement>, String> {
     let mut out = Vec::new();
     for set in waits {
+        // Every item the flush cannot name, each with why: the reviewer
+        // sees all that keeps the flush, not the first found.
+        let mut unnamed: Vec<String> = set
+            .open_own()
+            .filter_map(|(wait, name, _)| Some(format!("{}: {}", wait.item, name.as_ref().err()?)))
+            .collect();
+        const SHOWN: usize = 3;
+        if unnamed.len() > SHOWN {
+            let more = unnamed.len() - SHOWN;
+            unnamed.truncate(SHOWN);
+            unnamed.push(format!(
+                "and {more} more items (see what the flush waits for)"
+            ));
+        }
+        if !unnamed.is_empty() {
+            return Err(format!(
+                "{}:{}: the flush cannot name {}",
+                unit.files[set.file].path.display(),
+                set.line,
+                unnamed.join("; ")
+            ));
+        }
         let mut calls = Vec::new();
         let mut loops = Vec::new();
         for (wait, name, each) in set.open_own() {
-            let expr = name.as_ref().map_err(|why| {
-                format!(
-                    "{}:{}: the flush cannot name {}: {why}",
-                    unit.files[set.file].path.display(),
-                    set.line,
-                    wait.item
-                )
-            })?;
+            let Ok(expr) = name else {
+                continue;
+            };
             let call = format!("{}({expr})", flush_fn(wait));
             if !calls.contains(&call) {
                 loops.push(each.cloned());

@@ -206,7 +206,11 @@ impl Loader {
             true => self.driver_macros_for(&files)?,
             false => BTreeMap::new(),
         };
-        let entry = entry::entry(&invocations, &macros);
+        let link_rank = |file: usize| {
+            let path = &files[file].path;
+            module.link_order.iter().position(|p| p == path)
+        };
+        let entry = entry::entry(&invocations, &macros, &link_rank);
         Ok(Unit {
             module: module.clone(),
             unlisted: unlisted(&self.tree, module),
