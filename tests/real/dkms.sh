@@ -104,12 +104,14 @@ for entry in "${packages[@]}"; do
 			read -r kernel tree <<<"$pair"
 			kdir=$(kdir_of "$tree")
 			out=$work/$package-${dir//\//_}-$kernel
-			(cd "$root" &&
+			if ! (cd "$root" &&
 				"$localwq" scan --all --json --kernel "$kdir" "${make_args[@]}" "$dir" > "$out.scan.json" 2> "$out.scan.err" &&
 				"$localwq" diff --kernel "$kdir" "${make_args[@]}" "$dir" > "$out.diff" 2> "$out.diff.err" &&
 				"$localwq" check --json --kernel "$kdir" "${make_args[@]}" "$dir" \
-					--build-dir "$work/build-$kernel" > "$out.check.json" 2> "$out.check.err") ||
+					--build-dir "$work/build-$kernel" > "$out.check.json" 2> "$out.check.err"); then
 				fail "$package $dir on $kernel: localwq: $(tail -qn 2 "$out".*.err)"
+				continue
+			fi
 			# The share of workqueue calls parsed, over all the package's C.
 			[ "$dir" != "$(module_dirs "$root" | head -n 1)" ] ||
 				"$parsed" "-k$kernel" "$root" > "$out.parsed"
