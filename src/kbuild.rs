@@ -13,6 +13,7 @@ mod expand;
 mod fixture;
 mod functions;
 mod include;
+mod kconfig;
 mod lines;
 mod make;
 mod vars;
@@ -134,6 +135,7 @@ struct Reading<'t> {
     command_line: BTreeMap<String, Vec<String>>,
     external: bool,
     version: Option<i64>,
+    kconfig: Option<BTreeMap<String, String>>,
 }
 
 impl<'t> Reading<'t> {
@@ -145,6 +147,7 @@ impl<'t> Reading<'t> {
             command_line,
             external: tree.kdir.is_some(),
             version: tree.version,
+            kconfig: tree.kbuild.as_deref().and_then(kconfig::read),
         }
     }
 
@@ -159,6 +162,7 @@ impl<'t> Reading<'t> {
             command_line: &self.command_line,
             external: self.external,
             version: self.version,
+            kconfig: self.kconfig.as_ref(),
         };
         let Some(vars) = Vars::read(&OnDisk(self.root), &files, &setup) else {
             return Ok(None);

@@ -181,6 +181,32 @@ fn an_unknown_option_reads_both_branches_and_says_so() {
     );
 }
 
+/// The same Kbuild without dkms.conf, against a prepared kernel: its
+/// configuration (`include/config/auto.conf`) decides the option, as
+/// Kbuild reads it before the module's Makefile; an option it does not
+/// set is off.
+#[test]
+fn a_prepared_kernel_configuration_decides_the_conditional() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&case().join("choice"), dir.path());
+    std::fs::remove_file(dir.path().join("dkms.conf")).unwrap();
+    for (auto_conf, built, left_out) in [
+        ("CONFIG_QUUX_FAST=y\n", "quux_fast.c", "quux_slow.c"),
+        ("CONFIG_OTHER=m\n", "quux_slow.c", "quux_fast.c"),
+    ] {
+        let kdir = tempfile::tempdir().unwrap();
+        common::copy_dir(&case().join("kdir"), kdir.path());
+        std::fs::create_dir_all(kdir.path().join("include/config")).unwrap();
+        std::fs::write(kdir.path().join("include/config/auto.conf"), auto_conf).unwrap();
+        let scan = stdout(&run("scan", kdir.path(), dir.path(), &["--all"]));
+        assert!(scan.contains("quux (., 2 files)"), "{scan}");
+        assert!(!scan.contains("kbuild:"), "{scan}");
+        assert!(scan.contains(&format!("{left_out} [refused]")), "{scan}");
+        let diff = stdout(&run("diff", kdir.path(), dir.path(), &[]));
+        assert!(diff.contains(&format!("+++ b/{built}")), "{diff}");
+    }
+}
+
 /// `include objects.mk` beside the Kbuild lists the module's objects.
 #[test]
 fn an_included_file_lists_the_objects() {

@@ -222,7 +222,10 @@ impl Make<'_> {
             Test::Eq | Test::Neq => match arguments(args) {
                 Some((a, b)) => {
                     let (a, b) = (self.expand(a, &mut cx), self.expand(b, &mut cx));
-                    self.equal(&a, &b)
+                    match self.undecided_in(&cx) {
+                        Some(why) => Truth::Unknown(why),
+                        None => self.equal(&a, &b),
+                    }
                 }
                 None => Truth::Unknown("its arguments cannot be read".to_string()),
             },
@@ -235,6 +238,22 @@ impl Make<'_> {
             (Test::Neq | Test::Ndef, Truth::Known(value)) => Truth::Known(!value),
             (_, truth) => truth,
         }
+    }
+
+    /// Why a value is not known when part of it was set in some branches
+    /// of a conditional not decided: it is the union of those branches'
+    /// values (`1 0`), none of which make may take, so a comparison on it
+    /// decides nothing.
+    fn undecided_in(&self, cx: &Cx) -> Option<String> {
+        let note = cx
+            .taint
+            .iter()
+            .map(|&id| &self.notes[id])
+            .find(|n| n.kind == NoteKind::Undecided)?;
+        Some(format!(
+            "it depends on the conditional not decided at {}",
+            note.at
+        ))
     }
 
     fn equal(&self, a: &str, b: &str) -> Truth {
@@ -259,6 +278,7 @@ impl Make<'_> {
             return Truth::Unknown(self.describe_unknown(name));
         }
         match self.vars.get(name) {
+            None if self.option_off(name) => Truth::Known(false),
             None => Truth::Unknown(format!("{name} is not set before it")),
             Some(var) if var.partial => Truth::Unknown(format!(
                 "{name} is set in only some branches of a conditional not decided"

@@ -143,7 +143,7 @@ impl Make<'_> {
     /// variables (`$@`) mean nothing outside a recipe: empty.
     fn unset(&mut self, name: &str, cx: &mut Cx) -> String {
         let automatic = name.len() == 1 && !name.as_bytes()[0].is_ascii_alphanumeric();
-        if automatic {
+        if automatic || self.option_off(name) {
             return String::new();
         }
         let literal = format!("$({name})");
@@ -162,6 +162,9 @@ impl Make<'_> {
         // A variable nothing sets stays the reference as written, with
         // no blank in it: `obj-$(CONFIG_NVRAM:m=y)` is still one name.
         let set = !words::is_unknown(&name) && self.vars.contains_key(name.trim());
+        if self.option_off(name.trim()) {
+            return String::new();
+        }
         if !set {
             self.variable(name.trim(), cx);
             return format!("$({name}:{from}={to})");

@@ -67,6 +67,20 @@ impl Evaluated {
 }
 
 pub(super) fn evaluate(files: &[(&str, &str)], command_line: &[(&str, &str)]) -> Evaluated {
+    evaluate_configured(files, command_line, None)
+}
+
+/// `evaluate` against a prepared kernel whose configuration sets `kconfig`.
+pub(super) fn evaluate_configured(
+    files: &[(&str, &str)],
+    command_line: &[(&str, &str)],
+    kconfig: Option<&[(&str, &str)]>,
+) -> Evaluated {
+    let kconfig: Option<BTreeMap<String, String>> = kconfig.map(|k| {
+        k.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    });
     let disk = MemDisk::new(files);
     let first = Path::new(files[0].0);
     let dir = first.parent().unwrap_or(Path::new(""));
@@ -75,7 +89,9 @@ pub(super) fn evaluate(files: &[(&str, &str)], command_line: &[(&str, &str)]) ->
         .map(|(n, v)| (n.to_string(), vec![v.to_string()]))
         .collect();
     let mut make = Make::new(&disk, dir);
-    preset(&mut make, &setup(dir, &command_line));
+    let mut setup = setup(dir, &command_line);
+    setup.kconfig = kconfig.as_ref();
+    preset(&mut make, &setup);
     make.read_file(first);
     let names: Vec<String> = make.vars.keys().cloned().collect();
     let at = Loc {
@@ -106,6 +122,7 @@ fn setup<'a>(dir: &'a Path, command_line: &'a BTreeMap<String, Vec<String>>) -> 
         command_line,
         external: true,
         version: Some(crate::ctext::kernel_version(6, 1, 0)),
+        kconfig: None,
     }
 }
 

@@ -188,6 +188,9 @@ pub(super) struct Make<'d> {
     pub(super) unreadable: Vec<String>,
     /// Variables Kbuild sets to a value localwq does not know: not empty.
     pub(super) set_unknown: BTreeSet<String>,
+    /// The kernel's configuration was read (a prepared KDIR): a `CONFIG_`
+    /// option nothing sets is off, as make sees it.
+    pub(super) config_known: bool,
     pub(super) depth: usize,
     pub(super) includes: usize,
     /// Variables being expanded: one met again refers to itself.
@@ -197,6 +200,12 @@ pub(super) struct Make<'d> {
 }
 
 impl<'d> Make<'d> {
+    /// Whether `name` is a configuration option the kernel's configuration
+    /// leaves off: nothing sets it, and that configuration was read.
+    pub(super) fn option_off(&self, name: &str) -> bool {
+        self.config_known && name.starts_with("CONFIG_") && !self.vars.contains_key(name)
+    }
+
     pub(super) fn new(disk: &'d dyn Disk, dir: &Path) -> Self {
         Make {
             disk,
@@ -208,6 +217,7 @@ impl<'d> Make<'d> {
             skipped: Vec::new(),
             unreadable: Vec::new(),
             set_unknown: BTreeSet::new(),
+            config_known: false,
             depth: 0,
             includes: 0,
             expanding: Vec::new(),

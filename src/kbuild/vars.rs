@@ -38,6 +38,10 @@ pub(super) struct Setup<'a> {
     pub external: bool,
     /// The kernel's version, `KERNEL_VERSION(a, b, c)`.
     pub version: Option<i64>,
+    /// A prepared kernel's configuration (`include/config/auto.conf`),
+    /// which Kbuild includes before the module's Makefile: the options
+    /// that are on. None when KDIR is not prepared.
+    pub kconfig: Option<&'a BTreeMap<String, String>>,
 }
 
 /// One Makefile's variables once read: name → words.
@@ -258,6 +262,14 @@ pub(super) fn preset(make: &mut Make, setup: &Setup) {
     }
     for (name, value) in kbuild {
         make.preset(name, value.as_deref(), Origin::Kbuild);
+    }
+    // Kbuild reads the configuration before the Makefile: an option it
+    // does not set is off, so empty, not unknown.
+    if let Some(kconfig) = setup.kconfig {
+        for (name, value) in kconfig {
+            make.preset(name, Some(value), Origin::Kbuild);
+        }
+        make.config_known = true;
     }
     for (name, value) in setup.command_line {
         make.preset(name, Some(&value.join(" ")), Origin::CommandLine);

@@ -2,8 +2,9 @@
 //! and their `#elif`/`#else`, decided against the version of the kernel a
 //! module is built for. A branch that cannot be compiled for that kernel
 //! is dead: the parse leaves it out and nothing in it is a site. A
-//! condition on anything else (`defined(X)`, `CONFIG_FOO`) decides nothing,
-//! and every branch from there on stays live, as before.
+//! condition on anything else (`defined(X)`, `CONFIG_FOO`) decides nothing
+//! unless `||` or `&&` decide past it, and every branch from there on
+//! stays live, as before.
 
 pub use crate::ctext::kernel_version;
 use std::ops::Range;
@@ -143,7 +144,11 @@ fn directive(line: &str) -> Option<(&str, &str)> {
 
 /// The value of a condition made of integers, `LINUX_VERSION_CODE`,
 /// `KERNEL_VERSION(a,b,c)`, parentheses, `!`, comparisons, `&&`, `||`,
-/// `+`, `-`; None for anything else.
+/// `+`, `-`; None when it cannot be known. Anything else (`defined(X)`,
+/// `CONFIG_FOO`, `IS_ENABLED(X)`) is a value not known, which `||` and
+/// `&&` still decide past as C does: `LINUX_VERSION_CODE >=
+/// KERNEL_VERSION(3,6,0) || defined(WITH_BACKPORTS)` is true on 6.1
+/// whatever the other side is.
 pub fn eval(cond: &str, version: i64) -> Option<i64> {
     let tokens = tokens(cond)?;
     let mut parser = Parser {
@@ -151,8 +156,8 @@ pub fn eval(cond: &str, version: i64) -> Option<i64> {
         at: 0,
         version,
     };
-    let value = parser.or()?;
-    (parser.at == tokens.len()).then_some(value)
+    let value = parser.or().ok()?;
+    (parser.at == tokens.len()).then_some(value).flatten()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -199,6 +204,18 @@ fn tokens(text: &str) -> Option<Vec<Token>> {
     Some(out)
 }
 
+/// A condition that does not read as one (unbalanced, an operator
+/// missing): nothing is decided.
+struct Malformed;
+
+/// A value, None when not known; Err when the condition is malformed.
+type Value = Result<Option<i64>, Malformed>;
+
+/// `f` of two values, known only when both are.
+fn both(a: Option<i64>, b: Option<i64>, f: impl Fn(i64, i64) -> i64) -> Option<i64> {
+    Some(f(a?, b?))
+}
+
 struct Parser<'t> {
     tokens: &'t [Token],
     at: usize,
@@ -216,106 +233,159 @@ impl Parser<'_> {
         found
     }
 
-    fn or(&mut self) -> Option<i64> {
+    fn or(&mut self) -> Value {
         let mut value = self.and()?;
         while self.eat("||") {
             let rhs = self.and()?;
-            value = i64::from(value != 0 || rhs != 0);
+            // One side true makes it true, whatever the other is.
+            value = match (value, rhs) {
+                (Some(a), _) | (_, Some(a)) if a != 0 => Some(1),
+                (a, b) => both(a, b, |_, _| 0),
+            };
         }
-        Some(value)
+        Ok(value)
     }
 
-    fn and(&mut self) -> Option<i64> {
+    fn and(&mut self) -> Value {
         let mut value = self.equality()?;
         while self.eat("&&") {
             let rhs = self.equality()?;
-            value = i64::from(value != 0 && rhs != 0);
+            // One side false makes it false, whatever the other is.
+            value = match (value, rhs) {
+                (Some(0), _) | (_, Some(0)) => Some(0),
+                (a, b) => both(a, b, |_, _| 1),
+            };
         }
-        Some(value)
+        Ok(value)
     }
 
-    fn equality(&mut self) -> Option<i64> {
+    fn equality(&mut self) -> Value {
         let mut value = self.relation()?;
         loop {
             if self.eat("==") {
-                value = i64::from(value == self.relation()?);
+                value = both(value, self.relation()?, |a, b| i64::from(a == b));
             } else if self.eat("!=") {
-                value = i64::from(value != self.relation()?);
+                value = both(value, self.relation()?, |a, b| i64::from(a != b));
             } else {
-                return Some(value);
+                return Ok(value);
             }
         }
     }
 
-    fn relation(&mut self) -> Option<i64> {
+    fn relation(&mut self) -> Value {
         let mut value = self.sum()?;
         loop {
             let op = ["<=", ">=", "<", ">"]
                 .into_iter()
                 .find(|op| self.peek_op(op));
             let Some(op) = op else {
-                return Some(value);
+                return Ok(value);
             };
             self.at += 1;
             let rhs = self.sum()?;
-            value = i64::from(match op {
-                "<=" => value <= rhs,
-                ">=" => value >= rhs,
-                "<" => value < rhs,
-                _ => value > rhs,
+            value = both(value, rhs, |a, b| {
+                i64::from(match op {
+                    "<=" => a <= b,
+                    ">=" => a >= b,
+                    "<" => a < b,
+                    _ => a > b,
+                })
             });
         }
     }
 
-    fn sum(&mut self) -> Option<i64> {
+    fn sum(&mut self) -> Value {
         let mut value = self.unary()?;
         loop {
             if self.eat("+") {
-                value += self.unary()?;
+                value = both(value, self.unary()?, |a, b| a + b);
             } else if self.eat("-") {
-                value -= self.unary()?;
+                value = both(value, self.unary()?, |a, b| a - b);
             } else {
-                return Some(value);
+                return Ok(value);
             }
         }
     }
 
-    fn unary(&mut self) -> Option<i64> {
+    fn unary(&mut self) -> Value {
         if self.eat("!") {
-            return Some(i64::from(self.unary()? == 0));
+            return Ok(self.unary()?.map(|v| i64::from(v == 0)));
         }
         if self.eat("-") {
-            return Some(-self.unary()?);
+            return Ok(self.unary()?.map(|v| -v));
         }
         if self.eat("(") {
             let value = self.or()?;
-            return self.eat(")").then_some(value);
+            return self.eat(")").then_some(value).ok_or(Malformed);
         }
-        match self.tokens.get(self.at)?.clone() {
+        match self.tokens.get(self.at).ok_or(Malformed)?.clone() {
             Token::Num(n) => {
                 self.at += 1;
-                Some(n)
+                Ok(Some(n))
             }
             Token::Ident(name) if name == "LINUX_VERSION_CODE" => {
                 self.at += 1;
-                Some(self.version)
+                Ok(Some(self.version))
             }
             Token::Ident(name) if name == "KERNEL_VERSION" => {
                 self.at += 1;
                 self.version_call()
             }
-            _ => None,
+            Token::Ident(_) => {
+                self.at += 1;
+                self.skip_arguments()?;
+                Ok(None)
+            }
+            Token::Op(_) => Err(Malformed),
         }
     }
 
-    fn version_call(&mut self) -> Option<i64> {
+    /// Past a name not known: `defined X`, or its `( … )` when it has
+    /// some (`defined(X)`, `IS_ENABLED(CONFIG_X)`).
+    fn skip_arguments(&mut self) -> Result<(), Malformed> {
+        if matches!(self.tokens.get(self.at), Some(Token::Ident(_)))
+            && matches!(self.tokens.get(self.at - 1), Some(Token::Ident(d)) if d == "defined")
+        {
+            self.at += 1;
+            return Ok(());
+        }
         if !self.eat("(") {
-            return None;
+            return Ok(());
+        }
+        let mut depth = 1;
+        while depth > 0 {
+            match self.tokens.get(self.at).ok_or(Malformed)? {
+                Token::Op("(") => depth += 1,
+                Token::Op(")") => depth -= 1,
+                _ => {}
+            }
+            self.at += 1;
+        }
+        Ok(())
+    }
+
+    fn version_call(&mut self) -> Value {
+        if !self.eat("(") {
+            return Err(Malformed);
         }
         let a = self.or()?;
-        let b = self.eat(",").then(|| self.or()).flatten()?;
-        let c = self.eat(",").then(|| self.or()).flatten()?;
-        self.eat(")").then(|| kernel_version(a, b, c))
+        let b = if self.eat(",") {
+            self.or()?
+        } else {
+            return Err(Malformed);
+        };
+        let c = if self.eat(",") {
+            self.or()?
+        } else {
+            return Err(Malformed);
+        };
+        if !self.eat(")") {
+            return Err(Malformed);
+        }
+        Ok(match (a, b, c) {
+            (Some(a), Some(b), Some(c)) => Some(kernel_version(a, b, c)),
+            _ => None,
+        })
     }
 }
 

@@ -15,6 +15,7 @@
 #   a second run must change nothing. Against 7.2 alone, a local workqueue
 #   must be allocated with WQ_PERCPU or WQ_UNBOUND. The bundled out-of-tree
 #   fixtures go through the same four-kernel check.
+# - Debian DKMS packages, against 6.12 and 7.2: tests/real/dkms.sh.
 # The 6.12 and 7.2 kernels are prepared once (allmodconfig,
 # modules_prepare) under CACHE/build-oot and reused by every run.
 # Prints one line per check; exits non-zero on any failure.
@@ -147,4 +148,6 @@ for v in $(printf '%s\n' "${!builds[@]}" | sort -V); do
 	echo "   builds with no new warning on Linux $v: ${builds[$v]}"
 done
 [ ${#builds[@]} -eq 4 ] || fail "out of tree: builds on ${#builds[@]} kernels, not 4"
+# Debian DKMS packages against 6.12 and 7.2 (the kernels prepared above).
+"$here/dkms.sh" "$localwq" "$cache" "$tree612" "$tree72" || fail "DKMS packages (see above)"
 [ "$failures" -eq 0 ]

@@ -2,7 +2,7 @@
 //! their branches (with a note naming the conditional and what is not
 //! known) when they are not.
 
-use super::super::fixture::evaluate;
+use super::super::fixture::{evaluate, evaluate_configured};
 use super::*;
 
 fn eval(text: &str, command_line: &[(&str, &str)]) -> super::super::fixture::Evaluated {
@@ -155,4 +155,47 @@ fn tests_and_arguments_are_read() {
     );
     assert_eq!(arguments("\"$(A)\" 'y'"), Some(("$(A)", "y")));
     assert_eq!(arguments("($(A) y)"), None);
+}
+
+/// qcacld-2.0's Kbuild: a variable set in exclusive branches on a
+/// configuration option, then tested.
+const HAVE: &str = "ifeq ($(CONFIG_CFG80211),y)\nHAVE := 1\nelse\nHAVE := 0\nendif\n\
+                    ifeq ($(HAVE),1)\nOBJS := cfg.o\nendif\n\
+                    ifdef CONFIG_PRIVATE\nOBJS += private.o\nendif\n";
+
+#[test]
+fn a_value_from_an_undecided_conditional_decides_nothing() {
+    // HAVE is `1` or `0`, not `1 0`: the test on it is not false.
+    let e = eval(HAVE, &[]);
+    assert_eq!(e.get("OBJS"), "cfg.o private.o");
+    assert!(
+        e.noted(&[
+            "Makefile:6",
+            "ifeq ($(HAVE),1)",
+            "not decided at Makefile:1"
+        ]),
+        "{:?}",
+        e.notes
+    );
+}
+
+#[test]
+fn a_prepared_kernel_configuration_decides_its_options() {
+    let configured = |options: &[(&str, &str)]| {
+        evaluate_configured(&[("Makefile", HAVE)], &[], Some(options))
+            .get("OBJS")
+            .to_string()
+    };
+    // An option the configuration does not set is off, a module's private
+    // CONFIG_ name included.
+    assert_eq!(configured(&[("CONFIG_CFG80211", "y")]), "cfg.o");
+    assert_eq!(configured(&[("CONFIG_CFG80211", "m")]), "<unset>");
+    assert_eq!(configured(&[("CONFIG_PRIVATE", "y")]), "private.o");
+    // The command line wins over the configuration.
+    let e = evaluate_configured(
+        &[("Makefile", HAVE)],
+        &[("CONFIG_CFG80211", "y")],
+        Some(&[("CONFIG_CFG80211", "m")]),
+    );
+    assert_eq!(e.get("OBJS"), "cfg.o");
 }

@@ -27,9 +27,38 @@ fn version_conditions_evaluate() {
     assert_eq!(eval("0", V6_1), Some(0));
     assert_eq!(eval("defined(CONFIG_FOO)", V6_1), None);
     assert_eq!(
-        eval("LINUX_VERSION_CODE < KERNEL_VERSION(4,15,0) && X", V6_1),
+        eval("LINUX_VERSION_CODE > KERNEL_VERSION(4,15,0) && X", V6_1),
         None
     );
+    assert_eq!(
+        eval("LINUX_VERSION_CODE < KERNEL_VERSION(4,15,0) +", V6_1),
+        None
+    );
+    assert_eq!(eval("KERNEL_VERSION(4,15)", V6_1), None);
+}
+
+/// qcacld-2.0: a version test that `||` or `&&` decides whatever the
+/// macro beside it is.
+#[test]
+fn or_and_decide_past_what_is_not_known() {
+    let new_enough = "(LINUX_VERSION_CODE >= KERNEL_VERSION(3,6,0)) || defined(WITH_BACKPORTS)";
+    assert_eq!(eval(new_enough, V6_1), Some(1));
+    let old = "(LINUX_VERSION_CODE < KERNEL_VERSION(3,8,0)) && !defined(WITH_BACKPORTS)";
+    assert_eq!(eval(old, V6_1), Some(0));
+    assert_eq!(eval("defined X || LINUX_VERSION_CODE > 0", V6_1), Some(1));
+    assert_eq!(eval("IS_ENABLED(CONFIG_X) && 0", V6_1), Some(0));
+    assert_eq!(eval("IS_ENABLED(CONFIG_X) || 0", V6_1), None);
+    assert_eq!(eval("defined(X) == 0", V6_1), None);
+    assert_eq!(eval("defined(X", V6_1), None);
+}
+
+/// `#if` inside a call's arguments: the dead argument is left out, the
+/// call reads as one.
+#[test]
+fn branches_inside_call_arguments() {
+    let text = "f(\n#if (LINUX_VERSION_CODE >= KERNEL_VERSION(3,6,0)) || defined(B)\n a,\n\
+                #else\n b,\n#endif\n c);\n";
+    assert_eq!(dead_text(text, V6_1), ["b,"]);
 }
 
 #[test]
