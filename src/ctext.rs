@@ -175,6 +175,22 @@ pub fn arg_ranges(text: &[u8], open: usize, close: usize) -> Vec<Range<usize>> {
     args
 }
 
+/// The arguments of the call whose callee's name ends at `name_end`
+/// (whitespace may come before its `(`), as `arg_ranges` splits them;
+/// None when no balanced parenthesis follows.
+pub fn call_args(text: &[u8], name_end: usize) -> Option<Vec<Range<usize>>> {
+    let open = name_end
+        + text[name_end..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    if text.get(open) != Some(&b'(') {
+        return None;
+    }
+    let close = matching_paren(text, open)?;
+    Some(arg_ranges(text, open, close))
+}
+
 /// Splits an argument list (the text inside the parentheses) at top-level
 /// commas, as `arg_ranges` does.
 pub fn split_args(inner: &str) -> Vec<String> {

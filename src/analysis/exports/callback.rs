@@ -7,7 +7,7 @@
 //! waits for it.
 
 use super::text::{field_of, Queuer, TextFunction};
-use crate::ctext::{arg_ranges, calls_in, installs_in, is_word_byte, matching_paren, words_in};
+use crate::ctext::{call_args, calls_in, installs_in, is_word_byte, words_in};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a callback is kept: a struct member (`done` of `priv->done`) or
@@ -82,16 +82,10 @@ fn stored_slots(functions: &[TextFunction], text: &[u8]) -> BTreeMap<String, BTr
                 let Some(theirs) = stores.get(callee).filter(|s| !s.is_empty()) else {
                     continue;
                 };
-                let open = offset + callee.len();
-                let open = open
-                    + body[open..]
-                        .iter()
-                        .take_while(|b| b.is_ascii_whitespace())
-                        .count();
-                let Some(close) = matching_paren(body, open) else {
+                let Some(args) = call_args(body, offset + callee.len()) else {
                     continue;
                 };
-                let passes = arg_ranges(body, open, close).into_iter().any(|r| {
+                let passes = args.into_iter().any(|r| {
                     let arg = String::from_utf8_lossy(&body[r]);
                     function.callback_params.iter().any(|p| arg.trim() == p)
                 });
@@ -199,14 +193,7 @@ pub(crate) fn bound_work(text: &[u8]) -> Vec<(String, String)> {
     calls_in(text)
         .filter(|(_, word)| BINDERS.contains(word))
         .filter_map(|(offset, word)| {
-            let open = offset + word.len();
-            let open = open
-                + text[open..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_whitespace())
-                    .count();
-            let close = matching_paren(text, open)?;
-            let args = arg_ranges(text, open, close);
+            let args = call_args(text, offset + word.len())?;
             let [item, function, ..] = args.as_slice() else {
                 return None;
             };

@@ -88,14 +88,7 @@ pub(super) fn text_functions(text: &[u8]) -> Vec<TextFunction> {
 /// The parameter names of the head of function `name`: the last word of
 /// each parameter (`struct x *p` → `p`); none for `(void)`.
 fn param_names(head: &[u8], name: &str) -> Vec<String> {
-    let Some(at) = memchr::memmem::rfind(head, format!("{name}(").as_bytes()) else {
-        return Vec::new();
-    };
-    let open = at + name.len();
-    let Some(close) = matching_paren(head, open) else {
-        return Vec::new();
-    };
-    arg_ranges(head, open, close)
+    head_params(head, name)
         .into_iter()
         .filter_map(|r| {
             let param = std::str::from_utf8(&head[r]).ok()?;
@@ -103,6 +96,13 @@ fn param_names(head: &[u8], name: &str) -> Vec<String> {
             (last != "void").then(|| last.to_string())
         })
         .collect()
+}
+
+/// The parameters of function `name`'s head, as ranges of `head`.
+fn head_params(head: &[u8], name: &str) -> Vec<std::ops::Range<usize>> {
+    memchr::memmem::rfind(head, format!("{name}(").as_bytes())
+        .and_then(|at| crate::ctext::call_args(head, at + name.len()))
+        .unwrap_or_default()
 }
 
 /// The text between the parentheses of function `name`'s head.
@@ -117,14 +117,7 @@ fn params_text<'t>(head: &'t [u8], name: &str) -> Option<&'t [u8]> {
 /// spelt out (`void (*cont)(…)`: `cont`) or through one of the file's
 /// function typedefs (`fw_cb_t cont`, `fw_cb_fn *cont`).
 fn callback_params(head: &[u8], name: &str, callback_types: &BTreeSet<String>) -> Vec<String> {
-    let Some(at) = memchr::memmem::rfind(head, format!("{name}(").as_bytes()) else {
-        return Vec::new();
-    };
-    let open = at + name.len();
-    let Some(close) = matching_paren(head, open) else {
-        return Vec::new();
-    };
-    arg_ranges(head, open, close)
+    head_params(head, name)
         .into_iter()
         .filter_map(|r| {
             let param = &head[r];
@@ -260,16 +253,10 @@ pub(super) fn cancelled_fields(
             if !WAITS.contains(&word) {
                 continue;
             }
-            let open = offset + word.len();
-            let open = open
-                + body[open..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_whitespace())
-                    .count();
-            let Some(close) = matching_paren(body, open) else {
+            let Some(args) = crate::ctext::call_args(body, offset + word.len()) else {
                 continue;
             };
-            let first = arg_ranges(body, open, close).into_iter().next();
+            let first = args.into_iter().next();
             let field = first.and_then(|r| field_of(&String::from_utf8_lossy(&body[r])));
             if let Some(field) = field {
                 cancels

@@ -7,7 +7,7 @@
 //! this dependency).
 
 use crate::analysis::exports::callback::{bound_work, item_key};
-use crate::ctext::{arg_ranges, calls_in, matching_paren};
+use crate::ctext::{call_args, calls_in};
 use crate::load::Unit;
 
 /// Allocations whose workqueue has a rescuer: the `create_*` macros
@@ -99,14 +99,10 @@ fn reclaim_wqs(text: &[u8]) -> Vec<String> {
             if !always && !BY_FLAGS.contains(&word) {
                 return None;
             }
-            let open = offset + word.len();
-            let open = open
-                + text[open..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_whitespace())
-                    .count();
-            let close = matching_paren(text, open)?;
-            let flagged = memchr::memmem::find(&text[open..close], b"WQ_MEM_RECLAIM").is_some();
+            let args = call_args(text, offset + word.len())?;
+            let flagged = args
+                .iter()
+                .any(|a| memchr::memmem::find(&text[a.clone()], b"WQ_MEM_RECLAIM").is_some());
             (always || flagged).then(|| assigned_to(&text[..offset]))?
         })
         .collect()
@@ -128,14 +124,7 @@ fn queued_on(text: &[u8]) -> Vec<(usize, String, String)> {
     calls_in(text)
         .filter_map(|(offset, word)| {
             let (_, index) = QUEUEING.iter().find(|(name, _)| *name == word)?;
-            let open = offset + word.len();
-            let open = open
-                + text[open..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_whitespace())
-                    .count();
-            let close = matching_paren(text, open)?;
-            let args = arg_ranges(text, open, close);
+            let args = call_args(text, offset + word.len())?;
             let arg = |at: usize| {
                 let range = args.get(at)?.clone();
                 item_key(String::from_utf8_lossy(&text[range]).trim())
