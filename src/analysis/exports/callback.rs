@@ -6,7 +6,7 @@
 //! caller's code runs on that workqueue: the caller's flush may be what
 //! waits for it.
 
-use super::text::{field_of, Queuer, TextFunction};
+use super::text::{item_key, Queuer, TextFunction};
 use crate::ctext::{call_args, calls_in, installs_in, is_word_byte, words_in};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -206,15 +206,4 @@ pub(crate) fn bound_work(text: &[u8]) -> Vec<(String, String)> {
             Some((item_key(&item)?, function))
         })
         .collect()
-}
-
-/// How a work item is matched between its binding and its queueing: the
-/// field of a member (`work` of `&priv->work`), or a variable's name.
-pub(crate) fn item_key(item: &str) -> Option<String> {
-    let field = field_of(item).or_else(|| field_of(&format!("&{item}")));
-    field.or_else(|| {
-        let name = item.trim().trim_start_matches('&').trim();
-        let is_ident = !name.is_empty() && name.bytes().all(is_word_byte);
-        is_ident.then(|| name.to_string())
-    })
 }

@@ -13,6 +13,7 @@ use crate::ctext::{calls_in, exported_names, installs_in};
 use crate::wq::{self, SystemWq, WqFacts};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+pub(crate) use text::item_key;
 use text::{
     cancelled_fields, direct_queuers, handed_in, reaching, system_queueing, text_functions,
 };

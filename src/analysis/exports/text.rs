@@ -331,7 +331,7 @@ pub(super) fn direct_queuers(
                 fields: field_of(&item).map(|f| BTreeSet::from([f])),
                 item_param: item_base(&item)
                     .and_then(|base| function.params.iter().position(|p| p == base)),
-                keys: super::callback::item_key(&item).into_iter().collect(),
+                keys: item_key(&item).into_iter().collect(),
             };
             found
                 .entry(function.name.clone())
@@ -478,4 +478,15 @@ pub(super) fn handed_in(
             return handed;
         }
     }
+}
+
+/// How a work item is matched between its binding and its queueing: the
+/// field of a member (`work` of `&priv->work`), or a variable's name.
+pub(crate) fn item_key(item: &str) -> Option<String> {
+    let field = field_of(item).or_else(|| field_of(&format!("&{item}")));
+    field.or_else(|| {
+        let name = item.trim().trim_start_matches('&').trim();
+        let is_ident = !name.is_empty() && name.bytes().all(is_word_byte);
+        is_ident.then(|| name.to_string())
+    })
 }

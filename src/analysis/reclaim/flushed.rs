@@ -6,7 +6,8 @@
 //! rescuer (the kernel's check_flush_dependency() warns about exactly
 //! this dependency).
 
-use crate::analysis::exports::callback::{bound_work, item_key};
+use crate::analysis::exports::callback::bound_work;
+use crate::analysis::exports::item_key;
 use crate::ctext::{call_args, calls_in};
 use crate::load::Unit;
 
