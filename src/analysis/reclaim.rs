@@ -34,7 +34,9 @@ pub struct Reclaim {
 pub fn evidence(unit: &Unit, sites: &[Site]) -> Option<Reclaim> {
     let calls = call_graph(unit);
     let converted = converted_sites(unit, sites);
-    block_io(unit, &calls, &converted).or_else(|| reclaim_flushes(unit, &calls, &converted))
+    block_io(unit, &calls, &converted)
+        .or_else(|| reclaim_flushes(unit, &calls, &converted))
+        .or_else(|| same_work(unit, sites))
 }
 
 /// A converted site on the block I/O path.
@@ -95,7 +97,7 @@ fn reclaim_flushes(
     calls: &BTreeMap<String, BTreeSet<String>>,
     converted: &BTreeMap<String, &Site>,
 ) -> Option<Reclaim> {
-    for work in flushed::reclaim_work(unit) {
+    for work in flushed::reclaim_work(unit, false) {
         let Some((function, site)) = reached(calls, converted, &work.function, Site::is_flush)
         else {
             continue;
@@ -120,6 +122,54 @@ fn reclaim_flushes(
         return Some(Reclaim {
             because: "work on the module's own WQ_MEM_RECLAIM workqueue flushes it, so \
                       memory reclaim can wait for it",
+            evidence,
+        });
+    }
+    None
+}
+
+/// A converted queueing call whose work function the module also runs on
+/// a workqueue it gave WQ_MEM_RECLAIM itself: the same work, which its
+/// author judged memory reclaim may need.
+fn same_work(unit: &Unit, sites: &[Site]) -> Option<Reclaim> {
+    let chosen = flushed::reclaim_work(unit, true);
+    if chosen.is_empty() {
+        return None;
+    }
+    for site in sites
+        .iter()
+        .filter(|s| s.state == SiteState::Convert && !s.is_flush())
+    {
+        let Some(key) = site
+            .work_arg(unit)
+            .and_then(crate::analysis::exports::item_key)
+        else {
+            continue;
+        };
+        let Some(function) = flushed::only_function(unit, &key) else {
+            continue;
+        };
+        // Both items name their one work function: no other item of the
+        // same field name blurs which work it is.
+        let same = |w: &&flushed::QueuedWork| {
+            w.function == function
+                && flushed::only_function(unit, &w.item).as_deref() == Some(function.as_str())
+        };
+        let Some(work) = chosen.iter().find(same) else {
+            continue;
+        };
+        let evidence = format!(
+            "WQ_MEM_RECLAIM: {}:{} ({}) queues work that runs {function}(), which {} also \
+             queues on {}, a workqueue the module gave WQ_MEM_RECLAIM: the same work, so \
+             the new workqueue needs a rescuer too.",
+            unit.files[site.file].path.display(),
+            site.line,
+            site.shown(),
+            work.queued,
+            work.wq
+        );
+        return Some(Reclaim {
+            because: "the module runs the same work on a workqueue it gave WQ_MEM_RECLAIM",
             evidence,
         });
     }

@@ -43,17 +43,39 @@ pub(super) struct QueuedWork {
 }
 
 /// Every work function of the module that runs on a WQ_MEM_RECLAIM
-/// workqueue the module allocates.
-pub(super) fn reclaim_work(unit: &Unit) -> Vec<QueuedWork> {
+/// workqueue the module allocates; `chosen`: only those whose flags
+/// spell it out (the author's choice; the `create_*` macros give it to
+/// every legacy workqueue).
+pub(super) fn reclaim_work(unit: &Unit, chosen: bool) -> Vec<QueuedWork> {
     let wqs: Vec<String> = unit
         .files
         .iter()
         .flat_map(|f| reclaim_wqs(&f.text))
+        .filter(|(_, spelt)| *spelt || !chosen)
+        .map(|(wq, _)| wq)
         .collect();
     if wqs.is_empty() {
         return Vec::new();
     }
     work_of(unit, &wqs)
+}
+
+/// The one work function bound to the item `key` names in the module
+/// (`INIT_WORK(&x->key, f)`), if exactly one is.
+pub(super) fn only_function(unit: &Unit, key: &str) -> Option<String> {
+    let mut functions: Vec<String> = unit
+        .files
+        .iter()
+        .flat_map(|f| bound_work(&f.text))
+        .filter(|(item, _)| item == key)
+        .map(|(_, function)| function)
+        .collect();
+    functions.sort();
+    functions.dedup();
+    match functions.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
 }
 
 /// Every work function of the module queued on the workqueue an
@@ -92,8 +114,9 @@ fn work_of(unit: &Unit, wqs: &[String]) -> Vec<QueuedWork> {
 }
 
 /// The workqueues `text` allocates with WQ_MEM_RECLAIM, by the name the
-/// assignment gives them (`wq` of `dev->wq = …`, or a variable's name).
-fn reclaim_wqs(text: &[u8]) -> Vec<String> {
+/// assignment gives them (`wq` of `dev->wq = …`, or a variable's name),
+/// and whether their flags spell it out.
+fn reclaim_wqs(text: &[u8]) -> Vec<(String, bool)> {
     calls_in(text)
         .filter_map(|(offset, word)| {
             let always = ALWAYS_RECLAIM.contains(&word);
@@ -101,10 +124,10 @@ fn reclaim_wqs(text: &[u8]) -> Vec<String> {
                 return None;
             }
             let args = call_args(text, offset + word.len())?;
-            let flagged = args
+            let spelt = args
                 .iter()
                 .any(|a| memchr::memmem::find(&text[a.clone()], b"WQ_MEM_RECLAIM").is_some());
-            (always || flagged).then(|| assigned_to(&text[..offset]))?
+            (always || spelt).then(|| Some((assigned_to(&text[..offset])?, spelt)))?
         })
         .collect()
 }
