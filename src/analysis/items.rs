@@ -94,7 +94,11 @@ struct Declared {
 pub type Typedefs = BTreeMap<String, String>;
 
 /// Every `typedef struct tag … name;` in the module's files and headers.
-pub fn typedefs(unit: &Unit) -> Typedefs {
+pub fn typedefs(unit: &Unit) -> &Typedefs {
+    unit.memo.typedefs.get_or_init(|| typedefs_in(unit))
+}
+
+fn typedefs_in(unit: &Unit) -> Typedefs {
     let mut found = Typedefs::new();
     for file in &unit.files {
         let text = &file.text;
@@ -245,7 +249,7 @@ pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
     let function = site.enclosing(unit).ok_or_else(where_)?;
     let text = &unit.files[site.file].text[function.range.start..site.range.start];
     let typedefs = typedefs(unit);
-    let declared = declarations_in(text, &typedefs)
+    let declared = declarations_in(text, typedefs)
         .into_iter()
         .rev()
         .find(|d| d.name == base)
@@ -274,7 +278,7 @@ pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
 /// module, in its init.
 fn set_once_in_init(unit: &Unit, file: usize, name: &str) -> Result<(), String> {
     let work_types = ["work_struct", "delayed_work", "rcu_work"];
-    let declared = file_scope(unit, file, &typedefs(unit))
+    let declared = file_scope(unit, file, typedefs(unit))
         .into_iter()
         .any(|d| d.name == name && d.pointer && !d.array && work_types.contains(&d.tag.as_str()));
     if !declared {
@@ -342,7 +346,7 @@ fn named_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, Stri
             // One instance for certain: a parameter, or a local set once
             // where it is declared; never an array, a loop cursor or a
             // variable assigned again before the flush.
-            let in_scope: Vec<Declared> = declarations_in(text, &typedefs(unit))
+            let in_scope: Vec<Declared> = declarations_in(text, typedefs(unit))
                 .into_iter()
                 .filter(|d| {
                     !d.array
@@ -385,7 +389,7 @@ fn named_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, Stri
 /// a header of the module it includes. None when there are several.
 fn global_instance(unit: &Unit, file: usize, tag: &str) -> Option<String> {
     let mut found: Vec<String> = Vec::new();
-    for d in file_scope(unit, file, &typedefs(unit)) {
+    for d in file_scope(unit, file, typedefs(unit)) {
         if d.tag == tag && !d.pointer && !d.array && !found.contains(&d.name) {
             found.push(d.name);
         }

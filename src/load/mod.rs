@@ -49,6 +49,23 @@ pub struct Unit {
     /// `Makefile`) and its text, when the conversion may need to test the
     /// kernel in it (`facts.compat`, several kernels at once).
     pub kbuild: Option<(PathBuf, Vec<u8>)>,
+    /// What analysis reads of the files' whole text more than once.
+    pub memo: Memo,
+}
+
+/// Facts of a unit's text that analysis asks for again and again, read
+/// once on first use: the wait model asks per item and flush, grouping
+/// asks again, and a unit can be megabytes (i915).
+#[derive(Default)]
+pub struct Memo {
+    /// Each work item's function as the files' `INIT_WORK()`s give it
+    /// (`analysis::drain`).
+    pub work_functions: OnceLock<HashMap<String, Option<String>>>,
+    /// The functions the module calls that it does not define, sorted
+    /// (`analysis::plan::called_outside`).
+    pub called_outside: OnceLock<Vec<String>>,
+    /// `typedef struct tag … name;`: name → tag (`analysis::items`).
+    pub typedefs: OnceLock<BTreeMap<String, String>>,
 }
 
 /// A word of the module's Makefile that stands for code localwq did not
@@ -219,6 +236,7 @@ impl Loader {
             outside_includers,
             invocations,
             entry,
+            memo: Memo::default(),
         })
     }
 

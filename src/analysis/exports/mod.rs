@@ -5,11 +5,13 @@
 //! Text, not parse trees: kernel style puts a function's braces in column
 //! 0, which bounds it cheaply, and only prefiltered files are split.
 
+mod names;
 mod owned;
 mod text;
 
-use crate::ctext::{calls_in, exported_names, installs_in};
+use crate::ctext::exported_names;
 use crate::wq::{self, SystemWq, WqFacts};
+use names::{calls_and_installs, name_hash};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use text::{
@@ -81,22 +83,6 @@ pub struct QueueingFile {
     calls: Vec<u64>,
     /// The names it installs as values (`.op = name`), hashed the same way.
     installs: Vec<u64>,
-}
-
-/// FNV-1a of a name: cheap, and collisions only ever add a dependent to
-/// review, never hide one.
-fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// The sorted, distinct hashes of the names `found`.
-fn hashed<'t>(found: impl Iterator<Item = (usize, &'t str)>) -> Vec<u64> {
-    let mut hashes: Vec<u64> = found.map(|(_, name)| name_hash(name)).collect();
-    hashes.sort_unstable();
-    hashes.dedup();
-    hashes
 }
 
 impl QueueingFile {
@@ -173,11 +159,12 @@ impl TreeIndex {
         if wqs.is_empty() {
             return;
         }
+        let (calls, installs) = calls_and_installs(text);
         self.queueing.push(QueueingFile {
             path: path.clone(),
             wqs,
-            calls: hashed(calls_in(text)),
-            installs: hashed(installs_in(text)),
+            calls,
+            installs,
         });
         if memchr::memmem::find(text, b"EXPORT_SYMBOL").is_none() {
             return;
