@@ -254,7 +254,7 @@ pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
         .rev()
         .find(|d| d.name == base)
         .or_else(|| {
-            file_scope(unit, site.file, &typedefs)
+            file_scope(unit, site.file, typedefs)
                 .into_iter()
                 .find(|d| d.name == base)
         })

@@ -45,9 +45,11 @@ pub(super) fn calls_and_installs(text: &[u8]) -> (Vec<u64>, Vec<u64>) {
             _ => {}
         }
     }
+    // Kept for the whole run, for thousands of files: no spare capacity.
     for hashes in [&mut calls, &mut installs] {
         hashes.sort_unstable();
         hashes.dedup();
+        hashes.shrink_to_fit();
     }
     (calls, installs)
 }
