@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use shared::{co_owned, outside_includers, shared_headers};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A module with its files parsed: .c files first, then private headers.
 pub struct Unit {
@@ -124,6 +124,9 @@ impl Unit {
 pub struct Loader {
     tree: KernelTree,
     driver_macros: OnceLock<(BTreeMap<String, DriverMacro>, Vec<Unread>)>,
+    /// Each directory's include directories, its Makefile read once: the
+    /// modules of a directory share them (`scan --all` loads 1300).
+    include_dirs: Mutex<HashMap<PathBuf, Arc<Vec<PathBuf>>>>,
 }
 
 impl Loader {
@@ -131,7 +134,19 @@ impl Loader {
         Loader {
             tree,
             driver_macros: OnceLock::new(),
+            include_dirs: Mutex::default(),
         }
+    }
+
+    /// `kbuild::include_dirs` of `dir`, read once per directory.
+    fn include_dirs(&self, dir: &Path) -> Arc<Vec<PathBuf>> {
+        let lock = || self.include_dirs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(dirs) = lock().get(dir) {
+            return dirs.clone();
+        }
+        let dirs = Arc::new(kbuild::include_dirs(&self.tree, dir));
+        lock().insert(dir.to_path_buf(), dirs.clone());
+        dirs
     }
 
     /// `#define module_*_driver(…)` of the tree's include/.
@@ -198,7 +213,7 @@ impl Loader {
             .into_par_iter()
             .map(|(rel, text)| open(rel, text))
             .collect::<Result<_>>()?;
-        let dirs = kbuild::include_dirs(&self.tree, &module.dir);
+        let dirs = self.include_dirs(&module.dir);
         let headers = private_headers(&self.tree, module, &files, &dirs, &open)?;
         let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
         files.extend(headers);
