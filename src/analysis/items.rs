@@ -468,8 +468,28 @@ fn declared_globally(file: &SourceFile, name: &str) -> bool {
 /// The struct-typed members of `struct tag`, from its definition in the
 /// module's own files.
 fn struct_members(unit: &Unit, tag: &str) -> Vec<Declared> {
+    let memo = || {
+        unit.memo
+            .struct_bodies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    };
+    let known = memo().get(tag).cloned();
+    let body = known.unwrap_or_else(|| {
+        let found = struct_body(unit, tag);
+        memo().insert(tag.to_string(), found.clone());
+        found
+    });
+    body.map_or_else(Vec::new, |(file, range)| {
+        declarations(&unit.files[file].text[range])
+    })
+}
+
+/// Where the first `struct tag {…}` of the unit's files holds its
+/// members: the file and the text between the braces.
+fn struct_body(unit: &Unit, tag: &str) -> Option<(usize, std::ops::Range<usize>)> {
     let needle = format!("struct {tag}");
-    for file in &unit.files {
+    for (index, file) in unit.files.iter().enumerate() {
         for at in memchr::memmem::find_iter(&file.text, needle.as_bytes()) {
             let rest = &file.text[at + needle.len()..];
             let open = rest.iter().position(|b| !b.is_ascii_whitespace());
@@ -484,10 +504,10 @@ fn struct_members(unit: &Unit, tag: &str) -> Vec<Declared> {
             let Some(close) = crate::ctext::matching_brace(&file.text, body_start) else {
                 continue;
             };
-            return declarations(&file.text[body_start + 1..close]);
+            return Some((index, body_start + 1..close));
         }
     }
-    Vec::new()
+    None
 }
 
 /// The statement of the flush's block, before it, that already waits for

@@ -66,7 +66,14 @@ pub struct Memo {
     pub called_outside: OnceLock<Vec<String>>,
     /// `typedef struct tag … name;`: name → tag (`analysis::items`).
     pub typedefs: OnceLock<BTreeMap<String, String>>,
+    /// Where each struct asked for is defined: the file and the text
+    /// between its braces (`analysis::items`).
+    pub struct_bodies: Mutex<HashMap<String, StructBody>>,
 }
+
+/// A struct's definition in a unit: its file and the text between its
+/// braces; None when the unit defines none.
+pub type StructBody = Option<(usize, std::ops::Range<usize>)>;
 
 /// A word of the module's Makefile that stands for code localwq did not
 /// read (`Module::unresolved`), with its place.
