@@ -15,7 +15,7 @@ use crate::wq::WqFacts;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use shared::{co_owned, outside_includers, shared_headers};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -417,12 +417,25 @@ fn include_targets<'a>(
     file: &'a SourceFile,
     dirs: &'a [PathBuf],
 ) -> impl Iterator<Item = PathBuf> + 'a {
-    file.facts.includes.iter().flat_map(move |i| {
-        let beside = i.quoted.then(|| resolve_include(&file.path, &i.path, true));
-        beside
-            .into_iter()
-            .chain(dirs.iter().map(|d| crate::tree::lexical(&d.join(&i.path))))
-    })
+    file.facts
+        .includes
+        .iter()
+        .flat_map(move |i| include_targets_of(file, i, dirs))
+}
+
+/// Where one include of `file` may be (`include_targets`).
+fn include_targets_of<'a>(
+    file: &SourceFile,
+    include: &'a crate::parse::Include,
+    dirs: &'a [PathBuf],
+) -> impl Iterator<Item = PathBuf> + 'a {
+    let beside = include
+        .quoted
+        .then(|| resolve_include(&file.path, &include.path, true));
+    beside.into_iter().chain(
+        dirs.iter()
+            .map(|d| crate::tree::lexical(&d.join(&include.path))),
+    )
 }
 
 /// For each file, the indexes of the unit's files its quoted includes name.
@@ -454,13 +467,31 @@ fn private_headers(
     open: &dyn Fn(PathBuf, Vec<u8>) -> Result<SourceFile>,
 ) -> Result<Vec<SourceFile>> {
     let own = |path: &Path| tree.kdir.is_some() || path.starts_with(&module.dir);
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::new();
     let mut headers = Vec::new();
-    let mut pending: Vec<Vec<PathBuf>> = files
-        .iter()
-        .map(|f| include_targets(f, dirs).collect())
-        .collect();
-    while let Some(targets) = pending.pop() {
+    // Files of one directory include the same headers: each spelling is
+    // looked for once per directory (a driver of 500 files and 20 -I
+    // directories made millions of candidates).
+    let mut asked: HashSet<(PathBuf, String, bool)> = HashSet::new();
+    let mut targets_of = |file: &SourceFile| -> Vec<PathBuf> {
+        let dir = file.path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let mut targets = Vec::new();
+        for include in &file.facts.includes {
+            if asked.insert((dir.clone(), include.path.clone(), include.quoted)) {
+                targets.extend(include_targets_of(file, include, dirs));
+            }
+        }
+        targets
+    };
+    // Files, then headers as found, last first; each one's targets are
+    // made when it is taken, so each spelling is first asked where the
+    // whole walk would first meet it.
+    let mut pending: Vec<Result<usize, usize>> = (0..files.len()).map(Ok).collect();
+    while let Some(next) = pending.pop() {
+        let targets = match next {
+            Ok(file) => targets_of(&files[file]),
+            Err(header) => targets_of(&headers[header]),
+        };
         for candidate in targets {
             if !own(&candidate) || !seen.insert(candidate.clone()) {
                 continue;
@@ -472,8 +503,8 @@ fn private_headers(
             }
             let text = read_source(tree, &candidate)?;
             let header = open(candidate, text)?;
-            pending.push(include_targets(&header, dirs).collect());
             headers.push(header);
+            pending.push(Err(headers.len() - 1));
         }
     }
     headers.sort_by(|a, b| a.path.cmp(&b.path));
