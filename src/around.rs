@@ -11,9 +11,9 @@ use crate::maintainers::Maintainers;
 use crate::parse::{text_includes, SourceFile};
 use crate::tree::{resolve_include, KernelTree};
 use crate::wq::SystemWq;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub struct TreeSurroundings {
     tree: KernelTree,
@@ -23,6 +23,8 @@ pub struct TreeSurroundings {
     /// holds the kernel's sources (a headers directory does not).
     kernel: Option<KernelTree>,
     kernel_index: OnceLock<TreeIndex>,
+    /// The providers of files the index left for later, read on first ask.
+    read_later: Mutex<HashMap<PathBuf, Arc<BTreeMap<String, Provider>>>>,
 }
 
 impl TreeSurroundings {
@@ -45,6 +47,7 @@ impl TreeSurroundings {
             maintainers: OnceLock::new(),
             kernel,
             kernel_index: OnceLock::new(),
+            read_later: Mutex::default(),
         }
     }
 
@@ -64,13 +67,68 @@ impl TreeSurroundings {
     }
 
     /// The tree's exported functions that queue on a system workqueue:
-    /// given by a whole-tree selection, or read on first use.
+    /// given by a whole-tree selection, or read on first use; providers
+    /// are read when asked for (`tree_provider`).
     pub fn index(&self) -> &TreeIndex {
-        self.index.get_or_init(|| index_of(&self.tree))
+        self.index.get_or_init(|| {
+            let per_file = self.tree.filter_map_files(Path::new(""), |rel, text| {
+                TreeIndex::of_file_deferred(rel, text, &self.tree.facts)
+            });
+            TreeIndex::merged(per_file.kept.into_iter().map(|(_, index)| index))
+        })
+    }
+
+    /// The tree's provider named `name`: the last file by path that
+    /// exports one, when several do (arch variants).
+    fn tree_provider(&self, name: &str) -> Option<Provider> {
+        let index = self.index();
+        if let Some(provider) = index.providers.get(name) {
+            return Some(provider.clone());
+        }
+        let files = index.deferred.get(name)?;
+        files
+            .iter()
+            .rev()
+            .find_map(|file| self.providers_of_file(file).get(name).cloned())
+    }
+
+    /// The providers of the tree's `files`, by function name.
+    pub fn providers_in(&self, files: &[PathBuf]) -> Vec<Provider> {
+        let index = self.index();
+        let mut found: BTreeMap<String, Provider> = index
+            .providers
+            .values()
+            .filter(|p| files.contains(&p.file))
+            .map(|p| (p.function.clone(), p.clone()))
+            .collect();
+        let later: BTreeSet<&PathBuf> = index
+            .deferred
+            .values()
+            .flatten()
+            .filter(|file| files.contains(file))
+            .collect();
+        for file in later {
+            found.extend(self.providers_of_file(file).as_ref().clone());
+        }
+        found.into_values().collect()
+    }
+
+    /// One file's providers, read once; none when it can no longer be
+    /// read (it was when the tree was walked).
+    fn providers_of_file(&self, file: &Path) -> Arc<BTreeMap<String, Provider>> {
+        let lock = || self.read_later.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(read) = lock().get(file) {
+            return read.clone();
+        }
+        let text = std::fs::read(self.tree.root.join(file)).unwrap_or_default();
+        let read = Arc::new(TreeIndex::providers_of_file(file, &text, &self.tree.facts));
+        lock().insert(file.to_path_buf(), read.clone());
+        read
     }
 }
 
-/// Every file's exported functions that queue on a system workqueue.
+/// Every file's exported functions that queue on a system workqueue, read
+/// at once (a kernel's index is kept whole in the cache).
 fn index_of(tree: &KernelTree) -> TreeIndex {
     let per_file = tree.filter_map_files(Path::new(""), |rel, text| {
         TreeIndex::of_file(rel, text, &tree.facts)
@@ -80,11 +138,8 @@ fn index_of(tree: &KernelTree) -> TreeIndex {
 
 impl Surroundings for TreeSurroundings {
     fn provider(&self, name: &str) -> Option<Provider> {
-        self.index()
-            .providers
-            .get(name)
-            .or_else(|| self.kernel_index()?.providers.get(name))
-            .cloned()
+        self.tree_provider(name)
+            .or_else(|| self.kernel_index()?.providers.get(name).cloned())
     }
 
     fn blind_spot(&self) -> Option<String> {

@@ -119,7 +119,7 @@ impl Session {
     /// builds the export index from the same reads.
     pub fn select_by(&self, paths: &[PathBuf], needles: &[&str]) -> Result<Selection> {
         let (selection, indexes) = select::select(&self.tree, paths, needles, |rel, text| {
-            TreeIndex::of_file(rel, text, &self.tree.facts)
+            TreeIndex::of_file_deferred(rel, text, &self.tree.facts)
         })?;
         if let Some(indexes) = indexes {
             self.around

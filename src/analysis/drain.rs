@@ -7,6 +7,7 @@ use super::items::{ItemKey, QueuedItem};
 use super::sites::Site;
 use crate::ctext::{arg_ranges, calls_in, has_word, matching_brace, matching_paren, words_in};
 use crate::load::Unit;
+use std::collections::HashMap;
 
 /// The loop a flush drains: the list expression and its last field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +62,17 @@ pub fn work_function(unit: &Unit, item: &QueuedItem) -> Option<String> {
         ItemKey::Global(name) | ItemKey::GlobalPointer(name) => name.as_str(),
         ItemKey::Member { path, .. } => path.rsplit('.').next()?,
     };
-    let mut found: Option<String> = None;
+    let table = unit
+        .memo
+        .work_functions
+        .get_or_init(|| work_functions(unit));
+    table.get(last)?.clone()
+}
+
+/// For each last word of an `INIT_WORK()`'s work argument, the function
+/// every such call gives it, or None when two disagree.
+fn work_functions(unit: &Unit) -> HashMap<String, Option<String>> {
+    let mut table: HashMap<String, Option<String>> = HashMap::new();
     for file in &unit.files {
         let text = &file.text;
         for (at, callee) in calls_in(text) {
@@ -78,19 +89,23 @@ pub fn work_function(unit: &Unit, item: &QueuedItem) -> Option<String> {
             let [work, function] = args.as_slice() else {
                 continue;
             };
-            if words_in(&text[work.clone()]).last().map(|(_, w)| w) != Some(last) {
+            let Some((_, last)) = words_in(&text[work.clone()]).last() else {
                 continue;
-            }
+            };
             let name = String::from_utf8_lossy(&text[function.clone()])
                 .trim()
                 .to_string();
-            if found.as_ref().is_some_and(|f| *f != name) {
-                return None;
-            }
-            found = Some(name);
+            table
+                .entry(last.to_string())
+                .and_modify(|found| {
+                    if found.as_ref().is_some_and(|f| *f != name) {
+                        *found = None;
+                    }
+                })
+                .or_insert(Some(name));
         }
     }
-    found
+    table
 }
 
 /// Whether function `name` of the module mentions `field` in its body: it

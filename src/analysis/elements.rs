@@ -53,14 +53,14 @@ pub fn each_element(
     path: &str,
 ) -> Option<Result<(String, Each), String>> {
     let typedefs = typedefs(unit);
-    let arrays: Vec<String> = file_scope(unit, flush.file, &typedefs)
+    let arrays: Vec<String> = file_scope(unit, flush.file, typedefs)
         .into_iter()
         .filter(|d| d.tag == tag && d.array && !d.pointer)
         .map(|d| d.name)
         .collect();
     let array = arrays.first()?.clone();
     Some(
-        only_instances(unit, &typedefs, tag, &array, &arrays)
+        only_instances(unit, typedefs, tag, &array, &arrays)
             .and_then(|()| initialised_in_init(unit, flush, &array, path))
             .and_then(|()| free_index(unit, flush))
             .map(|index| (format!("&{array}[{index}].{path}"), Each { array, index })),

@@ -94,7 +94,11 @@ pub(super) struct Declared {
 pub type Typedefs = BTreeMap<String, String>;
 
 /// Every `typedef struct tag … name;` in the module's files and headers.
-pub fn typedefs(unit: &Unit) -> Typedefs {
+pub fn typedefs(unit: &Unit) -> &Typedefs {
+    unit.memo.typedefs.get_or_init(|| typedefs_in(unit))
+}
+
+fn typedefs_in(unit: &Unit) -> Typedefs {
     let mut found = Typedefs::new();
     for file in &unit.files {
         let text = &file.text;
@@ -245,12 +249,12 @@ pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
     let function = site.enclosing(unit).ok_or_else(where_)?;
     let text = &unit.files[site.file].text[function.range.start..site.range.start];
     let typedefs = typedefs(unit);
-    let declared = declarations_in(text, &typedefs)
+    let declared = declarations_in(text, typedefs)
         .into_iter()
         .rev()
         .find(|d| d.name == base)
         .or_else(|| {
-            file_scope(unit, site.file, &typedefs)
+            file_scope(unit, site.file, typedefs)
                 .into_iter()
                 .find(|d| d.name == base)
         })
@@ -274,7 +278,7 @@ pub fn queued_item(unit: &Unit, site: &Site) -> Result<QueuedItem, String> {
 /// module, in its init.
 fn set_once_in_init(unit: &Unit, file: usize, name: &str) -> Result<(), String> {
     let work_types = ["work_struct", "delayed_work", "rcu_work"];
-    let declared = file_scope(unit, file, &typedefs(unit))
+    let declared = file_scope(unit, file, typedefs(unit))
         .into_iter()
         .any(|d| d.name == name && d.pointer && !d.array && work_types.contains(&d.tag.as_str()));
     if !declared {
@@ -342,7 +346,7 @@ fn named_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, Stri
             // One instance for certain: a parameter, or a local set once
             // where it is declared; never an array, a loop cursor or a
             // variable assigned again before the flush.
-            let in_scope: Vec<Declared> = declarations_in(text, &typedefs(unit))
+            let in_scope: Vec<Declared> = declarations_in(text, typedefs(unit))
                 .into_iter()
                 .filter(|d| {
                     !d.array
@@ -385,7 +389,7 @@ fn named_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, Stri
 /// a header of the module it includes. None when there are several.
 fn global_instance(unit: &Unit, file: usize, tag: &str) -> Option<String> {
     let mut found: Vec<String> = Vec::new();
-    for d in file_scope(unit, file, &typedefs(unit)) {
+    for d in file_scope(unit, file, typedefs(unit)) {
         if d.tag == tag && !d.pointer && !d.array && !found.contains(&d.name) {
             found.push(d.name);
         }
@@ -464,8 +468,28 @@ fn declared_globally(file: &SourceFile, name: &str) -> bool {
 /// The struct-typed members of `struct tag`, from its definition in the
 /// module's own files.
 fn struct_members(unit: &Unit, tag: &str) -> Vec<Declared> {
+    let memo = || {
+        unit.memo
+            .struct_bodies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    };
+    let known = memo().get(tag).cloned();
+    let body = known.unwrap_or_else(|| {
+        let found = struct_body(unit, tag);
+        memo().insert(tag.to_string(), found.clone());
+        found
+    });
+    body.map_or_else(Vec::new, |(file, range)| {
+        declarations(&unit.files[file].text[range])
+    })
+}
+
+/// Where the first `struct tag {…}` of the unit's files holds its
+/// members: the file and the text between the braces.
+fn struct_body(unit: &Unit, tag: &str) -> Option<(usize, std::ops::Range<usize>)> {
     let needle = format!("struct {tag}");
-    for file in &unit.files {
+    for (index, file) in unit.files.iter().enumerate() {
         for at in memchr::memmem::find_iter(&file.text, needle.as_bytes()) {
             let rest = &file.text[at + needle.len()..];
             let open = rest.iter().position(|b| !b.is_ascii_whitespace());
@@ -480,10 +504,10 @@ fn struct_members(unit: &Unit, tag: &str) -> Vec<Declared> {
             let Some(close) = crate::ctext::matching_brace(&file.text, body_start) else {
                 continue;
             };
-            return declarations(&file.text[body_start + 1..close]);
+            return Some((index, body_start + 1..close));
         }
     }
-    Vec::new()
+    None
 }
 
 /// The statement of the flush's block, before it, that already waits for

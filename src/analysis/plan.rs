@@ -329,14 +329,19 @@ fn called_names(file: &SourceFile) -> Vec<&str> {
 
 /// The functions the module calls that it does not define.
 pub(crate) fn called_outside(unit: &Unit) -> BTreeSet<&str> {
-    let defined: BTreeSet<&str> = unit
-        .files
-        .iter()
-        .flat_map(|f| f.facts.functions.iter().map(|func| func.name.as_str()))
-        .collect();
-    unit.files
-        .iter()
-        .flat_map(called_names)
-        .filter(|name| !defined.contains(name))
-        .collect()
+    let names = unit.memo.called_outside.get_or_init(|| {
+        let defined: BTreeSet<&str> = unit
+            .files
+            .iter()
+            .flat_map(|f| f.facts.functions.iter().map(|func| func.name.as_str()))
+            .collect();
+        let called: BTreeSet<&str> = unit
+            .files
+            .iter()
+            .flat_map(called_names)
+            .filter(|name| !defined.contains(name))
+            .collect();
+        called.into_iter().map(str::to_string).collect()
+    });
+    names.iter().map(String::as_str).collect()
 }

@@ -15,9 +15,9 @@ use crate::wq::WqFacts;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use shared::{co_owned, outside_includers, shared_headers};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A module with its files parsed: .c files first, then private headers.
 pub struct Unit {
@@ -49,7 +49,31 @@ pub struct Unit {
     /// `Makefile`) and its text, when the conversion may need to test the
     /// kernel in it (`facts.compat`, several kernels at once).
     pub kbuild: Option<(PathBuf, Vec<u8>)>,
+    /// What analysis reads of the files' whole text more than once.
+    pub memo: Memo,
 }
+
+/// Facts of a unit's text that analysis asks for again and again, read
+/// once on first use: the wait model asks per item and flush, grouping
+/// asks again, and a unit can be megabytes (i915).
+#[derive(Default)]
+pub struct Memo {
+    /// Each work item's function as the files' `INIT_WORK()`s give it
+    /// (`analysis::drain`).
+    pub work_functions: OnceLock<HashMap<String, Option<String>>>,
+    /// The functions the module calls that it does not define, sorted
+    /// (`analysis::plan::called_outside`).
+    pub called_outside: OnceLock<Vec<String>>,
+    /// `typedef struct tag … name;`: name → tag (`analysis::items`).
+    pub typedefs: OnceLock<BTreeMap<String, String>>,
+    /// Where each struct asked for is defined: the file and the text
+    /// between its braces (`analysis::items`).
+    pub struct_bodies: Mutex<HashMap<String, StructBody>>,
+}
+
+/// A struct's definition in a unit: its file and the text between its
+/// braces; None when the unit defines none.
+pub type StructBody = Option<(usize, std::ops::Range<usize>)>;
 
 /// A word of the module's Makefile that stands for code localwq did not
 /// read (`Module::unresolved`), with its place.
@@ -107,6 +131,9 @@ impl Unit {
 pub struct Loader {
     tree: KernelTree,
     driver_macros: OnceLock<(BTreeMap<String, DriverMacro>, Vec<Unread>)>,
+    /// Each directory's include directories, its Makefile read once: the
+    /// modules of a directory share them (`scan --all` loads 1300).
+    include_dirs: Mutex<HashMap<PathBuf, Arc<Vec<PathBuf>>>>,
 }
 
 impl Loader {
@@ -114,7 +141,19 @@ impl Loader {
         Loader {
             tree,
             driver_macros: OnceLock::new(),
+            include_dirs: Mutex::default(),
         }
+    }
+
+    /// `kbuild::include_dirs` of `dir`, read once per directory.
+    fn include_dirs(&self, dir: &Path) -> Arc<Vec<PathBuf>> {
+        let lock = || self.include_dirs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(dirs) = lock().get(dir) {
+            return dirs.clone();
+        }
+        let dirs = Arc::new(kbuild::include_dirs(&self.tree, dir));
+        lock().insert(dir.to_path_buf(), dirs.clone());
+        dirs
     }
 
     /// `#define module_*_driver(…)` of the tree's include/.
@@ -181,7 +220,7 @@ impl Loader {
             .into_par_iter()
             .map(|(rel, text)| open(rel, text))
             .collect::<Result<_>>()?;
-        let dirs = kbuild::include_dirs(&self.tree, &module.dir);
+        let dirs = self.include_dirs(&module.dir);
         let headers = private_headers(&self.tree, module, &files, &dirs, &open)?;
         let header_paths: Vec<PathBuf> = headers.iter().map(|h| h.path.clone()).collect();
         files.extend(headers);
@@ -223,6 +262,7 @@ impl Loader {
             outside_includers,
             invocations,
             entry,
+            memo: Memo::default(),
         })
     }
 
@@ -381,12 +421,25 @@ fn include_targets<'a>(
     file: &'a SourceFile,
     dirs: &'a [PathBuf],
 ) -> impl Iterator<Item = PathBuf> + 'a {
-    file.facts.includes.iter().flat_map(move |i| {
-        let beside = i.quoted.then(|| resolve_include(&file.path, &i.path, true));
-        beside
-            .into_iter()
-            .chain(dirs.iter().map(|d| crate::tree::lexical(&d.join(&i.path))))
-    })
+    file.facts
+        .includes
+        .iter()
+        .flat_map(move |i| include_targets_of(file, i, dirs))
+}
+
+/// Where one include of `file` may be (`include_targets`).
+fn include_targets_of<'a>(
+    file: &SourceFile,
+    include: &'a crate::parse::Include,
+    dirs: &'a [PathBuf],
+) -> impl Iterator<Item = PathBuf> + 'a {
+    let beside = include
+        .quoted
+        .then(|| resolve_include(&file.path, &include.path, true));
+    beside.into_iter().chain(
+        dirs.iter()
+            .map(|d| crate::tree::lexical(&d.join(&include.path))),
+    )
 }
 
 /// For each file, the indexes of the unit's files its quoted includes name.
@@ -418,13 +471,31 @@ fn private_headers(
     open: &dyn Fn(PathBuf, Vec<u8>) -> Result<SourceFile>,
 ) -> Result<Vec<SourceFile>> {
     let own = |path: &Path| tree.kdir.is_some() || path.starts_with(&module.dir);
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::new();
     let mut headers = Vec::new();
-    let mut pending: Vec<Vec<PathBuf>> = files
-        .iter()
-        .map(|f| include_targets(f, dirs).collect())
-        .collect();
-    while let Some(targets) = pending.pop() {
+    // Files of one directory include the same headers: each spelling is
+    // looked for once per directory (a driver of 500 files and 20 -I
+    // directories made millions of candidates).
+    let mut asked: HashSet<(PathBuf, String, bool)> = HashSet::new();
+    let mut targets_of = |file: &SourceFile| -> Vec<PathBuf> {
+        let dir = file.path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let mut targets = Vec::new();
+        for include in &file.facts.includes {
+            if asked.insert((dir.clone(), include.path.clone(), include.quoted)) {
+                targets.extend(include_targets_of(file, include, dirs));
+            }
+        }
+        targets
+    };
+    // Files, then headers as found, last first; each one's targets are
+    // made when it is taken, so each spelling is first asked where the
+    // whole walk would first meet it.
+    let mut pending: Vec<Result<usize, usize>> = (0..files.len()).map(Ok).collect();
+    while let Some(next) = pending.pop() {
+        let targets = match next {
+            Ok(file) => targets_of(&files[file]),
+            Err(header) => targets_of(&headers[header]),
+        };
         for candidate in targets {
             if !own(&candidate) || !seen.insert(candidate.clone()) {
                 continue;
@@ -436,8 +507,8 @@ fn private_headers(
             }
             let text = read_source(tree, &candidate)?;
             let header = open(candidate, text)?;
-            pending.push(include_targets(&header, dirs).collect());
             headers.push(header);
+            pending.push(Err(headers.len() - 1));
         }
     }
     headers.sort_by(|a, b| a.path.cmp(&b.path));

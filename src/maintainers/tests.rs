@@ -147,3 +147,24 @@ fn directories_named_without_a_slash_take_their_subtree() {
         .to
         .is_empty());
 }
+
+#[test]
+fn a_glob_is_tried_only_on_files_with_its_literal_start() {
+    let special = ['*', '?', '[', '{', '|'];
+    assert_eq!(
+        literal_prefix("drivers/net/*/foo.c", &special),
+        "drivers/net/"
+    );
+    assert_eq!(
+        literal_prefix("include/linux/ab{0,1}c", &special),
+        "include/linux/a"
+    );
+    assert_eq!(literal_prefix("a/b|c/d", &special), "");
+    let (pattern, _) = file_pattern("drivers/*/x.c", &|_| false);
+    assert!(!pattern.is_match("fs/a/x.c"));
+    assert!(
+        pattern.regex.get().is_none(),
+        "compiled for a file it cannot match"
+    );
+    assert!(pattern.is_match("drivers/a/x.c"));
+}

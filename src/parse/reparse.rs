@@ -37,7 +37,9 @@ pub(super) fn mend(
         let copy = blank(text, &left_out);
         let mut copy = blank(&copy, &other_heads(&copy, region.start..block.open));
         macro_head(&mut copy, region.start..block.open);
-        let tree = super::parse_c(&copy)?;
+        // The blanked rest of the file is left out of the parse (tree-sitter
+        // would lex it space by space, a whole file's length per block).
+        let tree = super::parse_c_without(&copy, &[0..region.start, region.end..copy.len()])?;
         let alone = collect_facts(&tree, &copy, keep);
         // A block may hold more than one function (`{ }` on one line in
         // column 0 closes none): each is read as it comes.

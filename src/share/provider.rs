@@ -95,11 +95,10 @@ fn every_caller(
     let owner_files = owner.module.files.clone();
     let owner_name = owner.module.name.clone();
     let functions: Vec<String> = session
-        .index()
-        .providers
-        .values()
-        .filter(|p| owner_files.contains(&p.file))
-        .map(|p| p.function.clone())
+        .around
+        .providers_in(&owner_files)
+        .into_iter()
+        .map(|p| p.function)
         .collect();
     let needles: Vec<&str> = functions.iter().map(String::as_str).collect();
     // After a whole-tree selection every flushing module is in the pool;

@@ -6,17 +6,19 @@
 //! 0, which bounds it cheaply, and only prefiltered files are split.
 
 pub(crate) mod callback;
+mod names;
 mod owned;
+mod providers;
 mod text;
 
-use crate::ctext::{calls_in, exported_names, installs_in};
+use crate::ctext::exported_names;
 use crate::wq::{self, SystemWq, WqFacts};
+use names::{calls_and_installs, name_hash};
+use providers::providers_of;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 pub(crate) use text::item_key;
-use text::{
-    cancelled_fields, direct_queuers, handed_in, reaching, system_queueing, text_functions,
-};
+use text::system_queueing;
 
 /// Where an exported function ends up queueing on a system workqueue.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -85,22 +87,6 @@ pub struct QueueingFile {
     installs: Vec<u64>,
 }
 
-/// FNV-1a of a name: cheap, and collisions only ever add a dependent to
-/// review, never hide one.
-fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// The sorted, distinct hashes of the names `found`.
-fn hashed<'t>(found: impl Iterator<Item = (usize, &'t str)>) -> Vec<u64> {
-    let mut hashes: Vec<u64> = found.map(|(_, name)| name_hash(name)).collect();
-    hashes.sort_unstable();
-    hashes.dedup();
-    hashes
-}
-
 impl QueueingFile {
     /// Whether the file calls `name`.
     pub fn calls(&self, name: &str) -> bool {
@@ -125,6 +111,13 @@ impl QueueingFile {
 pub struct TreeIndex {
     pub providers: BTreeMap<String, Provider>,
     pub queueing: Vec<QueueingFile>,
+    /// From a walk that leaves providers for later (`of_file_deferred`):
+    /// each name exported by a file that queues, with the files exporting
+    /// it, by path. A run asks for the few that its modules call
+    /// (`providers_of_file`): splitting every exporting file of a tree
+    /// into functions cost a whole scan an eighth of its time.
+    #[serde(skip)]
+    pub deferred: BTreeMap<String, Vec<PathBuf>>,
 }
 
 impl TreeIndex {
@@ -138,6 +131,17 @@ impl TreeIndex {
         let mut index = TreeIndex::default();
         index.add_file(path.to_path_buf(), text, facts);
         (!index.providers.is_empty() || !index.queueing.is_empty()).then_some(index)
+    }
+
+    /// Like `of_file`, with the file's providers left for later: only
+    /// the names it exports are noted (`deferred`).
+    pub fn of_file_deferred(path: &Path, text: &[u8], facts: &WqFacts) -> Option<TreeIndex> {
+        if wq::is_implementation(text) {
+            return None;
+        }
+        let mut index = TreeIndex::default();
+        index.add(path.to_path_buf(), text, facts, true);
+        (!index.queueing.is_empty()).then_some(index)
     }
 
     /// The index with every workqueue taken from `facts` by name: an
@@ -161,77 +165,63 @@ impl TreeIndex {
         for index in indexes {
             merged.providers.extend(index.providers);
             merged.queueing.extend(index.queueing);
+            for (name, files) in index.deferred {
+                merged.deferred.entry(name).or_default().extend(files);
+            }
         }
         merged.queueing.sort_by(|a, b| a.path.cmp(&b.path));
+        merged.deferred.values_mut().for_each(|files| files.sort());
         merged
     }
 
     /// Adds one file: its exported queueing functions, and the file
     /// itself if it queues on a system workqueue.
     pub fn add_file(&mut self, path: PathBuf, text: &[u8], facts: &WqFacts) {
+        self.add(path, text, facts, false);
+    }
+
+    /// Like `add_file`; `later` notes an exporting file's exported names
+    /// in `deferred` instead of reading its providers.
+    fn add(&mut self, path: PathBuf, text: &[u8], facts: &WqFacts, later: bool) {
         // Most files queue nothing on a system workqueue, and most that do
         // export nothing: only an exporting one is split into functions.
         let wqs = system_queueing(text, facts);
         if wqs.is_empty() {
             return;
         }
+        let (calls, installs) = calls_and_installs(text);
         self.queueing.push(QueueingFile {
             path: path.clone(),
             wqs,
-            calls: hashed(calls_in(text)),
-            installs: hashed(installs_in(text)),
+            calls,
+            installs,
         });
         if memchr::memmem::find(text, b"EXPORT_SYMBOL").is_none() {
             return;
         }
-        let functions = text_functions(text);
-        let direct = direct_queuers(&functions, text, facts);
-        let reaching = reaching(&functions, &direct);
-        let cancels = cancelled_fields(&functions, text);
-        let handed = handed_in(&functions, text, &direct);
-        let called_back = callback::called_back(&functions, text, &direct);
-        let exports = exported_names(text);
-        for &export in &exports {
-            // An export that keeps a callback its work runs later queues
-            // nothing itself: that work is still the caller's code.
-            let kept = called_back.get(export);
-            let Some(queuer) = reaching.get(export).or(kept) else {
-                continue;
-            };
-            let export = export.to_string();
-            let head = functions.iter().find(|f| f.name == export);
-            let takes_callback = head.is_some_and(|f| f.takes_callback) || kept.is_some();
-            let pins_module = head.is_some_and(|f| f.pins_module);
-            let hands_item = handed.contains_key(&export);
-            let queuer = &direct[queuer];
-            let teardown = match &queuer.fields {
-                Some(fields) => exports
-                    .iter()
-                    .filter(|e| cancels.get(**e).is_some_and(|c| fields.is_subset(c)))
-                    .map(|e| e.to_string())
-                    .collect(),
-                None => Vec::new(),
-            };
-            self.providers.insert(
-                export.clone(),
-                Provider {
-                    function: export,
-                    file: path.clone(),
-                    line: queuer.line,
-                    call: queuer.call.clone(),
-                    wq: queuer.wq,
-                    // A kept callback runs the caller's code, whose item
-                    // the work is; another function pointer parameter
-                    // (`alloc_netdev_mqs()`'s `setup`) may be run there
-                    // and then, and says nothing of the item.
-                    own_item: queuer.own_item && kept.is_none(),
-                    teardown,
-                    hands_item,
-                    takes_callback,
-                    pins_module,
-                },
-            );
+        if !later {
+            self.providers.extend(providers_of(&path, text, facts));
+            return;
         }
+        for name in exported_names(text) {
+            let files = self.deferred.entry(name.to_string()).or_default();
+            if !files.contains(&path) {
+                files.push(path.clone());
+            }
+        }
+    }
+
+    /// The providers of one file the index left for later (`deferred`),
+    /// read from its text: the same as an index built at once holds.
+    pub fn providers_of_file(
+        path: &Path,
+        text: &[u8],
+        facts: &WqFacts,
+    ) -> BTreeMap<String, Provider> {
+        if wq::is_implementation(text) || system_queueing(text, facts).is_empty() {
+            return BTreeMap::new();
+        }
+        providers_of(path, text, facts)
     }
 }
 
