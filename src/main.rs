@@ -36,7 +36,6 @@ mod exit {
 }
 
 fn main() -> ExitCode {
-    one_malloc_arena();
     let cli = Cli::parse();
     if let Err(err) = localwq::interrupt::install() {
         eprintln!("localwq: error: cannot handle interruptions: {err}");
@@ -104,19 +103,6 @@ fn main() -> ExitCode {
             eprintln!("localwq: error: {err:#}");
             ExitCode::from(exit::ERROR)
         }
-    }
-}
-
-/// One malloc arena for every thread. glibc gives each thread its own,
-/// and memory one thread frees stays in its arena for that thread: a
-/// whole-tree scan peaked 15 % higher (5.10: 71 MiB against 62 MiB), for
-/// no time saved with a thread per core.
-fn one_malloc_arena() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter, and no other
-    // thread runs yet.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 
