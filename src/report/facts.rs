@@ -7,7 +7,7 @@ use std::fmt::Write;
 /// The facts table as `localwq facts` prints it.
 pub fn facts_table(facts: &WqFacts) -> String {
     let mut out = String::new();
-    let rows: Vec<[&str; 4]> = facts
+    let rows: Vec<[&str; 5]> = facts
         .system
         .iter()
         .map(|fact| {
@@ -19,6 +19,7 @@ pub fn facts_table(facts: &WqFacts) -> String {
             [
                 fact.wq.ident(),
                 fact.created_with.as_deref().unwrap_or("?"),
+                fact.wq.max_active(),
                 fact.wq.flags().unwrap_or("unknown"),
                 from,
             ]
@@ -27,10 +28,11 @@ pub fn facts_table(facts: &WqFacts) -> String {
     let head = [
         "system workqueue",
         "created with",
+        "max_active",
         "local replacement",
         "from",
     ];
-    let widths: Vec<usize> = (0..3)
+    let widths: Vec<usize> = (0..head.len() - 1)
         .map(|c| {
             rows.iter()
                 .map(|r| r[c].len())
@@ -40,17 +42,10 @@ pub fn facts_table(facts: &WqFacts) -> String {
         })
         .collect();
     for row in std::iter::once(&head).chain(&rows) {
-        let _ = writeln!(
-            out,
-            "{:w0$}  {:w1$}  {:w2$}  {}",
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2]
-        );
+        for (cell, width) in row.iter().zip(&widths) {
+            let _ = write!(out, "{cell:width$}  ");
+        }
+        let _ = writeln!(out, "{}", row[row.len() - 1]);
     }
     out.push('\n');
     let implied_width = facts

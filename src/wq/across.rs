@@ -66,10 +66,60 @@ pub fn merge(kernels: &[WqFacts]) -> Vec<WqFacts> {
         .map(|name| (*name, written_flags(kernels, name)))
         .collect();
     let compat = compat_of(kernels, &mut written);
+    let written: BTreeMap<&str, Result<Written, String>> = written
+        .into_iter()
+        .map(|(name, flags)| {
+            let both = flags.and_then(|flags| {
+                let max_active = written_max(kernels, name)?;
+                Ok(Written { flags, max_active })
+            });
+            (name, both)
+        })
+        .collect();
     kernels
         .iter()
         .map(|k| with_written(k, &written, &compat))
         .collect()
+}
+
+/// What a local workqueue standing for one system workqueue is written
+/// with, for every kernel.
+struct Written {
+    flags: String,
+    max_active: String,
+}
+
+/// The max_active of `name` written for every kernel that has it: one
+/// spelling each kernel gives the value its own system workqueue was
+/// created with, itself or an alias the kernel declares (6.8 made
+/// `WQ_UNBOUND_MAX_ACTIVE` an alias of the `WQ_MAX_ACTIVE` it creates
+/// system_unbound_wq with), the oldest kernel's preferred.
+fn written_max(kernels: &[WqFacts], name: &str) -> Result<String, String> {
+    let per: Vec<(&WqFacts, &str)> = kernels
+        .iter()
+        .filter_map(|k| k.system_wq(name).map(|wq| (k, wq.max_active())))
+        .collect();
+    let same = |kernel: &WqFacts, a: &str, b: &str| {
+        a == b
+            || kernel
+                .aliases
+                .iter()
+                .any(|(x, y)| (x == a && y == b) || (x == b && y == a))
+    };
+    let chosen = per
+        .iter()
+        .map(|(_, max)| *max)
+        .find(|candidate| per.iter().all(|(k, max)| same(k, candidate, max)));
+    chosen.map(str::to_string).ok_or_else(|| {
+        let each: Vec<String> = per
+            .iter()
+            .map(|(k, m)| format!("{m} on {}", label(k)))
+            .collect();
+        format!(
+            "its max_active differs between kernels: {}",
+            each.join(", ")
+        )
+    })
 }
 
 /// The flags of `name` for every kernel that has it: the same meaning on
@@ -167,7 +217,7 @@ fn compat_of(
 
 fn with_written(
     kernel: &WqFacts,
-    written: &BTreeMap<&str, Result<String, String>>,
+    written: &BTreeMap<&str, Result<Written, String>>,
     compat: &[Compat],
 ) -> WqFacts {
     let mut facts = kernel.clone();
@@ -181,7 +231,10 @@ fn with_written(
         }
         fact.wq = SystemWq {
             name: fact.wq.name,
-            flags: flags.as_ref().ok().map(|f| intern(f)),
+            flags: flags.as_ref().ok().map(|w| intern(&w.flags)),
+            max_active: flags
+                .as_ref()
+                .map_or(fact.wq.max_active, |w| intern(&w.max_active)),
         };
     }
     let system = facts.system.clone();

@@ -28,6 +28,10 @@ pub struct WqFacts {
     /// The `WQ_*` flags the header declares (an enum's members): what a
     /// conversion may write for this kernel.
     pub flag_names: Vec<String>,
+    /// `WQ_*` names the header declares as another (`WQ_UNBOUND_MAX_ACTIVE
+    /// = WQ_MAX_ACTIVE,` since 6.8, a `#define` of one word): the same
+    /// value under two spellings.
+    pub aliases: Vec<(String, String)>,
     /// Flags the local replacements are written with that some kernel
     /// the module is built for lacks (converting for several kernels at
     /// once): the module's build tests for each (`across`).
@@ -39,11 +43,14 @@ pub struct SystemWqFact {
     pub wq: SystemWq,
     /// The flags argument of its `alloc_workqueue()`, as written.
     pub created_with: Option<String>,
+    /// Its max_active argument, as written (`WQ_MAX_ACTIVE`).
+    pub max_active: Option<String>,
     /// Where the fact came from: the tree or the fallback table.
     pub from_tree: bool,
 }
 
-/// Linux 5.10's `workqueue_init_early()`: the fallback.
+/// Linux 5.10's `workqueue_init_early()`: the fallback (flags; every
+/// max_active is 0 but system_unbound_wq's, `FALLBACK_MAX_ACTIVE`).
 const FALLBACK: &[(&str, &str)] = &[
     ("system_wq", "0"),
     ("system_highpri_wq", "WQ_HIGHPRI"),
@@ -57,6 +64,7 @@ const FALLBACK: &[(&str, &str)] = &[
     ),
 ];
 const FALLBACK_IMPLIED: &str = super::IMPLIED_BEFORE_SPLIT;
+const FALLBACK_MAX_ACTIVE: (&str, &str) = ("system_unbound_wq", "WQ_UNBOUND_MAX_ACTIVE");
 /// The flags Linux 5.10's `enum` declares that a local workqueue may get.
 const FALLBACK_FLAG_NAMES: &[&str] = &[
     "WQ_UNBOUND",
@@ -73,7 +81,7 @@ impl WqFacts {
     pub fn fallback(why: &str) -> WqFacts {
         let system = FALLBACK
             .iter()
-            .map(|(name, flags)| fact(name, Some(flags.to_string()), false))
+            .map(|(name, flags)| fact(name, Some(flags.to_string()), fallback_max(name), false))
             .collect::<Vec<_>>();
         let implied_wq = system[0].wq;
         WqFacts {
@@ -82,6 +90,7 @@ impl WqFacts {
             notes: vec![format!("{why}: Linux 5.10's table is used")],
             kernel: None,
             flag_names: FALLBACK_FLAG_NAMES.iter().map(|f| f.to_string()).collect(),
+            aliases: Vec::new(),
             compat: Vec::new(),
         }
     }
@@ -102,9 +111,9 @@ impl WqFacts {
         let system: Vec<SystemWqFact> = names
             .iter()
             .map(|name| {
-                let created = source.as_deref().and_then(|c| creation_flags(c, name));
+                let created = source.as_deref().and_then(|c| creation_args(c, name));
                 match created {
-                    Some(flags) => fact(name, Some(flags), true),
+                    Some((flags, max)) => fact(name, Some(flags), Some(max), true),
                     None => {
                         let known = FALLBACK.iter().find(|(n, _)| n == name);
                         notes.push(match known {
@@ -117,7 +126,8 @@ impl WqFacts {
                                 where_not(&source)
                             ),
                         });
-                        fact(name, known.map(|(_, f)| f.to_string()), false)
+                        let max = known.and_then(|_| fallback_max(name));
+                        fact(name, known.map(|(_, f)| f.to_string()), max, false)
                     }
                 }
             })
@@ -144,6 +154,7 @@ impl WqFacts {
             notes,
             kernel: None,
             flag_names: declared_flags(&header),
+            aliases: declared_aliases(&header),
             compat: Vec::new(),
         }
     }
@@ -167,16 +178,28 @@ impl WqFacts {
     }
 }
 
-fn fact(name: &str, created_with: Option<String>, from_tree: bool) -> SystemWqFact {
+fn fact(
+    name: &str,
+    created_with: Option<String>,
+    max_active: Option<String>,
+    from_tree: bool,
+) -> SystemWqFact {
     let local = created_with.as_deref().map(local_flags);
     SystemWqFact {
         wq: SystemWq {
             name: intern(name),
             flags: local.map(|f| intern(&f)),
+            max_active: intern(max_active.as_deref().unwrap_or("0")),
         },
         created_with,
+        max_active,
         from_tree,
     }
+}
+
+fn fallback_max(name: &str) -> Option<String> {
+    let (wq, max) = FALLBACK_MAX_ACTIVE;
+    Some(if name == wq { max } else { "0" }.to_string())
 }
 
 fn system_wq(system: &[SystemWqFact], ident: &str) -> Option<SystemWq> {
@@ -270,16 +293,45 @@ fn declared_flags(header: &[u8]) -> Vec<String> {
     found
 }
 
-/// The flags argument of `name = alloc_workqueue("…", flags, max)`.
-fn creation_flags(source: &[u8], name: &str) -> Option<String> {
+/// The flags and max_active arguments of `name = alloc_workqueue("…",
+/// flags, max)`, each on one line.
+fn creation_args(source: &[u8], name: &str) -> Option<(String, String)> {
     let pattern = format!("{name} = alloc_workqueue(");
     let at = memchr::memmem::find_iter(source, pattern.as_bytes())
         .find(|&at| at == 0 || !is_word_byte(source[at - 1]))?;
     let open = at + pattern.len() - 1;
     let close = matching_paren(source, open)?;
     let args = arg_ranges(source, open, close);
-    let flags = std::str::from_utf8(&source[args.get(1)?.clone()]).ok()?;
-    Some(flags.split_whitespace().collect::<Vec<_>>().join(" "))
+    let arg = |at: usize| -> Option<String> {
+        let text = std::str::from_utf8(&source[args.get(at)?.clone()]).ok()?;
+        Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    Some((arg(1)?, arg(2)?))
+}
+
+/// `WQ_A = WQ_B,` (an enum member) and `#define WQ_A WQ_B`: A, B.
+fn declared_aliases(header: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(header);
+    let mut found: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let line = line.strip_prefix("#define").unwrap_or(line);
+            let (name, rest) = line
+                .trim_start()
+                .split_once(|c: char| c == ' ' || c == '\t')?;
+            let value = rest
+                .trim()
+                .trim_start_matches('=')
+                .trim()
+                .trim_end_matches(',');
+            let one_word = |w: &str| w.starts_with("WQ_") && w.bytes().all(is_word_byte);
+            (one_word(name) && one_word(value)).then(|| (name.to_string(), value.to_string()))
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// The first declared system workqueue named in the definition of `api`

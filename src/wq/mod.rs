@@ -11,12 +11,14 @@ pub mod facts;
 pub use facts::WqFacts;
 
 /// A kernel-global workqueue of one tree, as its `WqFacts` describe it:
-/// its name and the flags a local workqueue standing for it gets (None
-/// when the tree did not say and no fallback knows).
+/// its name, the flags a local workqueue standing for it gets (None when
+/// the tree did not say and no fallback knows) and the max_active it was
+/// created with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SystemWq {
     name: &'static str,
     flags: Option<&'static str>,
+    max_active: &'static str,
 }
 
 impl SystemWq {
@@ -30,14 +32,11 @@ impl SystemWq {
         self.flags
     }
 
-    /// The max_active it was allocated with: system_unbound_wq's is
-    /// WQ_UNBOUND_MAX_ACTIVE (every kernel since 2.6.36), the others' the
-    /// default (0).
+    /// The max_active it was allocated with, as the tree spells it
+    /// (5.10's system_unbound_wq: `WQ_UNBOUND_MAX_ACTIVE`, 6.12's:
+    /// `WQ_MAX_ACTIVE`; the others' `0`, the default).
     pub fn max_active(self) -> &'static str {
-        match self.name {
-            "system_unbound_wq" => "WQ_UNBOUND_MAX_ACTIVE",
-            _ => "0",
-        }
+        self.max_active
     }
 }
 
@@ -64,6 +63,7 @@ impl<'de> serde::Deserialize<'de> for SystemWq {
         Ok(SystemWq {
             name: intern(&name),
             flags: None,
+            max_active: "0",
         })
     }
 }

@@ -129,3 +129,54 @@ fn flags_that_mean_different_things_are_no_fact() {
     );
     assert_eq!(flags(&merged[0], "system_wq"), Some("WQ_PERCPU"));
 }
+
+fn max_active(facts: &WqFacts, name: &str) -> Option<&'static str> {
+    facts.system_wq(name).map(|wq| wq.max_active())
+}
+
+/// 5.10 creates system_unbound_wq with WQ_UNBOUND_MAX_ACTIVE (a macro),
+/// 6.8 and later with WQ_MAX_ACTIVE, declaring the old name its alias.
+fn unbound_max(source: &str, spelling: &str) -> String {
+    source.replace("WQ_UNBOUND, 512);", &format!("WQ_UNBOUND, {spelling});"))
+}
+
+#[test]
+fn max_active_is_spelt_so_that_each_kernel_gets_its_own() {
+    let header_7_2 = HEADER_7_2.replace(
+        "};",
+        "\tWQ_MAX_ACTIVE\t\t= 512,\n\tWQ_UNBOUND_MAX_ACTIVE\t= WQ_MAX_ACTIVE,\n};",
+    );
+    let old = kernel(
+        HEADER_5_10,
+        &unbound_max(SOURCE_5_10, "WQ_UNBOUND_MAX_ACTIVE"),
+        "5.10.223",
+    );
+    let new = kernel(
+        &header_7_2,
+        &unbound_max(SOURCE_7_2, "WQ_MAX_ACTIVE"),
+        "7.2.13",
+    );
+    assert_eq!(max_active(&new, "system_unbound_wq"), Some("WQ_MAX_ACTIVE"));
+    let merged = merge(&[old.clone(), new]);
+    for facts in &merged {
+        assert_eq!(
+            max_active(facts, "system_unbound_wq"),
+            Some("WQ_UNBOUND_MAX_ACTIVE")
+        );
+        assert_eq!(max_active(facts, "system_wq"), Some("0"));
+    }
+    // Without the alias, no spelling means the same on both: no fact.
+    let unaliased = kernel(
+        HEADER_7_2,
+        &unbound_max(SOURCE_7_2, "WQ_MAX_ACTIVE"),
+        "7.2.13",
+    );
+    let merged = merge(&[old, unaliased]);
+    assert_eq!(flags(&merged[0], "system_unbound_wq"), None);
+    let note = merged[0].notes.join("\n");
+    assert!(
+        note.contains("WQ_UNBOUND_MAX_ACTIVE on 5.10.223")
+            && note.contains("WQ_MAX_ACTIVE on 7.2.13"),
+        "{note}"
+    );
+}

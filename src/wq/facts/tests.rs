@@ -114,3 +114,39 @@ fn internal_flags_are_dropped_and_zero_stays_zero() {
         "WQ_FREEZABLE | WQ_POWER_EFFICIENT"
     );
 }
+
+#[test]
+fn max_active_is_the_trees() {
+    let old = WqFacts::read(HEADER_5_10.as_bytes(), Some(SOURCE_5_10.as_bytes()));
+    let max = |facts: &WqFacts, name: &str| facts.system_wq(name).map(|wq| wq.max_active());
+    assert_eq!(
+        max(&old, "system_unbound_wq"),
+        Some("WQ_UNBOUND_MAX_ACTIVE")
+    );
+    assert_eq!(max(&old, "system_wq"), Some("0"));
+    let new = WqFacts::read(HEADER_7_2.as_bytes(), Some(SOURCE_7_2.as_bytes()));
+    assert_eq!(max(&new, "system_dfl_wq"), Some("WQ_MAX_ACTIVE"));
+    let fallback = WqFacts::fallback("no tree");
+    assert_eq!(
+        max(&fallback, "system_unbound_wq"),
+        Some("WQ_UNBOUND_MAX_ACTIVE")
+    );
+}
+
+#[test]
+fn aliases_are_one_word_for_another() {
+    let header = "enum {\n\tWQ_MAX_ACTIVE\t\t= 512,\t  /* I like 512 */\n\
+                  \tWQ_UNBOUND_MAX_ACTIVE\t= WQ_MAX_ACTIVE,\n\
+                  \tWQ_DFL_ACTIVE\t\t= WQ_MAX_ACTIVE / 2,\n};\n\
+                  #define WQ_OLD\tWQ_NEW\n";
+    assert_eq!(
+        declared_aliases(without_comments(header.as_bytes()).as_slice()),
+        [
+            ("WQ_OLD".to_string(), "WQ_NEW".to_string()),
+            (
+                "WQ_UNBOUND_MAX_ACTIVE".to_string(),
+                "WQ_MAX_ACTIVE".to_string()
+            )
+        ]
+    );
+}
