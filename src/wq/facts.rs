@@ -319,7 +319,7 @@ fn declared_aliases(header: &[u8]) -> Vec<(String, String)> {
             let line = line.strip_prefix("#define").unwrap_or(line);
             let (name, rest) = line
                 .trim_start()
-                .split_once(|c: char| c == ' ' || c == '\t')?;
+                .split_once([' ', '\t'])?;
             let value = rest
                 .trim()
                 .trim_start_matches('=')
