@@ -50,6 +50,11 @@ pub struct Module {
     /// link order, which orders initcalls of one level in built-in code;
     /// empty when the lists span several Makefiles (not known).
     pub link_order: Vec<PathBuf>,
+    /// Files built into the module only under a condition: listed under
+    /// an option (`foo-$(CONFIG_X)`), inside a Makefile conditional, or
+    /// depending on one localwq could not decide. Code there may be
+    /// missing from a build: nothing outside it may call it.
+    pub conditional: Vec<PathBuf>,
     pub kind: ModuleKind,
     pub config: Option<String>,
     /// What Kbuild builds into the module that localwq cannot list: a
@@ -369,6 +374,8 @@ fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module>
     let mut objects = owner.objects.clone();
     let one_makefile = objects.windows(2).all(|w| w[0].at.file == w[1].at.file);
     objects.sort_by_key(|w| w.at.line);
+    let optional = vars.optional_members(owner.stem);
+    let mut conditional = Vec::new();
     for object in &objects {
         let text = &object.text;
         let Some(base) = text.strip_suffix(".o") else {
@@ -380,6 +387,10 @@ fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module>
         // `../lib/x.o` names a file of another directory: spelt plainly.
         let c_file = crate::tree::lexical(&dir.join(format!("{base}.c")));
         if root.join(&c_file).is_file() {
+            let listed_under_option = optional.iter().any(|w| std::ptr::eq(*w, *object));
+            if listed_under_option || !object.taint.is_empty() || in_conditional(root, object) {
+                conditional.push(c_file.clone());
+            }
             files.push(c_file);
         } else if !root.join(c_file.with_extension("S")).is_file() && !is_data(root, &c_file) {
             let what = format!("{text} (no {base}.c or {base}.S)");
@@ -394,6 +405,8 @@ fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module>
     }
     files.sort();
     files.dedup();
+    conditional.sort();
+    conditional.dedup();
     let cond = owner.cond;
     let config = config_of(cond);
     let bool_option = match &config {
@@ -413,11 +426,30 @@ fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module>
         dir: dir.to_path_buf(),
         files,
         link_order,
+        conditional,
         kind,
         config,
         unresolved,
         kbuild_notes: vars.notes_of(shaping, NoteKind::Undecided),
     })
+}
+
+/// Whether the Makefile line that lists `word` sits inside an `ifeq`,
+/// `ifneq`, `ifdef` or `ifndef` (decided or not: another configuration
+/// decides it otherwise); true when the Makefile cannot be read again.
+fn in_conditional(root: &Path, word: &Word) -> bool {
+    let Ok(text) = fs::read_to_string(root.join(&word.at.file)) else {
+        return true;
+    };
+    let mut depth = 0usize;
+    for line in text.lines().take(word.at.line.saturating_sub(1)) {
+        match line.split_whitespace().next() {
+            Some("ifeq" | "ifneq" | "ifdef" | "ifndef") => depth += 1,
+            Some("endif") => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    depth > 0
 }
 
 /// The Kconfig option an object list's condition names: `$(CONFIG_X)`,

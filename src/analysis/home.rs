@@ -5,6 +5,13 @@
 //! pair stands for is often built only with a Kconfig option: allocating
 //! in the top-level init would give a build without it a workqueue nothing
 //! uses. In the helpers the workqueue is `static` in that one file.
+//!
+//! When that one file has no such helpers (mlx4's cm.c), new ones are
+//! written there, declared in a header the init's file includes too, and
+//! called by the module's init and exit: the workqueue stays `static` in
+//! the file that uses it rather than a global with an `extern`. Only for a
+//! file every build of the module has: a call from init into a file built
+//! only with some option would not link without it.
 
 use super::sites::{Site, SiteState};
 use crate::entry::{Entry, Invocation};
@@ -21,6 +28,14 @@ pub struct Home<'u> {
     pub exit: Option<Defined<'u>>,
     /// The helpers of one file stand in for the module's init/exit.
     pub helpers: bool,
+    /// The one file that uses the workqueue, to get new helpers that the
+    /// module's init and exit call (`helper_names`).
+    pub new_helpers_in: Option<usize>,
+}
+
+/// The new helpers' names for workqueue `wq`: its init and its destroy.
+pub fn helper_names(wq: &str) -> (String, String) {
+    (format!("{wq}_init"), format!("{wq}_destroy"))
 }
 
 /// The home of the workqueue of a module with an explicit init.
@@ -51,13 +66,66 @@ pub fn home<'u>(unit: &'u Unit, sites: &[Site]) -> Option<Home<'u>> {
             init,
             exit: Some(exit),
             helpers: true,
+            new_helpers_in: None,
         },
         None => Home {
             init,
             exit,
             helpers: false,
+            new_helpers_in: one_file.filter(|&f| may_hold_helpers(unit, f, init.0, exit)),
         },
     })
+}
+
+/// Whether new helpers in `file` can hold the workqueue: a .c file of
+/// every build of the module (not the exit's), rewritable, sharing a
+/// header of the module with the init's file for their prototypes.
+fn may_hold_helpers(unit: &Unit, file: usize, init_file: usize, exit: Option<Defined>) -> bool {
+    let Some((exit_file, _)) = exit else {
+        return false;
+    };
+    let source = &unit.files[file];
+    let plain = !unit.is_header(file)
+        && file != exit_file
+        && !unit.module.conditional.contains(&source.path)
+        && !unit.co_owned.contains_key(&source.path);
+    // The workqueue's declaration goes after the last #include: there it
+    // must be outside any #if, as the helpers at the end of the file are.
+    let declared_at = source
+        .facts
+        .includes
+        .iter()
+        .filter(|i| i.top_level)
+        .map(|i| i.range.end)
+        .max();
+    let unconditional = declared_at.is_some_and(|at| open_conditionals(&source.text[..at]) == 0);
+    if !plain || !unconditional {
+        return false;
+    }
+    let reached = unit.headers_reached(file);
+    unit.headers_reached(init_file)
+        .intersection(&reached)
+        .next()
+        .is_some()
+}
+
+/// How many `#if`/`#ifdef`/`#ifndef` are open at the end of `text`.
+fn open_conditionals(text: &[u8]) -> usize {
+    let mut depth = 0usize;
+    for line in text.split(|&b| b == b'\n') {
+        let Some(directive) = line.trim_ascii_start().strip_prefix(b"#") else {
+            continue;
+        };
+        let word = directive.trim_ascii_start();
+        if [&b"if"[..], b"ifdef", b"ifndef"].iter().any(|d| {
+            word.starts_with(d) && !word.get(d.len()).is_some_and(|b| b.is_ascii_alphanumeric())
+        }) {
+            depth += 1;
+        } else if word.starts_with(b"endif") {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    depth
 }
 
 fn defined<'u>(unit: &'u Unit, invocation: &Invocation) -> Option<Defined<'u>> {

@@ -111,6 +111,17 @@ impl Vars {
             .collect()
     }
 
+    /// The members of `stem` listed under an option (`stem-$(CONFIG_X)`):
+    /// built only when it is set.
+    pub(super) fn optional_members(&self, stem: &str) -> Vec<&Word> {
+        let prefix = format!("{stem}-$(");
+        self.values
+            .iter()
+            .filter(|(name, _)| name.starts_with(&prefix))
+            .flat_map(|(_, words)| words)
+            .collect()
+    }
+
     /// The words of the compiler-flag variables (`ccflags-y`, …).
     pub(super) fn flags(&self) -> impl Iterator<Item = &str> {
         self.values

@@ -75,7 +75,8 @@ impl Summary {
                 format!("a new {init}()"),
                 format!(" and destroyed in a new {exit}()"),
             ),
-            _ => helper_names(outcome).unwrap_or_else(|| entry_names(outcome.unit.as_ref())),
+            _ => helper_names(outcome, wq.as_ref())
+                .unwrap_or_else(|| entry_names(outcome.unit.as_ref())),
         };
         let mut flushed: Vec<&str> = outcome
             .sites
@@ -280,14 +281,30 @@ fn advice(recommended: &Strategy) -> String {
 }
 
 /// The helpers of the one file that uses the workqueue, when they hold it
-/// (analysis::home), named as `entry_names` names the entry points.
-fn helper_names(outcome: &Outcome) -> Option<(String, String)> {
-    let home = crate::analysis::home::home(outcome.unit.as_ref()?, &outcome.sites)?;
-    let exit = home.exit.filter(|_| home.helpers)?;
-    Some((
-        format!("{}()", home.init.1.name),
-        format!(" and destroyed in {}()", exit.1.name),
-    ))
+/// (analysis::home), named as `entry_names` names the entry points; new
+/// ones with the file they are in and the entry points that call them.
+fn helper_names(outcome: &Outcome, wq: Option<&LocalWq>) -> Option<(String, String)> {
+    let unit = outcome.unit.as_ref()?;
+    let home = crate::analysis::home::home(unit, &outcome.sites)?;
+    let exit = home.exit?;
+    if let (Some(file), Some(wq)) = (home.new_helpers_in, wq) {
+        let (init, destroy) = crate::analysis::home::helper_names(&wq.name);
+        let name = unit.files[file].path.file_name()?.to_string_lossy();
+        return Some((
+            format!("a new {init}()"),
+            format!(
+                " and destroyed in a new {destroy}(): helpers in {name}, the one file that \
+                 uses it, which {}() and {}() call",
+                home.init.1.name, exit.1.name
+            ),
+        ));
+    }
+    home.helpers.then(|| {
+        (
+            format!("{}()", home.init.1.name),
+            format!(" and destroyed in {}()", exit.1.name),
+        )
+    })
 }
 
 /// The init as the commit message names it, and how the exit destroys.

@@ -51,7 +51,11 @@ pub fn declare(
         ),
         (
             header,
-            extern_in_header(&unit.files[header], wq, users.contains(&header)),
+            in_header(
+                &unit.files[header],
+                &extern_decl(wq),
+                users.contains(&header),
+            ),
         ),
     ])
 }
@@ -104,7 +108,7 @@ pub(super) fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Res
 /// is fine: an `extern` declaration changes nothing for them. Of several,
 /// the one where the module declares its other globals (most `extern`
 /// variables, qla2xxx's qla_gbl.h), else the first.
-fn shared_header(unit: &Unit, users: &[usize]) -> Option<usize> {
+pub(super) fn shared_header(unit: &Unit, users: &[usize]) -> Option<usize> {
     let reach: Vec<BTreeSet<usize>> = users.iter().map(|&u| unit.headers_reached(u)).collect();
     let candidates = (0..unit.files.len())
         .filter(|&h| unit.is_header(h))
@@ -126,11 +130,16 @@ fn extern_variables(text: &[u8]) -> usize {
         .count()
 }
 
-/// Before the include guard's `#endif`, or at the end of the header;
-/// when the header's own code uses the workqueue (`in_code`: a `static
-/// inline`), above its first function and the comment over it.
-pub(super) fn extern_in_header(file: &SourceFile, wq: &str, in_code: bool) -> Edit {
-    let decl = format!("extern struct workqueue_struct *{wq};\n");
+/// The header's declaration of the workqueue `wq`.
+pub(super) fn extern_decl(wq: &str) -> String {
+    format!("extern struct workqueue_struct *{wq};\n")
+}
+
+/// `decl` (whole lines) before the include guard's `#endif`, or at the end
+/// of the header; when the header's own code uses the workqueue
+/// (`in_code`: a `static inline`), above its first function and the
+/// comment over it.
+pub(super) fn in_header(file: &SourceFile, decl: &str, in_code: bool) -> Edit {
     if let Some(first) = file.facts.functions.first().filter(|_| in_code) {
         let at = above_comment(&file.text, first.range.start);
         return Edit::insert(at, format!("{decl}\n"), "declare-extern");

@@ -18,7 +18,7 @@ use tree_sitter::Node;
 pub fn destroy(
     file: &SourceFile,
     func: &Function,
-    wq: &str,
+    release: &str,
     teardown: Option<&Teardown>,
 ) -> Result<Vec<Edit>, Refusal> {
     let text = &file.text;
@@ -26,7 +26,7 @@ pub fn destroy(
         Some(Placement::Before(at)) => {
             let line = layout::line_at(text, *at);
             let indent = layout::indent_at(text, *at);
-            let destroy = format!("{indent}destroy_workqueue({wq});\n");
+            let destroy = format!("{indent}{release};\n");
             let mut edits = vec![Edit::insert(line.start, destroy, "exit-destroy")];
             if let Some(flush) = teardown.and_then(|t| t.dropped.clone()) {
                 edits.push(dropped_line(file, flush)?);
@@ -35,7 +35,7 @@ pub fn destroy(
         }
         Some(Placement::Replaces(flush)) => {
             // The flush's call becomes the destroy: it drains the queue too.
-            let destroy = format!("destroy_workqueue({wq})");
+            let destroy = release.to_string();
             return Ok(vec![Edit::replace(flush.clone(), destroy, "exit-destroy")]);
         }
         Some(Placement::End) | None => {}
@@ -50,7 +50,7 @@ pub fn destroy(
             "the exit function's `}` shares its line",
         ));
     }
-    let line = format!("\tdestroy_workqueue({wq});\n");
+    let line = format!("\t{release};\n");
     let end = layout::line_at(text, close).start;
     if !func.body_clean {
         // Without a clean tree the paths out are unknown: only a body with
@@ -104,7 +104,7 @@ pub fn destroy(
     };
     for ret in early {
         let lines = vec![
-            (0, format!("destroy_workqueue({wq});")),
+            (0, format!("{release};")),
             (0, ret.utf8_text(text).unwrap_or("return;").to_string()),
         ];
         let placed = place(file, ret, lines, &before).map_err(|mut refusal| {
@@ -201,7 +201,7 @@ mod tests {
     fn destroyed(src: &str) -> Result<String, Refusal> {
         let file = SourceFile::parse("t.c".into(), src.into()).unwrap();
         let (_, func) = file.function("foo_exit").expect("foo_exit");
-        let edits = destroy(&file, func, "foo_wq", None)?;
+        let edits = destroy(&file, func, "destroy_workqueue(foo_wq)", None)?;
         let after = edit::apply(&file.text, &edits).expect("disjoint edits");
         Ok(String::from_utf8(after).unwrap())
     }

@@ -32,7 +32,19 @@ const RESULT_VARS: &[&str] = &[
     "ret", "err", "rc", "error", "retval", "result", "status", "r",
 ];
 
-pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<Edit>, Refusal> {
+/// New helpers of another file that allocate and destroy the workqueue
+/// (analysis::home): init calls them instead.
+pub struct Helpers {
+    pub init: String,
+    pub destroy: String,
+}
+
+pub fn allocate(
+    file: &SourceFile,
+    func: &Function,
+    wq: &LocalWq,
+    helpers: Option<&Helpers>,
+) -> Result<Vec<Edit>, Refusal> {
     let text = &file.text;
     if !func.body_clean {
         return Err(refuse(
@@ -47,7 +59,7 @@ pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<
     let decls = prelude(body, text);
     let at = allocation_point(file, body, &decls)?;
     let exits = exits_after(body, at, text);
-    let needs_var = exits.iter().any(|(_, e)| matches!(e, Exit::Computed(_)));
+    let needs_var = helpers.is_some() || exits.iter().any(|(_, e)| matches!(e, Exit::Computed(_)));
     let (var, declare) = match needs_var {
         true => result_var(file, func, &decls),
         false => (String::new(), None),
@@ -59,7 +71,18 @@ pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<
     } else if !decls.is_empty() {
         prologue.push((0, String::new()));
     }
-    prologue.extend(alloc_lines(wq));
+    prologue.extend(match helpers {
+        None => alloc_lines(wq),
+        Some(helpers) => vec![
+            (0, format!("{var} = {}();", helpers.init)),
+            (0, format!("if ({var})")),
+            (1, format!("return {var};")),
+        ],
+    });
+    let release = match helpers {
+        None => format!("destroy_workqueue({})", wq.name),
+        Some(helpers) => format!("{}()", helpers.destroy),
+    };
     if !layout::is_blank_line(text, at) {
         prologue.push((0, String::new()));
     }
@@ -75,7 +98,7 @@ pub fn allocate(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<
             .collect(),
     };
     for (node, exit) in exits {
-        edits.extend(destroy_on(file, node, exit, &wq.name, &var, &before)?);
+        edits.extend(destroy_on(file, node, exit, &release, &var, &before)?);
     }
     Ok(edits)
 }
@@ -357,16 +380,17 @@ pub(super) struct Before {
     pub returns: Vec<usize>,
 }
 
-/// The edit that destroys the workqueue before `ret` leaves with an error.
+/// The edit that destroys the workqueue (the call `release`) before `ret`
+/// leaves with an error.
 fn destroy_on(
     file: &SourceFile,
     ret: Node,
     exit: Exit,
-    wq: &str,
+    release: &str,
     var: &str,
     before: &Before,
 ) -> Result<Vec<Edit>, Refusal> {
-    let destroy = format!("destroy_workqueue({wq});");
+    let destroy = format!("{release};");
     let ret_text = ret.utf8_text(&file.text).unwrap_or("").to_string();
     let lines = match exit {
         Exit::Success => return Ok(Vec::new()),

@@ -7,6 +7,7 @@ mod compat;
 mod declare;
 mod driver_macro;
 mod exit;
+mod helpers;
 mod init;
 pub mod layout;
 mod shared;
@@ -147,13 +148,30 @@ fn entry_edits(
                 Some(exit) => Some(defined(unit, exit, "exit")?),
                 None => None,
             };
-            // A file's own init/exit helpers, when it alone uses the queue.
-            if let Some(home) = home::home(unit, sites).filter(|h| h.helpers) {
-                (file, func) = home.init;
-                exit = home.exit;
+            // A file's own init/exit helpers, when it alone uses the queue;
+            // new ones there when it has none.
+            let home = home::home(unit, sites);
+            let mut new_helpers = None;
+            if let Some(home) = &home {
+                if home.helpers {
+                    (file, func) = home.init;
+                    exit = home.exit;
+                }
+                if let Some(owner) = home.new_helpers_in {
+                    let named = helpers::named(unit, owner, wq)?;
+                    for (at, edit) in helpers::edits(unit, owner, file, wq, &named)? {
+                        edits.entry(at).or_default().push(edit);
+                    }
+                    new_helpers = Some((owner, named));
+                }
             }
-            let alloc = allocate_in(&unit.files[file], func, wq)?;
+            let called = new_helpers.as_ref().map(|(_, h)| h);
+            let alloc = allocate_in(&unit.files[file], func, wq, called)?;
             edits.entry(file).or_default().extend(alloc);
+            let release = match called {
+                Some(helpers) => format!("{}()", helpers.destroy),
+                None => format!("destroy_workqueue({})", wq.name),
+            };
             let mut absorbed = None;
             if let Some((exit_file, exit_func)) = exit {
                 let teardown = teardown::in_unit(unit, sites, exit_file, exit_func);
@@ -163,12 +181,14 @@ fn entry_edits(
                 let destroy = exit::destroy(
                     &unit.files[exit_file],
                     exit_func,
-                    &wq.name,
+                    &release,
                     teardown.as_ref(),
                 )?;
                 edits.entry(exit_file).or_default().extend(destroy);
             }
-            Ok((file, absorbed))
+            // With new helpers the workqueue lives in their file.
+            let home = new_helpers.map_or(file, |(owner, _)| owner);
+            Ok((home, absorbed))
         }
         Entry::DriverMacro {
             invocation,
@@ -185,13 +205,18 @@ fn entry_edits(
 /// Step 2 in `func` of `file`. A helper that names no workqueue was left
 /// out of the focused parse (load): its file is parsed whole for it (the
 /// same bytes, so the edits' offsets hold).
-fn allocate_in(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<Edit>, Refusal> {
+fn allocate_in(
+    file: &SourceFile,
+    func: &Function,
+    wq: &LocalWq,
+    helpers: Option<&init::Helpers>,
+) -> Result<Vec<Edit>, Refusal> {
     let idle = file
         .idle
         .iter()
         .any(|b| b.start < func.body.end && b.end > func.body.start);
     if !idle {
-        return init::allocate(file, func, wq);
+        return init::allocate(file, func, wq, helpers);
     }
     let whole = SourceFile::parse(file.path.clone(), file.text.clone()).map_err(|e| {
         refuse(
@@ -204,7 +229,7 @@ fn allocate_in(file: &SourceFile, func: &Function, wq: &LocalWq) -> Result<Vec<E
     let (_, func) = whole
         .function(&func.name)
         .ok_or_else(|| refuse(file, func.body.start, RefusalKind::InitLayout, "no body"))?;
-    init::allocate(&whole, func, wq)
+    init::allocate(&whole, func, wq, helpers)
 }
 
 /// The definition of the function an entry macro names; `role` is which

@@ -59,14 +59,11 @@ pub fn owner(
                 .entry(home)
                 .or_default()
                 .push(declare::definition(file, &decl, at)?);
-            edits
-                .entry(header)
-                .or_default()
-                .push(declare::extern_in_header(
-                    &unit.files[header],
-                    &wq.name,
-                    false,
-                ));
+            edits.entry(header).or_default().push(declare::in_header(
+                &unit.files[header],
+                &declare::extern_decl(&wq.name),
+                false,
+            ));
         }
         SharedKind::Provider {
             helper,

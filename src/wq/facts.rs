@@ -317,9 +317,7 @@ fn declared_aliases(header: &[u8]) -> Vec<(String, String)> {
         .filter_map(|line| {
             let line = line.trim();
             let line = line.strip_prefix("#define").unwrap_or(line);
-            let (name, rest) = line
-                .trim_start()
-                .split_once([' ', '\t'])?;
+            let (name, rest) = line.trim_start().split_once([' ', '\t'])?;
             let value = rest
                 .trim()
                 .trim_start_matches('=')
