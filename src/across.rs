@@ -8,7 +8,7 @@
 
 mod merge;
 
-use crate::analysis::{Decision, Split};
+use crate::analysis::{Decision, Flag, FlagKind, Split};
 use crate::edit::FileChange;
 use crate::outcome::Outcome;
 use crate::refusal::{Refusal, RefusalKind};
@@ -222,14 +222,11 @@ fn first_difference(a: &Outcome, b: &Outcome) -> Option<PathBuf> {
 /// Every converting kernel agrees: the newest's outcome, with the review
 /// flags and splits the others found too.
 fn agreed(mut each: Vec<(String, Outcome)>, newest: usize) -> Outcome {
+    let flags = kernel_flags(&each);
     let (_, mut merged) = each.remove(newest);
+    merged.flags = flags;
     for (_, other) in &each {
         replaces_also(&mut merged, other);
-        for flag in &other.flags {
-            if !merged.flags.contains(flag) {
-                merged.flags.push(flag.clone());
-            }
-        }
         for set in &mut merged.waits {
             let path = merged.unit.as_ref().map(|u| u.files[set.file].path.clone());
             let same = other.waits.iter().find(|o| {
@@ -244,6 +241,31 @@ fn agreed(mut each: Vec<(String, Outcome)>, newest: usize) -> Outcome {
         set.splits = joined(std::mem::take(&mut set.splits));
     }
     merged
+}
+
+/// Every kernel's flags, once each. A call left on a queue no flush
+/// waited for is so on some kernels only (`schedule_work()` queues on
+/// system_percpu_wq from 6.18): its flag names them.
+fn kernel_flags(each: &[(String, Outcome)]) -> Vec<Flag> {
+    let mut flags: Vec<Flag> = Vec::new();
+    let mut kernels_of: Vec<Vec<&str>> = Vec::new();
+    for (kernel, outcome) in each {
+        for flag in &outcome.flags {
+            match flags.iter().position(|f| f == flag) {
+                Some(at) => kernels_of[at].push(kernel),
+                None => {
+                    flags.push(flag.clone());
+                    kernels_of.push(vec![kernel]);
+                }
+            }
+        }
+    }
+    for (flag, kernels) in flags.iter_mut().zip(kernels_of) {
+        if flag.kind == FlagKind::OtherSystemWq && kernels.len() < each.len() {
+            flag.reason = format!("on Linux {}: {}", kernels.join(", "), flag.reason);
+        }
+    }
+    flags
 }
 
 /// The system workqueues the local one replaces on any kernel (5.10's

@@ -67,6 +67,9 @@ impl Outcome {
     }
 
     pub fn verdict(&self) -> Verdict {
-        Verdict::of(&self.decision, !self.flags.is_empty())
+        Verdict::of(
+            &self.decision,
+            self.flags.iter().any(|f| f.kind.needs_review()),
+        )
     }
 }

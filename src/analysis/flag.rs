@@ -23,6 +23,13 @@ pub enum FlagKind {
 }
 
 impl FlagKind {
+    /// Whether the flag asks a maintainer to decide (the patch is an RFC).
+    /// A call left on a system workqueue no converted flush waited for is
+    /// only said: the patch changes nothing for it.
+    pub fn needs_review(self) -> bool {
+        self != FlagKind::OtherSystemWq
+    }
+
     pub fn slug(self) -> &'static str {
         match self {
             FlagKind::InMacro => "in-macro",

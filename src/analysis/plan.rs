@@ -64,20 +64,17 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         return early(Decision::refused(refusal), flags, sites);
     }
     let wq_flags = *flushed.first().expect("one flag set");
-    sites::leave_other_flags(unit, &mut sites, wq_flags, &mut flags);
+    let covered = sites::Flushed::of(&sites);
+    sites::leave_unflushed(unit, &mut sites, &covered, &mut flags);
     let relevant: Vec<Site> = sites
         .iter()
-        .filter(|s| s.wq.flags() == wq_flags)
+        .filter(|s| covered.covers(s))
         .cloned()
         .collect();
+    let flushed_wqs = covered.wqs;
     // What each flush waits for: the module's own items, other code's
     // work it reaches (providers it calls, dependents that use its
     // exports), and what could not be read.
-    let flushed_wqs: BTreeSet<SystemWq> = sites
-        .iter()
-        .filter(|s| s.is_flush() && s.state == SiteState::Convert)
-        .map(|s| s.wq)
-        .collect();
     let called = called_outside(unit);
     let providers: Vec<Provider> = called
         .iter()

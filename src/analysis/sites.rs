@@ -35,6 +35,18 @@ pub struct Site {
 }
 
 impl Site {
+    /// The queue the call meant before 6.18 split the queues: an implied
+    /// call (`schedule_work()`, `flush_scheduled_work()`) meant Linux
+    /// 5.10's `system_wq`; a named queue means itself. Two calls that
+    /// meant the same queue are what the code plainly relies on, whatever
+    /// their flags.
+    pub fn meant(&self) -> &'static str {
+        match self.api.wq_arg {
+            wq::WqArg::Implied { .. } => wq::IMPLIED_BEFORE_SPLIT,
+            wq::WqArg::Explicit { .. } => self.wq.ident(),
+        }
+    }
+
     pub fn is_flush(&self) -> bool {
         self.api.kind == ApiKind::Flush
     }
@@ -362,22 +374,51 @@ fn unseen_mentions(unit: &Unit, index: usize, file: &SourceFile, sites: &[Site])
         .collect()
 }
 
-/// Queue sites on a system workqueue with other flags than the flushed one
-/// are not waited for by the flush: they stay, flagged for a decision.
-pub fn leave_other_flags(
-    unit: &Unit,
-    sites: &mut [Site],
-    flags_kept: Option<&str>,
-    out: &mut Vec<Flag>,
-) {
+/// The converted flushes: the queues they flush, and those they meant.
+pub struct Flushed {
+    pub wqs: BTreeSet<SystemWq>,
+    pub meant: BTreeSet<&'static str>,
+    /// Their flags (one set: flushes with different flags are refused).
+    pub flags: Option<&'static str>,
+}
+
+impl Flushed {
+    pub fn of(sites: &[Site]) -> Flushed {
+        let flushes = || {
+            sites
+                .iter()
+                .filter(|s| s.is_flush() && s.state == SiteState::Convert)
+        };
+        Flushed {
+            wqs: flushes().map(|s| s.wq).collect(),
+            meant: flushes().map(Site::meant).collect(),
+            flags: flushes().next().and_then(|s| s.wq.flags()),
+        }
+    }
+
+    /// Whether a converted flush waits for the site's work, or meant to
+    /// (`schedule_work()` with `flush_workqueue(system_wq)` on 7.x), on a
+    /// queue with the flushed one's flags (one local workqueue stands for
+    /// both).
+    pub fn covers(&self, site: &Site) -> bool {
+        let flushed = self.wqs.contains(&site.wq) || self.meant.contains(site.meant());
+        flushed && site.wq.flags() == self.flags
+    }
+}
+
+/// Queue sites on a system workqueue no converted flush flushes or meant
+/// are not waited for by any (system_wq's work is not system_long_wq's,
+/// even with the same flags): Step 4 moves only the calls on the flushed
+/// queues, so these stay, said below the patch's `---`.
+pub fn leave_unflushed(unit: &Unit, sites: &mut [Site], flushed: &Flushed, out: &mut Vec<Flag>) {
     for site in sites.iter_mut() {
-        if site.state != SiteState::Convert || site.wq.flags() == flags_kept {
+        if site.state != SiteState::Convert || flushed.covers(site) {
             continue;
         }
         site.state = SiteState::Flagged;
         let reason = format!(
-            "queues on {} (flags {}), which the converted flush never waited for: \
-             left as is; give it a workqueue of its own if it must be flushed too",
+            "queues on {} (flags {}), which no converted flush waited for: left as is; \
+             give it a workqueue of its own if it must be flushed too",
             site.wq.ident(),
             site.wq.flags().unwrap_or("unknown")
         );

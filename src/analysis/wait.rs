@@ -154,17 +154,6 @@ impl WaitSet {
     }
 }
 
-/// The queue a call meant before 6.18 split the queues: an implied call
-/// (`schedule_work()`, `flush_scheduled_work()`) meant Linux 5.10's
-/// `system_wq`; a named queue means itself. Two calls that meant the same
-/// queue are what the code plainly relies on, whatever their flags.
-fn meant(site: &Site) -> &'static str {
-    match site.api.wq_arg {
-        crate::wq::WqArg::Implied { .. } => crate::wq::IMPLIED_BEFORE_SPLIT,
-        crate::wq::WqArg::Explicit { .. } => site.wq.ident(),
-    }
-}
-
 /// The module's own items the flush meant to wait for but, on the kernel
 /// `unit` was read against, does not: they are queued on another queue.
 fn split_on(unit: &Unit, entries: &[Wait]) -> Vec<Split> {
@@ -284,7 +273,7 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> (Vec<Wait>, Option<
                 None,
             ),
         };
-        let moved = (site.wq != flush.wq && meant(site) == meant(flush)).then(|| site.wq.ident());
+        let moved = (site.wq != flush.wq && site.meant() == flush.meant()).then(|| site.wq.ident());
         match entries.iter_mut().find(|w| w.item == item) {
             Some(entry) => {
                 entry.queued.push(place);

@@ -7,7 +7,7 @@ use super::mail::{encode_address, from_header, patch_file_name, rfc2822, subject
 use crate::analysis::Verdict;
 use crate::maintainers::Recipients;
 use crate::outcome::Outcome;
-use crate::report::commit::{commit_message, cover_text, NOTES_HEADING};
+use crate::report::commit::{commit_message, cover_text, LEFT_HEADING, NOTES_HEADING};
 use crate::report::flag_block;
 use crate::report::text::wrap;
 use anyhow::Result;
@@ -146,12 +146,19 @@ pub(super) fn review_notes(plan: &PatchPlan) -> String {
     let evidence = crate::report::waits::notes(plan.outcome)
         + &crate::report::hidden::notes(plan.outcome)
         + &crate::report::commit::reclaim_note(plan.outcome);
-    let flags = &plan.outcome.flags;
-    if flags.is_empty() {
-        return evidence;
+    let (review, left): (Vec<_>, Vec<_>) = plan
+        .outcome
+        .flags
+        .iter()
+        .partition(|f| f.kind.needs_review());
+    let mut notes = evidence;
+    for (heading, flags) in [(NOTES_HEADING, review), (LEFT_HEADING, left)] {
+        if !flags.is_empty() {
+            let blocks: String = flags.into_iter().map(flag_block).collect();
+            notes += &format!("{}\n{blocks}\n", heading.trim_end());
+        }
     }
-    let blocks: String = flags.iter().map(flag_block).collect();
-    format!("{evidence}{}\n{blocks}\n", NOTES_HEADING.trim_end())
+    notes
 }
 
 /// One series' numbered mails, cover letter (if any) first: the ready

@@ -19,6 +19,8 @@ const RFC_NOTE: &str = include_str!("../../templates/rfc-note.txt");
 const ANNOUNCEMENT: &str = include_str!("../../templates/announcement.txt");
 /// The line that heads the review flags below a patch's `---`.
 pub const NOTES_HEADING: &str = include_str!("../../templates/review-notes.txt");
+/// Over the calls a patch leaves on system workqueues, said for the record.
+pub const LEFT_HEADING: &str = include_str!("../../templates/left-notes.txt");
 
 fn sites(n: usize) -> String {
     format!("{n} call site{}", if n == 1 { "" } else { "s" })

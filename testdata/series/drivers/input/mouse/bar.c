@@ -23,6 +23,8 @@ static void __exit bar_exit(void)
 wait:
 	tries++;
 	pr_debug("bar: waiting, try %d\n", tries);
+	/* Queued in exit: flagged, so this patch is an RFC. */
+	schedule_work(&bar_work);
 
 	flush_scheduled_work();
 }
