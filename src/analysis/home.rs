@@ -98,7 +98,8 @@ fn may_hold_helpers(unit: &Unit, file: usize, init_file: usize, exit: Option<Def
         .filter(|i| i.top_level)
         .map(|i| i.range.end)
         .max();
-    let unconditional = declared_at.is_some_and(|at| open_conditionals(&source.text[..at]) == 0);
+    let unconditional =
+        declared_at.is_some_and(|at| crate::ctext::open_conditionals(&source.text[..at]) == 0);
     if !plain || !unconditional {
         return false;
     }
@@ -107,25 +108,6 @@ fn may_hold_helpers(unit: &Unit, file: usize, init_file: usize, exit: Option<Def
         .intersection(&reached)
         .next()
         .is_some()
-}
-
-/// How many `#if`/`#ifdef`/`#ifndef` are open at the end of `text`.
-fn open_conditionals(text: &[u8]) -> usize {
-    let mut depth = 0usize;
-    for line in text.split(|&b| b == b'\n') {
-        let Some(directive) = line.trim_ascii_start().strip_prefix(b"#") else {
-            continue;
-        };
-        let word = directive.trim_ascii_start();
-        if [&b"if"[..], b"ifdef", b"ifndef"].iter().any(|d| {
-            word.starts_with(d) && !word.get(d.len()).is_some_and(|b| b.is_ascii_alphanumeric())
-        }) {
-            depth += 1;
-        } else if word.starts_with(b"endif") {
-            depth = depth.saturating_sub(1);
-        }
-    }
-    depth
 }
 
 fn defined<'u>(unit: &'u Unit, invocation: &Invocation) -> Option<Defined<'u>> {

@@ -335,10 +335,25 @@ fn kinds(outcomes: &[&Outcome]) -> String {
     };
     let mut parts = Vec::new();
     if own > 0 {
+        // WQ_MEM_RECLAIM beyond the replaced queue's flags, where evidence
+        // put it: the sentence must stay true of every patch.
+        let reclaim = outcomes.iter().any(|o| {
+            o.decision
+                .conversion()
+                .and_then(|c| c.wq.as_ref())
+                .is_some_and(|wq| wq.reclaim.is_some())
+        });
+        let flags = match reclaim {
+            true => {
+                "the flags of the system workqueue it replaces (plus WQ_MEM_RECLAIM where the \
+                 patch shows its work on the memory-reclaim path)"
+            }
+            false => "the flags of the system workqueue it replaces",
+        };
         parts.push(verb(
             own,
-            "gives its module a workqueue of its own, allocated at init with the flags of the system workqueue it replaces and destroyed at exit, and queues and flushes there",
-            "give their module a workqueue of its own, allocated at init with the flags of the system workqueue it replaces and destroyed at exit, and queue and flush there",
+            &format!("gives its module a workqueue of its own, allocated at init with {flags} and destroyed at exit, and queues and flushes there"),
+            &format!("give their module a workqueue of its own, allocated at init with {flags} and destroyed at exit, and queue and flush there"),
         ));
     }
     if named > 0 {

@@ -3,6 +3,7 @@
 //! the private header that every other user includes.
 
 use super::refuse;
+use crate::ctext::open_conditionals;
 use crate::edit::Edit;
 use crate::load::Unit;
 use crate::parse::SourceFile;
@@ -51,11 +52,7 @@ pub fn declare(
         ),
         (
             header,
-            in_header(
-                &unit.files[header],
-                &extern_decl(wq),
-                users.contains(&header),
-            ),
+            extern_in_header(&unit.files[header], wq, users.contains(&header)),
         ),
     ])
 }
@@ -133,6 +130,32 @@ fn extern_variables(text: &[u8]) -> usize {
 /// The header's declaration of the workqueue `wq`.
 pub(super) fn extern_decl(wq: &str) -> String {
     format!("extern struct workqueue_struct *{wq};\n")
+}
+
+/// The `extern` of `wq` in `file`: right after the header's last `extern`
+/// variable, where the module declares its globals (nvmet.h's
+/// `buffered_io_wq`), else as `in_header` puts it.
+fn extern_in_header(file: &SourceFile, wq: &str, in_code: bool) -> Edit {
+    let decl = extern_decl(wq);
+    let guarded = usize::from(guard_endif(file).is_some());
+    let text = &file.text;
+    let mut start = 0;
+    let mut after_last = None;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let end = start + line.len();
+        let body = line.trim_ascii_end();
+        let variable =
+            body.starts_with(b"extern ") && body.ends_with(b";") && !body.contains(&b'(');
+        if variable && line.ends_with(b"\n") && open_conditionals(&text[..start]) == guarded {
+            after_last = Some(end);
+        }
+        start = end;
+    }
+    let first_code = file.facts.functions.first().map(|f| f.range.start);
+    match after_last.filter(|at| !in_code || first_code.is_none_or(|code| *at <= code)) {
+        Some(at) => Edit::insert(at, decl, "declare-extern"),
+        None => in_header(file, &decl, in_code),
+    }
 }
 
 /// `decl` (whole lines) before the include guard's `#endif`, or at the end
