@@ -365,6 +365,25 @@ impl Needles {
     }
 }
 
+/// How many `#if`/`#ifdef`/`#ifndef` are open at the end of `text`.
+pub fn open_conditionals(text: &[u8]) -> usize {
+    let mut depth = 0usize;
+    for line in text.split(|&b| b == b'\n') {
+        let Some(directive) = line.trim_ascii_start().strip_prefix(b"#") else {
+            continue;
+        };
+        let word = directive.trim_ascii_start();
+        if [&b"if"[..], b"ifdef", b"ifndef"].iter().any(|d| {
+            word.starts_with(d) && !word.get(d.len()).is_some_and(|b| b.is_ascii_alphanumeric())
+        }) {
+            depth += 1;
+        } else if word.starts_with(b"endif") {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    depth
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,23 +480,4 @@ mod tests {
         assert!(needles.is_match(b"x schedule_work_on(1, &w)"));
         assert!(!needles.is_match(b"queue_work(wq, &w)"));
     }
-}
-
-/// How many `#if`/`#ifdef`/`#ifndef` are open at the end of `text`.
-pub fn open_conditionals(text: &[u8]) -> usize {
-    let mut depth = 0usize;
-    for line in text.split(|&b| b == b'\n') {
-        let Some(directive) = line.trim_ascii_start().strip_prefix(b"#") else {
-            continue;
-        };
-        let word = directive.trim_ascii_start();
-        if [&b"if"[..], b"ifdef", b"ifndef"].iter().any(|d| {
-            word.starts_with(d) && !word.get(d.len()).is_some_and(|b| b.is_ascii_alphanumeric())
-        }) {
-            depth += 1;
-        } else if word.starts_with(b"endif") {
-            depth = depth.saturating_sub(1);
-        }
-    }
-    depth
 }
