@@ -480,4 +480,15 @@ mod tests {
         assert!(needles.is_match(b"x schedule_work_on(1, &w)"));
         assert!(!needles.is_match(b"queue_work(wq, &w)"));
     }
+
+    #[test]
+    fn open_conditionals_count_if_ifdef_ifndef_until_their_endif() {
+        let text =
+            b"#ifndef FOO_H\n#define FOO_H\n#ifdef CONFIG_X\n#include <x.h>\n#endif\n# if 0\n";
+        assert_eq!(open_conditionals(text), 2);
+        assert_eq!(
+            open_conditionals(b"#include <linux/module.h>\n#ifdefined\n"),
+            0
+        );
+    }
 }
