@@ -5,6 +5,7 @@
 //! runs, a dependent's work) refuses the module with the remedy.
 
 use super::exports::Provider;
+use super::items::ItemKind;
 use super::strategy::{FlushReplacement, Strategy};
 use super::wait::{Reach, Wait, WaitSet};
 use super::{Refusal, RefusalKind, Site, SiteState};
@@ -131,11 +132,21 @@ pub fn replacements(unit: &Unit, waits: &[WaitSet]) -> Result<Vec<FlushReplaceme
         }
         let mut calls = Vec::new();
         let mut loops = Vec::new();
+        let mut timers = false;
         for (wait, name, each) in set.open_own() {
             let Ok(expr) = name else {
                 continue;
             };
-            let call = format!("{}({expr})", flush_fn(wait));
+            let call = match wait.reach {
+                Reach::Own {
+                    kind: ItemKind::Delayed,
+                    ..
+                } => {
+                    timers = true;
+                    format!("flush_work({})", delayed_work_of(expr))
+                }
+                _ => format!("{}({expr})", flush_fn(wait)),
+            };
             if !calls.contains(&call) {
                 loops.push(each.cloned());
                 calls.push(call);
@@ -146,9 +157,23 @@ pub fn replacements(unit: &Unit, waits: &[WaitSet]) -> Result<Vec<FlushReplaceme
             at: set.at,
             calls,
             each: loops,
+            timers,
         });
     }
     Ok(out)
+}
+
+/// The work of a delayed item (`&chip->poweroff_work` →
+/// `&chip->poweroff_work.work`, `dwork` → `&dwork->work`): what the
+/// flush of its queue waited for. flush_delayed_work() would also fire a
+/// timer still pending, which the flush never did.
+pub fn delayed_work_of(expr: &str) -> String {
+    let simple = |e: &str| e.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    match expr.strip_prefix('&') {
+        Some(_) => format!("{expr}.work"),
+        None if simple(expr) => format!("&{expr}->work"),
+        None => format!("&({expr})->work"),
+    }
 }
 
 /// The flush call for an own item, from how it is queued.

@@ -26,6 +26,9 @@ pub struct FlushReplacement {
     /// For each call, the array over whose elements it loops, if any
     /// (`elements::Each`): the code wraps it in a loop.
     pub each: Vec<Option<Each>>,
+    /// Some call flushes a delayed item's work (`&x.work`), leaving a
+    /// pending timer as the flush did: the commit message says so.
+    pub timers: bool,
 }
 
 impl FlushReplacement {

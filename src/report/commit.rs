@@ -77,6 +77,7 @@ pub fn commit_message(
         (Some(Strategy::FlushWork(_)), _) => {
             values.insert("items", summary.flush_items.join(", "));
             values.insert("named", named(outcome));
+            values.insert("timers", timers_note(strategy));
             FLUSH_WORK_TEMPLATE
         }
         (Some(Strategy::RemoveFlush { .. }), _) => {
@@ -198,6 +199,21 @@ fn named(outcome: &Outcome) -> String {
             }
             format!("{text}. Wait for it by name instead")
         }
+    }
+}
+
+/// Why a delayed item's work is flushed rather than the item, when one is.
+fn timers_note(strategy: Option<&Strategy>) -> String {
+    let timers = match strategy {
+        Some(Strategy::FlushWork(replacements)) => replacements.iter().any(|r| r.timers),
+        _ => false,
+    };
+    match timers {
+        true => " A delayed item is waited for through its work (flush_work(&x.work)), as \
+                 the flush waited for it: a timer still pending stays pending, where \
+                 flush_delayed_work() would fire it at once."
+            .to_string(),
+        false => String::new(),
     }
 }
 

@@ -70,7 +70,10 @@ fn after(outcome: &Outcome, set: &WaitSet, wait: &Wait) -> Option<String> {
             .iter()
             .filter(|r| r.file == set.file && r.at == set.at)
             .flat_map(|r| r.calls.iter().zip(r.described()))
-            .find(|(call, _)| call.ends_with(&format!("({expr})")))
+            .find(|(call, _)| {
+                let delayed = crate::analysis::step0::delayed_work_of(expr);
+                call.ends_with(&format!("({expr})")) || call.ends_with(&format!("({delayed})"))
+            })
             .map_or_else(nothing, |(_, described)| described),
         (Reach::Own { .. }, Strategy::LocalWq { .. }) => {
             let unit = outcome.unit.as_ref();
