@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 /// Bumped whenever what the index holds changes shape or meaning (2: an
 /// export that keeps a callback its work runs is a provider; providers
 /// read on demand).
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// Below this many `.c` files indexing costs less than the cache (and a
 /// scratch tree would leave a file behind for nothing).

@@ -318,6 +318,25 @@ mod tests {
     }
 
     #[test]
+    fn an_item_behind_a_pointer_of_what_the_caller_hands_in_is_not_its_item() {
+        // Target core: target_execute_cmd(cmd) queues the device's work,
+        // reached through cmd->se_dev: the caller handed in the command.
+        let text = b"static void restart(struct se_device *dev)\n{\n\tschedule_work(&dev->delayed_cmd_work);\n}\n\n\
+            void target_execute_cmd(struct se_cmd *cmd)\n{\n\trestart(cmd->se_dev);\n}\n\
+            EXPORT_SYMBOL(target_execute_cmd);\n\n\
+            void target_kick(struct se_cmd *cmd)\n{\n\tschedule_work(&cmd->se_dev->work);\n}\n\
+            EXPORT_SYMBOL(target_kick);\n\n\
+            void target_queue(struct se_cmd *cmd)\n{\n\trestart_cmd(&cmd->inner);\n}\n\
+            static void restart_cmd(struct inner *in)\n{\n\tschedule_work(&in->work);\n}\n\
+            EXPORT_SYMBOL(target_queue);\n";
+        let mut index = TreeIndex::default();
+        index.add_file("core.c".into(), text, &facts());
+        assert!(!index.providers["target_execute_cmd"].hands_item);
+        assert!(!index.providers["target_kick"].hands_item);
+        assert!(index.providers["target_queue"].hands_item);
+    }
+
+    #[test]
     fn exported_functions_reach_queueing_through_static_helpers() {
         let text = b"static void kick(struct x *x)\n{\n\tschedule_work(&x->work);\n}\n\n\
             void lib_enqueue(struct x *x)\n{\n\tkick(x);\n}\nEXPORT_SYMBOL(lib_enqueue);\n\n\

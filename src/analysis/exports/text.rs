@@ -204,16 +204,30 @@ pub(super) struct Queuer {
     pub(super) keys: BTreeSet<String>,
 }
 
-/// The variable an item expression starts from: `work_data` for
-/// `&work_data->work`, `dev` for `&dev.a.work`.
+/// The variable whose object an item expression is in: `work_data` for
+/// `&work_data->work`, `dev` for `&dev.a.work` or a bare `dev`. None when
+/// the expression follows a pointer stored in that object
+/// (`&cmd->se_dev->work`, `cmd->se_dev`): that is another object, which
+/// the caller did not hand in (target core's `se_device`, reached from
+/// the `se_cmd` isert passes).
 fn item_base(item: &str) -> Option<&str> {
-    let expr = item.trim().trim_start_matches('&').trim();
+    let expr = item.trim();
+    let (addressed, expr) = match expr.strip_prefix('&') {
+        Some(rest) => (true, rest.trim()),
+        None => (false, expr),
+    };
     let expr = expr.trim_start_matches('(').trim();
     let end = expr
         .bytes()
         .position(|b| !is_word_byte(b))
         .unwrap_or(expr.len());
-    (end > 0).then(|| &expr[..end])
+    let tail = expr[end..].trim_start_matches(')').trim();
+    let hops = tail.matches("->").count();
+    let same_object = match addressed {
+        true => hops == 0 || (hops == 1 && tail.starts_with("->")),
+        false => tail.is_empty(),
+    };
+    (end > 0 && same_object).then(|| &expr[..end])
 }
 
 /// The field an item expression names: `changed_work` for
