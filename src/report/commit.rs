@@ -110,6 +110,7 @@ pub fn commit_message(
             values.insert("flags", wq.flags.to_string());
             values.insert("flags_reason", flags_reason(&summary, wq));
             values.insert("queueing", queueing(&summary));
+            values.insert("a_wq", a_workqueue(outcome));
             let note = summary.macro_note.as_ref();
             values.insert(
                 "macro_note",
@@ -214,6 +215,29 @@ fn timers_note(strategy: Option<&Strategy>) -> String {
                  flush_delayed_work() would fire it at once."
             .to_string(),
         false => String::new(),
+    }
+}
+
+/// "a workqueue", or "another workqueue" when the module already
+/// allocates one of its own (psmouse's kpsmoused_wq): the new one is not
+/// its first.
+fn a_workqueue(outcome: &Outcome) -> String {
+    const ALLOCATORS: &[&str] = &[
+        "alloc_workqueue",
+        "alloc_ordered_workqueue",
+        "create_workqueue",
+        "create_singlethread_workqueue",
+        "create_freezable_workqueue",
+    ];
+    let allocates = outcome.unit.as_ref().is_some_and(|unit| {
+        unit.files.iter().any(|file| {
+            crate::ctext::calls_in(&file.text)
+                .any(|(at, name)| ALLOCATORS.contains(&name) && !file.in_inert(at))
+        })
+    });
+    match allocates {
+        true => "another workqueue".into(),
+        false => "a workqueue".into(),
     }
 }
 
