@@ -1435,3 +1435,32 @@ fn a_flag_some_kernel_lacks_needs_a_line_to_test_it_after() {
         &["WQ_PERCPU", "Linux 5.10 lacks", "Kbuild", "foo.o"],
     );
 }
+
+/// Files Kbuild builds into the module only under a condition: listed
+/// under an option, inside a Makefile conditional (decided or not), or
+/// not (`foo_main.o`). New helpers never go into such a file.
+#[test]
+fn conditionally_built_files_are_known() {
+    let flushing = foo_c!("");
+    let tree = common::tree(&[
+        (
+            "drivers/foo/Makefile",
+            "obj-$(CONFIG_FOO) += foo.o\nfoo-y := foo_main.o\nfoo-$(CONFIG_FOO_A) += foo_a.o\n\
+             ifeq ($(CONFIG_FOO_B),y)\nfoo-y += foo_b.o\nendif\nfoo-y += foo_c.o\n",
+        ),
+        ("drivers/foo/foo_main.c", flushing),
+        ("drivers/foo/foo_a.c", "int foo_a;\n"),
+        ("drivers/foo/foo_b.c", "int foo_b;\n"),
+        ("drivers/foo/foo_c.c", "int foo_c;\n"),
+    ]);
+    let (_, outcomes) = common::convert_all(tree.path(), Choice::LocalWq);
+    let unit = outcomes[0].unit.as_ref().expect("loaded");
+    let conditional: Vec<String> = unit
+        .module
+        .conditional
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(conditional, ["drivers/foo/foo_a.c", "drivers/foo/foo_b.c"]);
+    assert_eq!(unit.module.files.len(), 4);
+}
