@@ -2,6 +2,8 @@
 //! declarations, and destroy it on every later exit that returns an error.
 //! The success path (`return 0;`, or a variable that is 0 then) keeps it.
 
+mod ladder;
+
 use super::layout::{self, block};
 use super::refuse;
 use crate::analysis::LocalWq;
@@ -58,7 +60,20 @@ pub fn allocate(
         .ok_or_else(|| refuse(file, func.body.start, RefusalKind::InitLayout, "no body"))?;
     let decls = prelude(body, text);
     let at = allocation_point(file, body, &decls)?;
+    let release = match helpers {
+        None => format!("destroy_workqueue({})", wq.name),
+        Some(helpers) => format!("{}()", helpers.destroy),
+    };
     let exits = exits_after(body, at, text);
+    // A ladder takes the workqueue as one more step when the steps before
+    // it fail by returning: the top would need a destroy on each of them.
+    if let Some(ladder) = ladder::find(body, text, at, &wq.name) {
+        let early =
+            |(node, exit): &(Node, Exit)| node.start_byte() < ladder.at() && *exit != Exit::Success;
+        if exits.iter().any(early) {
+            return ladder::allocate(file, body, &ladder, wq, helpers, &release);
+        }
+    }
     let needs_var = helpers.is_some() || exits.iter().any(|(_, e)| matches!(e, Exit::Computed(_)));
     let (var, declare) = match needs_var {
         true => result_var(file, func, &decls),
@@ -79,10 +94,6 @@ pub fn allocate(
             (1, format!("return {var};")),
         ],
     });
-    let release = match helpers {
-        None => format!("destroy_workqueue({})", wq.name),
-        Some(helpers) => format!("{}()", helpers.destroy),
-    };
     if !layout::is_blank_line(text, at) {
         prologue.push((0, String::new()));
     }

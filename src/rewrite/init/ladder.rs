@@ -1,0 +1,227 @@
+//! An init whose failures unwind through a ladder of labels (aoe_init(),
+//! mlx4_ib_init(), ib_core_init()) gets the workqueue as a maintainer adds
+//! a step to it: allocated right before the first step that fails into
+//! the ladder, its own failure going to that step's label, and a new
+//! label above that one destroying it, which that step and every later
+//! failure reach by falling through. Nothing else changes, and the
+//! ladder's common `return` needs no destroy of its own.
+
+use super::{destroy_on, exits_after, Before, Exit, Helpers};
+use crate::analysis::LocalWq;
+use crate::edit::Edit;
+use crate::parse::SourceFile;
+use crate::refusal::{Refusal, RefusalKind};
+use crate::rewrite::layout::{self, block};
+use tree_sitter::Node;
+
+/// Where the ladder takes the workqueue.
+pub(super) struct Ladder<'t> {
+    /// The line start the allocation goes at: above the step whose
+    /// failure first jumps into the ladder.
+    at: usize,
+    /// The label that step's failure jumps to, and the line it starts.
+    label: String,
+    label_line: usize,
+    /// The result variable the ladder returns.
+    var: String,
+    /// Every `goto label;` after `at`, which now goes to the new label.
+    retarget: Vec<Node<'t>>,
+    new_label: String,
+}
+
+impl Ladder<'_> {
+    /// Where the allocation goes.
+    pub(super) fn at(&self) -> usize {
+        self.at
+    }
+}
+
+/// The ladder of `body`, when its shape is the plain one: the first
+/// top-level statement that holds a goto is an `if` right after the step
+/// it checks, every goto after that step jumps to its label or one above
+/// it, and the labels end in `return <var>;` reached only by them.
+pub(super) fn find<'t>(body: Node<'t>, text: &[u8], after: usize, wq: &str) -> Option<Ladder<'t>> {
+    let mut cursor = body.walk();
+    let statements: Vec<Node> = body.named_children(&mut cursor).collect();
+    let first = statements
+        .iter()
+        .position(|s| s.start_byte() >= after && !gotos_in(*s).is_empty())?;
+    let check = statements[first];
+    if check.kind() != "if_statement" || first == 0 {
+        return None;
+    }
+    let step = statements[first - 1];
+    if step.kind() != "expression_statement" || step.start_byte() < after {
+        return None;
+    }
+    let label = label_of(gotos_in(check)[0], text)?;
+    let labels = labels_in(&statements, text);
+    let target = labels.iter().position(|(name, _)| *name == label)?;
+    let var = ladder_var(&statements, text)?;
+    let at = layout::line_at(text, step.start_byte()).start;
+    let mut retarget = Vec::new();
+    for goto in statements[first..].iter().flat_map(|s| gotos_in(*s)) {
+        let name = label_of(goto, text)?;
+        let place = labels.iter().position(|(l, _)| *l == name)?;
+        if place > target {
+            // A later failure that skips the new label would leak.
+            return None;
+        }
+        if place == target {
+            retarget.push(goto);
+        }
+    }
+    let new_label = new_label(&label, &labels, wq);
+    let label_line = layout::line_at(text, labels[target].1.start_byte()).start;
+    Some(Ladder {
+        at,
+        label,
+        label_line,
+        var,
+        retarget,
+        new_label: new_label?,
+    })
+}
+
+/// The edits for the workqueue in `ladder`: the allocation, the gotos
+/// retargeted, the new label, and a destroy before any other error exit
+/// after the allocation.
+pub(super) fn allocate(
+    file: &SourceFile,
+    body: Node,
+    ladder: &Ladder,
+    wq: &LocalWq,
+    helpers: Option<&Helpers>,
+    release: &str,
+) -> Result<Vec<Edit>, Refusal> {
+    let text = &file.text;
+    let indent = layout::indent_at(text, ladder.at);
+    let var = &ladder.var;
+    let mut lines = match helpers {
+        None => {
+            let mut lines = super::alloc_lines(wq);
+            lines.truncate(2);
+            lines[1].1.push_str(" {");
+            lines.push((1, format!("{var} = -ENOMEM;")));
+            lines.push((1, format!("goto {};", ladder.label)));
+            lines.push((0, "}".into()));
+            lines
+        }
+        Some(helpers) => vec![
+            (0, format!("{var} = {}();", helpers.init)),
+            (0, format!("if ({var})")),
+            (1, format!("goto {};", ladder.label)),
+        ],
+    };
+    // Steps apart by a blank line keep that; steps back to back too.
+    if ladder.at >= 2 && layout::is_blank_line(text, ladder.at - 1) {
+        lines.push((0, String::new()));
+    }
+    let mut edits = vec![Edit::insert(
+        ladder.at,
+        block(&indent, &lines),
+        "init-alloc",
+    )];
+    for goto in &ladder.retarget {
+        let name = goto.child_by_field_name("label").expect("checked in find");
+        edits.push(Edit::replace(
+            name.byte_range(),
+            ladder.new_label.clone(),
+            "init-ladder-goto",
+        ));
+    }
+    let label_indent = layout::indent_at(text, ladder.label_line);
+    let step_indent = layout::indent_at(text, layout::next_line_start(text, ladder.label_line));
+    let blank = ladder.label_line >= 2 && layout::is_blank_line(text, ladder.label_line - 1);
+    let label = format!(
+        "{label_indent}{}:\n{step_indent}{release};\n{}",
+        ladder.new_label,
+        if blank { "\n" } else { "" }
+    );
+    edits.push(Edit::insert(ladder.label_line, label, "init-ladder-label"));
+    let exits = exits_after(body, ladder.at, text);
+    let before = Before {
+        kind: RefusalKind::ErrorPathShape,
+        origin: "init-error-path",
+        arm_origin: "init-brace-arm",
+        returns: exits
+            .iter()
+            .filter(|(_, exit)| !matches!(exit, Exit::Success | Exit::Ladder))
+            .map(|(node, _)| node.id())
+            .collect(),
+    };
+    for (node, exit) in exits {
+        if exit != Exit::Ladder {
+            edits.extend(destroy_on(file, node, exit, release, var, &before)?);
+        }
+    }
+    Ok(edits)
+}
+
+/// The goto statements in `node`, in order.
+fn gotos_in(node: Node) -> Vec<Node> {
+    let mut found = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "goto_statement" {
+            found.push(n);
+            continue;
+        }
+        let mut cursor = n.walk();
+        let children: Vec<Node> = n.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    found.sort_by_key(|n| n.start_byte());
+    found
+}
+
+fn label_of(goto: Node, text: &[u8]) -> Option<String> {
+    let name = goto.child_by_field_name("label")?;
+    Some(name.utf8_text(text).ok()?.to_string())
+}
+
+/// The top-level labels of the body, in order, with their statements.
+fn labels_in<'t>(statements: &[Node<'t>], text: &[u8]) -> Vec<(String, Node<'t>)> {
+    statements
+        .iter()
+        .filter(|s| s.kind() == "labeled_statement")
+        .filter_map(|s| {
+            let name = s.child_by_field_name("label")?.utf8_text(text).ok()?;
+            Some((name.to_string(), *s))
+        })
+        .collect()
+}
+
+/// The variable the last statement returns, when the body ends in the
+/// ladder: `return err;` after a label, or as a label's statement.
+fn ladder_var(statements: &[Node], text: &[u8]) -> Option<String> {
+    let last = *statements.iter().rev().find(|s| s.kind() != "comment")?;
+    let ret = match last.kind() {
+        "labeled_statement" => last.named_child(1)?,
+        _ => last,
+    };
+    if ret.kind() != "return_statement" || !super::reached_only_by_goto(ret) {
+        return None;
+    }
+    let value = ret.named_child(0)?;
+    (value.kind() == "identifier").then(|| value.utf8_text(text).ok().map(str::to_string))?
+}
+
+/// A label in the style of `existing` (`err_comp` → `err_wq`, `chr_fail`
+/// → `wq_fail`) that the function does not use yet; with the workqueue's
+/// whole name when the short one is taken (mlx4_ib_init()'s `clean_wq`).
+fn new_label(existing: &str, labels: &[(String, Node)], wq: &str) -> Option<String> {
+    const PREFIXES: &[&str] = &[
+        "err", "error", "fail", "out", "clean", "cleanup", "free", "destroy",
+    ];
+    const SUFFIXES: &[&str] = &["fail", "err", "error", "out"];
+    let prefix = existing.split('_').next().filter(|p| PREFIXES.contains(p));
+    let suffix = existing.rsplit('_').next().filter(|s| SUFFIXES.contains(s));
+    let make = |name: &str| match (prefix, suffix) {
+        (Some(p), _) => format!("{p}_{name}"),
+        (None, Some(s)) => format!("{name}_{s}"),
+        (None, None) => format!("err_{name}"),
+    };
+    let taken = |name: &String| labels.iter().any(|(l, _)| l == name);
+    ["wq", wq].into_iter().map(make).find(|c| !taken(c))
+}
