@@ -225,3 +225,42 @@ fn new_label(existing: &str, labels: &[(String, Node)], wq: &str) -> Option<Stri
     let taken = |name: &String| labels.iter().any(|(l, _)| l == name);
     ["wq", wq].into_iter().map(make).find(|c| !taken(c))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::parse::SourceFile;
+
+    /// Whether `foo_init` of `src` has a ladder that takes the workqueue.
+    fn has_ladder(src: &str) -> bool {
+        let file = SourceFile::parse("t.c".into(), src.into()).unwrap();
+        let (_, func) = file.function("foo_init").expect("foo_init");
+        let body = super::super::body_node(&file, func).expect("body");
+        super::find(body, &file.text, func.body.start + 1, "foo_wq").is_some()
+    }
+
+    const LADDER: &str =
+        "int foo_init(void)\n{\n\tint ret;\n\n\tret = a();\n\tif (ret)\n\t\treturn ret;\n\
+        \tret = b();\n\tif (ret)\n\t\tgoto b_fail;\n\tret = c();\n\tif (ret)\n\t\tgoto c_fail;\n\
+        \treturn 0;\n c_fail:\n\tb_exit();\n b_fail:\n\ta_exit();\n\treturn ret;\n}\n";
+
+    #[test]
+    fn a_plain_ladder_takes_the_workqueue() {
+        assert!(has_ladder(LADDER));
+    }
+
+    #[test]
+    fn a_later_failure_below_the_step_label_would_skip_the_destroy() {
+        // c()'s failure jumps past b_fail: the new label above b_fail
+        // would not be reached.
+        let src = LADDER
+            .replace("\t\tgoto c_fail;", "\t\tgoto out;")
+            .replace("\treturn ret;\n}", " out:\n\treturn ret;\n}");
+        assert!(!has_ladder(&src));
+    }
+
+    #[test]
+    fn a_ladder_must_end_in_returning_its_variable() {
+        let src = LADDER.replace("\ta_exit();\n\treturn ret;", "\ta_exit();\n\treturn -EIO;");
+        assert!(!has_ladder(&src));
+    }
+}
