@@ -98,18 +98,33 @@ pub fn allocate(
         prologue.push((0, String::new()));
     }
     let mut edits = vec![Edit::insert(at, block("\t", &prologue), "init-alloc")];
+    edits.extend(destroys(file, exits, &release, &var, |_| true)?);
+    Ok(edits)
+}
+
+/// A destroy (the call `release`) before each exit of `exits` that leaves
+/// with an error and that `needs` one (var: the result variable a
+/// computed return is kept in).
+fn destroys(
+    file: &SourceFile,
+    exits: Vec<(Node, Exit)>,
+    release: &str,
+    var: &str,
+    needs: impl Fn(&Exit) -> bool,
+) -> Result<Vec<Edit>, Refusal> {
+    let exits: Vec<(Node, Exit)> = exits
+        .into_iter()
+        .filter(|(_, exit)| *exit != Exit::Success && needs(exit))
+        .collect();
     let before = Before {
         kind: RefusalKind::ErrorPathShape,
         origin: "init-error-path",
         arm_origin: "init-brace-arm",
-        returns: exits
-            .iter()
-            .filter(|(_, exit)| *exit != Exit::Success)
-            .map(|(node, _)| node.id())
-            .collect(),
+        returns: exits.iter().map(|(node, _)| node.id()).collect(),
     };
+    let mut edits = Vec::new();
     for (node, exit) in exits {
-        edits.extend(destroy_on(file, node, exit, &release, &var, &before)?);
+        edits.extend(destroy_on(file, node, exit, release, var, &before)?);
     }
     Ok(edits)
 }

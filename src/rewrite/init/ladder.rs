@@ -6,11 +6,11 @@
 //! failure reach by falling through. Nothing else changes, and the
 //! ladder's common `return` needs no destroy of its own.
 
-use super::{destroy_on, exits_after, Before, Exit, Helpers};
+use super::{destroys, exits_after, Exit, Helpers};
 use crate::analysis::LocalWq;
 use crate::edit::Edit;
 use crate::parse::SourceFile;
-use crate::refusal::{Refusal, RefusalKind};
+use crate::refusal::Refusal;
 use crate::rewrite::layout::{self, block};
 use tree_sitter::Node;
 
@@ -140,21 +140,9 @@ pub(super) fn allocate(
     );
     edits.push(Edit::insert(ladder.label_line, label, "init-ladder-label"));
     let exits = exits_after(body, ladder.at, text);
-    let before = Before {
-        kind: RefusalKind::ErrorPathShape,
-        origin: "init-error-path",
-        arm_origin: "init-brace-arm",
-        returns: exits
-            .iter()
-            .filter(|(_, exit)| !matches!(exit, Exit::Success | Exit::Ladder))
-            .map(|(node, _)| node.id())
-            .collect(),
-    };
-    for (node, exit) in exits {
-        if exit != Exit::Ladder {
-            edits.extend(destroy_on(file, node, exit, release, var, &before)?);
-        }
-    }
+    edits.extend(destroys(file, exits, release, var, |exit| {
+        *exit != Exit::Ladder
+    })?);
     Ok(edits)
 }
 
