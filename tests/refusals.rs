@@ -398,7 +398,42 @@ fn early_init() {
         &[
             "foo_early_init() (drivers/foo/foo.c:",
             "before any initcall",
+            "reaches",
+            "through foo_kick()",
         ],
+    );
+}
+
+/// An early __init function that reaches no queueing call through the
+/// module's own code may still through other code: refused all the same,
+/// saying so.
+#[test]
+fn early_init_through_other_code() {
+    let refusal = check_refused(
+        &[
+            ("drivers/foo/Makefile", "obj-y += foo.o\n"),
+            (
+                "drivers/foo/foo.c",
+                foo_c!(
+                    "void __init foo_early_init(void)\n\
+                     {\n\
+                     \tother_setup();\n\
+                     }\n\
+                     \n\
+                     static int __init foo_init(void)\n\
+                     {\n\
+                     \treturn 0;\n\
+                     }\n\
+                     subsys_initcall(foo_init);\n",
+                ),
+            ),
+        ],
+        Choice::LocalWq,
+        RefusalKind::EarlyInit,
+    );
+    names(
+        &refusal,
+        &["foo_early_init() (drivers/foo/foo.c:", "cannot follow them"],
     );
 }
 

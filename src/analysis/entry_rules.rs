@@ -1,17 +1,18 @@
 //! What the module's entry points allow: a local workqueue needs an init
 //! that runs first and alone, and is flagged where no exit destroys it.
 
-use super::{Flag, FlagKind, Refusal, RefusalKind};
+use super::calls::{call_graph, converted_sites, reached};
+use super::{Flag, FlagKind, Refusal, RefusalKind, Site};
 use crate::entry::{initcall_level, Entry};
 use crate::kbuild::ModuleKind;
 use crate::load::Unit;
 
 /// Why the module's entry cannot take a local workqueue, if it cannot.
-pub fn entry_refusal(unit: &Unit) -> Option<Refusal> {
+pub fn entry_refusal(unit: &Unit, sites: &[Site]) -> Option<Refusal> {
     if let Some(tie) = initcall_tie(unit) {
         return Some(tie);
     }
-    if let Some(early) = early_init(unit) {
+    if let Some(early) = early_init(unit, sites) {
         return Some(early);
     }
     if let Some(shared) = shared_entry(unit) {
@@ -111,7 +112,7 @@ fn initcall_tie(unit: &Unit) -> Option<Refusal> {
 /// start_kernel() calls before any initcall): what they reach may queue
 /// before the initcall allocates the workqueue, and localwq cannot follow
 /// them through other code.
-fn early_init(unit: &Unit) -> Option<Refusal> {
+fn early_init(unit: &Unit, sites: &[Site]) -> Option<Refusal> {
     if unit.module.kind != ModuleKind::BuiltIn {
         return None;
     }
@@ -125,32 +126,59 @@ fn early_init(unit: &Unit) -> Option<Refusal> {
         for (name, offset) in global_init_functions(&file.text) {
             let called_here = unit.files.iter().any(|f| calls(&f.text, &name));
             if !initcalls.contains(&name.as_str()) && !called_here {
-                early.push(format!(
-                    "{name}() ({}:{})",
-                    file.path.display(),
-                    file.line_of(offset)
-                ));
+                let at = format!("{}:{}", file.path.display(), file.line_of(offset));
+                early.push((name, at));
             }
         }
     }
-    const SHOWN: usize = 3;
-    if early.len() > SHOWN {
-        let more = early.len() - SHOWN;
-        early.truncate(SHOWN);
-        early.push(format!("{more} more"));
+    if early.is_empty() {
+        return None;
     }
-    (!early.is_empty()).then(|| {
-        Refusal::module(
-            RefusalKind::EarlyInit,
-            format!(
-                "built-in code with __init functions other code calls at boot, outside the \
-                 initcalls ({}): start_kernel() or arch setup may run them before any \
-                 initcall, and work queued from what they reach would find no workqueue \
-                 allocated yet; localwq cannot follow them through other code",
-                early.join(", ")
-            ),
-        )
-    })
+    // Those that reach a converted call through the module's own code
+    // first, with the call: the plain case a maintainer can check.
+    let graph = call_graph(unit);
+    let converted = converted_sites(unit, sites);
+    let reaching: Vec<String> = early
+        .iter()
+        .filter_map(|(name, at)| {
+            let (via, site) = reached(&graph, &converted, name, |s| !s.is_flush())?;
+            let through = match via == *name {
+                true => String::new(),
+                false => format!(" through {via}()"),
+            };
+            Some(format!(
+                "{name}() ({at}) reaches {}() at {}:{}{through}",
+                site.api.name,
+                unit.files[site.file].path.display(),
+                site.line
+            ))
+        })
+        .collect();
+    let mut shown: Vec<String> = early
+        .iter()
+        .map(|(name, at)| format!("{name}() ({at})"))
+        .collect();
+    const SHOWN: usize = 3;
+    if shown.len() > SHOWN {
+        let more = shown.len() - SHOWN;
+        shown.truncate(SHOWN);
+        shown.push(format!("{more} more"));
+    }
+    let detail = match reaching.is_empty() {
+        true => format!(
+            "built-in code with __init functions other code calls at boot, outside the \
+             initcalls ({}): start_kernel() or arch setup may run them before any \
+             initcall, and work queued from what they reach would find no workqueue \
+             allocated yet; localwq cannot follow them through other code",
+            shown.join(", ")
+        ),
+        false => format!(
+            "built-in code queues work before any initcall: {}; other code calls it at \
+             boot, outside the initcalls, when no workqueue is allocated yet",
+            reaching.join("; ")
+        ),
+    };
+    Some(Refusal::module(RefusalKind::EarlyInit, detail))
 }
 
 /// The non-static `__init` functions defined at column 0 of `text`, with

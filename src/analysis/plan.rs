@@ -133,7 +133,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         if wq_flags.is_none() {
             return refused(unknown_flags(unit, &relevant), flags, sites, waits);
         }
-        if let Some(refusal) = entry_refusal(unit) {
+        if let Some(refusal) = entry_refusal(unit, &relevant) {
             return refused(refusal, flags, sites, waits);
         }
         flags.extend(entry_flags(unit));

@@ -10,16 +10,13 @@
 
 mod flushed;
 
+use super::calls::{call_graph, converted_sites, reached};
 use super::sites::{Site, SiteState};
-use crate::ctext::{is_call_at, words_in};
 use crate::load::Unit;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The `blk_mq_ops` members whose handlers run on the block I/O path.
 const IO_HANDLERS: &[&str] = &["queue_rq", "complete"];
-
-/// How many calls deep the search follows the module's own functions.
-const DEPTH: usize = 4;
 
 /// Why the workqueue gets WQ_MEM_RECLAIM.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,14 +77,6 @@ pub fn work_reaches(unit: &Unit, sites: &[Site], wq: &str) -> bool {
     flushed::work_on(unit, wq)
         .iter()
         .any(|work| reached(&calls, &converted, &work.function, |_| true).is_some())
-}
-
-fn converted_sites<'s>(unit: &Unit, sites: &'s [Site]) -> BTreeMap<String, &'s Site> {
-    sites
-        .iter()
-        .filter(|s| s.state == SiteState::Convert)
-        .filter_map(|s| Some((s.enclosing(unit)?.name.clone(), s)))
-        .collect()
 }
 
 /// A converted flush reached from the work function of an item the
@@ -174,56 +163,6 @@ fn same_work(unit: &Unit, sites: &[Site]) -> Option<Reclaim> {
         });
     }
     None
-}
-
-/// The first function within `DEPTH` calls of `from` that holds a
-/// converted site `pick` accepts, with that site.
-fn reached<'s>(
-    calls: &BTreeMap<String, BTreeSet<String>>,
-    converted: &BTreeMap<String, &'s Site>,
-    from: &str,
-    pick: fn(&Site) -> bool,
-) -> Option<(String, &'s Site)> {
-    let mut seen = BTreeSet::new();
-    let mut queue = VecDeque::from([(from.to_string(), 0)]);
-    while let Some((function, depth)) = queue.pop_front() {
-        if !seen.insert(function.clone()) {
-            continue;
-        }
-        if let Some(site) = converted.get(&function).filter(|s| pick(s)) {
-            return Some((function, site));
-        }
-        if depth < DEPTH {
-            let next = calls.get(&function).into_iter().flatten();
-            queue.extend(next.map(|callee| (callee.clone(), depth + 1)));
-        }
-    }
-    None
-}
-
-/// Each function of the module with the module's functions it calls,
-/// read from the text of its body: the focused parse leaves out functions
-/// that name no workqueue (load), and a handler is often one of them.
-fn call_graph(unit: &Unit) -> BTreeMap<String, BTreeSet<String>> {
-    let defined: BTreeSet<&str> = unit
-        .files
-        .iter()
-        .flat_map(|f| f.facts.functions.iter().map(|g| g.name.as_str()))
-        .collect();
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for file in &unit.files {
-        for function in &file.facts.functions {
-            let body = &file.text[function.body.clone()];
-            let callees = words_in(body)
-                .filter(|(at, word)| defined.contains(word) && is_call_at(body, *at, word.len()))
-                .map(|(_, word)| word.to_string());
-            graph
-                .entry(function.name.clone())
-                .or_default()
-                .extend(callees);
-        }
-    }
-    graph
 }
 
 /// (ops variable, member, handler) of every `struct blk_mq_ops` the

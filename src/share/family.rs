@@ -179,7 +179,7 @@ fn convert(
 ) -> Result<(), Refusal> {
     let core = pool.get(core_at);
     let unit = core.unit.as_ref().expect("checked by members_of");
-    if let Some(refusal) = entry_refusal(unit) {
+    if let Some(refusal) = entry_refusal(unit, &core.sites) {
         return Err(refusal);
     }
     let flags = core

@@ -207,7 +207,7 @@ fn convert(pool: &mut Pool, owner_at: usize, callers: &[usize]) -> Result<(), Re
         ));
     }
     if !matches!(unit.entry, Entry::None) {
-        if let Some(refusal) = entry_refusal(unit) {
+        if let Some(refusal) = entry_refusal(unit, &sites) {
             return Err(refusal);
         }
     }
