@@ -210,9 +210,9 @@ fn timers_note(strategy: Option<&Strategy>) -> String {
         _ => false,
     };
     match timers {
-        true => " A delayed item is waited for through its work (flush_work(&x.work)), as \
-                 the flush waited for it: a timer still pending stays pending, where \
-                 flush_delayed_work() would fire it at once."
+        true => " A delayed item is waited for through its work (flush_work(&x.work)): \
+                 that is what the flush waited for, while flush_delayed_work() would also \
+                 run it at once if its timer were still pending, which the flush never did."
             .to_string(),
         false => String::new(),
     }

@@ -128,14 +128,14 @@ fn extern_variables(text: &[u8]) -> usize {
 }
 
 /// The header's declaration of the workqueue `wq`.
-pub(super) fn extern_decl(wq: &str) -> String {
+fn extern_decl(wq: &str) -> String {
     format!("extern struct workqueue_struct *{wq};\n")
 }
 
 /// The `extern` of `wq` in `file`: right after the header's last `extern`
 /// variable, where the module declares its globals (nvmet.h's
 /// `buffered_io_wq`), else as `in_header` puts it.
-fn extern_in_header(file: &SourceFile, wq: &str, in_code: bool) -> Edit {
+pub(super) fn extern_in_header(file: &SourceFile, wq: &str, in_code: bool) -> Edit {
     let decl = extern_decl(wq);
     let guarded = usize::from(guard_endif(file).is_some());
     let text = &file.text;

@@ -59,9 +59,9 @@ pub fn owner(
                 .entry(home)
                 .or_default()
                 .push(declare::definition(file, &decl, at)?);
-            edits.entry(header).or_default().push(declare::in_header(
+            edits.entry(header).or_default().push(declare::extern_in_header(
                 &unit.files[header],
-                &declare::extern_decl(&wq.name),
+                &wq.name,
                 false,
             ));
         }
