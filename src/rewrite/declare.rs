@@ -133,14 +133,16 @@ fn extern_decl(wq: &str) -> String {
 }
 
 /// The `extern` of `wq` in `file`: right after the header's last `extern`
-/// variable, where the module declares its globals (nvmet.h's
-/// `buffered_io_wq`), else as `in_header` puts it.
+/// workqueue (nvmet.h's `buffered_io_wq`), else its last `extern`
+/// variable, where the module declares its globals, else as `in_header`
+/// puts it.
 pub(super) fn extern_in_header(file: &SourceFile, wq: &str, in_code: bool) -> Edit {
     let decl = extern_decl(wq);
     let guarded = usize::from(guard_endif(file).is_some());
     let text = &file.text;
     let mut start = 0;
     let mut after_last = None;
+    let mut after_last_wq = None;
     for line in text.split_inclusive(|&b| b == b'\n') {
         let end = start + line.len();
         let body = line.trim_ascii_end();
@@ -148,9 +150,14 @@ pub(super) fn extern_in_header(file: &SourceFile, wq: &str, in_code: bool) -> Ed
             body.starts_with(b"extern ") && body.ends_with(b";") && !body.contains(&b'(');
         if variable && line.ends_with(b"\n") && open_conditionals(&text[..start]) == guarded {
             after_last = Some(end);
+            if body.starts_with(b"extern struct workqueue_struct *") {
+                after_last_wq = Some(end);
+            }
         }
         start = end;
     }
+    // Beside the module's other workqueues, if it declares some.
+    let after_last = after_last_wq.or(after_last);
     let first_code = file.facts.functions.first().map(|f| f.range.start);
     match after_last.filter(|at| !in_code || first_code.is_none_or(|code| *at <= code)) {
         Some(at) => Edit::insert(at, decl, "declare-extern"),

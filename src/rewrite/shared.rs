@@ -59,11 +59,14 @@ pub fn owner(
                 .entry(home)
                 .or_default()
                 .push(declare::definition(file, &decl, at)?);
-            edits.entry(header).or_default().push(declare::extern_in_header(
-                &unit.files[header],
-                &wq.name,
-                false,
-            ));
+            edits
+                .entry(header)
+                .or_default()
+                .push(declare::extern_in_header(
+                    &unit.files[header],
+                    &wq.name,
+                    false,
+                ));
         }
         SharedKind::Provider {
             helper,
