@@ -20,6 +20,7 @@ pub enum FlagKind {
     RedefinedFlush,
     ReleaseBeforeStop,
     UnseenFlush,
+    FlushDependency,
 }
 
 impl FlagKind {
@@ -47,6 +48,7 @@ impl FlagKind {
             FlagKind::RedefinedFlush => "redefined-flush",
             FlagKind::ReleaseBeforeStop => "release-before-stop",
             FlagKind::UnseenFlush => "unseen-flush",
+            FlagKind::FlushDependency => "flush-dependency",
         }
     }
 }

@@ -139,8 +139,6 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         flags.extend(entry_flags(unit));
         flags.extend(super::teardown::flag(unit, &relevant));
     }
-    flags.sort();
-    flags.dedup();
     let replaces: BTreeSet<SystemWq> = relevant.iter().map(|s| s.wq).collect();
     let wq = strategy.is_local_wq().then(|| {
         LocalWq::new(
@@ -150,6 +148,13 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
             super::reclaim::evidence(unit, &relevant),
         )
     });
+    if let Some(wq) = wq.as_ref().filter(|wq| wq.reclaim.is_some()) {
+        flags.extend(super::reclaim::flush_dependencies(
+            unit, &relevant, &wq.name,
+        ));
+    }
+    flags.sort();
+    flags.dedup();
     Plan {
         sites,
         flags,

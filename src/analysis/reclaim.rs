@@ -8,7 +8,10 @@
 //! module's own WQ_MEM_RECLAIM workqueues (`flushed`). Without evidence
 //! the flags stay the system workqueue's, and nothing is said.
 
+mod dependency;
 mod flushed;
+
+pub use dependency::flush_dependencies;
 
 use super::calls::{call_graph, converted_sites, reached};
 use super::sites::{Site, SiteState};

@@ -8,7 +8,7 @@ use super::{group_flags, joined, merged, moved_sites, Pool};
 use crate::analysis::entry_rules::entry_refusal;
 use crate::analysis::plan::called_outside;
 use crate::analysis::{
-    wq_name, Conversion, Decision, FlagKind, LocalWq, SharedKind, SharedWq, Site, SiteCounts,
+    wq_name, Conversion, Decision, Flag, FlagKind, LocalWq, SharedKind, SharedWq, Site, SiteCounts,
     SiteState, Strategy, Surroundings,
 };
 use crate::load::Unit;
@@ -16,7 +16,7 @@ use crate::outcome::Outcome;
 use crate::refusal::Refusal;
 use crate::wq::SystemWq;
 use crate::Session;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn group(session: &Session, pool: &mut Pool) {
     let pulled = pull_cores(session, pool);
@@ -223,6 +223,18 @@ fn convert(
             let unit = pool.get(at).unit.as_ref()?;
             crate::analysis::reclaim::evidence(unit, sites)
         });
+    // Work moved onto a WQ_MEM_RECLAIM queue must not wait for one without.
+    let mut dependencies: BTreeMap<usize, Vec<Flag>> = BTreeMap::new();
+    if reclaim.is_some() {
+        for (at, sites) in std::iter::once((core_at, &core_sites))
+            .chain(members.iter().copied().zip(&member_sites))
+        {
+            if let Some(unit) = pool.get(at).unit.as_ref() {
+                let flags = crate::analysis::reclaim::flush_dependencies(unit, sites, &name);
+                dependencies.entry(at).or_default().extend(flags);
+            }
+        }
+    }
     let shared = SharedWq {
         kind: SharedKind::Family { header },
         owner: core.module.name.clone(),
@@ -260,7 +272,10 @@ fn convert(
     let changes = merged(parts)?;
     let core_files = pool.get(core_at).module.files.clone();
     for (&at, conversion) in members.iter().zip(conversions) {
-        let member = pool.take(at);
+        let mut member = pool.take(at);
+        member
+            .flags
+            .extend(dependencies.remove(&at).unwrap_or_default());
         let resolved: &[FlagKind] = match providers_all_in(session, &member, &core_files) {
             true => &[FlagKind::ProviderWork],
             false => &[],
@@ -269,6 +284,8 @@ fn convert(
     }
     let mut core = pool.take(core_at);
     core.flags.retain(|f| f.kind != FlagKind::DependentWork);
+    core.flags
+        .extend(dependencies.remove(&core_at).unwrap_or_default());
     let members: Vec<&Outcome> = members.iter().map(|&at| pool.get(at)).collect();
     core.flags = group_flags(&core.flags, &members);
     core.decision = Decision::Convert(core_conversion);

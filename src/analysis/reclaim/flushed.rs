@@ -133,7 +133,7 @@ fn reclaim_wqs(text: &[u8]) -> Vec<(String, bool)> {
 }
 
 /// The key of what the text just before a call assigns (`x->wq =`).
-fn assigned_to(before: &[u8]) -> Option<String> {
+pub(super) fn assigned_to(before: &[u8]) -> Option<String> {
     let lhs = before.trim_ascii_end().strip_suffix(b"=")?;
     let start = lhs
         .iter()
