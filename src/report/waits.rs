@@ -214,9 +214,10 @@ pub fn notes(outcome: &Outcome) -> String {
             out.push('\n');
         }
         // Wrapped at 75 columns as the rest of the mail, continuation
-        // lines indented under the text they continue.
+        // lines indented two more under the text they continue (so the
+        // text is wrapped for their width).
         let indent = line.len() - line.trim_start_matches([' ', '-']).len();
-        let wrapped = super::text::wrap(&line[indent..], 75 - indent);
+        let wrapped = super::text::wrap(&line[indent..], 75 - indent - 2);
         for (at, part) in wrapped.lines().enumerate() {
             let lead = match at {
                 0 => line[..indent].to_string(),
