@@ -415,3 +415,25 @@ fn a_full_branch_ref_is_created_and_named_short() {
     let repo = git2::Repository::open(dir.path()).unwrap();
     assert_eq!(repo.head().unwrap().name(), Some("refs/heads/wq"));
 }
+
+/// A file that already has parse errors, where an include line ran into a
+/// comment (found by the fuzz budget): the declaration after that include
+/// added one, which the focused parse did not see. No rewrite may add a
+/// parse error over the whole text.
+#[test]
+fn a_rewrite_next_to_existing_parse_errors_adds_none() {
+    let tree = common::copy_case("item_getter");
+    let input = std::fs::read("tests/regress/include_into_comment.c").unwrap();
+    std::fs::write(tree.path().join("drivers/foo/foo.c"), input).unwrap();
+    let (_, outcomes) = common::convert_all(tree.path(), Choice::LocalWq);
+    let errors = |text: &[u8]| {
+        localwq::rewrite::count_errors(localwq::parse::parse_c(text).unwrap().root_node())
+    };
+    for change in outcomes.iter().flat_map(|o| &o.changes) {
+        assert!(
+            errors(&change.after) <= errors(&change.before),
+            "{}",
+            change.path.display()
+        );
+    }
+}

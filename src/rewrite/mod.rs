@@ -286,13 +286,15 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
     };
     no_errors_added(file, trees)?;
     // A block left out that does not stand alone (an unbalanced brace in
-    // it) can hide what an edit does to the code around it: then the whole
-    // texts must agree too.
+    // it) can hide what an edit does to the code around it, and so can a
+    // file that already has parse errors (where they recover differs with
+    // what is left out): then the whole texts must agree too.
     if focused.is_some()
-        && !file
-            .idle
-            .iter()
-            .all(|b| stands_alone(&file.text[b.clone()]))
+        && (file.tree.root_node().has_error()
+            || !file
+                .idle
+                .iter()
+                .all(|b| stands_alone(&file.text[b.clone()])))
     {
         no_errors_added(file, whole_trees(&file.text, &after))?;
     }
