@@ -83,6 +83,23 @@ pub fn calls_in(text: &[u8]) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// `calls_in` kept to the calls of `names`, in order: each name is found
+/// with memmem instead of splitting the whole text into words, which cost
+/// analysis a tenth of a scan where a unit is megabytes and is asked
+/// again and again.
+pub fn calls_named<'n>(text: &[u8], names: &[&'n str]) -> Vec<(usize, &'n str)> {
+    let mut found: Vec<(usize, &str)> = names
+        .iter()
+        .flat_map(|name| {
+            memchr::memmem::find_iter(text, name.as_bytes())
+                .filter(|at| is_call_at(text, *at, name.len()))
+                .map(move |at| (at, *name))
+        })
+        .collect();
+    found.sort_unstable_by_key(|(at, _)| *at);
+    found
+}
+
 /// Identifiers installed as values: `.member = name,`, `ops->fn = name;`,
 /// `= &name}`: a function installed as a pointer is used as much as one
 /// called.
@@ -411,6 +428,17 @@ mod tests {
     fn calls_are_words_before_a_parenthesis() {
         let calls: Vec<&str> = calls_in(b"if (x) f (a, g(b));").map(|(_, w)| w).collect();
         assert_eq!(calls, ["if", "f", "g"]);
+    }
+
+    #[test]
+    fn calls_named_are_the_calls_in_of_those_names() {
+        let text = b"INIT_WORK(&a, f); xINIT_WORK(b); INIT_WORK_ONSTACK (c, g);\n\
+            INIT_WORK_x(d); queue_work(wq, &w); INIT_WORK;";
+        let names = ["INIT_WORK", "INIT_WORK_ONSTACK", "queue_work"];
+        let expected: Vec<(usize, &str)> =
+            calls_in(text).filter(|(_, w)| names.contains(w)).collect();
+        assert_eq!(calls_named(text, &names), expected);
+        assert_eq!(expected.len(), 3);
     }
 
     #[test]
