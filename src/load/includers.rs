@@ -67,7 +67,20 @@ impl OutsideIncluders {
         if !self.headers.iter().any(|h| h == header) {
             return None;
         }
-        self.found.get_or_init(|| self.look()).get(header)
+        self.found.get_or_init(|| self.look_apart()).get(header)
+    }
+
+    /// `look` from a thread of its own. Asked from a worker converting
+    /// a module, the walk would have that worker take up other modules
+    /// while it waits, each loaded on top of this one (i915's unit held
+    /// under two more): the worker waits idle instead.
+    fn look_apart(&self) -> BTreeMap<PathBuf, Vec<PathBuf>> {
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| self.look())
+                .join()
+                .expect("the walk does not panic")
+        })
     }
 
     fn look(&self) -> BTreeMap<PathBuf, Vec<PathBuf>> {
