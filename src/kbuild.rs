@@ -16,18 +16,21 @@ mod include;
 mod kconfig;
 mod lines;
 mod make;
+mod placement;
 mod vars;
 mod words;
 
 pub use dkms::command_line as dkms_make_variables;
+pub use placement::Placement;
 pub use vars::Unbuilt;
 
 use crate::tree::KernelTree;
 use anyhow::{Context, Result};
 use make::{Disk, NoteKind};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use vars::{Setup, Vars, Word};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +144,9 @@ struct Reading<'t> {
     external: bool,
     version: Option<i64>,
     kconfig: Option<BTreeMap<String, String>>,
+    /// Each directory's variables, read once: placing many files reads
+    /// one Makefile for all those of its directory (`Placement`).
+    read: Mutex<HashMap<PathBuf, Option<Arc<Vars>>>>,
 }
 
 impl<'t> Reading<'t> {
@@ -153,6 +159,7 @@ impl<'t> Reading<'t> {
             external: tree.kdir.is_some(),
             version: tree.version,
             kconfig: tree.kbuild.as_deref().and_then(kconfig::read),
+            read: Mutex::default(),
         }
     }
 
@@ -160,7 +167,28 @@ impl<'t> Reading<'t> {
     /// as Kbuild reads it; None when it has neither. One that exists but
     /// cannot be read is an error: skipping it would say "no Makefile
     /// builds it" of a file that one does.
-    fn vars(&self, dir: &Path) -> Result<Option<Vars>> {
+    fn vars(&self, dir: &Path) -> Result<Option<Arc<Vars>>> {
+        let Some(vars) = self.read_once(dir) else {
+            return Ok(None);
+        };
+        match vars.unreadable.first() {
+            Some(err) => Err(anyhow::anyhow!("{err}")),
+            None => Ok(Some(vars)),
+        }
+    }
+
+    /// `Vars::read` of `dir`, once: the first reading kept is the one
+    /// every caller gets (`Placement` keys modules by its words).
+    fn read_once(&self, dir: &Path) -> Option<Arc<Vars>> {
+        let lock = || self.read.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(read) = lock().get(dir) {
+            return read.clone();
+        }
+        let read = self.read_vars(dir).map(Arc::new);
+        lock().entry(dir.to_path_buf()).or_insert(read).clone()
+    }
+
+    fn read_vars(&self, dir: &Path) -> Option<Vars> {
         let files = [dir.join("Kbuild"), dir.join("Makefile")];
         let setup = Setup {
             dir,
@@ -169,13 +197,7 @@ impl<'t> Reading<'t> {
             version: self.version,
             kconfig: self.kconfig.as_ref(),
         };
-        let Some(vars) = Vars::read(&OnDisk(self.root), &files, &setup) else {
-            return Ok(None);
-        };
-        match vars.unreadable.first() {
-            Some(err) => Err(anyhow::anyhow!("{err}")),
-            None => Ok(Some(vars)),
-        }
+        Vars::read(&OnDisk(self.root), &files, &setup)
     }
 }
 
@@ -265,15 +287,7 @@ fn spelt_from(dir: &Path, path: &str) -> Option<PathBuf> {
 /// The modules that `file` (a .c path relative to `root`) is built into.
 /// More than one means the file is shared: the caller flags it.
 pub fn modules_of(tree: &KernelTree, file: &Path) -> Result<Vec<Module>> {
-    let reading = Reading::new(tree);
-    let mut found = owners(&reading, file, |dir, vars, owner| {
-        module(&tree.root, dir, vars, owner)
-    })?
-    .into_iter()
-    .collect::<Result<Vec<_>>>()?;
-    found.sort_by(|a, b| a.name.cmp(&b.name));
-    found.dedup_by(|a, b| a.name == b.name);
-    Ok(found)
+    Placement::new(tree).modules_of(file)
 }
 
 /// The names and directories of the modules `file` is built into, without
@@ -397,9 +411,12 @@ fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module>
             unresolved.push(unresolved_word(vars, object, what));
         }
     }
+    // A set beside the list: i915's 500 files made the list's own
+    // lookups a twentieth of a `scan --all`.
     let mut link_order: Vec<PathBuf> = Vec::new();
+    let mut linked: HashSet<&Path> = HashSet::new();
     for file in files.iter().filter(|_| one_makefile) {
-        if !link_order.contains(file) {
+        if linked.insert(file) {
             link_order.push(file.clone());
         }
     }

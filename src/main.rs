@@ -109,14 +109,18 @@ fn main() -> ExitCode {
 /// Converts the selected modules; orphans go to stderr.
 fn convert(target: &Target) -> Result<(Sessions, Vec<Outcome>)> {
     let (session, outcomes, orphans) = convert_by(target, wq::FLUSH_NEEDLES)?;
-    for orphan in &orphans {
+    print_orphans(&orphans);
+    Ok((session, outcomes))
+}
+
+fn print_orphans(orphans: &[Refusal]) {
+    for orphan in orphans {
         eprintln!(
             "localwq: {}: refused: {}",
             orphan_file(orphan),
             orphan.detail
         );
     }
-    Ok((session, outcomes))
 }
 
 /// Converts the modules whose files mention `needles`, on all cores, with
@@ -198,9 +202,20 @@ fn convert_map<T: Send>(
     map: impl Fn(Outcome) -> Option<T> + Sync + Send,
 ) -> Result<(Sessions, Vec<T>, Vec<Refusal>)> {
     let sessions = open_sessions(target)?;
+    let (mapped, orphans) = convert_map_in(&sessions, target, needles, survey, map)?;
+    Ok((sessions, mapped, orphans))
+}
+
+/// `convert_map` in sessions already open.
+fn convert_map_in<T: Send>(
+    sessions: &Sessions,
+    target: &Target,
+    needles: &[&str],
+    survey: bool,
+    map: impl Fn(Outcome) -> Option<T> + Sync + Send,
+) -> Result<(Vec<T>, Vec<Refusal>)> {
     if let [session] = sessions.0.as_slice() {
-        let (mapped, orphans) = run_session(session, target, needles, survey, &map)?;
-        return Ok((sessions, mapped, orphans));
+        return run_session(session, target, needles, survey, &map);
     }
     let mut per_kernel = Vec::new();
     let mut orphans = Vec::new();
@@ -216,7 +231,7 @@ fn convert_map<T: Send>(
         .into_iter()
         .filter_map(map)
         .collect();
-    Ok((sessions, mapped, orphans))
+    Ok((mapped, orphans))
 }
 
 /// One session's outcomes, mapped as they are made.
@@ -304,6 +319,9 @@ fn facts(tree: &Path) -> Result<()> {
 }
 
 fn diff(target: &Target, build: &BuildCheck) -> Result<()> {
+    if !build.build_check {
+        return diff_streamed(target);
+    }
     let (sessions, outcomes) = convert(target)?;
     let checks = cli::build::build_checks(&sessions.0, &outcomes, build)?;
     let mut stdout = std::io::stdout().lock();
@@ -317,6 +335,25 @@ fn diff(target: &Target, build: &BuildCheck) -> Result<()> {
             )?;
         }
         stdout.write_all(&dry_run(&sessions.primary().tree.root, outcome))?;
+        writeln!(stdout)?;
+    }
+    Ok(())
+}
+
+/// `diff` without build checks: each module's diff is made as soon as its
+/// outcome is, and the outcome dropped, as `scan` does; holding every
+/// outcome for the checks cost a whole-tree diff a third more memory.
+fn diff_streamed(target: &Target) -> Result<()> {
+    let sessions = open_sessions(target)?;
+    let root = sessions.primary().tree.root.clone();
+    let explicit = !target.paths.is_empty();
+    let (diffs, orphans) = convert_map_in(&sessions, target, wq::FLUSH_NEEDLES, false, |o| {
+        (explicit || o.verdict() != Verdict::NotApplicable).then(|| dry_run(&root, &o))
+    })?;
+    print_orphans(&orphans);
+    let mut stdout = std::io::stdout().lock();
+    for diff in diffs {
+        stdout.write_all(&diff)?;
         writeln!(stdout)?;
     }
     Ok(())

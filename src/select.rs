@@ -117,14 +117,16 @@ impl Picked {
                 false => orphans.push(unread_refusal(unread, "nothing below it was looked at")),
             }
         }
-        // Kbuild placement reads Makefiles: on all cores, results in order.
+        // Kbuild placement reads Makefiles: on all cores, results in order,
+        // each Makefile read once for all the files of its directory.
+        let placement = kbuild::Placement::new(tree);
         let placed: Vec<(PathBuf, Result<Vec<Module>>)> = {
             use rayon::prelude::*;
             self.files
                 .into_par_iter()
                 .chain(self.header_users.par_iter().cloned())
                 .map(|file| {
-                    let found = kbuild::modules_of(tree, &file);
+                    let found = placement.modules_of(&file);
                     (file, found)
                 })
                 .collect()

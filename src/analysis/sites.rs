@@ -115,7 +115,14 @@ pub fn collect(unit: &Unit) -> Vec<Site> {
     };
     let mut sites = Vec::new();
     for (index, file) in unit.files.iter().enumerate() {
-        let shared = unit.shares_header(&file.path) || unit.co_owned.contains_key(&file.path);
+        // Asked only of a file with a site: who else includes a header can
+        // take a walk of the directory above (`Unit::outside_includers`).
+        let shared = std::cell::OnceCell::new();
+        let shared = || {
+            *shared.get_or_init(|| {
+                unit.shares_header(&file.path) || unit.co_owned.contains_key(&file.path)
+            })
+        };
         for call in &file.facts.calls {
             let Some(api) = wq::api(&call.callee) else {
                 continue;
@@ -128,7 +135,7 @@ pub fn collect(unit: &Unit) -> Vec<Site> {
             // function (`container_of(p, struct t, m)` is the usual one)
             // does not make it unsafe; one in or around the call does.
             let trusted = !call.in_error && call.function.is_some() && !unknown(&hidden);
-            let state = if trusted && !shared {
+            let state = if trusted && !shared() {
                 SiteState::Convert
             } else {
                 SiteState::Flagged
@@ -147,7 +154,7 @@ pub fn collect(unit: &Unit) -> Vec<Site> {
             });
         }
         let outside = |at: usize| !hidden::in_redefinition(&redefinitions, index, at);
-        let mut more = macro_sites(unit, index, shared, &hidden_at);
+        let mut more = macro_sites(unit, index, &shared, &hidden_at);
         if !file.parsed {
             more.extend(text_sites(unit, index, &hidden_at));
         }
@@ -228,18 +235,23 @@ fn text_api_calls(file: &SourceFile) -> impl Iterator<Item = (usize, &'static Wq
 /// once. A macro of a .c file, or of a header only the module includes,
 /// is the module's own and is rewritten where it is defined; one in a
 /// header other code includes is left for review.
-fn macro_sites(unit: &Unit, index: usize, shared: bool, hidden_at: &HiddenAt) -> Vec<Site> {
+fn macro_sites(
+    unit: &Unit,
+    index: usize,
+    shared: &dyn Fn() -> bool,
+    hidden_at: &HiddenAt,
+) -> Vec<Site> {
     let file = &unit.files[index];
-    let state = match !shared {
-        true => SiteState::Convert,
-        false => SiteState::Flagged,
-    };
     file.facts
         .macro_mentions
         .iter()
         .filter_map(|mention| {
             let api = wq::api(&mention.word)?;
             let hidden = hidden_at(index, mention.offset, api.name);
+            let state = match !shared() {
+                true => SiteState::Convert,
+                false => SiteState::Flagged,
+            };
             let site = text_site(unit, index, mention.offset, api, state, hidden)?;
             Some(Site {
                 in_macro: true,

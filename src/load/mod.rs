@@ -4,6 +4,7 @@
 //! files Kbuild builds into other modules. The last stage that reads files
 //! before analysis.
 
+mod includers;
 mod shared;
 
 use crate::ctext::has_word;
@@ -13,8 +14,9 @@ use crate::parse::{self, SourceFile};
 use crate::tree::{resolve_include, KernelTree, Unread};
 use crate::wq::WqFacts;
 use anyhow::{Context, Result};
+pub use includers::OutsideIncluders;
 use rayon::prelude::*;
-use shared::{co_owned, outside_includers, shared_headers};
+use shared::{co_owned, shared_headers};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -35,8 +37,8 @@ pub struct Unit {
     /// macro (`analysis::hidden`) or flushes in a macro or inline of its
     /// own, the files outside the module that include it, or that could
     /// not be read and so might: removing the redefinition, or rewriting
-    /// the flush, would reach them.
-    pub outside_includers: BTreeMap<PathBuf, Vec<PathBuf>>,
+    /// the flush, would reach them. Looked for on first ask.
+    pub outside_includers: OutsideIncluders,
     /// Entry macros found at the top level of the module's .c files.
     pub invocations: Vec<Invocation>,
     pub entry: Entry,
@@ -228,7 +230,7 @@ impl Loader {
             true => (
                 shared_headers(&self.tree, module, &header_paths)?,
                 co_owned(&self.tree, module, &files)?,
-                outside_includers(&self.tree, module, &files),
+                OutsideIncluders::new(&self.tree, module, &files),
             ),
             false => Default::default(),
         };

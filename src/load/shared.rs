@@ -53,56 +53,6 @@ pub(super) fn shared_headers(
     Ok(shared)
 }
 
-/// For each of the module's headers that `#define`s a checked flush
-/// macro or flushes a system workqueue itself (in a macro or a `static
-/// inline`), the files outside the module that include it (by name,
-/// quoted), or could not be read. Looked for in every .c and .h file of
-/// an out-of-tree module's directory, or of the directory above an
-/// in-tree module's (a neighbour includes `"../foo/foo_compat.h"`); only
-/// for such headers, which are rare, so the walk costs nothing otherwise.
-pub(super) fn outside_includers(
-    tree: &KernelTree,
-    module: &Module,
-    files: &[SourceFile],
-) -> BTreeMap<PathBuf, Vec<PathBuf>> {
-    let under = match tree.kdir {
-        Some(_) => PathBuf::new(),
-        None => module
-            .dir
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-    };
-    let own: BTreeSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
-    let flushes = crate::ctext::Needles::new(crate::wq::FLUSH_NEEDLES);
-    files
-        .iter()
-        .filter(|f| f.path.extension().is_some_and(|e| e == "h"))
-        .filter(|f| {
-            flushes.is_match(&f.text)
-                || crate::wq::CHECKED_FLUSHES
-                    .iter()
-                    .any(|name| !crate::cpp::defines_of(&f.text, name).is_empty())
-        })
-        .map(|header| {
-            let name = header
-                .path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy();
-            let walked = tree.sources_where(&under, |text| includes_name(text, &name));
-            let outside = walked
-                .kept
-                .into_iter()
-                .map(|(path, ())| path)
-                .chain(walked.unread.into_iter().map(|u| u.path))
-                .filter(|path| !own.contains(path.as_path()))
-                .collect();
-            (header.path.clone(), outside)
-        })
-        .collect()
-}
-
 /// The module's parsed .c files (the only ones with anything to rewrite)
 /// that Kbuild also builds into other modules, with those modules.
 pub(super) fn co_owned(
@@ -128,7 +78,7 @@ pub(super) fn co_owned(
 }
 
 /// `"name"` or `.../name"` in an include line of `text`.
-fn includes_name(text: &[u8], name: &str) -> bool {
+pub(super) fn includes_name(text: &[u8], name: &str) -> bool {
     let needle = format!("{name}\"");
     memchr::memmem::find_iter(text, needle.as_bytes())
         .any(|at| at > 0 && matches!(text[at - 1], b'"' | b'/'))

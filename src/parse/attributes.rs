@@ -49,11 +49,16 @@ const WITH_ARGS: &[&str] = &["__printf", "__scanf", "__aligned", "__section", "_
 pub(super) fn attribute_ranges(text: &[u8]) -> Vec<Range<usize>> {
     let own = own_attributes(text);
     let mut found = Vec::new();
+    // Every known attribute starts with `__` or `no`: most words are
+    // then no attribute without a look through the lists.
+    let known = |word: &str| word.starts_with("__") || word.starts_with("no");
     for (at, word) in words_in(text) {
-        let plain = PLAIN.contains(&word) || own.contains(word);
-        let with_args = WITH_ARGS.contains(&word);
-        let directive = crate::ctext::in_define(text, at) || on_directive_line(text, at);
-        if !(plain || with_args) || directive {
+        let plain = (known(word) && PLAIN.contains(&word)) || own.contains(word);
+        let with_args = known(word) && WITH_ARGS.contains(&word);
+        if !(plain || with_args) {
+            continue;
+        }
+        if crate::ctext::in_define(text, at) || on_directive_line(text, at) {
             continue;
         }
         let end = at + word.len();

@@ -7,7 +7,7 @@
 //! waits for it.
 
 use super::text::{item_key, Queuer, TextFunction};
-use crate::ctext::{call_args, calls_in, installs_in, is_word_byte, words_in};
+use crate::ctext::{call_args, calls_in, calls_named, installs_in, is_word_byte, words_in};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a callback is kept: a struct member (`done` of `priv->done`) or
@@ -190,8 +190,8 @@ fn calls_through(body: &[u8], slot: &Slot) -> bool {
 /// Each work item of the file bound to a work function: (the item's
 /// field, or its name for a plain variable; the function).
 pub(crate) fn bound_work(text: &[u8]) -> Vec<(String, String)> {
-    calls_in(text)
-        .filter(|(_, word)| BINDERS.contains(word))
+    calls_named(text, BINDERS)
+        .into_iter()
         .filter_map(|(offset, word)| {
             let args = call_args(text, offset + word.len())?;
             let [item, function, ..] = args.as_slice() else {

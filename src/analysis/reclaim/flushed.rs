@@ -8,7 +8,7 @@
 
 use crate::analysis::exports::callback::bound_work;
 use crate::analysis::exports::item_key;
-use crate::ctext::{call_args, calls_in};
+use crate::ctext::{call_args, calls_named};
 use crate::load::Unit;
 
 /// Allocations whose workqueue has a rescuer: the `create_*` macros
@@ -117,12 +117,11 @@ fn work_of(unit: &Unit, wqs: &[String]) -> Vec<QueuedWork> {
 /// assignment gives them (`wq` of `dev->wq = …`, or a variable's name),
 /// and whether their flags spell it out.
 fn reclaim_wqs(text: &[u8]) -> Vec<(String, bool)> {
-    calls_in(text)
+    let names: Vec<&str> = ALWAYS_RECLAIM.iter().chain(BY_FLAGS).copied().collect();
+    calls_named(text, &names)
+        .into_iter()
         .filter_map(|(offset, word)| {
             let always = ALWAYS_RECLAIM.contains(&word);
-            if !always && !BY_FLAGS.contains(&word) {
-                return None;
-            }
             let args = call_args(text, offset + word.len())?;
             let spelt = args
                 .iter()
@@ -145,7 +144,9 @@ pub(super) fn assigned_to(before: &[u8]) -> Option<String> {
 /// Each queueing call on a named workqueue: (offset, the workqueue's
 /// key, the item's key).
 fn queued_on(text: &[u8]) -> Vec<(usize, String, String)> {
-    calls_in(text)
+    let names: Vec<&str> = QUEUEING.iter().map(|(name, _)| *name).collect();
+    calls_named(text, &names)
+        .into_iter()
         .filter_map(|(offset, word)| {
             let (_, index) = QUEUEING.iter().find(|(name, _)| *name == word)?;
             let args = call_args(text, offset + word.len())?;
