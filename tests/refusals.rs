@@ -366,33 +366,35 @@ fn link_order_decides_between_initcalls_of_one_level() {
     }
 }
 
-/// Built-in code whose __init function other code calls at boot (no
-/// initcall, not called by the module): it may queue before the
-/// workqueue exists.
+/// The early-init refusal of a built-in module whose global
+/// `foo_early_init()` (no initcall, not called by the module: other code
+/// calls it at boot) runs `call`.
+macro_rules! early_init_refusal {
+    ($call:literal) => {
+        check_refused(
+            &[
+                ("drivers/foo/Makefile", "obj-y += foo.o\n"),
+                (
+                    "drivers/foo/foo.c",
+                    foo_c!(
+                        "void __init foo_early_init(void)\n{\n\t",
+                        $call,
+                        "\n}\n\nstatic int __init foo_init(void)\n{\n\treturn 0;\n}\n\
+                         subsys_initcall(foo_init);\n",
+                    ),
+                ),
+            ],
+            Choice::LocalWq,
+            RefusalKind::EarlyInit,
+        )
+    };
+}
+
+/// Built-in code whose __init function other code calls at boot: it may
+/// queue before the workqueue exists. The refusal names the path.
 #[test]
 fn early_init() {
-    let refusal = check_refused(
-        &[
-            ("drivers/foo/Makefile", "obj-y += foo.o\n"),
-            (
-                "drivers/foo/foo.c",
-                foo_c!(
-                    "void __init foo_early_init(void)\n\
-                     {\n\
-                     \tfoo_kick();\n\
-                     }\n\
-                     \n\
-                     static int __init foo_init(void)\n\
-                     {\n\
-                     \treturn 0;\n\
-                     }\n\
-                     subsys_initcall(foo_init);\n",
-                ),
-            ),
-        ],
-        Choice::LocalWq,
-        RefusalKind::EarlyInit,
-    );
+    let refusal = early_init_refusal!("foo_kick();");
     names(
         &refusal,
         &[
@@ -409,28 +411,7 @@ fn early_init() {
 /// saying so.
 #[test]
 fn early_init_through_other_code() {
-    let refusal = check_refused(
-        &[
-            ("drivers/foo/Makefile", "obj-y += foo.o\n"),
-            (
-                "drivers/foo/foo.c",
-                foo_c!(
-                    "void __init foo_early_init(void)\n\
-                     {\n\
-                     \tother_setup();\n\
-                     }\n\
-                     \n\
-                     static int __init foo_init(void)\n\
-                     {\n\
-                     \treturn 0;\n\
-                     }\n\
-                     subsys_initcall(foo_init);\n",
-                ),
-            ),
-        ],
-        Choice::LocalWq,
-        RefusalKind::EarlyInit,
-    );
+    let refusal = early_init_refusal!("other_setup();");
     names(
         &refusal,
         &["foo_early_init() (drivers/foo/foo.c:", "cannot follow them"],
