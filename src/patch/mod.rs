@@ -94,11 +94,29 @@ fn plans<'a>(
             }
             series::PatchPlan {
                 outcome,
+                members: members_of(outcome, outcomes),
                 prefix,
                 recipients,
                 diffs,
             }
         })
+        .collect()
+}
+
+/// The modules whose changes `owner`'s patch across modules carries:
+/// those whose shared workqueue it owns and that have no patch of their own.
+fn members_of<'a>(owner: &Outcome, outcomes: &'a [Outcome]) -> Vec<&'a Outcome> {
+    let owns = |o: &Outcome| match o.decision.conversion().map(|c| &c.strategy) {
+        Some(Strategy::Shared(shared)) => shared.owner == owner.module.name,
+        _ => false,
+    };
+    let is_owner = matches!(
+        owner.decision.conversion().map(|c| &c.strategy),
+        Some(Strategy::Shared(_))
+    );
+    outcomes
+        .iter()
+        .filter(|o| is_owner && o.changes.is_empty() && owns(o) && !std::ptr::eq(*o, owner))
         .collect()
 }
 

@@ -34,6 +34,9 @@ pub struct SeriesOptions {
 /// One module's patch, before numbering.
 pub struct PatchPlan<'a> {
     pub outcome: &'a Outcome,
+    /// The other modules a patch across modules changes (its members),
+    /// whose flushes' evidence goes below the `---` too.
+    pub members: Vec<&'a Outcome>,
     pub prefix: super::prefix::Prefix,
     pub recipients: Recipients,
     pub diffs: Vec<FileDiff>,
@@ -143,9 +146,19 @@ fn message_id(options: &SeriesOptions, base: &str) -> Option<String> {
 /// Review notes for below the `---`, where `git am` drops them.
 /// First what each flush waited for (the evidence), then the flags.
 pub(super) fn review_notes(plan: &PatchPlan) -> String {
-    let evidence = crate::report::waits::notes(plan.outcome)
+    let mut evidence = crate::report::waits::notes(plan.outcome)
         + &crate::report::hidden::notes(plan.outcome)
         + &crate::report::commit::reclaim_note(plan.outcome);
+    for member in &plan.members {
+        let notes = crate::report::waits::notes(member);
+        if !notes.is_empty() {
+            evidence += &format!(
+                "In {} ({}):\n{notes}",
+                member.module.name,
+                member.module.dir_shown()
+            );
+        }
+    }
     let (review, left): (Vec<_>, Vec<_>) = plan
         .outcome
         .flags
