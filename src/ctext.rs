@@ -388,21 +388,24 @@ impl Needles {
 
 /// How many `#if`/`#ifdef`/`#ifndef` are open at the end of `text`.
 pub fn open_conditionals(text: &[u8]) -> usize {
-    let mut depth = 0usize;
-    for line in text.split(|&b| b == b'\n') {
-        let Some(directive) = line.trim_ascii_start().strip_prefix(b"#") else {
-            continue;
-        };
-        let word = directive.trim_ascii_start();
-        if [&b"if"[..], b"ifdef", b"ifndef"].iter().any(|d| {
-            word.starts_with(d) && !word.get(d.len()).is_some_and(|b| b.is_ascii_alphanumeric())
-        }) {
-            depth += 1;
-        } else if word.starts_with(b"endif") {
-            depth = depth.saturating_sub(1);
-        }
+    text.split(|&b| b == b'\n').fold(0, conditional_step)
+}
+
+/// `depth` after one line: one more for an `#if`/`#ifdef`/`#ifndef`, one
+/// less for an `#endif`.
+pub fn conditional_step(depth: usize, line: &[u8]) -> usize {
+    let Some(directive) = line.trim_ascii_start().strip_prefix(b"#") else {
+        return depth;
+    };
+    let word = directive.trim_ascii_start();
+    let opens = [&b"if"[..], b"ifdef", b"ifndef"].iter().any(|d| {
+        word.starts_with(d) && !word.get(d.len()).is_some_and(|b| b.is_ascii_alphanumeric())
+    });
+    match (opens, word.starts_with(b"endif")) {
+        (true, _) => depth + 1,
+        (false, true) => depth.saturating_sub(1),
+        _ => depth,
     }
-    depth
 }
 
 #[cfg(test)]

@@ -390,6 +390,7 @@ fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module>
     objects.sort_by_key(|w| w.at.line);
     let optional = vars.optional_members(owner.stem);
     let mut conditional = Vec::new();
+    let mut conditional_lines = ConditionalLines::default();
     for object in &objects {
         let text = &object.text;
         let Some(base) = text.strip_suffix(".o") else {
@@ -402,7 +403,10 @@ fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module>
         let c_file = crate::tree::lexical(&dir.join(format!("{base}.c")));
         if root.join(&c_file).is_file() {
             let listed_under_option = optional.iter().any(|w| std::ptr::eq(*w, *object));
-            if listed_under_option || !object.taint.is_empty() || in_conditional(root, object) {
+            if listed_under_option
+                || !object.taint.is_empty()
+                || conditional_lines.holds(root, object)
+            {
                 conditional.push(c_file.clone());
             }
             files.push(c_file);
@@ -451,22 +455,45 @@ fn module(root: &Path, dir: &Path, vars: &Vars, owner: &Owner) -> Result<Module>
     })
 }
 
-/// Whether the Makefile line that lists `word` sits inside an `ifeq`,
-/// `ifneq`, `ifdef` or `ifndef` (decided or not: another configuration
-/// decides it otherwise); true when the Makefile cannot be read again.
-fn in_conditional(root: &Path, word: &Word) -> bool {
-    let Ok(text) = fs::read_to_string(root.join(&word.at.file)) else {
-        return true;
-    };
-    let mut depth = 0usize;
-    for line in text.lines().take(word.at.line.saturating_sub(1)) {
-        match line.split_whitespace().next() {
-            Some("ifeq" | "ifneq" | "ifdef" | "ifndef") => depth += 1,
-            Some("endif") => depth = depth.saturating_sub(1),
-            _ => {}
+/// For each Makefile read, the numbers (from 1) of its lines inside an
+/// `ifeq`, `ifneq`, `ifdef` or `ifndef` (decided or not: another
+/// configuration decides it otherwise); None when it cannot be read again.
+#[derive(Default)]
+struct ConditionalLines(BTreeMap<PathBuf, Option<Vec<bool>>>);
+
+impl ConditionalLines {
+    /// Whether the line that lists `word` is conditional; true when its
+    /// Makefile cannot be read again.
+    fn holds(&mut self, root: &Path, word: &Word) -> bool {
+        let lines = self.0.entry(word.at.file.clone()).or_insert_with(|| {
+            fs::read_to_string(root.join(&word.at.file))
+                .ok()
+                .map(|t| inside(&t))
+        });
+        match lines {
+            Some(lines) => lines
+                .get(word.at.line.saturating_sub(1))
+                .copied()
+                .unwrap_or(false),
+            None => true,
         }
     }
-    depth > 0
+}
+
+/// For each line of a Makefile, whether a conditional is open on it.
+fn inside(text: &str) -> Vec<bool> {
+    let mut depth = 0usize;
+    text.lines()
+        .map(|line| {
+            let open = depth > 0;
+            match line.split_whitespace().next() {
+                Some("ifeq" | "ifneq" | "ifdef" | "ifndef") => depth += 1,
+                Some("endif") => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            open
+        })
+        .collect()
 }
 
 /// The Kconfig option an object list's condition names: `$(CONFIG_X)`,

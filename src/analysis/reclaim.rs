@@ -13,6 +13,16 @@ mod flushed;
 
 pub use dependency::flush_dependencies;
 
+/// Whether the module already allocates a workqueue of its own (outside
+/// comments and strings).
+pub fn allocates_workqueue(unit: &Unit) -> bool {
+    unit.files.iter().any(|file| {
+        flushed::allocations(&file.text)
+            .iter()
+            .any(|a| !file.in_inert(a.offset))
+    })
+}
+
 use super::calls::{call_graph, converted_sites, reached};
 use super::sites::{Site, SiteState};
 use crate::load::Unit;

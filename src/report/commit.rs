@@ -222,19 +222,10 @@ fn timers_note(strategy: Option<&Strategy>) -> String {
 /// allocates one of its own (psmouse's kpsmoused_wq): the new one is not
 /// its first.
 fn a_workqueue(outcome: &Outcome) -> String {
-    const ALLOCATORS: &[&str] = &[
-        "alloc_workqueue",
-        "alloc_ordered_workqueue",
-        "create_workqueue",
-        "create_singlethread_workqueue",
-        "create_freezable_workqueue",
-    ];
-    let allocates = outcome.unit.as_ref().is_some_and(|unit| {
-        unit.files.iter().any(|file| {
-            crate::ctext::calls_in(&file.text)
-                .any(|(at, name)| ALLOCATORS.contains(&name) && !file.in_inert(at))
-        })
-    });
+    let allocates = outcome
+        .unit
+        .as_ref()
+        .is_some_and(crate::analysis::reclaim::allocates_workqueue);
     match allocates {
         true => "another workqueue".into(),
         false => "a workqueue".into(),

@@ -3,7 +3,7 @@
 //! the private header that every other user includes.
 
 use super::refuse;
-use crate::ctext::open_conditionals;
+use crate::ctext::conditional_step;
 use crate::edit::Edit;
 use crate::load::Unit;
 use crate::parse::SourceFile;
@@ -143,17 +143,19 @@ pub(super) fn extern_in_header(file: &SourceFile, wq: &str, in_code: bool) -> Ed
     let mut start = 0;
     let mut after_last = None;
     let mut after_last_wq = None;
+    let mut depth = 0;
     for line in text.split_inclusive(|&b| b == b'\n') {
         let end = start + line.len();
         let body = line.trim_ascii_end();
         let variable =
             body.starts_with(b"extern ") && body.ends_with(b";") && !body.contains(&b'(');
-        if variable && line.ends_with(b"\n") && open_conditionals(&text[..start]) == guarded {
+        if variable && line.ends_with(b"\n") && depth == guarded {
             after_last = Some(end);
             if body.starts_with(b"extern struct workqueue_struct *") {
                 after_last_wq = Some(end);
             }
         }
+        depth = conditional_step(depth, body);
         start = end;
     }
     // Beside the module's other workqueues, if it declares some.

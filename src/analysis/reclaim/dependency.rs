@@ -8,7 +8,7 @@
 //! (5.10 nvmet-fc: the association's del_work flushes the queue's
 //! `ntfc` workqueue, allocated with flags 0).
 
-use super::flushed::assigned_to;
+use super::flushed::allocations;
 use crate::analysis::calls::call_graph;
 use crate::analysis::exports::callback::bound_work;
 use crate::analysis::exports::item_key;
@@ -18,7 +18,6 @@ use crate::ctext::{call_args, calls_in};
 use crate::load::Unit;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-const ALLOCATORS: &[&str] = &["alloc_workqueue", "alloc_ordered_workqueue"];
 const WAITS: &[(&str, &str)] = &[
     ("flush_workqueue", "flushes"),
     ("drain_workqueue", "drains"),
@@ -80,16 +79,13 @@ pub fn flush_dependencies(unit: &Unit, sites: &[Site], wq: &str) -> Vec<Flag> {
 fn plain_wqs(unit: &Unit) -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
     for file in &unit.files {
-        let text = &file.text;
-        for (offset, word) in calls_in(text).filter(|(_, w)| ALLOCATORS.contains(w)) {
-            let Some(args) = call_args(text, offset + word.len()) else {
-                continue;
-            };
-            let reclaim = args
-                .iter()
-                .any(|a| memchr::memmem::find(&text[a.clone()], b"WQ_MEM_RECLAIM").is_some());
-            if let (false, Some(name)) = (reclaim, assigned_to(&text[..offset])) {
-                let at = format!("{}:{}", file.path.display(), file.line_of(offset));
+        for allocation in allocations(&file.text).into_iter().filter(|a| !a.reclaim) {
+            if let Some(name) = allocation.name {
+                let at = format!(
+                    "{}:{}",
+                    file.path.display(),
+                    file.line_of(allocation.offset)
+                );
                 found.entry(name).or_insert(at);
             }
         }

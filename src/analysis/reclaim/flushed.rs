@@ -113,10 +113,19 @@ fn work_of(unit: &Unit, wqs: &[String]) -> Vec<QueuedWork> {
     found
 }
 
-/// The workqueues `text` allocates with WQ_MEM_RECLAIM, by the name the
-/// assignment gives them (`wq` of `dev->wq = …`, or a variable's name),
-/// and whether their flags spell it out.
-fn reclaim_wqs(text: &[u8]) -> Vec<(String, bool)> {
+/// One workqueue allocation in a text.
+pub(super) struct Allocation {
+    pub(super) offset: usize,
+    /// The name the assignment gives it (`wq` of `dev->wq = …`).
+    pub(super) name: Option<String>,
+    /// It has a rescuer: a `create_*` macro, or flags that say so.
+    pub(super) reclaim: bool,
+    /// Its flags spell WQ_MEM_RECLAIM out.
+    pub(super) spelt: bool,
+}
+
+/// Every workqueue allocation of `text`.
+pub(super) fn allocations(text: &[u8]) -> Vec<Allocation> {
     let names: Vec<&str> = ALWAYS_RECLAIM.iter().chain(BY_FLAGS).copied().collect();
     calls_named(text, &names)
         .into_iter()
@@ -126,13 +135,28 @@ fn reclaim_wqs(text: &[u8]) -> Vec<(String, bool)> {
             let spelt = args
                 .iter()
                 .any(|a| memchr::memmem::find(&text[a.clone()], b"WQ_MEM_RECLAIM").is_some());
-            (always || spelt).then(|| Some((assigned_to(&text[..offset])?, spelt)))?
+            Some(Allocation {
+                offset,
+                name: assigned_to(&text[..offset]),
+                reclaim: always || spelt,
+                spelt,
+            })
         })
         .collect()
 }
 
+/// The workqueues `text` allocates with WQ_MEM_RECLAIM, by the name the
+/// assignment gives them, and whether their flags spell it out.
+fn reclaim_wqs(text: &[u8]) -> Vec<(String, bool)> {
+    allocations(text)
+        .into_iter()
+        .filter(|a| a.reclaim)
+        .filter_map(|a| Some((a.name?, a.spelt)))
+        .collect()
+}
+
 /// The key of what the text just before a call assigns (`x->wq =`).
-pub(super) fn assigned_to(before: &[u8]) -> Option<String> {
+fn assigned_to(before: &[u8]) -> Option<String> {
     let lhs = before.trim_ascii_end().strip_suffix(b"=")?;
     let start = lhs
         .iter()
