@@ -897,6 +897,83 @@ fn waits_for_callback() {
 }
 
 #[test]
+fn waits_for_callback_already_waited_in_part() {
+    // The module waits for its callback before the flush, but with a
+    // timeout, and the callback returns early without waking it: the
+    // remedy names that wait and its gaps instead of asking for one.
+    let refusal = check_refused(
+        &[
+            (
+                "drivers/foo/Makefile",
+                "obj-$(CONFIG_FOO) += foo.o\nobj-$(CONFIG_FOO) += foo_fw.o\n",
+            ),
+            (
+                "drivers/foo/foo_fw.c",
+                "#include <linux/module.h>\n\
+                 typedef void (*foo_fw_cb)(void *context);\n\
+                 \n\
+                 int foo_fw_load(void *context, foo_fw_cb cont)\n\
+                 {\n\
+                 \tstruct fw_work *fw_work = kzalloc(8, 0);\n\
+                 \n\
+                 \tschedule_work(&fw_work->work);\n\
+                 \treturn 0;\n\
+                 }\n\
+                 EXPORT_SYMBOL(foo_fw_load);\n",
+            ),
+            (
+                "drivers/foo/foo.c",
+                "#include <linux/module.h>\n\
+                 #include <linux/wait.h>\n\
+                 \n\
+                 static struct foo { wait_queue_head_t fw_wq; int ready; } foo;\n\
+                 \n\
+                 static void foo_ready(struct foo *f)\n\
+                 {\n\
+                 \tf->ready = 1;\n\
+                 \twake_up(&f->fw_wq);\n\
+                 }\n\
+                 \n\
+                 static void foo_loaded(void *context)\n\
+                 {\n\
+                 \tif (!context)\n\
+                 \t\treturn;\n\
+                 \tfoo_ready(context);\n\
+                 \tpr_info(\"loaded\\n\");\n\
+                 }\n\
+                 \n\
+                 static int __init foo_init(void)\n\
+                 {\n\
+                 \treturn foo_fw_load(&foo, foo_loaded);\n\
+                 }\n\
+                 \n\
+                 static void __exit foo_exit(void)\n\
+                 {\n\
+                 \twait_event_timeout(foo.fw_wq, foo.ready, HZ);\n\
+                 \tflush_scheduled_work();\n\
+                 }\n\
+                 \n\
+                 module_init(foo_init);\n\
+                 module_exit(foo_exit);\n",
+            ),
+        ],
+        Choice::Auto,
+        RefusalKind::WaitsForCallback,
+    );
+    names(
+        &refusal,
+        &[
+            "already waits for it at drivers/foo/foo.c:27 (`wait_event_timeout(foo.fw_wq, …)`)",
+            "signalled at drivers/foo/foo.c:9 in foo_ready()",
+            "gives up after a timeout",
+            "foo_loaded() can return without signalling (line 15)",
+            "foo_loaded() goes on after the signal",
+        ],
+    );
+    at(&refusal, "drivers/foo/foo.c", 28);
+}
+
+#[test]
 fn waits_for_dependents() {
     // The flush is in an export another module installs as a function
     // pointer, and that module queues on system_wq itself.

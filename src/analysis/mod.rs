@@ -2,6 +2,7 @@
 //! Step 0 decision, and what a human must review. Pure: what analysis needs
 //! from the rest of the tree comes through `Surroundings`.
 
+mod callback_wait;
 mod calls;
 pub mod decision;
 pub mod drain;

@@ -4,6 +4,7 @@
 //! no change of this module can wait for again (a callback other code
 //! runs, a dependent's work) refuses the module with the remedy.
 
+use super::callback_wait::existing_wait;
 use super::exports::Provider;
 use super::items::ItemKind;
 use super::strategy::{FlushReplacement, Strategy};
@@ -26,12 +27,10 @@ pub fn blocking(unit: &Unit, waits: &[WaitSet]) -> Option<Refusal> {
                 format!(
                     "the flush waits for {} ({}), work that other code queues to run a \
                      callback the module hands it: no workqueue of the module's can wait for \
-                     it, and without the flush the callback may run after this point; make \
-                     the module wait for the callback itself first (a completion the \
-                     callback signals, waited for before the flush, as drivers do for \
-                     firmware loads), then the flush can go",
+                     it, and without the flush the callback may run after this point; {}",
                     items(&callbacks),
-                    first.queued.join(", ")
+                    first.queued.join(", "),
+                    callback_remedy(unit, set, &callbacks)
                 ),
             ));
         }
@@ -53,6 +52,37 @@ pub fn blocking(unit: &Unit, waits: &[WaitSet]) -> Option<Refusal> {
         }
     }
     None
+}
+
+/// What the module can do to let the flush go: wait for the callback
+/// itself, or close the gaps of the wait it already has.
+fn callback_remedy(unit: &Unit, set: &WaitSet, callbacks: &[&Wait]) -> String {
+    let providers: Vec<&str> = callbacks
+        .iter()
+        .filter_map(|w| match &w.reach {
+            Reach::Callback { provider } => Some(provider.as_str()),
+            _ => None,
+        })
+        .flat_map(|p| p.split(", "))
+        .collect();
+    match existing_wait(unit, set.file, set.at, &providers) {
+        None => "make the module wait for the callback itself first (a completion the \
+                 callback signals, waited for before the flush, as drivers do for firmware \
+                 loads), then the flush can go"
+            .into(),
+        Some(found) => format!(
+            "the module already waits for it at {}, signalled at {}, but that wait can end \
+             while the callback is still to run or running{}; make it cover every run of the \
+             callback (signalled as the callback's last step on each of its returns, waited \
+             for without a timeout), then the flush can go",
+            found.wait,
+            found.signal,
+            match found.gaps.is_empty() {
+                true => String::new(),
+                false => format!(": {}", found.gaps.join("; ")),
+            }
+        ),
+    }
 }
 
 fn items(waits: &[&Wait]) -> String {

@@ -76,27 +76,41 @@ impl Wait {
             | Reach::ProviderItem { provider } => provider,
             _ => return,
         };
-        let old = format!("{provider}()");
+        let old = listed(provider);
         *provider = format!("{provider}(), {function}");
-        self.item = self.item.replacen(&old, &format!("{provider}()"), 1);
+        self.item = self.item.replacen(&old, &listed(provider), 1);
     }
 
     /// How it reaches the flush, as a reviewer reads it.
     pub fn how(&self) -> String {
         match &self.reach {
             Reach::Own { .. } => "queued by the module".into(),
-            Reach::HandedIn { provider } => format!("handed to {provider}(), which queues it"),
+            Reach::HandedIn { provider } => {
+                format!("handed to {}, which queues it", listed(provider))
+            }
             Reach::Callback { provider } => {
-                format!("a callback the module hands to {provider}(), which queues its work")
+                format!(
+                    "a callback the module hands to {}, which queues its work",
+                    listed(provider)
+                )
             }
             Reach::ProviderItem { provider } => {
-                format!("queued by {provider}() on an item of its own")
+                format!("queued by {} on an item of its own", listed(provider))
             }
             Reach::Dependent { via } => {
                 format!("queued by a module that uses {}()", via.join("(), "))
             }
             Reach::Unknown => "code that could not be read".into(),
         }
+    }
+}
+
+/// `a(), b(), c` as prose: "a(), b() and c()".
+pub fn listed(providers: &str) -> String {
+    let called = format!("{providers}()");
+    match called.rfind("(), ") {
+        Some(last) => format!("{}() and {}", &called[..last], &called[last + 4..]),
+        None => called,
     }
 }
 
@@ -387,7 +401,7 @@ fn provider_entry(provider: &Provider, called: &BTreeSet<&str>, in_exit: bool) -
         )
     } else {
         (
-            format!("{function}()'s own item"),
+            format!("other code's item, queued by {function}()"),
             Reach::ProviderItem { provider: function },
         )
     };

@@ -95,8 +95,9 @@ fn after(outcome: &Outcome, set: &WaitSet, wait: &Wait) -> Option<String> {
             }
         }
         (Reach::ProviderItem { provider }, _) => format!(
-            "{provider}()'s own code: not an item this module hands in, so no flush of the \
-             module's waited for it on its behalf"
+            "nothing in this module: {} queues an item of its own, not one the module \
+             hands in; the flush waited for it only because both use the system workqueue",
+            crate::analysis::wait::listed(provider)
         ),
         _ => nothing(),
     })
