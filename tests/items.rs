@@ -51,3 +51,29 @@ fn a_pointer_set_again_outside_init_is_no_one_item() {
         other => panic!("local-wq expected: {other:?}"),
     }
 }
+
+#[test]
+fn elements_of_a_member_array_are_reached_but_not_named() {
+    // The flush's function holds the device, whose pipes[] holds every
+    // item: the reason says so, and that each element's item would have
+    // to be known initialised for a loop of flushes.
+    let source = "#include <linux/module.h>\n#include <linux/workqueue.h>\n\n\
+         struct foo_pipe { struct work_struct work; };\n\
+         struct foo_dev { struct foo_pipe pipes[4]; };\n\n\
+         static void foo_complete(struct foo_pipe *pipe)\n{\n\tschedule_work(&pipe->work);\n}\n\n\
+         static void foo_flush_all(struct foo_dev *dev)\n{\n\tflush_scheduled_work();\n}\n\n\
+         static int __init foo_init(void)\n{\n\treturn 0;\n}\n\n\
+         static void __exit foo_exit(void)\n{\n}\n\n\
+         module_init(foo_init);\nmodule_exit(foo_exit);\n";
+    let tree = common::tree(&[MAKEFILE, ("drivers/foo/foo.c", source)]);
+    let (_, outcomes) = common::convert_all(tree.path(), Choice::Auto);
+    let conversion = outcomes[0].decision.conversion().expect("converted");
+    match &conversion.strategy {
+        Strategy::LocalWq { why } => assert!(
+            why.contains("only as the elements of dev->pipes[], a member array")
+                && why.contains("each element's work initialised"),
+            "{why}"
+        ),
+        other => panic!("local-wq expected: {other:?}"),
+    }
+}

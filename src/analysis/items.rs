@@ -375,6 +375,26 @@ fn named_at(unit: &Unit, flush: &Site, item: &QueuedItem) -> Result<String, Stri
             if let Some(global) = global_instance(unit, flush.file, tag) {
                 return Ok(format!("{global}.{path}"));
             }
+            // An array member (`ar->pipes[i]`): the elements are reached,
+            // but a loop of flushes over them is sound only where every
+            // element's item is known initialised, which localwq proves
+            // for a file-scope array alone.
+            for var in in_scope.iter().rev() {
+                let member = struct_members(unit, &var.tag)
+                    .into_iter()
+                    .find(|m| m.tag == *tag && m.array && !m.pointer);
+                if let Some(m) = member {
+                    return Err(format!(
+                        "{}() reaches struct {tag} only as the elements of {}{}{}[], a member \
+                         array: localwq cannot prove each element's {path} initialised, which \
+                         a loop of flushes over them needs, so it does not name them",
+                        function.name,
+                        var.name,
+                        access(var.pointer),
+                        m.name
+                    ));
+                }
+            }
             Err(format!(
                 "{}() holds no single struct {tag} (a parameter, or a local set once where \
                  it is declared) to reach {path} through",
