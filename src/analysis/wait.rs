@@ -401,7 +401,7 @@ fn provider_entry(provider: &Provider, called: &BTreeSet<&str>, in_exit: bool) -
         )
     } else {
         (
-            format!("other code's item, queued by {function}()"),
+            format!("other code's item (through {function}())"),
             Reach::ProviderItem { provider: function },
         )
     };

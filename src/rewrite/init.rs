@@ -3,6 +3,7 @@
 //! The success path (`return 0;`, or a variable that is 0 then) keeps it.
 
 mod ladder;
+mod voice;
 
 use super::layout::{self, block};
 use super::refuse;
@@ -30,7 +31,7 @@ enum Exit {
     Computed(String),
 }
 
-const RESULT_VARS: &[&str] = &[
+pub(super) const RESULT_VARS: &[&str] = &[
     "ret", "err", "rc", "error", "retval", "result", "status", "r",
 ];
 
@@ -87,7 +88,7 @@ pub fn allocate(
         prologue.push((0, String::new()));
     }
     prologue.extend(match helpers {
-        None => alloc_lines(wq),
+        None => reporting(alloc_lines(wq), voice::failure_print(body, at, text)),
         Some(helpers) => vec![
             (0, format!("{var} = {}();", helpers.init)),
             (0, format!("if ({var})")),
@@ -190,6 +191,16 @@ fn allocation_point(file: &SourceFile, body: Node, decls: &[Node]) -> Result<usi
         ),
     };
     Err(refuse(file, after, RefusalKind::InitLayout, detail))
+}
+
+/// `lines` of `alloc_lines` with `print` before the failure's return.
+fn reporting(mut lines: Vec<(usize, String)>, print: Option<String>) -> Vec<(usize, String)> {
+    if let Some(print) = print {
+        lines[1].1.push_str(" {");
+        lines.insert(2, (1, print));
+        lines.push((0, "}".into()));
+    }
+    lines
 }
 
 /// The allocation and its check, for a function body indented one tab.

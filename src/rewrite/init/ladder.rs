@@ -102,6 +102,7 @@ pub(super) fn allocate(
             let mut lines = super::alloc_lines(wq);
             lines.truncate(2);
             lines[1].1.push_str(" {");
+            lines.extend(super::voice::failure_print(body, ladder.at, text).map(|p| (1, p)));
             lines.push((1, format!("{var} = -ENOMEM;")));
             lines.push((1, format!("goto {};", ladder.label)));
             lines.push((0, "}".into()));

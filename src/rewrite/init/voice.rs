@@ -1,0 +1,200 @@
+//! The allocation's failure in the voice of the init around it: where
+//! every failure branch after the allocation point opens with the same
+//! print (`pr_err("Failed to load module, …")`), the workqueue's failure
+//! prints too, with the same function and the prefix those messages
+//! share; a silent init stays silent.
+
+use tree_sitter::Node;
+
+/// Print functions an init's failure branches open with.
+const PRINTERS: &[&str] = &["pr_err", "pr_warn", "pr_crit", "pr_alert", "pr_emerg"];
+
+/// The statement that reports the allocation's failure, when the failure
+/// branches of `body` after `from` (two at least: a habit, not one
+/// message) all report theirs the same way.
+pub fn failure_print(body: Node, from: usize, text: &[u8]) -> Option<String> {
+    let mut printer: Option<&str> = None;
+    let mut messages = Vec::new();
+    for branch in failure_branches(body, from, text) {
+        let (function, message) = opening_print(branch, text)?;
+        if printer.is_some_and(|p| p != function) {
+            return None;
+        }
+        printer = Some(function);
+        messages.push(message);
+    }
+    if messages.len() < 2 {
+        return None;
+    }
+    Some(format!("{}(\"{}\\n\");", printer?, message_like(&messages)))
+}
+
+/// The branches of the `if`s after `from` that handle a failure: they
+/// leave with a value other than 0, or the `if` tests a result
+/// (`if (err)`, `if (ret < 0)`).
+fn failure_branches<'t>(body: Node<'t>, from: usize, text: &[u8]) -> Vec<Node<'t>> {
+    let mut found = Vec::new();
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "if_statement" && node.start_byte() >= from {
+            if let Some(branch) = node.child_by_field_name("consequence") {
+                if leaves_failing(branch, text) || tests_result(node, text) {
+                    found.push(branch);
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    found
+}
+
+/// The branch is, or its block holds, a goto or a return of a value
+/// other than 0.
+fn leaves_failing(branch: Node, text: &[u8]) -> bool {
+    let failing = |n: Node| match n.kind() {
+        "goto_statement" => true,
+        "return_statement" => {
+            let value = n.named_child(0).and_then(|v| v.utf8_text(text).ok());
+            value.is_some_and(|v| v != "0")
+        }
+        _ => false,
+    };
+    let mut cursor = branch.walk();
+    failing(branch) || branch.named_children(&mut cursor).any(failing)
+}
+
+/// `if (err)`, `if (ret < 0)`: a test of a result variable.
+fn tests_result(statement: Node, text: &[u8]) -> bool {
+    let Some(condition) = statement
+        .child_by_field_name("condition")
+        .and_then(|c| c.utf8_text(text).ok())
+    else {
+        return false;
+    };
+    let inner = condition
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
+    let name = inner.strip_suffix("< 0").map_or(inner, str::trim_end);
+    super::RESULT_VARS.contains(&name)
+}
+
+/// The print a failure branch opens with: its function and the text of
+/// its format string, or None when it opens with anything else.
+fn opening_print(branch: Node, text: &[u8]) -> Option<(&'static str, String)> {
+    let block = Some(branch).filter(|p| p.kind() == "compound_statement")?;
+    let mut cursor = block.walk();
+    let first = block
+        .named_children(&mut cursor)
+        .find(|n| n.kind() != "comment")?;
+    let call = first
+        .named_child(0)
+        .filter(|c| c.kind() == "call_expression")?;
+    let name = call.child_by_field_name("function")?.utf8_text(text).ok()?;
+    let printer = PRINTERS.iter().find(|p| **p == name)?;
+    let args = call.child_by_field_name("arguments")?;
+    let format = args
+        .named_child(0)
+        .filter(|a| a.kind() == "string_literal")?;
+    let quoted = format.utf8_text(text).ok()?;
+    Some((printer, quoted.trim_matches('"').to_string()))
+}
+
+/// A message for the workqueue's failure like `messages`: their shared
+/// lead ("Failed to load module, ") where they have one, else their case.
+fn message_like(messages: &[String]) -> String {
+    let shared = shared_lead(messages);
+    if !shared.is_empty() {
+        return format!("{shared}allocating the workqueue failed");
+    }
+    let upper = messages
+        .iter()
+        .all(|m| m.starts_with(|c: char| c.is_ascii_uppercase()));
+    match upper {
+        true => "Failed to allocate the workqueue".into(),
+        false => "failed to allocate the workqueue".into(),
+    }
+}
+
+/// The longest start all `messages` share that ends in ", " or ": ".
+fn shared_lead(messages: &[String]) -> &str {
+    let Some(first) = messages.first() else {
+        return "";
+    };
+    let mut len = first.len();
+    for other in &messages[1..] {
+        len = first
+            .bytes()
+            .zip(other.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count();
+    }
+    let common = &first[..len];
+    let cut = [", ", ": "]
+        .iter()
+        .filter_map(|sep| common.rfind(sep).map(|at| at + sep.len()))
+        .max()
+        .unwrap_or(0);
+    // A lone message's lead is all of it but its last clause: keep it only
+    // when others share it.
+    match messages.len() {
+        1 => "",
+        _ => &common[..cut],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn print_for(body: &str) -> Option<String> {
+        let source = format!("int f(void)\n{body}\n");
+        let tree = crate::parse::parse_c(source.as_bytes()).unwrap();
+        let function = tree.root_node().named_child(0).unwrap();
+        let body = function.child_by_field_name("body").unwrap();
+        failure_print(body, 0, source.as_bytes())
+    }
+
+    #[test]
+    fn siblings_that_print_give_their_lead() {
+        let body = "{\n\tif (a() < 0) {\n\t\tpr_err(\"Failed to load, no a\\n\");\n\t\treturn -EBUSY;\n\t}\n\
+                    \tif (b()) {\n\t\tpr_err(\"Failed to load, no b: %d\\n\", 1);\n\t\tgoto out;\n\t}\n\
+                    \treturn 0;\nout:\n\treturn -EIO;\n}";
+        assert_eq!(
+            print_for(body).as_deref(),
+            Some("pr_err(\"Failed to load, allocating the workqueue failed\\n\");")
+        );
+    }
+
+    #[test]
+    fn one_silent_branch_keeps_it_silent() {
+        let body = "{\n\tif (a() < 0) {\n\t\tpr_err(\"no a\\n\");\n\t\treturn -EBUSY;\n\t}\n\
+                    \tif (b())\n\t\treturn -EIO;\n\treturn 0;\n}";
+        assert_eq!(print_for(body), None);
+    }
+
+    #[test]
+    fn different_printers_keep_it_silent() {
+        let body = "{\n\tif (a()) {\n\t\tpr_err(\"no a\\n\");\n\t\treturn -EBUSY;\n\t}\n\
+                    \tif (b()) {\n\t\tpr_warn(\"no b\\n\");\n\t\treturn -EIO;\n\t}\n\treturn 0;\n}";
+        assert_eq!(print_for(body), None);
+    }
+
+    #[test]
+    fn without_a_shared_lead_the_case_is_kept() {
+        let body = "{\n\tif (a()) {\n\t\tpr_err(\"cannot register\\n\");\n\t\treturn -EBUSY;\n\t}\n\
+                    \tret = b();\n\tif (ret) {\n\t\tpr_err(\"no b\\n\");\n\t\tunregister();\n\t}\n\treturn ret;\n}";
+        assert_eq!(
+            print_for(body).as_deref(),
+            Some("pr_err(\"failed to allocate the workqueue\\n\");")
+        );
+    }
+
+    #[test]
+    fn one_printing_branch_is_no_habit() {
+        let body = "{\n\tif (a()) {\n\t\tpr_err(\"cannot register\\n\");\n\t\treturn -EBUSY;\n\t}\n\treturn 0;\n}";
+        assert_eq!(print_for(body), None);
+    }
+}
