@@ -33,6 +33,17 @@ pub struct Home<'u> {
     pub new_helpers_in: Option<usize>,
 }
 
+impl Home<'_> {
+    /// The one file the workqueue is `static` in, when it is not the
+    /// module's init's: the helpers' file, or the file to get new ones.
+    pub fn static_in(&self) -> Option<usize> {
+        match self.helpers {
+            true => Some(self.init.0),
+            false => self.new_helpers_in,
+        }
+    }
+}
+
 /// The new helpers' names for workqueue `wq`: its init and its destroy.
 pub fn helper_names(wq: &str) -> (String, String) {
     (format!("{wq}_init"), format!("{wq}_destroy"))

@@ -71,13 +71,32 @@ pub trait Surroundings {
     ) -> Vec<Dependent>;
 }
 
-/// Picks a name `<module>_wq` that no identifier of the module uses yet.
-pub fn wq_name(unit: &Unit) -> String {
-    let base = unit.module.ident();
+/// Picks a name `<module>_wq` that no identifier of the module uses yet;
+/// `<file>_wq` when the workqueue is `static` in one file of the module
+/// other than its init's (`psmouse_smbus_wq` in psmouse-smbus.c,
+/// `mlx4_ib_cm_wq` in mlx4's cm.c), as maintainers name a file's own.
+pub fn wq_name(unit: &Unit, static_in: Option<usize>) -> String {
+    let module = unit.module.ident();
+    let base = match static_in.map(|file| file_ident(&unit.files[file].path)) {
+        Some(stem) if stem.starts_with(&module) => stem,
+        Some(stem) => format!("{module}_{stem}"),
+        None => module,
+    };
     let mut candidates = vec![format!("{base}_wq"), format!("{base}_local_wq")];
     candidates.extend((2..).take(8).map(|n| format!("{base}_wq{n}")));
     candidates
         .into_iter()
         .find(|name| !unit.uses_identifier(name))
         .unwrap_or_else(|| format!("{base}_localwq_wq"))
+}
+
+/// `psmouse-smbus.c` → `psmouse_smbus`.
+fn file_ident(path: &std::path::Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default();
+    stem.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }

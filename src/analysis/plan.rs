@@ -141,8 +141,9 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
     }
     let replaces: BTreeSet<SystemWq> = relevant.iter().map(|s| s.wq).collect();
     let wq = strategy.is_local_wq().then(|| {
+        let static_in = super::home::home(unit, &relevant).and_then(|h| h.static_in());
         LocalWq::new(
-            wq_name(unit),
+            wq_name(unit, static_in),
             wq_flags.unwrap_or("0"),
             replaces.into_iter().collect(),
             super::reclaim::evidence(unit, &relevant),

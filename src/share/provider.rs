@@ -221,7 +221,12 @@ fn convert(pool: &mut Pool, owner_at: usize, callers: &[usize]) -> Result<(), Re
         _ => "EXPORT_SYMBOL",
     };
     let replaces: BTreeSet<_> = sites.iter().map(|s| s.wq).collect();
-    let wq = LocalWq::new(wq_name(unit), flags, replaces.into_iter().collect(), None);
+    let wq = LocalWq::new(
+        wq_name(unit, None),
+        flags,
+        replaces.into_iter().collect(),
+        None,
+    );
     let mut members = Vec::new();
     let mut caller_sites = Vec::new();
     for &at in callers {
