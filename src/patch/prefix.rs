@@ -169,10 +169,10 @@ mod tests {
             of("olpc-dcon", "drivers/staging/olpc_dcon", "o.c"),
             "staging: olpc_dcon: "
         );
-        assert_eq!(
-            of("rnbd-client", "drivers/block/rnbd", "r.c"),
-            "block/rnbd: "
-        );
+        // Block drivers in a directory of their own go by its name
+        // ("aoe:", "drbd:", "zram:"); those beside the core by theirs.
+        assert_eq!(of("aoe", "drivers/block/aoe", "a.c"), "aoe: ");
+        assert_eq!(of("nbd", "drivers/block", "nbd.c"), "nbd: ");
         assert_eq!(
             of("ath6kl_usb", "drivers/net/wireless/ath/ath6kl", "usb.c"),
             "ath6kl: "
