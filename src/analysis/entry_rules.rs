@@ -169,8 +169,9 @@ fn early_init(unit: &Unit, sites: &[Site]) -> Option<Refusal> {
             "built-in code with __init functions other code calls at boot, outside the \
              initcalls ({}): start_kernel() or arch setup may run them before any \
              initcall, and work queued from what they reach would find no workqueue \
-             allocated yet; localwq cannot follow them through other code",
-            shown.join(", ")
+             allocated yet; localwq cannot follow them through other code{}",
+            shown.join(", "),
+            open_to_others(unit, &graph, &converted)
         ),
         false => format!(
             "built-in code queues work before any initcall: {}; other code calls it at \
@@ -179,6 +180,59 @@ fn early_init(unit: &Unit, sites: &[Site]) -> Option<Refusal> {
         ),
     };
     Some(Refusal::module(RefusalKind::EarlyInit, detail))
+}
+
+/// The converted queueing calls other code can reach, through which
+/// function of the module that is not static: where the early code, if
+/// it queues, would come in ("; other code can reach …", or nothing).
+fn open_to_others(
+    unit: &Unit,
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    converted: &std::collections::BTreeMap<String, &Site>,
+) -> String {
+    let mut found: Vec<(String, String)> = Vec::new();
+    let entries = unit
+        .files
+        .iter()
+        .flat_map(|f| &f.facts.functions)
+        .filter(|f| !crate::ctext::has_word(f.head.as_bytes(), "static"));
+    for entry in entries {
+        let Some((via, site)) = reached(graph, converted, &entry.name, |s| !s.is_flush()) else {
+            continue;
+        };
+        let call = format!(
+            "{}() at {}:{} in {via}()",
+            site.api.name,
+            unit.files[site.file].path.display(),
+            site.line
+        );
+        if found.iter().all(|(c, _)| *c != call) {
+            found.push((call, entry.name.clone()));
+        }
+    }
+    const SHOWN: usize = 3;
+    let listed: Vec<String> = found
+        .iter()
+        .take(SHOWN)
+        .map(
+            |(call, entry)| match call.ends_with(&format!(" in {entry}()")) {
+                true => call.clone(),
+                false => format!("{call}, through {entry}()"),
+            },
+        )
+        .collect();
+    match listed.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; queueing calls reached from functions that are not static, which other code \
+             may call: {}{}",
+            listed.join("; "),
+            match found.len() > SHOWN {
+                true => format!("; {} more", found.len() - SHOWN),
+                false => String::new(),
+            }
+        ),
+    }
 }
 
 /// The non-static `__init` functions defined at column 0 of `text`, with
