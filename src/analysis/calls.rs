@@ -69,3 +69,26 @@ pub(super) fn reached<'s>(
     }
     None
 }
+
+/// The module's functions that reach one of its converted sites (a
+/// queueing call or flush that the conversion points at the new
+/// workqueue) within `DEPTH` calls, the sites' own functions included:
+/// code that must not run once the workqueue is destroyed.
+pub fn reaching_converted(unit: &Unit, sites: &[Site]) -> BTreeSet<String> {
+    let graph = call_graph(unit);
+    let mut reaching: BTreeSet<String> = converted_sites(unit, sites).into_keys().collect();
+    for _ in 0..DEPTH {
+        let callers: Vec<String> = graph
+            .iter()
+            .filter(|(caller, callees)| {
+                !reaching.contains(*caller) && callees.iter().any(|c| reaching.contains(c))
+            })
+            .map(|(caller, _)| caller.clone())
+            .collect();
+        if callers.is_empty() {
+            break;
+        }
+        reaching.extend(callers);
+    }
+    reaching
+}

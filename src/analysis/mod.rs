@@ -3,7 +3,7 @@
 //! from the rest of the tree comes through `Surroundings`.
 
 mod callback_wait;
-mod calls;
+pub mod calls;
 pub mod decision;
 pub mod drain;
 pub mod elements;

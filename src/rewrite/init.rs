@@ -47,6 +47,7 @@ pub fn allocate(
     func: &Function,
     wq: &LocalWq,
     helpers: Option<&Helpers>,
+    users: &std::collections::BTreeSet<String>,
 ) -> Result<Vec<Edit>, Refusal> {
     let text = &file.text;
     if !func.body_clean {
@@ -68,7 +69,7 @@ pub fn allocate(
     let exits = exits_after(body, at, text);
     // A ladder takes the workqueue as one more step when the steps before
     // it fail by returning: the top would need a destroy on each of them.
-    if let Some(ladder) = ladder::find(body, text, at, &wq.name) {
+    if let Some(ladder) = ladder::find(body, text, at, &wq.name, users) {
         let early =
             |(node, exit): &(Node, Exit)| node.start_byte() < ladder.at() && *exit != Exit::Success;
         if exits.iter().any(early) {
@@ -88,7 +89,7 @@ pub fn allocate(
         prologue.push((0, String::new()));
     }
     prologue.extend(match helpers {
-        None => reporting(alloc_lines(wq), voice::failure_print(body, at, text)),
+        None => reporting(alloc_lines(wq), voice::failure_print(body, text, &wq.name)),
         Some(helpers) => vec![
             (0, format!("{var} = {}();", helpers.init)),
             (0, format!("if ({var})")),
@@ -99,6 +100,10 @@ pub fn allocate(
         prologue.push((0, String::new()));
     }
     let mut edits = vec![Edit::insert(at, block("\t", &prologue), "init-alloc")];
+    if let Some(bottom) = ladder::bottom(body, text, &exits, &wq.name) {
+        edits.extend(ladder::hang_at_bottom(text, &bottom, &release));
+        return Ok(edits);
+    }
     edits.extend(destroys(file, exits, &release, &var, |_| true)?);
     Ok(edits)
 }

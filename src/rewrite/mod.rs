@@ -166,7 +166,10 @@ fn entry_edits(
                 }
             }
             let called = new_helpers.as_ref().map(|(_, h)| h);
-            let alloc = allocate_in(&unit.files[file], func, wq, called)?;
+            // Undo steps of init's ladder that still use the workqueue
+            // must run before its destroy.
+            let users = crate::analysis::calls::reaching_converted(unit, sites);
+            let alloc = allocate_in(&unit.files[file], func, wq, called, &users)?;
             edits.entry(file).or_default().extend(alloc);
             let release = match called {
                 Some(helpers) => format!("{}()", helpers.destroy),
@@ -210,13 +213,14 @@ fn allocate_in(
     func: &Function,
     wq: &LocalWq,
     helpers: Option<&init::Helpers>,
+    users: &std::collections::BTreeSet<String>,
 ) -> Result<Vec<Edit>, Refusal> {
     let idle = file
         .idle
         .iter()
         .any(|b| b.start < func.body.end && b.end > func.body.start);
     if !idle {
-        return init::allocate(file, func, wq, helpers);
+        return init::allocate(file, func, wq, helpers, users);
     }
     let whole = SourceFile::parse(file.path.clone(), file.text.clone()).map_err(|e| {
         refuse(
@@ -229,7 +233,7 @@ fn allocate_in(
     let (_, func) = whole
         .function(&func.name)
         .ok_or_else(|| refuse(file, func.body.start, RefusalKind::InitLayout, "no body"))?;
-    init::allocate(&whole, func, wq, helpers)
+    init::allocate(&whole, func, wq, helpers, users)
 }
 
 /// The definition of the function an entry macro names; `role` is which

@@ -8,10 +8,12 @@
 
 use super::{destroys, exits_after, Exit, Helpers};
 use crate::analysis::LocalWq;
+use crate::ctext::calls_in;
 use crate::edit::Edit;
 use crate::parse::SourceFile;
 use crate::refusal::Refusal;
 use crate::rewrite::layout::{self, block};
+use std::collections::BTreeSet;
 use tree_sitter::Node;
 
 /// Where the ladder takes the workqueue.
@@ -39,8 +41,17 @@ impl Ladder<'_> {
 /// The ladder of `body`, when its shape is the plain one: the first
 /// top-level statement that holds a goto is an `if` right after the step
 /// it checks, every goto after that step jumps to its label or one above
-/// it, and the labels end in `return <var>;` reached only by them.
-pub(super) fn find<'t>(body: Node<'t>, text: &[u8], after: usize, wq: &str) -> Option<Ladder<'t>> {
+/// it, and the labels end in `return <var>;` reached only by them. The
+/// undo steps below the new label run after the destroy: none of them may
+/// call one of `users`, the functions that reach the workqueue (aoe's
+/// `aoedev_exit()` flushes it).
+pub(super) fn find<'t>(
+    body: Node<'t>,
+    text: &[u8],
+    after: usize,
+    wq: &str,
+    users: &BTreeSet<String>,
+) -> Option<Ladder<'t>> {
     let mut cursor = body.walk();
     let statements: Vec<Node> = body.named_children(&mut cursor).collect();
     let first = statements
@@ -57,6 +68,14 @@ pub(super) fn find<'t>(body: Node<'t>, text: &[u8], after: usize, wq: &str) -> O
     let label = label_of(gotos_in(check)[0], text)?;
     let labels = labels_in(&statements, text);
     let target = labels.iter().position(|(name, _)| *name == label)?;
+    let below = labels[target].1.start_byte();
+    let undo_uses_wq = statements
+        .iter()
+        .filter(|s| s.start_byte() >= below)
+        .any(|s| calls_in(&text[s.byte_range()]).any(|(_, name)| users.contains(name)));
+    if undo_uses_wq {
+        return None;
+    }
     let var = ladder_var(&statements, text)?;
     let at = layout::line_at(text, step.start_byte()).start;
     let mut retarget = Vec::new();
@@ -102,7 +121,7 @@ pub(super) fn allocate(
             let mut lines = super::alloc_lines(wq);
             lines.truncate(2);
             lines[1].1.push_str(" {");
-            lines.extend(super::voice::failure_print(body, ladder.at, text).map(|p| (1, p)));
+            lines.extend(super::voice::failure_print(body, text, &wq.name).map(|p| (1, p)));
             lines.push((1, format!("{var} = -ENOMEM;")));
             lines.push((1, format!("goto {};", ladder.label)));
             lines.push((0, "}".into()));
@@ -145,6 +164,89 @@ pub(super) fn allocate(
         *exit != Exit::Ladder
     })?);
     Ok(edits)
+}
+
+/// Where no step of the ladder can take the workqueue (an undo below
+/// the first label still uses it), the ladder takes it at its bottom, as
+/// upstream's aoe: allocated first, its destroy under a new label right
+/// before the common `return <var>;`, which every failure reaches, and
+/// each error return before the ladder (`return <var>;`) turned into a
+/// goto to that label. None when the ladder is not that plain.
+pub(super) struct Bottom<'t> {
+    /// The early `return <var>;` statements, to become gotos.
+    returns: Vec<Node<'t>>,
+    /// The line start of the common return, and the new label.
+    line: usize,
+    label: String,
+    label_indent: String,
+}
+
+pub(super) fn bottom<'t>(
+    body: Node<'t>,
+    text: &[u8],
+    exits: &[(Node<'t>, Exit)],
+    wq: &str,
+) -> Option<Bottom<'t>> {
+    let mut cursor = body.walk();
+    let statements: Vec<Node> = body.named_children(&mut cursor).collect();
+    let labels = labels_in(&statements, text);
+    let (first_label, first_node) = labels.first()?;
+    let var = ladder_var(&statements, text)?;
+    let common = *statements.iter().rev().find(|s| s.kind() != "comment")?;
+    if common.kind() != "return_statement" {
+        return None;
+    }
+    let plain_return = format!("return {var};");
+    let mut returns = Vec::new();
+    for (node, exit) in exits {
+        if *exit == Exit::Success || node.id() == common.id() {
+            continue;
+        }
+        // Only a return known to fail: one that may be 0 must not reach
+        // the destroy.
+        let early = node.start_byte() < first_node.start_byte() && *exit == Exit::Error;
+        if !early || node.utf8_text(text).ok()? != plain_return {
+            return None;
+        }
+        returns.push(*node);
+    }
+    if returns.is_empty() {
+        return None;
+    }
+    let label = new_label(first_label, &labels, wq)?;
+    let label_line = layout::line_at(text, first_node.start_byte()).start;
+    Some(Bottom {
+        returns,
+        line: layout::line_at(text, common.start_byte()).start,
+        label,
+        label_indent: layout::indent_at(text, label_line),
+    })
+}
+
+/// The edits that hang the destroy at `bottom`: the early returns go to
+/// its label. The allocation at the top is the caller's.
+pub(super) fn hang_at_bottom(text: &[u8], bottom: &Bottom, release: &str) -> Vec<Edit> {
+    let mut edits: Vec<Edit> = bottom
+        .returns
+        .iter()
+        .map(|ret| {
+            Edit::replace(
+                ret.byte_range(),
+                format!("goto {};", bottom.label),
+                "init-ladder-goto",
+            )
+        })
+        .collect();
+    let indent = layout::indent_at(text, bottom.line);
+    edits.push(Edit::insert(
+        bottom.line,
+        format!(
+            "{}{}:\n{indent}{release};\n",
+            bottom.label_indent, bottom.label
+        ),
+        "init-ladder-label",
+    ));
+    edits
 }
 
 /// The goto statements in `node`, in order.
@@ -224,7 +326,8 @@ mod tests {
         let file = SourceFile::parse("t.c".into(), src.into()).unwrap();
         let (_, func) = file.function("foo_init").expect("foo_init");
         let body = super::super::body_node(&file, func).expect("body");
-        super::find(body, &file.text, func.body.start + 1, "foo_wq").is_some()
+        let users = std::collections::BTreeSet::new();
+        super::find(body, &file.text, func.body.start + 1, "foo_wq", &users).is_some()
     }
 
     const LADDER: &str =

@@ -10,12 +10,12 @@ use tree_sitter::Node;
 const PRINTERS: &[&str] = &["pr_err", "pr_warn", "pr_crit", "pr_alert", "pr_emerg"];
 
 /// The statement that reports the allocation's failure, when the failure
-/// branches of `body` after `from` (two at least: a habit, not one
-/// message) all report theirs the same way.
-pub fn failure_print(body: Node, from: usize, text: &[u8]) -> Option<String> {
+/// branches of `body` (two at least: a habit, not one message) all report
+/// theirs the same way.
+pub fn failure_print(body: Node, text: &[u8], wq: &str) -> Option<String> {
     let mut printer: Option<&str> = None;
     let mut messages = Vec::new();
-    for branch in failure_branches(body, from, text) {
+    for branch in failure_branches(body, text) {
         let (function, message) = opening_print(branch, text)?;
         if printer.is_some_and(|p| p != function) {
             return None;
@@ -26,17 +26,21 @@ pub fn failure_print(body: Node, from: usize, text: &[u8]) -> Option<String> {
     if messages.len() < 2 {
         return None;
     }
-    Some(format!("{}(\"{}\\n\");", printer?, message_like(&messages)))
+    Some(format!(
+        "{}(\"{}\\n\");",
+        printer?,
+        message_like(&messages, wq)
+    ))
 }
 
-/// The branches of the `if`s after `from` that handle a failure: they
+/// The branches of the `if`s of `body` that handle a failure: they
 /// leave with a value other than 0, or the `if` tests a result
 /// (`if (err)`, `if (ret < 0)`).
-fn failure_branches<'t>(body: Node<'t>, from: usize, text: &[u8]) -> Vec<Node<'t>> {
+fn failure_branches<'t>(body: Node<'t>, text: &[u8]) -> Vec<Node<'t>> {
     let mut found = Vec::new();
     let mut stack = vec![body];
     while let Some(node) = stack.pop() {
-        if node.kind() == "if_statement" && node.start_byte() >= from {
+        if node.kind() == "if_statement" {
             if let Some(branch) = node.child_by_field_name("consequence") {
                 if leaves_failing(branch, text) || tests_result(node, text) {
                     found.push(branch);
@@ -82,7 +86,7 @@ fn tests_result(statement: Node, text: &[u8]) -> bool {
 
 /// The print a failure branch opens with: its function and the text of
 /// its format string, or None when it opens with anything else.
-fn opening_print(branch: Node, text: &[u8]) -> Option<(&'static str, String)> {
+fn opening_print<'t>(branch: Node, text: &'t [u8]) -> Option<(&'t str, String)> {
     let block = Some(branch).filter(|p| p.kind() == "compound_statement")?;
     let mut cursor = block.walk();
     let first = block
@@ -92,21 +96,33 @@ fn opening_print(branch: Node, text: &[u8]) -> Option<(&'static str, String)> {
         .named_child(0)
         .filter(|c| c.kind() == "call_expression")?;
     let name = call.child_by_field_name("function")?.utf8_text(text).ok()?;
-    let printer = PRINTERS.iter().find(|p| **p == name)?;
+    // The pr_*() family, or the module's own macro on it (`isert_err()`):
+    // either takes the format string first.
+    let own = ["_err", "_error", "_warn"]
+        .iter()
+        .any(|end| name.ends_with(end));
+    if !PRINTERS.contains(&name) && !own {
+        return None;
+    }
     let args = call.child_by_field_name("arguments")?;
     let format = args
         .named_child(0)
         .filter(|a| a.kind() == "string_literal")?;
     let quoted = format.utf8_text(text).ok()?;
-    Some((printer, quoted.trim_matches('"').to_string()))
+    Some((name, quoted.trim_matches('"').to_string()))
 }
 
 /// A message for the workqueue's failure like `messages`: their shared
-/// lead ("Failed to load module, ") where they have one, else their case.
-fn message_like(messages: &[String]) -> String {
+/// lead ("Failed to load module, "), or the words they share before what
+/// each names ("Unable to allocate " + the workqueue), else their case.
+fn message_like(messages: &[String], wq: &str) -> String {
     let shared = shared_lead(messages);
     if !shared.is_empty() {
         return format!("{shared}allocating the workqueue failed");
+    }
+    let words = shared_words(messages);
+    if words.split(' ').filter(|w| !w.is_empty()).count() >= 2 {
+        return format!("{words}{wq}");
     }
     let upper = messages
         .iter()
@@ -115,6 +131,22 @@ fn message_like(messages: &[String]) -> String {
         true => "Failed to allocate the workqueue".into(),
         false => "failed to allocate the workqueue".into(),
     }
+}
+
+/// The longest start all `messages` share that ends in a space.
+fn shared_words(messages: &[String]) -> &str {
+    let Some(first) = messages.first() else {
+        return "";
+    };
+    let len = messages[1..].iter().fold(first.len(), |len, other| {
+        first
+            .bytes()
+            .zip(other.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count()
+    });
+    first[..len].rfind(' ').map_or("", |at| &first[..=at])
 }
 
 /// The longest start all `messages` share that ends in ", " or ": ".
@@ -154,7 +186,7 @@ mod tests {
         let tree = crate::parse::parse_c(source.as_bytes()).unwrap();
         let function = tree.root_node().named_child(0).unwrap();
         let body = function.child_by_field_name("body").unwrap();
-        failure_print(body, 0, source.as_bytes())
+        failure_print(body, source.as_bytes(), "foo_wq")
     }
 
     #[test]
@@ -189,6 +221,17 @@ mod tests {
         assert_eq!(
             print_for(body).as_deref(),
             Some("pr_err(\"failed to allocate the workqueue\\n\");")
+        );
+    }
+
+    #[test]
+    fn the_modules_own_macro_and_shared_words_name_the_workqueue() {
+        let body = "{\n\tif (!a) {\n\t\tfoo_err(\"Unable to allocate a_wq\\n\");\n\t\tret = -ENOMEM;\n\t\tgoto out;\n\t}\n\
+                    \tif (!b) {\n\t\tfoo_err(\"Unable to allocate b_wq\\n\");\n\t\tret = -ENOMEM;\n\t\tgoto out;\n\t}\n\
+                    \treturn 0;\nout:\n\treturn ret;\n}";
+        assert_eq!(
+            print_for(body).as_deref(),
+            Some("foo_err(\"Unable to allocate foo_wq\\n\");")
         );
     }
 
