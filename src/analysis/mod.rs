@@ -75,12 +75,19 @@ pub trait Surroundings {
 /// `<file>_wq` when the workqueue is `static` in one file of the module
 /// other than its init's (`psmouse_smbus_wq` in psmouse-smbus.c,
 /// `mlx4_ib_cm_wq` in mlx4's cm.c), as maintainers name a file's own.
-pub fn wq_name(unit: &Unit, static_in: Option<usize>) -> String {
+///
+/// Where the file it is declared in (`declared_in`) already has workqueue
+/// variables sharing a leading word (isert's `isert_comp_wq` and
+/// `isert_release_wq`), that word leads, if `<word>_wq` is free.
+pub fn wq_name(unit: &Unit, static_in: Option<usize>, declared_in: Option<usize>) -> String {
     let module = unit.module.ident();
+    let lead = declared_in
+        .and_then(|file| shared_lead(&unit.files[file].text))
+        .filter(|lead| !unit.uses_identifier(&format!("{lead}_wq")));
     let base = match static_in.map(|file| file_ident(&unit.files[file].path)) {
         Some(stem) if stem.starts_with(&module) => stem,
         Some(stem) => format!("{module}_{stem}"),
-        None => module,
+        None => lead.unwrap_or(module),
     };
     let mut candidates = vec![format!("{base}_wq"), format!("{base}_local_wq")];
     candidates.extend((2..).take(8).map(|n| format!("{base}_wq{n}")));
@@ -88,6 +95,40 @@ pub fn wq_name(unit: &Unit, static_in: Option<usize>) -> String {
         .into_iter()
         .find(|name| !unit.uses_identifier(name))
         .unwrap_or_else(|| format!("{base}_localwq_wq"))
+}
+
+/// The leading words the file's workqueue variables share (`isert` of
+/// `isert_comp_wq` and `isert_release_wq`), when it has two or more.
+fn shared_lead(text: &[u8]) -> Option<String> {
+    const DECL: &[u8] = b"struct workqueue_struct *";
+    let names: Vec<&str> = text
+        .split(|&b| b == b'\n')
+        .filter_map(|line| {
+            let line = line.strip_prefix(b"static ").unwrap_or(line);
+            let rest = line.strip_prefix(DECL)?;
+            let name = std::str::from_utf8(rest).ok()?.strip_suffix(';')?;
+            name.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                .then_some(name)
+        })
+        .collect();
+    let [first, rest @ ..] = names.as_slice() else {
+        return None;
+    };
+    if rest.is_empty() {
+        return None;
+    }
+    let words: Vec<&str> = first.split('_').collect();
+    let shared = rest.iter().fold(words.len(), |n, name| {
+        words
+            .iter()
+            .zip(name.split('_'))
+            .take(n)
+            .take_while(|(a, b)| *a == b)
+            .count()
+    });
+    let lead = words[..shared.min(words.len().saturating_sub(1))].join("_");
+    (!lead.is_empty() && lead != "wq").then_some(lead)
 }
 
 /// `psmouse-smbus.c` → `psmouse_smbus`.

@@ -141,9 +141,11 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
     }
     let replaces: BTreeSet<SystemWq> = relevant.iter().map(|s| s.wq).collect();
     let wq = strategy.is_local_wq().then(|| {
-        let static_in = super::home::home(unit, &relevant).and_then(|h| h.static_in());
+        let home = super::home::home(unit, &relevant);
+        let static_in = home.as_ref().and_then(|h| h.static_in());
+        let declared_in = static_in.or(home.as_ref().map(|h| h.init.0));
         LocalWq::new(
-            wq_name(unit, static_in),
+            wq_name(unit, static_in, declared_in),
             wq_flags.unwrap_or("0"),
             replaces.into_iter().collect(),
             super::reclaim::evidence(unit, &relevant),

@@ -66,8 +66,13 @@ pub(super) fn first_use(unit: &Unit, file: usize, _wq: &str) -> usize {
         .map_or(unit.files[file].text.len(), |f| f.range.start)
 }
 
-/// After the last top-level `#include`, followed by a blank line.
+/// Beside the file's own workqueue variables (ib_core's `ib_comp_wq`,
+/// isert's `isert_release_wq`) when it has some before `first_use`,
+/// else after the last top-level `#include`, followed by a blank line.
 pub(super) fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Result<Edit, Refusal> {
+    if let Some(at) = after_own_workqueues(&file.text[..first_use.min(file.text.len())]) {
+        return Ok(Edit::insert(at, format!("{decl}\n"), "declare"));
+    }
     let last_include = file
         .facts
         .includes
@@ -98,6 +103,38 @@ pub(super) fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Res
         ));
     }
     Ok(Edit::insert(at, format!("\n{decl}\n"), "declare"))
+}
+
+/// The line start after the last workqueue variable declared at column 0
+/// outside any `#if` in `text`, and after the `EXPORT_SYMBOL*()` lines
+/// that follow it.
+fn after_own_workqueues(text: &[u8]) -> Option<usize> {
+    let mut start = 0;
+    let mut depth = 0;
+    let mut found = None;
+    let mut exports_follow = false;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let end = start + line.len();
+        let body = line.trim_ascii_end();
+        let declares = (body.starts_with(b"static struct workqueue_struct *")
+            || body.starts_with(b"struct workqueue_struct *"))
+            && body.ends_with(b";")
+            && !body.contains(&b'(')
+            && !body.contains(&b'=');
+        if depth == 0 && line.ends_with(b"\n") {
+            if declares {
+                found = Some(end);
+                exports_follow = true;
+            } else if exports_follow && body.starts_with(b"EXPORT_SYMBOL") {
+                found = Some(end);
+            } else {
+                exports_follow = false;
+            }
+        }
+        depth = conditional_step(depth, body);
+        start = end;
+    }
+    found
 }
 
 /// A header of the module that every file in `users` includes, directly

@@ -199,7 +199,7 @@ fn convert(
         member_sites.push(moved_sites(pool.get(at), Some(flags))?);
     }
     let header = shared_header(pool, core_at, &core_sites, members, &member_sites)?;
-    let name = wq_name(unit, None);
+    let name = wq_name(unit, None, None);
     if members.iter().any(|&at| {
         pool.get(at)
             .unit

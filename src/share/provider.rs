@@ -222,7 +222,7 @@ fn convert(pool: &mut Pool, owner_at: usize, callers: &[usize]) -> Result<(), Re
     };
     let replaces: BTreeSet<_> = sites.iter().map(|s| s.wq).collect();
     let wq = LocalWq::new(
-        wq_name(unit, None),
+        wq_name(unit, None, None),
         flags,
         replaces.into_iter().collect(),
         None,
