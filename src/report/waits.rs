@@ -190,7 +190,9 @@ pub fn header_lines(outcome: &Outcome) -> Vec<String> {
             ));
             lines.push(format!(
                 "    waited for by: {}",
-                row.before.as_deref().unwrap_or("only this flush")
+                row.before
+                    .as_deref()
+                    .unwrap_or("nothing localwq sees before this flush")
             ));
             if let Some(after) = &row.after {
                 lines.push(format!("    after: {after}"));
