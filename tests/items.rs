@@ -77,3 +77,28 @@ fn elements_of_a_member_array_are_reached_but_not_named() {
         other => panic!("local-wq expected: {other:?}"),
     }
 }
+
+#[test]
+fn a_wait_on_the_item_elsewhere_is_said_but_decides_nothing() {
+    // foo_release() cancels the device's work; the flush in exit still
+    // waits for it (nothing before the flush does), and the wait model
+    // says where else the module waits. bar_dev's work of the same member
+    // name is another struct's: not counted.
+    let source = "#include <linux/module.h>\n#include <linux/workqueue.h>\n\n\
+         struct foo_dev { struct work_struct work; };\n\
+         struct bar_dev { struct work_struct work; };\n\n\
+         static void foo_kick(struct foo_dev *dev)\n{\n\tschedule_work(&dev->work);\n}\n\n\
+         static void foo_release(struct foo_dev *foo)\n{\n\tcancel_work_sync(&foo->work);\n}\n\n\
+         static void bar_release(struct bar_dev *bar)\n{\n\tcancel_work_sync(&bar->work);\n}\n\n\
+         static int __init foo_init(void)\n{\n\treturn 0;\n}\n\n\
+         static void __exit foo_exit(void)\n{\n\tflush_scheduled_work();\n}\n\n\
+         module_init(foo_init);\nmodule_exit(foo_exit);\n";
+    let tree = common::tree(&[MAKEFILE, ("drivers/foo/foo.c", source)]);
+    let (_, outcomes) = common::convert_all(tree.path(), Choice::Auto);
+    let wait = &outcomes[0].waits[0].entries[0];
+    assert_eq!(wait.waited, None);
+    assert_eq!(
+        wait.elsewhere,
+        ["cancel_work_sync() at drivers/foo/foo.c:14 in foo_release()"]
+    );
+}

@@ -7,6 +7,7 @@ pub mod calls;
 pub mod decision;
 pub mod drain;
 pub mod elements;
+pub mod elsewhere;
 pub mod entry_rules;
 pub mod exports;
 pub mod flag;

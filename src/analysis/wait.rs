@@ -53,6 +53,9 @@ pub struct Wait {
     /// the same block, a teardown of the code that owns it, the module's
     /// references at exit), if anything.
     pub waited: Option<String>,
+    /// Where else the module waits for its own item, not before the flush
+    /// (`analysis::elsewhere`): said to the reviewer, decides nothing.
+    pub elsewhere: Vec<String>,
     /// The module's own item: the system workqueues it is queued on, on
     /// this kernel (`schedule_work()` is system_percpu_wq on 6.18+).
     pub queued_on: Vec<&'static str>,
@@ -241,6 +244,7 @@ fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitS
             waited: None,
             queued_on: Vec::new(),
             moved_to: Vec::new(),
+            elsewhere: Vec::new(),
         });
     }
     WaitSet {
@@ -298,16 +302,24 @@ fn own_entries(unit: &Unit, sites: &[Site], flush: &Site) -> (Vec<Wait>, Option<
                     .moved_to
                     .extend(moved.filter(|m| !entry.moved_to.contains(m)));
                 // Waited for only when every spelling the flush found is.
-                if waited.is_none() {
+                if waited.is_none() && entry.waited.is_some() {
                     entry.waited = None;
+                    if let Ok(found) = &queued {
+                        entry.elsewhere = super::elsewhere::waits_on(unit, found);
+                    }
                 }
             }
             None => {
+                let elsewhere = match (&queued, &waited) {
+                    (Ok(found), None) => super::elsewhere::waits_on(unit, found),
+                    _ => Vec::new(),
+                };
                 entries.push(Wait {
                     item,
                     queued: vec![place],
                     reach: Reach::Own { name, kind, each },
                     waited,
+                    elsewhere,
                     queued_on: vec![site.wq.ident()],
                     moved_to: moved.into_iter().collect(),
                 });
@@ -428,6 +440,7 @@ fn provider_entry(provider: &Provider, called: &BTreeSet<&str>, in_exit: bool) -
         waited,
         queued_on: Vec::new(),
         moved_to: Vec::new(),
+        elsewhere: Vec::new(),
     }
 }
 
@@ -453,6 +466,7 @@ fn dependent_entry(dependent: &Dependent, in_exit: bool) -> Wait {
         reach: Reach::Dependent { via },
         queued_on: Vec::new(),
         moved_to: Vec::new(),
+        elsewhere: Vec::new(),
         waited: in_exit.then(|| {
             "module references: every module that uses the exports is unloaded before this \
              exit runs"

@@ -24,6 +24,9 @@ pub struct WaitRow {
     /// The module's own item: the system workqueues it is queued on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub queued_on: Vec<&'static str>,
+    /// Where else the module waits for it, not before the flush.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub elsewhere: Vec<String>,
 }
 
 pub fn reach_slug(reach: &Reach) -> &'static str {
@@ -49,6 +52,7 @@ pub fn rows(outcome: &Outcome, set: &WaitSet) -> Vec<WaitRow> {
             before: wait.waited.clone(),
             after: after(outcome, set, wait),
             queued_on: wait.queued_on.clone(),
+            elsewhere: wait.elsewhere.clone(),
         })
         .collect()
 }
@@ -194,6 +198,12 @@ pub fn header_lines(outcome: &Outcome) -> Vec<String> {
                     .as_deref()
                     .unwrap_or("nothing localwq sees before this flush")
             ));
+            if !row.elsewhere.is_empty() {
+                lines.push(format!(
+                    "    also waited for, not before this flush: {}",
+                    row.elsewhere.join("; ")
+                ));
+            }
             if let Some(after) = &row.after {
                 lines.push(format!("    after: {after}"));
             }
