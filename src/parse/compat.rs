@@ -36,6 +36,12 @@ pub fn dead_branches(text: &[u8], version: i64) -> Vec<Range<usize>> {
             continue;
         }
         at = line_start;
+        // Most directives are no conditional (a register header's
+        // thousands of `#define`s): their lines are stepped over unread.
+        if plain_name(text, hash).is_some_and(|name| !CONDITIONALS.contains(&name)) {
+            at = logical_end(text, at);
+            continue;
+        }
         let (line, next) = logical_line(text, at);
         if let Some((directive, rest)) = directive(&line) {
             match directive {
@@ -118,16 +124,49 @@ impl Frame {
 /// The line at `at` with its backslash continuations, and where the next
 /// one starts.
 fn logical_line(text: &[u8], at: usize) -> (String, usize) {
+    let end = logical_end(text, at);
+    // The line without the newline that ends it (if any).
+    let nl = match text[..end].last() {
+        Some(b'\n') => end - 1,
+        _ => end,
+    };
+    let line = String::from_utf8_lossy(&text[at..nl]);
+    (line.replace("\\\n", " "), end)
+}
+
+/// Where the line at `at`, with its backslash continuations, ends: the
+/// start of the next line.
+fn logical_end(text: &[u8], at: usize) -> usize {
     let mut end = at;
     loop {
         let nl = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |i| end + i);
         let continued = text[end..nl].trim_ascii_end().ends_with(b"\\");
         end = (nl + 1).min(text.len());
         if !continued || end >= text.len() {
-            let line = String::from_utf8_lossy(&text[at..nl.min(text.len())]);
-            return (line.replace("\\\n", " "), end);
+            return end;
         }
     }
+}
+
+/// The directives that open, turn or close a conditional.
+const CONDITIONALS: &[&[u8]] = &[b"if", b"ifdef", b"ifndef", b"elif", b"else", b"endif"];
+
+/// The name of the directive whose `#` is at `hash` when it is spelt
+/// plainly: blanks, then a word. Anything else (a continuation, another
+/// blank) is left for `directive` to read from the logical line; the
+/// word is the same either way, as nothing in it is rewritten there.
+fn plain_name(text: &[u8], hash: usize) -> Option<&[u8]> {
+    let start = hash
+        + 1
+        + text[hash + 1..]
+            .iter()
+            .take_while(|b| **b == b' ' || **b == b'\t')
+            .count();
+    let length = text[start..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+        .count();
+    (length > 0).then(|| &text[start..start + length])
 }
 
 /// `# if cond` → ("if", "cond"), comments cut.

@@ -9,6 +9,7 @@ pub(crate) mod callback;
 mod names;
 mod owned;
 mod providers;
+mod queue_names;
 mod text;
 
 use crate::ctext::exported_names;

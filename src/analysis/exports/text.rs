@@ -3,6 +3,7 @@
 //! file's own functions), what they queue, and which cancel it.
 
 use super::owned;
+use super::queue_names::api_matches;
 use crate::ctext::{
     arg_ranges, calls_in, column0_blocks, comment_ranges, has_word, is_word_byte, matching_paren,
     words_in, Needles,
@@ -36,21 +37,13 @@ pub(super) fn system_queueing(text: &[u8], facts: &WqFacts) -> Vec<Option<System
     if !cheap.is_match(text) {
         return Vec::new();
     }
-    static QUEUE: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    let queue = QUEUE.get_or_init(|| {
-        let names = wq::APIS
-            .iter()
-            .filter(|a| a.kind == ApiKind::Queue)
-            .map(|a| a.name);
-        aho_corasick::AhoCorasick::new(names).expect("static patterns")
-    });
-    let mut wqs: Vec<Option<SystemWq>> = queue
-        .find_iter(text)
+    let mut wqs: Vec<Option<SystemWq>> = api_matches(text)
+        .into_iter()
         .filter_map(|m| {
-            let api = wq::api(std::str::from_utf8(&text[m.range()]).unwrap_or(""))?;
-            let whole_word = text.get(m.end()) == Some(&b'(')
-                && (m.start() == 0 || !is_word_byte(text[m.start() - 1]));
-            let (named, _) = whole_word.then(|| queued_on(text, m.end(), api, facts))??;
+            let api = wq::api(std::str::from_utf8(&text[m.clone()]).unwrap_or(""))?;
+            let whole_word = text.get(m.end) == Some(&b'(')
+                && (m.start == 0 || !is_word_byte(text[m.start - 1]));
+            let (named, _) = whole_word.then(|| queued_on(text, m.end, api, facts))??;
             Some(facts.system_wq(&named))
         })
         .collect();

@@ -96,3 +96,13 @@ fn continued_directives_are_one_line() {
     let text = "#if LINUX_VERSION_CODE < \\\n    KERNEL_VERSION(4,0,0)\nold();\n#endif\n";
     assert_eq!(dead_text(text, V6_1), ["old();"]);
 }
+
+#[test]
+fn other_directives_are_stepped_over_with_their_continuations() {
+    // A `#define` continued over an `#if`-looking line holds no branch.
+    let text = "#define M \\\n#if 0\nx\n#endif\n#if 0\ndead\n#endif\n";
+    assert_eq!(dead_text(text, V6_1), ["dead"]);
+    // A conditional spelt across a continuation is still read.
+    let text = "#\\\nif 0\nalso dead\n#  endif\n# define N 1\n#\tifdef X\nlive\n#endif\n";
+    assert_eq!(dead_text(text, V6_1), ["also dead"]);
+}
