@@ -108,6 +108,14 @@ impl Wait {
     }
 }
 
+/// `file:line: call` without its line: where one call of a file queues.
+fn same_call(place: &str) -> (&str, &str) {
+    let mut parts = place.splitn(3, ':');
+    let file = parts.next().unwrap_or("");
+    let _line = parts.next();
+    (file, parts.next().unwrap_or("").trim())
+}
+
 /// `a(), b(), c` as prose: "a(), b() and c()".
 pub fn listed(providers: &str) -> String {
     let called = format!("{providers}()");
@@ -221,13 +229,25 @@ fn wait_set(unit: &Unit, sites: &[Site], flush: &Site, others: &Others) -> WaitS
     let (mut entries, drain) = own_entries(unit, sites, flush);
     for provider in others.providers {
         let entry = provider_entry(provider, others.called, in_exit);
-        // Several exports that queue the same item at the same place
-        // (vmalloc(), vfree()) are one item.
-        let same = entries
-            .iter_mut()
-            .find(|w| w.queued == entry.queued && w.how_kind() == entry.how_kind());
+        // Several exports that queue the same item with the same call
+        // (vmalloc(), vfree(); target core's two `schedule_work(&dev->
+        // delayed_cmd_work)`) are one item, queued at each place.
+        let same = entries.iter_mut().find(|w| {
+            w.how_kind() == entry.how_kind()
+                && w.queued
+                    .iter()
+                    .map(|q| same_call(q))
+                    .eq(entry.queued.iter().map(|q| same_call(q)))
+        });
         match same {
-            Some(existing) => existing.also_through(&provider.function),
+            Some(existing) => {
+                existing.also_through(&provider.function);
+                for place in entry.queued {
+                    if !existing.queued.contains(&place) {
+                        existing.queued.push(place);
+                    }
+                }
+            }
             None => entries.push(entry),
         }
     }
@@ -523,4 +543,25 @@ fn in_exit(unit: &Unit, flush: &Site) -> bool {
         _ => false,
     };
     named_exit || crate::ctext::has_word(function.head.as_bytes(), "__exit")
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::{listed, same_call};
+
+    #[test]
+    fn one_call_of_a_file_is_one_item_whatever_its_line() {
+        let a = "drivers/target/t.c:2108: schedule_work(&dev->delayed_cmd_work);";
+        let b = "drivers/target/t.c:2225: schedule_work(&dev->delayed_cmd_work);";
+        let c = "drivers/target/u.c:2225: schedule_work(&dev->delayed_cmd_work);";
+        assert_eq!(same_call(a), same_call(b));
+        assert_ne!(same_call(b), same_call(c));
+    }
+
+    #[test]
+    fn providers_read_as_a_list() {
+        assert_eq!(listed("a"), "a()");
+        assert_eq!(listed("a(), b"), "a() and b()");
+        assert_eq!(listed("a(), b(), c"), "a(), b() and c()");
+    }
 }

@@ -99,9 +99,13 @@ fn after(outcome: &Outcome, set: &WaitSet, wait: &Wait) -> Option<String> {
             }
         }
         (Reach::ProviderItem { provider }, _) => format!(
-            "nothing in this module: {} queues an item of its own, not one the module \
-             hands in; the flush waited for it only because both use the system workqueue",
-            crate::analysis::wait::listed(provider)
+            "nothing in this module: {} {}, not one the module hands in; the flush waited \
+             for it only because both use the system workqueue",
+            crate::analysis::wait::listed(provider),
+            match provider.contains(", ") {
+                true => "queue an item of their own",
+                false => "queues an item of its own",
+            }
         ),
         _ => nothing(),
     })
