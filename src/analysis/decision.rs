@@ -9,6 +9,10 @@ use crate::wq::SystemWq;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalWq {
     pub name: String,
+    /// The name alloc_workqueue() gives it (`ps` shows it): `name`, or
+    /// spelt with `-` as the module's other workqueues are ("nvmet-wq"
+    /// beside "nvmet-buffered-io-wq").
+    pub alloc_name: String,
     pub flags: &'static str,
     /// The system workqueues it replaces.
     pub replaces: Vec<SystemWq>,
@@ -39,6 +43,7 @@ impl LocalWq {
             .find(|m| *m != "0")
             .unwrap_or("0");
         LocalWq {
+            alloc_name: name.clone(),
             name,
             flags,
             replaces,
@@ -46,6 +51,46 @@ impl LocalWq {
             reclaim,
         }
     }
+}
+
+impl LocalWq {
+    /// The workqueue named for alloc_workqueue() as the module's other
+    /// allocations in `texts` are: with dashes when every one of their
+    /// names that has a separator uses `-` and none `_`.
+    pub fn named_like(mut self, texts: &[&[u8]]) -> Self {
+        let names: Vec<String> = texts.iter().flat_map(|t| alloc_names(t)).collect();
+        let separated: Vec<&String> = names.iter().filter(|n| n.contains(['-', '_'])).collect();
+        if !separated.is_empty() && separated.iter().all(|n| !n.contains('_')) {
+            self.alloc_name = self.name.replace('_', "-");
+        }
+        self
+    }
+}
+
+/// Functions that name a workqueue by their first argument.
+const ALLOCATORS: &[&str] = &[
+    "alloc_workqueue",
+    "alloc_ordered_workqueue",
+    "create_workqueue",
+    "create_singlethread_workqueue",
+    "create_freezable_workqueue",
+];
+
+/// The string literals `text` names its workqueues by.
+fn alloc_names(text: &[u8]) -> Vec<String> {
+    crate::ctext::calls_named(text, ALLOCATORS)
+        .into_iter()
+        .filter_map(|(at, name)| {
+            let args = crate::ctext::call_args(text, at + name.len())?;
+            let first = String::from_utf8_lossy(&text[args.first()?.clone()]).into_owned();
+            let literal = first
+                .trim()
+                .strip_prefix('"')?
+                .strip_suffix('"')?
+                .to_string();
+            (!literal.contains(['"', '%'])).then_some(literal)
+        })
+        .collect()
 }
 
 /// A conversion analysis found possible: what Step 0 recommends and what
@@ -121,5 +166,27 @@ impl Verdict {
             Decision::Convert(_) if flagged => Verdict::NeedsReview,
             Decision::Convert(_) => Verdict::Convertible,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LocalWq;
+
+    fn named(texts: &[&str]) -> String {
+        let texts: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
+        LocalWq::new("foo_wq".into(), "0", Vec::new(), None)
+            .named_like(&texts)
+            .alloc_name
+    }
+
+    #[test]
+    fn the_allocation_name_takes_the_modules_separator() {
+        let dashed = "w = alloc_workqueue(\"foo-buffered-io-wq\", WQ_MEM_RECLAIM, 0);";
+        assert_eq!(named(&[dashed]), "foo-wq");
+        let mixed = "v = alloc_ordered_workqueue(\"foo_events\", 0);";
+        assert_eq!(named(&[dashed, mixed]), "foo_wq");
+        assert_eq!(named(&["x = alloc_workqueue(\"foo\", 0, 0);"]), "foo_wq");
+        assert_eq!(named(&[]), "foo_wq");
     }
 }

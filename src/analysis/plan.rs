@@ -150,6 +150,13 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
             replaces.into_iter().collect(),
             super::reclaim::evidence(unit, &relevant),
         )
+        .named_like(
+            &unit
+                .files
+                .iter()
+                .map(|f| f.text.as_slice())
+                .collect::<Vec<_>>(),
+        )
     });
     if let Some(wq) = wq.as_ref().filter(|wq| wq.reclaim.is_some()) {
         flags.extend(super::reclaim::flush_dependencies(

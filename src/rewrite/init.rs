@@ -212,7 +212,7 @@ fn reporting(mut lines: Vec<(usize, String)>, print: Option<String>) -> Vec<(usi
 pub fn alloc_lines(wq: &LocalWq) -> Vec<(usize, String)> {
     let assign = format!("{} = ", wq.name);
     let args = [
-        format!("\"{}\"", wq.name),
+        format!("\"{}\"", wq.alloc_name),
         wq.flags.to_string(),
         wq.max_active.to_string(),
     ];

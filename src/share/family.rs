@@ -250,12 +250,10 @@ fn convert(
     let core_conversion = Conversion {
         recommended: Strategy::Shared(Box::new(shared.clone())),
         strategy: Strategy::Shared(Box::new(shared.clone())),
-        wq: Some(LocalWq::new(
-            name,
-            flags,
-            replaces.into_iter().collect(),
-            reclaim,
-        )),
+        wq: Some(
+            LocalWq::new(name, flags, replaces.into_iter().collect(), reclaim)
+                .named_like(&texts(unit)),
+        ),
     };
     let mut parts = vec![super::rewritten(core, &core_sites, &core_conversion)?];
     let mut conversions = Vec::new();
@@ -368,4 +366,9 @@ fn init_file(unit: &Unit) -> Option<usize> {
         _ => return None,
     };
     unit.files.iter().position(|f| f.function(&name).is_some())
+}
+
+/// The texts of the unit's files.
+fn texts(unit: &Unit) -> Vec<&[u8]> {
+    unit.files.iter().map(|f| f.text.as_slice()).collect()
 }

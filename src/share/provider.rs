@@ -221,12 +221,14 @@ fn convert(pool: &mut Pool, owner_at: usize, callers: &[usize]) -> Result<(), Re
         _ => "EXPORT_SYMBOL",
     };
     let replaces: BTreeSet<_> = sites.iter().map(|s| s.wq).collect();
+    let texts: Vec<&[u8]> = unit.files.iter().map(|f| f.text.as_slice()).collect();
     let wq = LocalWq::new(
         wq_name(unit, None, None),
         flags,
         replaces.into_iter().collect(),
         None,
-    );
+    )
+    .named_like(&texts);
     let mut members = Vec::new();
     let mut caller_sites = Vec::new();
     for &at in callers {
