@@ -300,7 +300,8 @@ fn ladder_var(statements: &[Node], text: &[u8]) -> Option<String> {
 
 /// A label in the style of `existing` (`err_comp` → `err_wq`, `chr_fail`
 /// → `wq_fail`) that the function does not use yet; with the workqueue's
-/// whole name when the short one is taken (mlx4_ib_init()'s `clean_wq`).
+/// name's last word, or its whole name, when the short one is taken
+/// (mlx4_ib_init()'s `clean_wq`).
 fn new_label(existing: &str, labels: &[(String, Node)], wq: &str) -> Option<String> {
     const PREFIXES: &[&str] = &[
         "err", "error", "fail", "out", "clean", "cleanup", "free", "destroy",
@@ -314,7 +315,11 @@ fn new_label(existing: &str, labels: &[(String, Node)], wq: &str) -> Option<Stri
         (None, None) => format!("err_{name}"),
     };
     let taken = |name: &String| labels.iter().any(|(l, _)| l == name);
-    ["wq", wq].into_iter().map(make).find(|c| !taken(c))
+    // `clean_wq` taken: the word the name ends in before `_wq`
+    // (`clean_cm` for mlx4_ib_cm_wq), then the whole name.
+    let base = wq.strip_suffix("_wq").unwrap_or(wq);
+    let last = base.rsplit('_').next().unwrap_or(base);
+    ["wq", last, wq].into_iter().map(make).find(|c| !taken(c))
 }
 
 #[cfg(test)]
@@ -354,5 +359,36 @@ mod tests {
     fn a_ladder_must_end_in_returning_its_variable() {
         let src = LADDER.replace("\ta_exit();\n\treturn ret;", "\ta_exit();\n\treturn -EIO;");
         assert!(!has_ladder(&src));
+    }
+
+    /// The label `foo_init` of `src` gives the workqueue `wq`, if any.
+    fn label_for(src: &str, wq: &str) -> Option<String> {
+        let file = SourceFile::parse("t.c".into(), src.into()).unwrap();
+        let (_, func) = file.function("foo_init").expect("foo_init");
+        let body = super::super::body_node(&file, func).expect("body");
+        let users = std::collections::BTreeSet::new();
+        super::find(body, &file.text, func.body.start + 1, wq, &users).map(|l| l.new_label)
+    }
+
+    #[test]
+    fn a_taken_label_gives_way_to_the_names_last_word() {
+        let src = LADDER
+            .replace("b_fail", "clean_wq")
+            .replace("c_fail", "clean_c");
+        assert_eq!(label_for(&src, "foo_cm_wq").as_deref(), Some("clean_cm"));
+        let src = src.replace("clean_c", "clean_cm");
+        assert_eq!(
+            label_for(&src, "foo_cm_wq").as_deref(),
+            Some("clean_foo_cm_wq")
+        );
+    }
+
+    #[test]
+    fn an_undo_that_reaches_the_workqueue_keeps_the_label_out() {
+        let file = SourceFile::parse("t.c".into(), LADDER.into()).unwrap();
+        let (_, func) = file.function("foo_init").expect("foo_init");
+        let body = super::super::body_node(&file, func).expect("body");
+        let users = std::collections::BTreeSet::from(["a_exit".to_string()]);
+        assert!(super::find(body, &file.text, func.body.start + 1, "foo_wq", &users).is_none());
     }
 }
