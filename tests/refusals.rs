@@ -418,8 +418,8 @@ fn early_init_through_other_code() {
             "foo_early_init() (drivers/foo/foo.c:",
             "cannot follow them",
             // foo_kick() is not static: other code may call it, early.
-            "reached from functions that are not static, which other code may call: \
-             schedule_work() at drivers/foo/foo.c:8 in foo_kick()",
+            "reached from functions other code can call (exported, or declared in no \
+             header of the module's): schedule_work() at drivers/foo/foo.c:8 in foo_kick()",
         ],
     );
 }

@@ -191,11 +191,21 @@ fn open_to_others(
     converted: &std::collections::BTreeMap<String, &Site>,
 ) -> String {
     let mut found: Vec<(String, String)> = Vec::new();
+    // Outside code can call an exported function, or one no header of the
+    // module declares (a public header does); one declared in the
+    // module's own header only is the module's business.
+    let exported = unit.exported();
+    let private = |name: &str| {
+        (0..unit.files.len())
+            .filter(|&h| unit.is_header(h))
+            .any(|h| crate::ctext::calls_in(&unit.files[h].text).any(|(_, w)| w == name))
+    };
     let entries = unit
         .files
         .iter()
         .flat_map(|f| &f.facts.functions)
-        .filter(|f| !crate::ctext::has_word(f.head.as_bytes(), "static"));
+        .filter(|f| !crate::ctext::has_word(f.head.as_bytes(), "static"))
+        .filter(|f| exported.contains(&f.name.as_str()) || !private(&f.name));
     for entry in entries {
         let Some((via, site)) = reached(graph, converted, &entry.name, |s| !s.is_flush()) else {
             continue;
@@ -224,8 +234,8 @@ fn open_to_others(
     match listed.is_empty() {
         true => String::new(),
         false => format!(
-            "; queueing calls reached from functions that are not static, which other code \
-             may call: {}{}",
+            "; queueing calls reached from functions other code can call (exported, or \
+             declared in no header of the module's): {}{}",
             listed.join("; "),
             match found.len() > SHOWN {
                 true => format!("; {} more", found.len() - SHOWN),

@@ -443,7 +443,10 @@ fn provider_entry(provider: &Provider, called: &BTreeSet<&str>, in_exit: bool) -
             teardown.join("(), ")
         ))
     } else if provider.own_item {
-        Some("that code itself: an item of its own, which it manages".into())
+        Some(
+            "none needed by the module: that code's own item, which the module never hands in"
+                .into(),
+        )
     } else if in_exit && matches!(reach, Reach::Callback { .. }) && provider.pins_module {
         Some(format!(
             "{}() holds a reference on the module until the callback has run: exit cannot \

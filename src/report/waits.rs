@@ -194,7 +194,12 @@ pub fn header_lines(outcome: &Outcome) -> Vec<String> {
                 "  - {} [{}] queued at {}",
                 row.item,
                 row.reach,
-                row.queued.join(", ")
+                // A place may end in its code line's `;`: no `;,`.
+                row.queued
+                    .iter()
+                    .map(|q| q.trim_end_matches(';'))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
             lines.push(format!(
                 "    waited for by: {}",
