@@ -856,30 +856,35 @@ fn shared_layout() {
 // The wait model: work a flush waits for that no conversion of this
 // module can keep waiting for.
 
+/// A firmware loader of the module's directory: it queues the work that
+/// runs the callback it is handed on system_wq.
+const FW_MAKEFILE: (&str, &str) = (
+    "drivers/foo/Makefile",
+    "obj-$(CONFIG_FOO) += foo.o\nobj-$(CONFIG_FOO) += foo_fw.o\n",
+);
+const FW_LOADER: (&str, &str) = (
+    "drivers/foo/foo_fw.c",
+    "#include <linux/module.h>\n\
+     typedef void (*foo_fw_cb)(void *context);\n\
+     \n\
+     int foo_fw_load(void *context, foo_fw_cb cont)\n\
+     {\n\
+     \tstruct fw_work *fw_work = kzalloc(8, 0);\n\
+     \n\
+     \tschedule_work(&fw_work->work);\n\
+     \treturn 0;\n\
+     }\n\
+     EXPORT_SYMBOL(foo_fw_load);\n",
+);
+
 #[test]
 fn waits_for_callback() {
     // The module's own item is cancelled before the flush, but the flush
     // also waits for the loader's work that runs the module's callback.
     let refusal = check_refused(
         &[
-            (
-                "drivers/foo/Makefile",
-                "obj-$(CONFIG_FOO) += foo.o\nobj-$(CONFIG_FOO) += foo_fw.o\n",
-            ),
-            (
-                "drivers/foo/foo_fw.c",
-                "#include <linux/module.h>\n\
-                 typedef void (*foo_fw_cb)(void *context);\n\
-                 \n\
-                 int foo_fw_load(void *context, foo_fw_cb cont)\n\
-                 {\n\
-                 \tstruct fw_work *fw_work = kzalloc(8, 0);\n\
-                 \n\
-                 \tschedule_work(&fw_work->work);\n\
-                 \treturn 0;\n\
-                 }\n\
-                 EXPORT_SYMBOL(foo_fw_load);\n",
-            ),
+            FW_MAKEFILE,
+            FW_LOADER,
             (
                 "drivers/foo/foo.c",
                 &QUEUES_AND_FLUSHES
@@ -909,24 +914,8 @@ fn waits_for_callback_already_waited_in_part() {
     // remedy names that wait and its gaps instead of asking for one.
     let refusal = check_refused(
         &[
-            (
-                "drivers/foo/Makefile",
-                "obj-$(CONFIG_FOO) += foo.o\nobj-$(CONFIG_FOO) += foo_fw.o\n",
-            ),
-            (
-                "drivers/foo/foo_fw.c",
-                "#include <linux/module.h>\n\
-                 typedef void (*foo_fw_cb)(void *context);\n\
-                 \n\
-                 int foo_fw_load(void *context, foo_fw_cb cont)\n\
-                 {\n\
-                 \tstruct fw_work *fw_work = kzalloc(8, 0);\n\
-                 \n\
-                 \tschedule_work(&fw_work->work);\n\
-                 \treturn 0;\n\
-                 }\n\
-                 EXPORT_SYMBOL(foo_fw_load);\n",
-            ),
+            FW_MAKEFILE,
+            FW_LOADER,
             (
                 "drivers/foo/foo.c",
                 "#include <linux/module.h>\n\
