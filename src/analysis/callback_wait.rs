@@ -73,7 +73,7 @@ pub fn existing_wait(
     waits.into_iter().find_map(|(offset, call)| {
         let object = first_arg_key(&source.text, body + offset + call.len())?;
         callbacks.iter().find_map(|callback| {
-            let signal = signal_reached(unit, &graph, callback, &object)?;
+            let signal = signal_reached(unit, graph, callback, &object)?;
             Some(CallbackWait {
                 wait: format!(
                     "{}:{} (`{call}({}, …)`)",

@@ -21,9 +21,14 @@ pub(super) fn converted_sites<'s>(unit: &Unit, sites: &'s [Site]) -> BTreeMap<St
 }
 
 /// Each function of the module with the module's functions it calls,
-/// read from the text of its body: the focused parse leaves out functions
-/// that name no workqueue (load), and a handler is often one of them.
-pub(super) fn call_graph(unit: &Unit) -> BTreeMap<String, BTreeSet<String>> {
+/// read from the text of its body (once per unit): the focused parse
+/// leaves out functions that name no workqueue (load), and a handler is
+/// often one of them.
+pub(super) fn call_graph(unit: &Unit) -> &BTreeMap<String, BTreeSet<String>> {
+    unit.memo.call_graph.get_or_init(|| read_call_graph(unit))
+}
+
+fn read_call_graph(unit: &Unit) -> BTreeMap<String, BTreeSet<String>> {
     let defined: BTreeSet<&str> = unit
         .files
         .iter()

@@ -26,35 +26,50 @@ const SHOWN: usize = 3;
 /// function()", the first `SHOWN`.
 pub fn waits_on(unit: &Unit, item: &QueuedItem) -> Vec<String> {
     let mut found = Vec::new();
-    for file in &unit.files {
-        for (offset, call) in calls_named(&file.text, WAITS) {
-            let Some(args) = call_args(&file.text, offset + call.len()) else {
-                continue;
-            };
-            let Some(first) = args.first() else {
-                continue;
-            };
-            let enclosing = file
-                .facts
-                .functions
-                .iter()
-                .find(|f| f.range.contains(&offset));
-            let head = enclosing.map_or(&[][..], |f| &file.text[f.range.start..offset]);
-            if !names(&file.text[first.clone()], &item.key, head) {
-                continue;
-            }
-            let function = enclosing.map_or(String::new(), |f| format!(" in {}()", f.name));
-            found.push(format!(
-                "{call}() at {}:{}{function}",
-                file.path.display(),
-                file.line_of(offset)
-            ));
-            if found.len() == SHOWN {
-                return found;
-            }
+    for &(index, offset, call) in wait_calls(unit) {
+        let file = &unit.files[index];
+        let Some(args) = call_args(&file.text, offset + call.len()) else {
+            continue;
+        };
+        let Some(first) = args.first() else {
+            continue;
+        };
+        let enclosing = file
+            .facts
+            .functions
+            .iter()
+            .find(|f| f.range.contains(&offset));
+        let head = enclosing.map_or(&[][..], |f| &file.text[f.range.start..offset]);
+        if !names(&file.text[first.clone()], &item.key, head) {
+            continue;
+        }
+        let function = enclosing.map_or(String::new(), |f| format!(" in {}()", f.name));
+        found.push(format!(
+            "{call}() at {}:{}{function}",
+            file.path.display(),
+            file.line_of(offset)
+        ));
+        if found.len() == SHOWN {
+            break;
         }
     }
     found
+}
+
+/// The module's waiting calls, found once per unit: the wait model asks
+/// per item, and a unit can be megabytes.
+fn wait_calls(unit: &Unit) -> &[(usize, usize, &'static str)] {
+    unit.memo.item_waits.get_or_init(|| {
+        unit.files
+            .iter()
+            .enumerate()
+            .flat_map(|(index, file)| {
+                calls_named(&file.text, WAITS)
+                    .into_iter()
+                    .map(move |(offset, call)| (index, offset, call))
+            })
+            .collect()
+    })
 }
 
 /// Whether the argument `arg` names the item: `&name` for a file-scope

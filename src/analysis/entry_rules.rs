@@ -141,7 +141,7 @@ fn early_init(unit: &Unit, sites: &[Site]) -> Option<Refusal> {
     let reaching: Vec<String> = early
         .iter()
         .filter_map(|(name, at)| {
-            let (via, site) = reached(&graph, &converted, name, |s| !s.is_flush())?;
+            let (via, site) = reached(graph, &converted, name, |s| !s.is_flush())?;
             let through = match via == *name {
                 true => String::new(),
                 false => format!(" through {via}()"),
@@ -171,7 +171,7 @@ fn early_init(unit: &Unit, sites: &[Site]) -> Option<Refusal> {
              initcall, and work queued from what they reach would find no workqueue \
              allocated yet; localwq cannot follow them through other code{}",
             shown.join(", "),
-            open_to_others(unit, &graph, &converted)
+            open_to_others(unit, graph, &converted)
         ),
         false => format!(
             "built-in code queues work before any initcall: {}; other code calls it at \

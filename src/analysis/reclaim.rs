@@ -44,8 +44,8 @@ pub struct Reclaim {
 pub fn evidence(unit: &Unit, sites: &[Site]) -> Option<Reclaim> {
     let calls = call_graph(unit);
     let converted = converted_sites(unit, sites);
-    block_io(unit, &calls, &converted)
-        .or_else(|| reclaim_flushes(unit, &calls, &converted))
+    block_io(unit, calls, &converted)
+        .or_else(|| reclaim_flushes(unit, calls, &converted))
         .or_else(|| same_work(unit, sites))
 }
 
@@ -94,7 +94,7 @@ pub fn work_reaches(unit: &Unit, sites: &[Site], wq: &str) -> bool {
     let calls = call_graph(unit);
     let converted = converted_sites(unit, sites);
     work.iter()
-        .any(|work| reached(&calls, &converted, &work.function, |_| true).is_some())
+        .any(|work| reached(calls, &converted, &work.function, |_| true).is_some())
 }
 
 /// A converted flush reached from the work function of an item the

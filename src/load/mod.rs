@@ -71,6 +71,12 @@ pub struct Memo {
     /// Where each struct asked for is defined: the file and the text
     /// between its braces (`analysis::items`).
     pub struct_bodies: Mutex<HashMap<String, StructBody>>,
+    /// Every call that waits for an item (`cancel_work_sync()`, …): its
+    /// file, offset and name (`analysis::elsewhere`).
+    pub item_waits: OnceLock<Vec<(usize, usize, &'static str)>>,
+    /// Each function of the module with the module's functions it calls
+    /// (`analysis::calls`).
+    pub call_graph: OnceLock<BTreeMap<String, std::collections::BTreeSet<String>>>,
 }
 
 /// A struct's definition in a unit: its file and the text between its

@@ -51,7 +51,7 @@ pub fn flush_dependencies(unit: &Unit, sites: &[Site], wq: &str) -> Vec<Flag> {
         .collect();
     let graph = call_graph(unit);
     let mut flags = Vec::new();
-    for (function, work) in reached_from(&graph, &moved) {
+    for (function, work) in reached_from(graph, &moved) {
         for (file, offset, verb, key) in waits_in(unit, &function) {
             let Some(allocated) = plain.get(&key) else {
                 continue;
