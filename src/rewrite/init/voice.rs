@@ -135,46 +135,36 @@ fn message_like(messages: &[String], wq: &str) -> String {
 
 /// The longest start all `messages` share that ends in a space.
 fn shared_words(messages: &[String]) -> &str {
-    let Some(first) = messages.first() else {
-        return "";
-    };
-    let len = messages[1..].iter().fold(first.len(), |len, other| {
-        first
-            .bytes()
-            .zip(other.bytes())
-            .take(len)
-            .take_while(|(a, b)| a == b)
-            .count()
-    });
-    first[..len].rfind(' ').map_or("", |at| &first[..=at])
+    let common = common_start(messages);
+    common.rfind(' ').map_or("", |at| &common[..=at])
 }
 
 /// The longest start all `messages` share that ends in ", " or ": ".
 fn shared_lead(messages: &[String]) -> &str {
-    let Some(first) = messages.first() else {
-        return "";
-    };
-    let mut len = first.len();
-    for other in &messages[1..] {
-        len = first
-            .bytes()
-            .zip(other.bytes())
-            .take(len)
-            .take_while(|(a, b)| a == b)
-            .count();
-    }
-    let common = &first[..len];
+    let common = common_start(messages);
     let cut = [", ", ": "]
         .iter()
         .filter_map(|sep| common.rfind(sep).map(|at| at + sep.len()))
         .max()
         .unwrap_or(0);
-    // A lone message's lead is all of it but its last clause: keep it only
-    // when others share it.
-    match messages.len() {
-        1 => "",
-        _ => &common[..cut],
-    }
+    &common[..cut]
+}
+
+/// The longest start all `messages` share, whole characters only: a
+/// message is any text a driver wrote.
+fn common_start(messages: &[String]) -> &str {
+    let Some(first) = messages.first() else {
+        return "";
+    };
+    let len = messages[1..].iter().fold(first.len(), |len, other| {
+        first
+            .char_indices()
+            .zip(other.chars())
+            .take_while(|((at, a), b)| *at < len && a == b)
+            .last()
+            .map_or(0, |((at, a), _)| at + a.len_utf8())
+    });
+    &first[..len]
 }
 
 #[cfg(test)]
@@ -233,6 +223,13 @@ mod tests {
             print_for(body).as_deref(),
             Some("foo_err(\"Unable to allocate foo_wq\\n\");")
         );
+    }
+
+    #[test]
+    fn messages_that_part_inside_a_character_do_not_split_it() {
+        let messages = ["Gerät é fehlt".to_string(), "Gerät è fehlt".to_string()];
+        assert_eq!(common_start(&messages), "Gerät ");
+        assert_eq!(shared_words(&messages), "Gerät ");
     }
 
     #[test]
