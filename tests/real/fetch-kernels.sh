@@ -65,8 +65,13 @@ unpack_tree() {
 	touch "$dest.ready"
 }
 
+# One fetch per version at a time: a second run (a benchmark beside the
+# suite) waits on the lock, then finds the tree ready.
 for v in "${versions[@]}"; do
-	ensure_suite "$(suite_of "$v")"
-	unpack_tree "$v" >&2
+	(
+		flock 9
+		ensure_suite "$(suite_of "$v")"
+		unpack_tree "$v" >&2
+	) 9>"$cache/.fetch-$v.lock"
 	echo "$v $cache/linux-$v"
 done
