@@ -1090,9 +1090,8 @@ fn a_driver_macro_is_expanded_around_the_workqueue() {
              #include <linux/workqueue.h>\n\
              #include <linux/platform_device.h>\n\
              \n\
-             static struct workqueue_struct *foo_wq;\n\
-             \n\
              static struct work_struct foo_work;\n\
+             static struct workqueue_struct *foo_wq;\n\
              \n\
              static int foo_probe(struct platform_device *pdev)\n\
              {\n\
@@ -1322,8 +1321,8 @@ fn init_with(body: &str) -> String {
 fn init_converted(converted: &str) -> String {
     init_with(converted)
         .replacen(
-            "#include <linux/workqueue.h>\n",
-            "#include <linux/workqueue.h>\n\nstatic struct workqueue_struct *foo_wq;\n",
+            "static struct work_struct foo_work;\n",
+            "static struct work_struct foo_work;\nstatic struct workqueue_struct *foo_wq;\n",
             1,
         )
         .replace(
@@ -1432,8 +1431,8 @@ fn exit_with(body: &str) -> String {
 fn exit_converted(converted: &str) -> String {
     exit_with(converted)
         .replacen(
-            "#include <linux/workqueue.h>\n",
-            "#include <linux/workqueue.h>\n\nstatic struct workqueue_struct *foo_wq;\n",
+            "static struct work_struct foo_work;\n",
+            "static struct work_struct foo_work;\nstatic struct workqueue_struct *foo_wq;\n",
             1,
         )
         .replace(

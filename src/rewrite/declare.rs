@@ -80,6 +80,9 @@ pub(super) fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Res
         .filter(|i| i.top_level && i.range.end <= first_use)
         .map(|i| i.range.end)
         .max();
+    if let Some(at) = last_include.and_then(|from| after_own_statics(file, from, first_use)) {
+        return Ok(Edit::insert(at, format!("{decl}\n"), "declare"));
+    }
     let Some(at) = last_include else {
         return Err(refuse(
             file,
@@ -135,6 +138,73 @@ fn after_own_workqueues(text: &[u8]) -> Option<usize> {
         start = end;
     }
     found
+}
+
+/// The line start after the file's last group of one-line `static`
+/// variables between `from` (its last include) and `to` (its first
+/// function): rnbd's `static LIST_HEAD(sess_list);`, where upstream puts
+/// a file's workqueue. The group must end at a blank line, so that the
+/// declaration never parts a variable from the `module_param()` or
+/// comment under it, and each line must start a top-level declaration
+/// outside any `#if`, so that nothing in a comment or an initializer
+/// counts.
+fn after_own_statics(file: &SourceFile, from: usize, to: usize) -> Option<usize> {
+    let tree = file.full_tree().ok()?;
+    let root = tree.root_node();
+    let text = &file.text[..to.min(file.text.len())];
+    let mut start = 0;
+    let mut depth = 0;
+    let mut group_end = None;
+    let mut found = None;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let end = start + line.len();
+        let body = line.trim_ascii_end();
+        if depth == 0 && start >= from && line.ends_with(b"\n") {
+            if one_line_static(body) && starts_top_level(root, start) {
+                group_end = Some(end);
+            } else {
+                if body.is_empty() {
+                    found = group_end.or(found);
+                }
+                group_end = None;
+            }
+        }
+        depth = conditional_step(depth, body);
+        start = end;
+    }
+    found
+}
+
+/// `static int major;`, `static DEFINE_MUTEX(lock);`: a variable, not a
+/// prototype (`static void f(int);`) nor the head of an initializer.
+fn one_line_static(body: &[u8]) -> bool {
+    let Some(rest) = body.strip_prefix(b"static ") else {
+        return false;
+    };
+    if !body.ends_with(b";") {
+        return false;
+    }
+    match rest.iter().position(|&b| b == b'(') {
+        None => true,
+        // Only a macro that defines a variable: every word before the
+        // parenthesis in capitals (`DEFINE_IDA(`, `LIST_HEAD(`).
+        Some(open) => {
+            let head = rest[..open].trim_ascii();
+            !head.is_empty()
+                && head
+                    .iter()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        }
+    }
+}
+
+/// Whether a top-level node of the file starts at `at`.
+fn starts_top_level(root: tree_sitter::Node, at: usize) -> bool {
+    let mut cursor = root.walk();
+    let starts = root
+        .named_children(&mut cursor)
+        .any(|n| n.start_byte() == at && n.kind() != "comment");
+    starts
 }
 
 /// A header of the module that every file in `users` includes, directly
