@@ -56,10 +56,27 @@ impl LocalWq {
 impl LocalWq {
     /// The workqueue named for alloc_workqueue() as the module's other
     /// allocations in `texts` are: with dashes when every one of their
-    /// names that has a separator uses `-` and none `_`.
-    pub fn named_like(mut self, texts: &[&[u8]]) -> Self {
-        let names: Vec<String> = texts.iter().flat_map(|t| alloc_names(t)).collect();
-        let separated: Vec<&String> = names.iter().filter(|n| n.contains(['-', '_'])).collect();
+    /// names that has a separator uses `-` and none `_`. The file at
+    /// `home` (where it is declared) sets the style when it names some
+    /// with a separator: ib_core's device.c has "ib-comp-wq" while its
+    /// addr.c has "ib_addr".
+    pub fn named_like(mut self, texts: &[&[u8]], home: Option<usize>) -> Self {
+        let separated_in = |texts: &[&[u8]]| -> Vec<String> {
+            texts
+                .iter()
+                .flat_map(|t| alloc_names(t))
+                .filter(|n| n.contains(['-', '_']))
+                .collect()
+        };
+        let own = home
+            .and_then(|h| texts.get(h))
+            .map(|t| separated_in(std::slice::from_ref(t)))
+            .unwrap_or_default();
+        let separated = if own.is_empty() {
+            separated_in(texts)
+        } else {
+            own
+        };
         if !separated.is_empty() && separated.iter().all(|n| !n.contains('_')) {
             self.alloc_name = self.name.replace('_', "-");
         }
@@ -173,11 +190,15 @@ impl Verdict {
 mod tests {
     use super::LocalWq;
 
-    fn named(texts: &[&str]) -> String {
+    fn named_in(texts: &[&str], home: Option<usize>) -> String {
         let texts: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
         LocalWq::new("foo_wq".into(), "0", Vec::new(), None)
-            .named_like(&texts)
+            .named_like(&texts, home)
             .alloc_name
+    }
+
+    fn named(texts: &[&str]) -> String {
+        named_in(texts, None)
     }
 
     #[test]
@@ -188,5 +209,16 @@ mod tests {
         assert_eq!(named(&[dashed, mixed]), "foo_wq");
         assert_eq!(named(&["x = alloc_workqueue(\"foo\", 0, 0);"]), "foo_wq");
         assert_eq!(named(&[]), "foo_wq");
+    }
+
+    #[test]
+    fn the_declaring_files_own_names_come_first() {
+        let dashed = "w = alloc_workqueue(\"foo-comp-wq\", 0, 0);";
+        let mixed = "v = alloc_ordered_workqueue(\"foo_addr\", 0);";
+        assert_eq!(named_in(&[dashed, mixed], Some(0)), "foo-wq");
+        assert_eq!(named_in(&[dashed, mixed], Some(1)), "foo_wq");
+        // A home file naming none with a separator defers to the module.
+        let plain = "x = alloc_workqueue(\"foo\", 0, 0);";
+        assert_eq!(named_in(&[plain, dashed], Some(0)), "foo-wq");
     }
 }

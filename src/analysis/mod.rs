@@ -79,12 +79,25 @@ pub trait Surroundings {
 ///
 /// Where the file it is declared in (`declared_in`) already has workqueue
 /// variables sharing a leading word (isert's `isert_comp_wq` and
-/// `isert_release_wq`), that word leads, if `<word>_wq` is free.
-pub fn wq_name(unit: &Unit, static_in: Option<usize>, declared_in: Option<usize>) -> String {
+/// `isert_release_wq`), that word leads, if the name is free; and as
+/// those name what runs on them, so does this one when the work it gets
+/// has one purpose (`purpose`: `login` of `login_work`): `isert_login_wq`.
+pub fn wq_name(
+    unit: &Unit,
+    static_in: Option<usize>,
+    declared_in: Option<usize>,
+    purpose: Option<&str>,
+) -> String {
     let module = unit.module.ident();
     let lead = declared_in
         .and_then(|file| shared_lead(&unit.files[file].text))
-        .filter(|lead| !unit.uses_identifier(&format!("{lead}_wq")));
+        .and_then(|lead| {
+            let named = purpose.map(|purpose| format!("{lead}_{purpose}"));
+            std::iter::once(named)
+                .chain(std::iter::once(Some(lead)))
+                .flatten()
+                .find(|base| !unit.uses_identifier(&format!("{base}_wq")))
+        });
     let base = match static_in.map(|file| file_ident(&unit.files[file].path)) {
         Some(stem) if stem.starts_with(&module) => stem,
         Some(stem) => format!("{module}_{stem}"),
@@ -96,6 +109,26 @@ pub fn wq_name(unit: &Unit, static_in: Option<usize>, declared_in: Option<usize>
         .into_iter()
         .find(|name| !unit.uses_identifier(name))
         .unwrap_or_else(|| format!("{base}_localwq_wq"))
+}
+
+/// The one purpose of the work queued at `sites`: `login` when every
+/// item is a `login_work` (`&conn->login_work`, `&isert->login_work.work`
+/// has none: `work`), None when they differ or one is not `<purpose>_work`.
+pub fn work_purpose(unit: &Unit, sites: &[Site]) -> Option<String> {
+    let mut purposes = sites.iter().filter(|s| !s.is_flush()).map(|site| {
+        let item = site.args.get(site.item_index()?)?;
+        let text = std::str::from_utf8(&unit.files[site.file].text[item.clone()]).ok()?;
+        let last = text
+            .trim_end()
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()?;
+        let purpose = last.strip_suffix("_work")?;
+        (!purpose.is_empty()).then(|| purpose.to_string())
+    });
+    let first = purposes.next()??;
+    purposes
+        .all(|p| p.as_deref() == Some(first.as_str()))
+        .then_some(first)
 }
 
 /// The leading words the file's workqueue variables share (`isert` of

@@ -4,7 +4,7 @@
 use super::entry_rules::{entry_flags, entry_refusal};
 use super::strategy::{Choice, Strategy};
 use super::wait::{self, WaitSet};
-use super::{review, sites, step0, wq_name, Surroundings};
+use super::{review, sites, step0, work_purpose, wq_name, Surroundings};
 use super::{
     Conversion, Decision, Flag, FlagKind, LocalWq, Provider, Refusal, RefusalKind, Site, SiteState,
 };
@@ -145,7 +145,12 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         let static_in = home.as_ref().and_then(|h| h.static_in());
         let declared_in = static_in.or(home.as_ref().map(|h| h.init.0));
         LocalWq::new(
-            wq_name(unit, static_in, declared_in),
+            wq_name(
+                unit,
+                static_in,
+                declared_in,
+                work_purpose(unit, &relevant).as_deref(),
+            ),
             wq_flags.unwrap_or("0"),
             replaces.into_iter().collect(),
             super::reclaim::evidence(unit, &relevant),
@@ -156,6 +161,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
                 .iter()
                 .map(|f| f.text.as_slice())
                 .collect::<Vec<_>>(),
+            declared_in,
         )
     });
     if let Some(wq) = wq.as_ref().filter(|wq| wq.reclaim.is_some()) {

@@ -6,6 +6,7 @@ use super::layout::{self, MAX_COLUMNS};
 use crate::analysis::Site;
 use crate::edit::Edit;
 use crate::wq::WqArg;
+use std::ops::Range;
 
 /// The edits turning `site` into a call on `wq`, reflowed when the simple
 /// edit would push a line past 80 columns.
@@ -19,6 +20,72 @@ pub fn retarget(text: &[u8], site: &Site, wq: &str) -> Vec<Edit> {
         Some(call) => vec![Edit::replace(site.range.clone(), call, origin)],
         None => simple,
     }
+}
+
+/// A comment of the file that quotes the queueing call at `site` by its
+/// item (isert's "kick schedule_delayed_work(&conn->login_work) as the
+/// packet is received") is edited with it, or it would name the call the
+/// patch removed. Only the call's head up to its item is matched, and the
+/// item must end there: `&w` is not `&w2`. Flushes are left: a comment on
+/// one explains what it waited for, which the patch does not change.
+pub fn quoted_in_comments(
+    text: &[u8],
+    comments: &[Range<usize>],
+    site: &Site,
+    wq: &str,
+) -> Vec<Edit> {
+    if site.is_flush() || site.in_macro {
+        return Vec::new();
+    }
+    let Some((quoted, item)) = quoted_head(text, site) else {
+        return Vec::new();
+    };
+    let new = format!("{}({wq}, {item}", renamed(site));
+    let mut edits = Vec::new();
+    for comment in comments {
+        let body = &text[comment.clone()];
+        if !(body.starts_with(b"/*") || body.starts_with(b"//")) {
+            continue;
+        }
+        for at in memchr::memmem::find_iter(body, quoted.as_bytes()) {
+            let end = at + quoted.len();
+            let start = comment.start + at;
+            let line = layout::width(&text[layout::line_at(text, start)]);
+            // Past checkpatch's limit the comment is better left as it is.
+            let fits = line + new.len() - quoted.len() <= layout::CHECKPATCH_COLUMNS;
+            if matches!(body.get(end), Some(b')' | b',')) && fits {
+                edits.push(Edit::replace(
+                    start..start + quoted.len(),
+                    new.clone(),
+                    "comment",
+                ));
+            }
+        }
+    }
+    edits
+}
+
+/// The call's head as a comment would quote it, `schedule_work(&w` or
+/// `queue_work(system_wq, &w`, and its item `&w`: only when the item is
+/// the argument right after the workqueue's place.
+fn quoted_head(text: &[u8], site: &Site) -> Option<(String, String)> {
+    let callee = std::str::from_utf8(&text[site.callee_range.clone()]).ok()?;
+    let arg = |i: usize| -> Option<&str> {
+        let range = site.args.get(i)?.clone();
+        std::str::from_utf8(&text[range]).ok().map(str::trim)
+    };
+    match site.api.wq_arg {
+        WqArg::Implied { insert_at: 0, .. } => {
+            let item = arg(0)?;
+            Some((format!("{callee}({item}"), item.to_string()))
+        }
+        WqArg::Explicit { index: 0, .. } => {
+            let item = arg(1)?;
+            Some((format!("{callee}({}, {item}", arg(0)?), item.to_string()))
+        }
+        _ => None,
+    }
+    .filter(|(_, item)| !item.contains('\n'))
 }
 
 fn renamed(site: &Site) -> &'static str {
@@ -57,8 +124,8 @@ fn simple_edits(text: &[u8], site: &Site, wq: &str, origin: &'static str) -> Vec
     edits
 }
 
-/// Whether the edits push a line past 80 columns that fitted before, or a
-/// line that was already long past checkpatch's 100. Macro bodies keep
+/// Whether the edits push a line past 80 columns that fitted before, or
+/// make a line that was already longer grow. Macro bodies keep
 /// their layout: their line ends carry continuation backslashes.
 fn overflows(text: &[u8], site: &Site, edits: &[Edit]) -> bool {
     if site.in_macro {
@@ -76,11 +143,9 @@ fn overflows(text: &[u8], site: &Site, edits: &[Edit]) -> bool {
             after.splice(local, e.text.bytes());
         }
         let (before, after) = (layout::width(&text[line]), layout::width(&after));
-        let limit = if before <= MAX_COLUMNS {
-            MAX_COLUMNS
-        } else {
-            layout::CHECKPATCH_COLUMNS
-        };
+        // A line the author already let run past 80 may stay as long,
+        // not grow: the call is wrapped as a new one would be.
+        let limit = before.max(MAX_COLUMNS);
         after > limit
     })
 }

@@ -118,13 +118,21 @@ fn retarget_all(
     edits: &mut BTreeMap<usize, Vec<Edit>>,
 ) -> BTreeSet<usize> {
     let mut users = BTreeSet::new();
+    // Two calls on one item quote alike: one edit per comment range.
+    let mut comment_edits: BTreeMap<(usize, usize), Edit> = BTreeMap::new();
     for site in sites.iter().filter(|s| s.state == SiteState::Convert) {
-        let text = &unit.files[site.file].text;
+        let file = &unit.files[site.file];
         edits
             .entry(site.file)
             .or_default()
-            .extend(calls::retarget(text, site, wq));
+            .extend(calls::retarget(&file.text, site, wq));
+        for edit in calls::quoted_in_comments(&file.text, &file.facts.inert, site, wq) {
+            comment_edits.insert((site.file, edit.range.start), edit);
+        }
         users.insert(site.file);
+    }
+    for ((file, _), edit) in comment_edits {
+        edits.entry(file).or_default().push(edit);
     }
     users
 }

@@ -199,7 +199,7 @@ fn convert(
         member_sites.push(moved_sites(pool.get(at), Some(flags))?);
     }
     let header = shared_header(pool, core_at, &core_sites, members, &member_sites)?;
-    let name = wq_name(unit, None, None);
+    let name = wq_name(unit, None, None, None);
     if members.iter().any(|&at| {
         pool.get(at)
             .unit
@@ -252,7 +252,7 @@ fn convert(
         strategy: Strategy::Shared(Box::new(shared.clone())),
         wq: Some(
             LocalWq::new(name, flags, replaces.into_iter().collect(), reclaim)
-                .named_like(&texts(unit)),
+                .named_like(&texts(unit), None),
         ),
     };
     let mut parts = vec![super::rewritten(core, &core_sites, &core_conversion)?];

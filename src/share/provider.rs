@@ -223,12 +223,12 @@ fn convert(pool: &mut Pool, owner_at: usize, callers: &[usize]) -> Result<(), Re
     let replaces: BTreeSet<_> = sites.iter().map(|s| s.wq).collect();
     let texts: Vec<&[u8]> = unit.files.iter().map(|f| f.text.as_slice()).collect();
     let wq = LocalWq::new(
-        wq_name(unit, None, None),
+        wq_name(unit, None, None, None),
         flags,
         replaces.into_iter().collect(),
         None,
     )
-    .named_like(&texts);
+    .named_like(&texts, None);
     let mut members = Vec::new();
     let mut caller_sites = Vec::new();
     for &at in callers {
