@@ -213,7 +213,17 @@ pub(super) fn bottom<'t>(
     if returns.is_empty() {
         return None;
     }
-    let label = new_label(first_label, &labels, wq)?;
+    // The label is where the first early return's step now fails to: in
+    // a ladder that names each label for the step failing into it, it is
+    // named for that step.
+    let step = statements
+        .iter()
+        .position(|s| s.byte_range().contains(&returns[0].start_byte()))
+        .and_then(|i| step_callee(&statements, i, text));
+    let label = step
+        .and_then(|callee| label_for_step(&statements, &labels, text, callee))
+        .filter(|name| !labels.iter().any(|(l, _)| l == name))
+        .or_else(|| new_label(first_label, &labels, wq))?;
     let label_line = layout::line_at(text, first_node.start_byte()).start;
     Some(Bottom {
         returns,
@@ -247,6 +257,89 @@ pub(super) fn hang_at_bottom(text: &[u8], bottom: &Bottom, release: &str) -> Vec
         "init-ladder-label",
     ));
     edits
+}
+
+/// The function the statement before `statements[check]` calls first:
+/// the step that the check (`if (ret) goto …;`) tests.
+fn step_callee<'a>(statements: &[Node], check: usize, text: &'a [u8]) -> Option<&'a str> {
+    let step = statements.get(check.checked_sub(1)?)?;
+    if step.kind() != "expression_statement" {
+        return None;
+    }
+    calls_in(&text[step.byte_range()])
+        .next()
+        .map(|(_, name)| name)
+}
+
+/// The label for a step calling `callee`, in a ladder whose labels are
+/// named for the step that fails into them (aoe_init(): `aoechr_init()`
+/// fails to `chr_fail`, `aoeblk_init()` to `blk_fail`): two or more
+/// labels whose word is their step's name without one same head and
+/// tail (`aoe`, `_init`), and `callee` with that head and tail
+/// (`aoedev_init()` → `dev_fail`). None in any other ladder.
+fn label_for_step(
+    statements: &[Node],
+    labels: &[(String, Node)],
+    text: &[u8],
+    callee: &str,
+) -> Option<String> {
+    type Shape<'l> = (String, String, Option<&'l str>, Option<&'l str>);
+    let mut shapes: Vec<Shape> = Vec::new();
+    for (label, _) in labels {
+        let (word, prefix, suffix) = label_word(label);
+        let check = statements.iter().position(|s| {
+            s.kind() == "if_statement"
+                && gotos_in(*s)
+                    .iter()
+                    .any(|g| label_of(*g, text).as_deref() == Some(label))
+        });
+        let Some(step) = check.and_then(|i| step_callee(statements, i, text)) else {
+            continue;
+        };
+        if let Some(at) = step
+            .find(word)
+            .filter(|_| !word.is_empty() && word != label)
+        {
+            let (head, tail) = (&step[..at], &step[at + word.len()..]);
+            shapes.push((head.to_string(), tail.to_string(), prefix, suffix));
+        }
+    }
+    let (head, tail, prefix, suffix) = shapes
+        .iter()
+        .find(|shape| shapes.iter().filter(|other| other == shape).count() >= 2)?;
+    let word = callee
+        .strip_prefix(head.as_str())?
+        .strip_suffix(tail.as_str())?;
+    let word = word.trim_matches('_');
+    match (prefix, suffix) {
+        _ if word.is_empty() => None,
+        (Some(p), _) => Some(format!("{p}_{word}")),
+        (None, Some(s)) => Some(format!("{word}_{s}")),
+        (None, None) => None,
+    }
+}
+
+const LABEL_PREFIXES: &[&str] = &[
+    "err", "error", "fail", "out", "clean", "cleanup", "free", "destroy",
+];
+const LABEL_SUFFIXES: &[&str] = &["fail", "err", "error", "out"];
+
+/// A label's own word and the prefix or suffix around it (`chr_fail` →
+/// `chr`, suffix `fail`; `err_comp` → `comp`, prefix `err`).
+fn label_word(label: &str) -> (&str, Option<&str>, Option<&str>) {
+    if let Some((p, rest)) = label
+        .split_once('_')
+        .filter(|(p, _)| LABEL_PREFIXES.contains(p))
+    {
+        return (rest, Some(p), None);
+    }
+    if let Some((rest, s)) = label
+        .rsplit_once('_')
+        .filter(|(_, s)| LABEL_SUFFIXES.contains(s))
+    {
+        return (rest, None, Some(s));
+    }
+    (label, None, None)
 }
 
 /// The goto statements in `node`, in order.
@@ -303,12 +396,14 @@ fn ladder_var(statements: &[Node], text: &[u8]) -> Option<String> {
 /// name's last word, or its whole name, when the short one is taken
 /// (mlx4_ib_init()'s `clean_wq`).
 fn new_label(existing: &str, labels: &[(String, Node)], wq: &str) -> Option<String> {
-    const PREFIXES: &[&str] = &[
-        "err", "error", "fail", "out", "clean", "cleanup", "free", "destroy",
-    ];
-    const SUFFIXES: &[&str] = &["fail", "err", "error", "out"];
-    let prefix = existing.split('_').next().filter(|p| PREFIXES.contains(p));
-    let suffix = existing.rsplit('_').next().filter(|s| SUFFIXES.contains(s));
+    let prefix = existing
+        .split('_')
+        .next()
+        .filter(|p| LABEL_PREFIXES.contains(p));
+    let suffix = existing
+        .rsplit('_')
+        .next()
+        .filter(|s| LABEL_SUFFIXES.contains(s));
     let make = |name: &str| match (prefix, suffix) {
         (Some(p), _) => format!("{p}_{name}"),
         (None, Some(s)) => format!("{name}_{s}"),
