@@ -112,32 +112,40 @@ pub(super) fn definition(file: &SourceFile, decl: &str, first_use: usize) -> Res
 /// outside any `#if` in `text`, and after the `EXPORT_SYMBOL*()` lines
 /// that follow it.
 fn after_own_workqueues(text: &[u8]) -> Option<usize> {
-    let mut start = 0;
-    let mut depth = 0;
     let mut found = None;
     let mut exports_follow = false;
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let end = start + line.len();
-        let body = line.trim_ascii_end();
+    for (_, end, body) in top_level_lines(text) {
         let declares = (body.starts_with(b"static struct workqueue_struct *")
             || body.starts_with(b"struct workqueue_struct *"))
             && body.ends_with(b";")
             && !body.contains(&b'(')
             && !body.contains(&b'=');
-        if depth == 0 && line.ends_with(b"\n") {
-            if declares {
-                found = Some(end);
-                exports_follow = true;
-            } else if exports_follow && body.starts_with(b"EXPORT_SYMBOL") {
-                found = Some(end);
-            } else {
-                exports_follow = false;
-            }
+        if declares {
+            found = Some(end);
+            exports_follow = true;
+        } else if exports_follow && body.starts_with(b"EXPORT_SYMBOL") {
+            found = Some(end);
+        } else {
+            exports_follow = false;
         }
-        depth = conditional_step(depth, body);
-        start = end;
     }
     found
+}
+
+/// The whole lines of `text` outside any `#if`: (start, end, the line
+/// without its line end).
+fn top_level_lines(text: &[u8]) -> impl Iterator<Item = (usize, usize, &[u8])> {
+    let mut start = 0;
+    let mut depth = 0;
+    text.split_inclusive(|&b| b == b'\n')
+        .filter_map(move |line| {
+            let (line_start, end) = (start, start + line.len());
+            let body = line.trim_ascii_end();
+            let outside = depth == 0 && line.ends_with(b"\n");
+            depth = conditional_step(depth, body);
+            start = end;
+            outside.then_some((line_start, end, body))
+        })
 }
 
 /// The line start after the file's last group of one-line `static`
@@ -152,25 +160,17 @@ fn after_own_statics(file: &SourceFile, from: usize, to: usize) -> Option<usize>
     let tree = file.full_tree().ok()?;
     let root = tree.root_node();
     let text = &file.text[..to.min(file.text.len())];
-    let mut start = 0;
-    let mut depth = 0;
     let mut group_end = None;
     let mut found = None;
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let end = start + line.len();
-        let body = line.trim_ascii_end();
-        if depth == 0 && start >= from && line.ends_with(b"\n") {
-            if one_line_static(body) && starts_top_level(root, start) {
-                group_end = Some(end);
-            } else {
-                if body.is_empty() {
-                    found = group_end.or(found);
-                }
-                group_end = None;
+    for (start, end, body) in top_level_lines(text).filter(|(start, ..)| *start >= from) {
+        if one_line_static(body) && starts_top_level(root, start) {
+            group_end = Some(end);
+        } else {
+            if body.is_empty() {
+                found = group_end.or(found);
             }
+            group_end = None;
         }
-        depth = conditional_step(depth, body);
-        start = end;
     }
     found
 }
