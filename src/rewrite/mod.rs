@@ -131,8 +131,16 @@ fn retarget_all(
         }
         users.insert(site.file);
     }
+    // A comment is only text: where another edit touches it, that edit
+    // wins and the comment stays as it was.
     for ((file, _), edit) in comment_edits {
-        edits.entry(file).or_default().push(edit);
+        let in_file = edits.entry(file).or_default();
+        let overlaps = in_file.iter().any(|e| {
+            e.range.start < edit.range.end && edit.range.start < e.range.end.max(e.range.start + 1)
+        });
+        if !overlaps {
+            in_file.push(edit);
+        }
     }
     users
 }
