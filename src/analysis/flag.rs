@@ -19,6 +19,7 @@ pub enum FlagKind {
     DependentWork,
     RedefinedFlush,
     ReleaseBeforeStop,
+    Requeued,
     UnseenFlush,
     FlushDependency,
 }
@@ -47,6 +48,7 @@ impl FlagKind {
             FlagKind::DependentWork => "work-from-dependents",
             FlagKind::RedefinedFlush => "redefined-flush",
             FlagKind::ReleaseBeforeStop => "release-before-stop",
+            FlagKind::Requeued => "requeued",
             FlagKind::UnseenFlush => "unseen-flush",
             FlagKind::FlushDependency => "flush-dependency",
         }

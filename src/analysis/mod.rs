@@ -16,6 +16,7 @@ pub mod home;
 pub mod items;
 pub mod plan;
 pub mod reclaim;
+mod requeue;
 pub mod review;
 pub mod sites;
 pub mod step0;
@@ -116,9 +117,8 @@ pub fn wq_name(
 /// has none: `work`), None when they differ or one is not `<purpose>_work`.
 pub fn work_purpose(unit: &Unit, sites: &[Site]) -> Option<String> {
     let mut purposes = sites.iter().filter(|s| !s.is_flush()).map(|site| {
-        let item = site.args.get(site.item_index()?)?;
-        let text = std::str::from_utf8(&unit.files[site.file].text[item.clone()]).ok()?;
-        let last = text
+        let last = site
+            .work_arg(unit)?
             .trim_end()
             .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .next()?;

@@ -138,6 +138,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
         }
         flags.extend(entry_flags(unit));
         flags.extend(super::teardown::flag(unit, &relevant));
+        flags.extend(super::requeue::flag(unit, &relevant));
     }
     let replaces: BTreeSet<SystemWq> = relevant.iter().map(|s| s.wq).collect();
     let wq = strategy.is_local_wq().then(|| {

@@ -12,6 +12,7 @@ mod dependency;
 mod flushed;
 
 pub use dependency::flush_dependencies;
+pub(crate) use flushed::only_function as only_work_function;
 
 /// Whether the module already allocates a workqueue of its own (outside
 /// comments and strings).

@@ -47,16 +47,6 @@ impl Site {
         }
     }
 
-    /// The argument holding the work item, for a queueing call: the one
-    /// after the workqueue's place.
-    pub fn item_index(&self) -> Option<usize> {
-        match self.api.wq_arg {
-            _ if self.is_flush() => None,
-            wq::WqArg::Implied { insert_at, .. } => Some(insert_at),
-            wq::WqArg::Explicit { index, .. } => Some(index + 1),
-        }
-    }
-
     pub fn is_flush(&self) -> bool {
         self.api.kind == ApiKind::Flush
     }

@@ -101,7 +101,7 @@ fn is_logging(name: &str) -> bool {
     SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
-fn is_release(name: &str) -> bool {
+pub(super) fn is_release(name: &str) -> bool {
     RELEASES.contains(&name)
         || (name.starts_with("free_") && name != "free_irq")
         || name.ends_with("_free")

@@ -62,7 +62,7 @@ pub(super) fn reclaim_work(unit: &Unit, chosen: bool) -> Vec<QueuedWork> {
 
 /// The one work function bound to the item `key` names in the module
 /// (`INIT_WORK(&x->key, f)`), if exactly one is.
-pub(super) fn only_function(unit: &Unit, key: &str) -> Option<String> {
+pub(crate) fn only_function(unit: &Unit, key: &str) -> Option<String> {
     let mut functions: Vec<String> = unit
         .files
         .iter()
