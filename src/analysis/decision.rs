@@ -78,7 +78,20 @@ impl LocalWq {
             own
         };
         if !separated.is_empty() && separated.iter().all(|n| !n.contains('_')) {
-            self.alloc_name = self.name.replace('_', "-");
+            self.alloc_name = self.alloc_name.replace('_', "-");
+        }
+        self
+    }
+
+    /// The name given to alloc_workqueue() led by the module's (`module`,
+    /// its identifier, for a `static` named for its file): `cm_wq` is
+    /// known as `mlx4_ib_cm_wq` in the kernel's list of workqueues.
+    pub fn led_by(mut self, module: Option<String>) -> Self {
+        match module {
+            Some(module) if !self.alloc_name.starts_with(&module) => {
+                self.alloc_name = format!("{module}_{}", self.alloc_name);
+            }
+            _ => {}
         }
         self
     }

@@ -44,9 +44,16 @@ impl Home<'_> {
     }
 }
 
-/// The new helpers' names for workqueue `wq`: its init and its destroy.
-pub fn helper_names(wq: &str) -> (String, String) {
-    (format!("{wq}_init"), format!("{wq}_destroy"))
+/// The new helpers' names for workqueue `wq` of module `module` (its
+/// identifier): its init and its destroy, global symbols, so led by the
+/// module's name (`cm_wq` of mlx4_ib: `mlx4_ib_cm_init()`, as upstream).
+pub fn helper_names(module: &str, wq: &str) -> (String, String) {
+    let base = wq.strip_suffix("_wq").unwrap_or(wq);
+    let lead = match base.starts_with(module) {
+        true => base.to_string(),
+        false => format!("{module}_{base}"),
+    };
+    (format!("{lead}_init"), format!("{lead}_destroy"))
 }
 
 /// The home of the workqueue of a module with an explicit init.
@@ -180,4 +187,20 @@ fn top_call(statement: Node) -> Option<Node> {
         node = node.child_by_field_name("right")?;
     }
     (node.kind() == "call_expression").then_some(node)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn new_helpers_are_led_by_the_modules_name() {
+        let names = |module, wq| super::helper_names(module, wq);
+        assert_eq!(
+            names("mlx4_ib", "cm_wq"),
+            ("mlx4_ib_cm_init".into(), "mlx4_ib_cm_destroy".into())
+        );
+        assert_eq!(
+            names("baz", "baz_cm_wq"),
+            ("baz_cm_init".into(), "baz_cm_destroy".into())
+        );
+    }
 }

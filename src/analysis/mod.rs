@@ -73,10 +73,16 @@ pub trait Surroundings {
     ) -> Vec<Dependent>;
 }
 
+/// File names that say nothing of a file's work: a static there is
+/// named with the module (`foo_main_wq`).
+const GENERIC_STEMS: &[&str] = &["main", "core", "base", "common", "init", "util", "utils"];
+
 /// Picks a name `<module>_wq` that no identifier of the module uses yet;
 /// `<file>_wq` when the workqueue is `static` in one file of the module
-/// other than its init's (`psmouse_smbus_wq` in psmouse-smbus.c,
-/// `mlx4_ib_cm_wq` in mlx4's cm.c), as maintainers name a file's own.
+/// other than its init's (`psmouse_smbus_wq` in psmouse-smbus.c, `cm_wq`
+/// in mlx4's cm.c, as upstream named it), as maintainers name a file's
+/// own: a static needs no module prefix, unless the file's name is a
+/// generic one.
 ///
 /// Where the file it is declared in (`declared_in`) already has workqueue
 /// variables sharing a leading word (isert's `isert_comp_wq` and
@@ -100,7 +106,7 @@ pub fn wq_name(
                 .find(|base| !unit.uses_identifier(&format!("{base}_wq")))
         });
     let base = match static_in.map(|file| file_ident(&unit.files[file].path)) {
-        Some(stem) if stem.starts_with(&module) => stem,
+        Some(stem) if stem.starts_with(&module) || !GENERIC_STEMS.contains(&stem.as_str()) => stem,
         Some(stem) => format!("{module}_{stem}"),
         None => lead.unwrap_or(module),
     };

@@ -156,6 +156,7 @@ pub fn plan(unit: &Unit, around: &dyn Surroundings, choice: Choice) -> Plan {
             replaces.into_iter().collect(),
             super::reclaim::evidence(unit, &relevant),
         )
+        .led_by(static_in.map(|_| unit.module.ident()))
         .named_like(
             &unit
                 .files

@@ -245,11 +245,28 @@ fn and_list(members: &[(String, SiteCounts)]) -> String {
 /// Where the work goes now: "Queue the module's work on it (2 call
 /// sites) and flush it instead of system_wq (1 call site)."
 fn queueing(summary: &Summary) -> String {
-    let flush = format!(
-        "flush it instead of {} ({})",
+    let destroyed = summary.flushes_destroyed.min(summary.converted_flush_sites);
+    let flushed = summary.converted_flush_sites - destroyed;
+    // The flush the destroy took the place of is no longer a flush: say so.
+    let becomes = format!(
+        "the exit's flush of {} becomes its destroy, which waits for that work as the \
+         flush did ({})",
         summary.flushed,
-        sites(summary.converted_flush_sites)
+        sites(destroyed)
     );
+    let flush = match (flushed, destroyed) {
+        (_, 0) => format!(
+            "flush it instead of {} ({})",
+            summary.flushed,
+            sites(summary.converted_flush_sites)
+        ),
+        (0, _) => becomes,
+        (n, _) => format!(
+            "flush it instead of {} ({}); {becomes}",
+            summary.flushed,
+            sites(n)
+        ),
+    };
     match summary.converted_queue_sites {
         0 => format!("Then {flush}."),
         n => format!("Queue the module's work on it ({}) and {flush}.", sites(n)),

@@ -29,6 +29,8 @@ pub struct Summary {
     pub macro_note: Option<String>,
     pub converted_queue_sites: usize,
     pub converted_flush_sites: usize,
+    /// Of those, the flushes whose place the destroy took (it drains).
+    pub flushes_destroyed: usize,
     /// The flush_work() calls of a flush-work conversion.
     pub flush_items: Vec<String>,
     /// Why a remove-flush conversion may delete the flush, as a sentence.
@@ -112,6 +114,12 @@ impl Summary {
             macro_note: macro_note(outcome.unit.as_ref()),
             converted_queue_sites: shared.map_or(converted(false), |s| s.total().queue),
             converted_flush_sites: shared.map_or(converted(true), |s| s.total().flush),
+            flushes_destroyed: match (shared, outcome.unit.as_ref(), conversion) {
+                (None, Some(unit), Some(c)) if c.wq.is_some() => usize::from(
+                    crate::analysis::teardown::replaced_flush(unit, &outcome.sites).is_some(),
+                ),
+                _ => 0,
+            },
         }
     }
 }
@@ -288,7 +296,7 @@ fn helper_names(outcome: &Outcome, wq: Option<&LocalWq>) -> Option<(String, Stri
     let home = crate::analysis::home::home(unit, &outcome.sites)?;
     let exit = home.exit?;
     if let (Some(file), Some(wq)) = (home.new_helpers_in, wq) {
-        let (init, destroy) = crate::analysis::home::helper_names(&wq.name);
+        let (init, destroy) = crate::analysis::home::helper_names(&unit.module.ident(), &wq.name);
         let name = unit.files[file].path.file_name()?.to_string_lossy();
         return Some((
             format!("a new {init}()"),

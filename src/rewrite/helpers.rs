@@ -16,7 +16,7 @@ use crate::refusal::{Refusal, RefusalKind};
 
 /// The helpers' names, refused when the module already uses one.
 pub fn named(unit: &Unit, file: usize, wq: &LocalWq) -> Result<Helpers, Refusal> {
-    let (init, destroy) = helper_names(&wq.name);
+    let (init, destroy) = helper_names(&unit.module.ident(), &wq.name);
     let taken = unit.files.iter().find_map(|f| {
         words_in(&f.text)
             .find(|(_, w)| *w == init || *w == destroy)

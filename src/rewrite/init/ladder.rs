@@ -90,7 +90,7 @@ pub(super) fn find<'t>(
             retarget.push(goto);
         }
     }
-    let new_label = new_label(&label, &labels, wq);
+    let new_label = new_label(&label, &labels, wq, text);
     let label_line = layout::line_at(text, labels[target].1.start_byte()).start;
     Some(Ladder {
         at,
@@ -223,7 +223,7 @@ pub(super) fn bottom<'t>(
     let label = step
         .and_then(|callee| label_for_step(&statements, &labels, text, callee))
         .filter(|name| !labels.iter().any(|(l, _)| l == name))
-        .or_else(|| new_label(first_label, &labels, wq))?;
+        .or_else(|| new_label(first_label, &labels, wq, text))?;
     let label_line = layout::line_at(text, first_node.start_byte()).start;
     Some(Bottom {
         returns,
@@ -395,7 +395,58 @@ fn ladder_var(statements: &[Node], text: &[u8]) -> Option<String> {
 /// → `wq_fail`) that the function does not use yet; with the workqueue's
 /// name's last word, or its whole name, when the short one is taken
 /// (mlx4_ib_init()'s `clean_wq`).
-fn new_label(existing: &str, labels: &[(String, Node)], wq: &str) -> Option<String> {
+fn new_label(existing: &str, labels: &[(String, Node)], wq: &str, text: &[u8]) -> Option<String> {
+    let taken = |name: &String| labels.iter().any(|(l, _)| l == name);
+    if let Some(named) = like_destroy_labels(labels, wq, text).filter(|n| !taken(n)) {
+        return Some(named);
+    }
+    style_label(existing, labels, wq)
+}
+
+/// A label in the style of labels that name the workqueue they destroy
+/// (isert's `destroy_comp_wq:` over `destroy_workqueue(isert_comp_wq)`):
+/// the same prefix or suffix around as many of the new workqueue's last
+/// words (`destroy_login_wq` for `isert_login_wq`); the shortest such.
+fn like_destroy_labels(labels: &[(String, Node)], wq: &str, text: &[u8]) -> Option<String> {
+    let base = wq.strip_suffix("_wq").unwrap_or(wq);
+    let last_words = |name: &str, k: usize| -> Option<String> {
+        let words: Vec<&str> = name.split('_').collect();
+        (k <= words.len()).then(|| words[words.len() - k..].join("_"))
+    };
+    let mut found: Vec<String> = Vec::new();
+    for (label, node) in labels {
+        let Some(destroyed) = node
+            .named_child(1)
+            .and_then(|s| s.utf8_text(text).ok())
+            .and_then(|s| s.strip_prefix("destroy_workqueue("))
+            .and_then(|s| s.strip_suffix(");"))
+            .map(str::trim)
+        else {
+            continue;
+        };
+        let (word, prefix, suffix) = label_word(label);
+        let k = word.split('_').count();
+        let ours = if destroyed.ends_with(word) && word.ends_with("wq") {
+            last_words(wq, k)
+        } else if destroyed
+            .strip_suffix("_wq")
+            .is_some_and(|d| d.ends_with(word))
+        {
+            last_words(base, k)
+        } else {
+            None
+        };
+        let named = match (ours, prefix, suffix) {
+            (Some(ours), Some(p), _) => format!("{p}_{ours}"),
+            (Some(ours), None, Some(s)) => format!("{ours}_{s}"),
+            _ => continue,
+        };
+        found.push(named);
+    }
+    found.into_iter().min_by_key(|n| (n.len(), n.clone()))
+}
+
+fn style_label(existing: &str, labels: &[(String, Node)], wq: &str) -> Option<String> {
     let prefix = existing
         .split('_')
         .next()

@@ -3,8 +3,9 @@
 
 /*
  * The module's workqueues are named for what runs on them: a new one is
- * named for its work too (login), and the comment that quotes the
- * queueing call follows it onto the new queue.
+ * named for its work too (login), its init label for the workqueue it
+ * destroys as theirs are, and the comment that quotes the queueing call
+ * follows it onto the new queue.
  */
 struct foo_conn {
 	struct delayed_work login_work;
@@ -29,15 +30,28 @@ void foo_login_retry(struct foo_conn *conn)
 
 static int __init foo_init(void)
 {
+	int ret;
+
+	ret = foo_register();
+	if (ret)
+		return ret;
 	foo_comp_wq = alloc_workqueue("foo_comp_wq", 0, 0);
-	if (!foo_comp_wq)
-		return -ENOMEM;
+	if (!foo_comp_wq) {
+		ret = -ENOMEM;
+		goto out_unregister;
+	}
 	foo_release_wq = alloc_workqueue("foo_release_wq", 0, 0);
 	if (!foo_release_wq) {
-		destroy_workqueue(foo_comp_wq);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto destroy_comp_wq;
 	}
 	return 0;
+
+destroy_comp_wq:
+	destroy_workqueue(foo_comp_wq);
+out_unregister:
+	foo_unregister();
+	return ret;
 }
 
 static void __exit foo_exit(void)
