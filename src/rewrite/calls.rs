@@ -50,15 +50,25 @@ pub fn quoted_in_comments(
         for at in memchr::memmem::find_iter(body, quoted.as_bytes()) {
             let end = at + quoted.len();
             let start = comment.start + at;
+            if !matches!(body.get(end), Some(b')' | b',')) {
+                continue;
+            }
+            let old = start..start + quoted.len();
             let line = layout::width(&text[layout::line_at(text, start)]);
-            // Past checkpatch's limit the comment is better left as it is.
-            let fits = line + new.len() - quoted.len() <= layout::CHECKPATCH_COLUMNS;
-            if matches!(body.get(end), Some(b')' | b',')) && fits {
-                edits.push(Edit::replace(
-                    start..start + quoted.len(),
-                    new.clone(),
-                    "comment",
-                ));
+            let grown = line + new.len() - quoted.len();
+            // A line pushed past 80 columns gets its paragraph filled
+            // again; where that cannot be done, past checkpatch's limit the
+            // comment is better left as it is.
+            let edit = match grown > MAX_COLUMNS {
+                true => super::comment::refilled(text, comment, old.clone(), &new),
+                false => None,
+            };
+            match edit {
+                Some(edit) => edits.push(edit),
+                None if grown <= layout::CHECKPATCH_COLUMNS => {
+                    edits.push(Edit::replace(old, new.clone(), "comment"));
+                }
+                None => {}
             }
         }
     }

@@ -3,6 +3,7 @@
 //! rewrite that adds tree-sitter errors is refused, never shown.
 
 mod calls;
+mod comment;
 mod compat;
 mod declare;
 mod driver_macro;
