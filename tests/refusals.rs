@@ -622,6 +622,45 @@ fn no_shared_header() {
 }
 
 #[test]
+fn no_shared_header_names_the_file_that_lacks_the_nearest_one() {
+    let user = |name: &str, include: &str| {
+        format!(
+            "{include}#include <linux/workqueue.h>\n\nvoid {name}_kick(struct work_struct *work)\n\
+             {{\n\tschedule_work(work);\n}}\n"
+        )
+    };
+    let dev = user("foo_dev", "#include \"foo.h\"\n");
+    let irq = user("foo_irq", "#include \"foo.h\"\n");
+    let ops = user("foo_ops", "");
+    let refusal = check_refused(
+        &[
+            (
+                "drivers/foo/Makefile",
+                "obj-$(CONFIG_FOO) += foo.o\nfoo-y := foo_main.o foo_dev.o foo_irq.o foo_ops.o\n",
+            ),
+            ("drivers/foo/foo.h", "extern int foo_debug;\n"),
+            (
+                "drivers/foo/foo_main.c",
+                "#include <linux/module.h>\n#include <linux/workqueue.h>\n#include \"foo.h\"\n\n\
+                 static int __init foo_init(void)\n{\n\treturn 0;\n}\n\n\
+                 static void __exit foo_exit(void)\n{\n\tflush_scheduled_work();\n}\n\n\
+                 module_init(foo_init);\nmodule_exit(foo_exit);\n",
+            ),
+            ("drivers/foo/foo_dev.c", &dev),
+            ("drivers/foo/foo_irq.c", &irq),
+            ("drivers/foo/foo_ops.c", &ops),
+        ],
+        Choice::LocalWq,
+        RefusalKind::NoSharedHeader,
+    );
+    at(&refusal, "drivers/foo/foo_ops.c", 1);
+    names(
+        &refusal,
+        &["drivers/foo/foo.h reaches 2 of the 3 besides drivers/foo/foo_main.c, not drivers/foo/foo_ops.c"],
+    );
+}
+
+#[test]
 fn no_include_before_code() {
     let refusal = check_refused(
         &module(

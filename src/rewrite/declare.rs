@@ -17,7 +17,12 @@ pub fn declare(
     users: &BTreeSet<usize>,
     wq: &str,
 ) -> Result<Vec<(usize, Edit)>, Refusal> {
-    let others: Vec<usize> = users.iter().copied().filter(|f| *f != home).collect();
+    let declared_at = first_use(unit, home, wq);
+    let others: Vec<usize> = users
+        .iter()
+        .copied()
+        .filter(|&f| f != home && !included_after(unit, home, f, declared_at))
+        .collect();
     if others.is_empty() {
         let decl = format!("static struct workqueue_struct *{wq};");
         return Ok(vec![(
@@ -25,25 +30,8 @@ pub fn declare(
             definition(&unit.files[home], &decl, first_use(unit, home, wq))?,
         )]);
     }
-    let header = shared_header(unit, &others).ok_or_else(|| {
-        let mut names: Vec<String> = others
-            .iter()
-            .take(3)
-            .map(|f| unit.files[*f].path.display().to_string())
-            .collect();
-        if others.len() > 3 {
-            names.push(format!("{} more", others.len() - 3));
-        }
-        refuse(
-            &unit.files[home],
-            0,
-            RefusalKind::NoSharedHeader,
-            format!(
-                "no private header is included by every file that uses the workqueue ({})",
-                names.join(", ")
-            ),
-        )
-    })?;
+    let header =
+        shared_header(unit, &others).ok_or_else(|| no_shared_header(unit, home, &others))?;
     let decl = format!("struct workqueue_struct *{wq};");
     Ok(vec![
         (
@@ -55,6 +43,27 @@ pub fn declare(
             extern_in_header(&unit.files[header], wq, users.contains(&header)),
         ),
     ])
+}
+
+/// Whether `home` #includes the `.c` file `file` after `offset` (a
+/// selftest built at the end of the file it tests): the two are one
+/// translation unit, and a `static` declared before serves both.
+fn included_after(unit: &Unit, home: usize, file: usize, offset: usize) -> bool {
+    let included = &unit.files[file];
+    if unit.is_header(file) || !unit.includes[home].contains(&file) {
+        return false;
+    }
+    let name = included
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    unit.files[home].facts.includes.iter().any(|include| {
+        include.range.start > offset
+            && std::path::Path::new(&include.path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                == name
+    })
 }
 
 /// The earliest offset in `file` that must see the declaration.
@@ -213,7 +222,7 @@ fn starts_top_level(root: tree_sitter::Node, at: usize) -> bool {
 /// the one where the module declares its other globals (most `extern`
 /// variables, qla2xxx's qla_gbl.h), else the first.
 pub(super) fn shared_header(unit: &Unit, users: &[usize]) -> Option<usize> {
-    let reach: Vec<BTreeSet<usize>> = users.iter().map(|&u| unit.headers_reached(u)).collect();
+    let reach: Vec<BTreeSet<usize>> = users.iter().map(|&u| reached(unit, u)).collect();
     let candidates = (0..unit.files.len())
         .filter(|&h| unit.is_header(h))
         .filter(|h| {
@@ -224,6 +233,79 @@ pub(super) fn shared_header(unit: &Unit, users: &[usize]) -> Option<usize> {
         });
     // max_by_key keeps the last of equals: compare the negated index too.
     candidates.max_by_key(|&h| (extern_variables(&unit.files[h].text), std::cmp::Reverse(h)))
+}
+
+/// The refusal when no header reaches every user: it names the header
+/// most of them reach and the files that do not reach it, at the first
+/// of those (i915: every user but intel_wakeref.c has i915_drv.h).
+fn no_shared_header(unit: &Unit, home: usize, users: &[usize]) -> Refusal {
+    let reach: Vec<BTreeSet<usize>> = users.iter().map(|&u| reached(unit, u)).collect();
+    let best = (0..unit.files.len())
+        .filter(|&h| unit.is_header(h))
+        .map(|h| (reach.iter().filter(|r| r.contains(&h)).count(), h))
+        .filter(|(count, _)| *count > 0)
+        .max_by_key(|&(count, h)| {
+            let globals = extern_variables(&unit.files[h].text);
+            (count, globals, std::cmp::Reverse(h))
+        });
+    let listed = |files: &[usize]| {
+        let mut names: Vec<String> = files
+            .iter()
+            .take(3)
+            .map(|f| unit.files[*f].path.display().to_string())
+            .collect();
+        if files.len() > 3 {
+            names.push(format!("{} more", files.len() - 3));
+        }
+        names.join(", ")
+    };
+    let Some((count, header)) = best else {
+        return refuse(
+            &unit.files[home],
+            0,
+            RefusalKind::NoSharedHeader,
+            format!(
+                "no private header of the module is included by the other files that use \
+                 the workqueue ({})",
+                listed(users)
+            ),
+        );
+    };
+    let lacking: Vec<usize> = users
+        .iter()
+        .zip(&reach)
+        .filter(|(u, r)| **u != header && !r.contains(&header))
+        .map(|(u, _)| *u)
+        .collect();
+    let names = [listed(&lacking)];
+    refuse(
+        &unit.files[lacking.first().copied().unwrap_or(home)],
+        0,
+        RefusalKind::NoSharedHeader,
+        format!(
+            "no private header is included by every file that uses the workqueue: {} \
+             reaches {count} of the {} besides {}, not {}",
+            unit.files[header].path.display(),
+            users.len(),
+            unit.files[home].path.display(),
+            names.join(", ")
+        ),
+    )
+}
+
+/// The headers `file` reaches, and for a `.c` file that another file of
+/// the unit includes (a selftest built inside the file it tests), those
+/// its includer reaches too.
+fn reached(unit: &Unit, file: usize) -> BTreeSet<usize> {
+    let mut headers = unit.headers_reached(file);
+    if !unit.is_header(file) {
+        for (includer, included) in unit.includes.iter().enumerate() {
+            if included.contains(&file) {
+                headers.extend(unit.headers_reached(includer));
+            }
+        }
+    }
+    headers
 }
 
 /// Lines declaring an `extern` variable (not a function) in a header.
