@@ -124,6 +124,10 @@ pub struct SourceFile {
     /// Branches that cannot be compiled for the kernel the module is
     /// built for (`compat`), also in `idle`.
     pub dead: Vec<Range<usize>>,
+    /// The whole text's parse errors as the rewrite check counts them
+    /// (`rewrite::count_errors`), or why it could not parse: counted on
+    /// first ask and kept, since a group rewrites a file again (`share`).
+    pub whole_errors: std::sync::OnceLock<Result<usize, String>>,
 }
 
 impl SourceFile {
@@ -191,6 +195,7 @@ impl SourceFile {
             parsed: true,
             idle,
             dead: Vec::new(),
+            whole_errors: Default::default(),
         })
     }
 
@@ -212,6 +217,7 @@ impl SourceFile {
             parsed: false,
             idle: Vec::new(),
             dead: Vec::new(),
+            whole_errors: Default::default(),
         })
     }
 
