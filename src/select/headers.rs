@@ -8,6 +8,7 @@ use crate::parse::text_includes;
 use crate::tree::KernelTree;
 use rayon::prelude::*;
 use std::collections::BTreeSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Top-level directories of a kernel tree whose headers are no module's
@@ -25,13 +26,78 @@ pub fn includers_of_matching_headers(
     let in_tree = tree.kdir.is_none();
     let headers: Vec<PathBuf> = files_below(&tree.root, under, "h", in_tree)
         .into_par_iter()
-        .filter(|rel| {
-            std::fs::read(tree.root.join(rel))
-                .is_ok_and(|text| matcher.is_match(&text) && !crate::wq::is_implementation(&text))
-        })
+        .filter(|rel| std::fs::read(tree.root.join(rel)).is_ok_and(|text| matches(&matcher, &text)))
         .collect();
+    includers_of(tree, &headers)
+}
+
+/// Whether a header's text makes it one whose includers are selected:
+/// it matches the needles and is not the workqueue implementation.
+pub fn matches(needles: &Needles, text: &[u8]) -> bool {
+    needles.is_match(text) && !crate::wq::is_implementation(text)
+}
+
+/// `matches` of a header's whole text, read a piece at a time: the
+/// biggest headers are generated register maps of tens of megabytes, and
+/// reading each whole made the peak memory of a scan. A piece begins
+/// with the end of the one before, as long as the longest needle, so
+/// that no needle is missed where two pieces meet. A file that cannot be
+/// read to its end does not match, as when it cannot be read at all.
+pub fn file_matches(needles: &[&str], matcher: &Needles, file: impl Read) -> bool {
+    thread_local! {
+        // One buffer per thread for the walk's thousands of headers.
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with(|buf| pieces_match(needles, matcher, file, &mut buf.borrow_mut()))
+}
+
+fn pieces_match(
+    needles: &[&str],
+    matcher: &Needles,
+    mut file: impl Read,
+    buf: &mut Vec<u8>,
+) -> bool {
+    const PIECE: usize = 256 << 10;
+    let implementation = crate::wq::WORKQUEUE_IMPLEMENTATION.as_bytes();
+    let overlap = needles
+        .iter()
+        .map(|n| n.len())
+        .chain([implementation.len()])
+        .max()
+        .unwrap_or(0)
+        .saturating_sub(1);
+    buf.resize(PIECE + overlap, 0);
+    let (mut kept, mut matched) = (0, false);
+    loop {
+        let got = match file.read(&mut buf[kept..]) {
+            Ok(0) => return matched,
+            Ok(got) => got,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return false,
+        };
+        let end = kept + got;
+        let piece = &buf[..end];
+        if memchr::memmem::find(piece, implementation).is_some() {
+            return false;
+        }
+        matched = matched || matcher.is_match(piece);
+        kept = overlap.min(end);
+        buf.copy_within(end - kept..end, 0);
+    }
+}
+
+/// Whether the directory `rel` may hold a module's private headers (a
+/// whole-tree walk reads the headers below those that may).
+pub fn private_dir(tree: &KernelTree, rel: &Path) -> bool {
+    !skipped(rel, tree.kdir.is_none())
+}
+
+/// The .c files that reach one of `headers` (matching ones, sorted), as
+/// `includers_of_matching_headers` finds them.
+pub fn includers_of(tree: &KernelTree, headers: &[PathBuf]) -> Vec<PathBuf> {
+    let in_tree = tree.kdir.is_none();
     let mut found = BTreeSet::new();
-    for header in &headers {
+    for header in headers {
         let area = search_area(tree, header);
         found.extend(includers(tree, &area, header, in_tree));
     }
@@ -137,5 +203,40 @@ fn skipped(rel: &Path, in_tree: bool) -> bool {
         [top] => NOT_PRIVATE.iter().any(|n| top == n),
         [arch, _, include] => *arch == "arch" && *include == "include",
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `file_matches` of `text`, against `matches` of the whole of it.
+    fn both(text: &[u8]) -> (bool, bool) {
+        let needles = crate::wq::FLUSH_NEEDLES;
+        let matcher = Needles::new(needles);
+        (
+            file_matches(needles, &matcher, text),
+            matches(&matcher, text),
+        )
+    }
+
+    #[test]
+    fn a_needle_across_two_pieces_is_found() {
+        let needle = b"flush_scheduled_work();\n";
+        for cut in [1, 10, needle.len() - 1] {
+            let mut text = vec![b' '; (256 << 10) - cut];
+            text.extend_from_slice(needle);
+            assert_eq!(both(&text), (true, true), "cut {cut}");
+        }
+        let text = vec![b' '; 600 << 10];
+        assert_eq!(both(&text), (false, false));
+    }
+
+    #[test]
+    fn the_implementation_anywhere_does_not_match() {
+        let mut text = b"flush_scheduled_work();\n".to_vec();
+        text.resize(300 << 10, b' ');
+        text.extend_from_slice(b"system_wq = alloc_workqueue(\"events\", 0, 0);\n");
+        assert_eq!(both(&text), (false, false));
     }
 }
