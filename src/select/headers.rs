@@ -7,7 +7,7 @@ use crate::ctext::Needles;
 use crate::parse::text_includes;
 use crate::tree::KernelTree;
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -93,15 +93,51 @@ pub fn private_dir(tree: &KernelTree, rel: &Path) -> bool {
 }
 
 /// The .c files that reach one of `headers` (matching ones, sorted), as
-/// `includers_of_matching_headers` finds them.
+/// `includers_of_matching_headers` finds them. The areas are listed once
+/// each and their files read once for all: areas nest (a driver's and
+/// its subdirectory's) and several headers share one, and reading an
+/// area per header cost `scan --all` a sixth of its time.
 pub fn includers_of(tree: &KernelTree, headers: &[PathBuf]) -> Vec<PathBuf> {
     let in_tree = tree.kdir.is_none();
+    let areas: BTreeSet<PathBuf> = headers.iter().map(|h| search_area(tree, h)).collect();
+    let listed: BTreeMap<&PathBuf, Listed> = areas
+        .par_iter()
+        .map(|area| {
+            let below = |ext| files_below(&tree.root, area, ext, in_tree);
+            (area, (below("h"), below("c")))
+        })
+        .collect();
+    let files: BTreeSet<&PathBuf> = listed
+        .values()
+        .flat_map(|(h, c)| h.iter().chain(c))
+        .collect();
+    // A file that cannot be read is left out, as if it were not there.
+    let included: HashMap<&PathBuf, Vec<String>> = files
+        .into_par_iter()
+        .filter_map(|rel| {
+            Some((
+                rel,
+                include_names(&std::fs::read(tree.root.join(rel)).ok()?),
+            ))
+        })
+        .collect();
     let mut found = BTreeSet::new();
     for header in headers {
-        let area = search_area(tree, header);
-        found.extend(includers(tree, &area, header, in_tree));
+        let (area_headers, area_c) = &listed[&search_area(tree, header)];
+        found.extend(includers(header, area_headers, area_c, &included));
     }
     found.into_iter().collect()
+}
+
+/// An area's headers and .c files.
+type Listed = (Vec<PathBuf>, Vec<PathBuf>);
+
+/// The file names a text's `#include`s name.
+fn include_names(text: &[u8]) -> Vec<String> {
+    text_includes(text)
+        .into_iter()
+        .filter_map(|i| file_name(Path::new(&i.path)))
+        .collect()
 }
 
 /// Where the users of a private header are: its directory, or the one
@@ -121,24 +157,23 @@ fn search_area(tree: &KernelTree, header: &Path) -> PathBuf {
     }
 }
 
-/// The .c files of `area` that reach `header` through quoted or `-I`
-/// includes, matched by file name: first the headers of `area` that
-/// include it (until no more are found), then the .c files.
-fn includers(tree: &KernelTree, area: &Path, header: &Path, in_tree: bool) -> Vec<PathBuf> {
-    let read = |files: Vec<PathBuf>| -> Vec<(PathBuf, Vec<String>)> {
+/// The .c files among `c_files` that reach `header` through quoted or
+/// `-I` includes, matched by file name: first the `headers` that include
+/// it (until no more are found), then the .c files. `included` holds what
+/// each file includes (none for a file that could not be read).
+fn includers(
+    header: &Path,
+    headers: &[PathBuf],
+    c_files: &[PathBuf],
+    included: &HashMap<&PathBuf, Vec<String>>,
+) -> Vec<PathBuf> {
+    let read = |files: &[PathBuf]| -> Vec<(PathBuf, &Vec<String>)> {
         files
-            .into_par_iter()
-            .filter_map(|rel| {
-                let text = std::fs::read(tree.root.join(&rel)).ok()?;
-                let names = text_includes(&text)
-                    .into_iter()
-                    .filter_map(|i| file_name(Path::new(&i.path)))
-                    .collect();
-                Some((rel, names))
-            })
+            .iter()
+            .filter_map(|rel| Some((rel.clone(), included.get(rel)?)))
             .collect()
     };
-    let headers = read(files_below(&tree.root, area, "h", in_tree));
+    let headers = read(headers);
     let mut names: BTreeSet<String> = file_name(header).into_iter().collect();
     loop {
         let before = names.len();
@@ -151,7 +186,7 @@ fn includers(tree: &KernelTree, area: &Path, header: &Path, in_tree: bool) -> Ve
             break;
         }
     }
-    read(files_below(&tree.root, area, "c", in_tree))
+    read(c_files)
         .into_iter()
         .filter(|(_, included)| included.iter().any(|n| names.contains(n)))
         .map(|(rel, _)| rel)
