@@ -147,6 +147,12 @@ impl Unit {
             .collect()
     }
 
+    /// Frees every file's parse tree until it is asked for again
+    /// (`SourceFile::drop_tree`).
+    pub fn drop_trees(&mut self) {
+        self.files.iter_mut().for_each(SourceFile::drop_tree);
+    }
+
     /// Whether any file of the module uses `name` as an identifier.
     pub fn uses_identifier(&self, name: &str) -> bool {
         self.files.iter().any(|f| has_word(&f.text, name))

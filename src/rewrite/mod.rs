@@ -284,7 +284,7 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
     let errors = match &focused {
         Some(idle_after) => parse_c_without(&after, idle_after).map(|tree| {
             (
-                count_errors(file.tree.root_node()),
+                count_errors(file.tree().root_node()),
                 count_errors(tree.root_node()),
             )
         }),
@@ -296,7 +296,7 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
     // file that already has parse errors (where they recover differs with
     // what is left out): then the whole texts must agree too.
     if focused.is_some()
-        && (file.tree.root_node().has_error()
+        && (file.tree().root_node().has_error()
             || !file
                 .idle
                 .iter()
