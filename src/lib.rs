@@ -155,8 +155,10 @@ impl Session {
     /// other is converted.
     pub fn survey(&self, module: &Module) -> Outcome {
         let unit = match self.loader.survey(module, wq::FLUSH_NEEDLES) {
-            Ok(Some(unit)) => unit,
-            Ok(None) => return self.convert(module),
+            Ok(load::Survey::Skimmed(unit)) => *unit,
+            Ok(load::Survey::Flushes(texts)) => {
+                return self.convert_unit(module, self.loader.load_texts(module, texts))
+            }
             Err(err) => return Outcome::unreadable(module, &err),
         };
         let Plan {
@@ -166,7 +168,8 @@ impl Session {
             decision,
         } = self.plan(&unit);
         if decision.conversion().is_some() {
-            return self.convert(module);
+            let texts = unit.into_texts();
+            return self.convert_unit(module, self.loader.load_texts(module, texts));
         }
         Outcome {
             module: module.clone(),
@@ -190,7 +193,12 @@ impl Session {
 
     /// Loads, analyses and rewrites one module.
     pub fn convert(&self, module: &Module) -> Outcome {
-        let unit = match self.load(module) {
+        self.convert_unit(module, self.load(module))
+    }
+
+    /// `convert` of a module loaded already (or that could not be).
+    fn convert_unit(&self, module: &Module, loaded: Result<Unit>) -> Outcome {
+        let unit = match loaded {
             Ok(unit) => unit,
             Err(err) => return Outcome::unreadable(module, &err),
         };

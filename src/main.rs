@@ -36,6 +36,7 @@ mod exit {
 }
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     if let Err(err) = localwq::interrupt::install() {
         eprintln!("localwq: error: cannot handle interruptions: {err}");
@@ -102,6 +103,22 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("localwq: error: {err:#}");
             ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+/// One malloc arena per core, not glibc's eight: the parse trees a
+/// thread frees are then reused by the next parse instead of sitting in
+/// an arena of their own (a whole-tree scan peaked 6 MiB higher, for no
+/// time saved).
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // SAFETY: mallopt only sets a tunable; called before any thread
+        // exists.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, i32::try_from(cores).unwrap_or(i32::MAX));
         }
     }
 }
@@ -257,8 +274,15 @@ fn run_session<T: Send>(
             false => session.convert(m),
         })
         .inspect(|o| count_unread(o.decision.refusal()))
-        .map(|o| match localwq::share::candidate(&o) {
-            true => cli::stream::Slot::Held(Box::new(o)),
+        .map(|mut o| match localwq::share::candidate(&o) {
+            true => {
+                // Held while every other module converts: its trees are
+                // made again only if grouping asks for them.
+                if let Some(unit) = o.unit.as_mut() {
+                    unit.drop_trees();
+                }
+                cli::stream::Slot::Held(Box::new(o))
+            }
             false => cli::stream::Slot::Mapped(cli::stream::module_key(&o.module), map(o)),
         })
         .collect();

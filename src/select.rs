@@ -47,10 +47,10 @@ pub fn select<T: Send>(
             "o" | "ko" => picked.modules.push(module_by_object(tree, &rel)?),
             "c" => picked.files.push(rel.clone()),
             _ if rel.as_os_str().is_empty() => {
-                let (walked, found) = whole_tree(tree, needles, &glean);
+                let (walked, found, headers) = whole_tree(tree, needles, &glean);
                 picked.add_walk(walked);
                 gleaned = Some(found);
-                picked.add_header_users(tree, &rel, needles);
+                picked.add_users(headers::includers_of(tree, &headers));
             }
             _ => {
                 picked.add_walk(tree.files_mentioning(&rel, needles));
@@ -97,7 +97,12 @@ impl Picked {
 
     /// The .c files that match only through a private header they include.
     fn add_header_users(&mut self, tree: &KernelTree, under: &Path, needles: &[&str]) {
-        for file in headers::includers_of_matching_headers(tree, under, needles) {
+        self.add_users(headers::includers_of_matching_headers(tree, under, needles));
+    }
+
+    /// `files` as header users, but those picked already.
+    fn add_users(&mut self, files: Vec<PathBuf>) {
+        for file in files {
             if !self.files.contains(&file) && !self.header_users.contains(&file) {
                 self.header_users.push(file);
             }
@@ -227,35 +232,56 @@ fn unread_refusal(unread: &Unread, consequence: &str) -> Refusal {
     )
 }
 
+/// What a whole-tree walk keeps of one file.
+enum Kept<T> {
+    /// A .c file: whether it matched, and what `glean` made of it.
+    C(bool, Option<T>),
+    /// A private header that matched.
+    Header,
+}
+
 /// The files of the whole tree that mention `needles`, sorted, what
-/// `glean` made of every file read, and what could not be read.
+/// `glean` made of every .c file read, and what could not be read; and
+/// the private headers that mention them (sorted), from the same walk.
 fn whole_tree<T: Send>(
     tree: &KernelTree,
     needles: &[&str],
     glean: &(impl Fn(&Path, &[u8]) -> Option<T> + Sync),
-) -> (Walked<()>, Vec<T>) {
+) -> (Walked<()>, Vec<T>, Vec<PathBuf>) {
     let matcher = Needles::new(needles);
-    let walked = tree.filter_map_files(Path::new(""), |rel, text| {
+    let header_dir = |rel: &Path| headers::private_dir(tree, rel);
+    let c_file = |rel: &Path, text: &[u8]| {
         let gleaned = glean(rel, text);
         // The workqueue implementation flushes its own system workqueues:
         // it is the API, never a module to convert.
         let matched = matcher.is_match(text) && !crate::wq::is_implementation(text);
-        (matched || gleaned.is_some()).then_some((matched, gleaned))
-    });
+        (matched || gleaned.is_some()).then_some(Kept::C(matched, gleaned))
+    };
+    let header = |_: &Path, file: std::fs::File| {
+        headers::file_matches(needles, &matcher, file).then_some(Kept::Header)
+    };
+    let walked = tree.filter_map_sources(&header_dir, c_file, header);
     let mut matching = Vec::new();
     let mut gleaned = Vec::new();
-    for (rel, (matched, kept)) in walked.kept {
-        if matched {
-            matching.push((rel, ()));
+    let mut headers = Vec::new();
+    for (rel, kept) in walked.kept {
+        match kept {
+            Kept::C(matched, kept) => {
+                if matched {
+                    matching.push((rel, ()));
+                }
+                gleaned.extend(kept);
+            }
+            Kept::Header => headers.push(rel),
         }
-        gleaned.extend(kept);
     }
     matching.sort_by(|a, b| a.0.cmp(&b.0));
+    headers.sort();
     let walked = Walked {
         kept: matching,
         unread: walked.unread,
     };
-    (walked, gleaned)
+    (walked, gleaned, headers)
 }
 
 /// `path` relative to the tree's root: as given when it exists there,

@@ -185,6 +185,20 @@ fn rewritten(
     crate::rewrite::rewrite(unit, sites, conversion)
 }
 
+/// `rewritten` of each module of a group, side by side (grouping runs
+/// after every module converted, on one core otherwise); refused with the
+/// first refusal in the group's order, as one by one.
+fn rewritten_all(
+    jobs: Vec<(&Outcome, &[Site], &Conversion)>,
+) -> Result<Vec<Vec<FileChange>>, Refusal> {
+    use rayon::prelude::*;
+    let parts: Vec<Result<Vec<FileChange>, Refusal>> = jobs
+        .into_par_iter()
+        .map(|(outcome, sites, conversion)| rewritten(outcome, sites, conversion))
+        .collect();
+    parts.into_iter().collect()
+}
+
 /// Every module's changes in one list, in git's path order; refused when
 /// two modules change the same file.
 fn merged(parts: Vec<Vec<FileChange>>) -> Result<Vec<FileChange>, Refusal> {

@@ -8,6 +8,8 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+mod sources;
+
 /// Top-level directories that hold no kernel modules.
 const SKIPPED_DIRS: &[&str] = &[".git", "Documentation", "tools", "scripts", "usr"];
 

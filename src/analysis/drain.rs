@@ -23,7 +23,7 @@ pub struct Drain {
 pub fn drain_of(unit: &Unit, flush: &Site) -> Option<Drain> {
     let file = &unit.files[flush.file];
     let call = file
-        .tree
+        .tree()
         .root_node()
         .descendant_for_byte_range(flush.range.start, flush.range.end)?;
     let mut node = call.parent()?;

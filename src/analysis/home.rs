@@ -161,7 +161,7 @@ fn called<'u>(
 ) -> Option<Defined<'u>> {
     let source = &unit.files[caller_file];
     let body = source
-        .tree
+        .tree()
         .root_node()
         .descendant_for_byte_range(caller.body.start, caller.body.end)?;
     let mut cursor = body.walk();

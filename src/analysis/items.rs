@@ -428,7 +428,7 @@ pub(super) fn file_scope(unit: &Unit, file: usize, typedefs: &Typedefs) -> Vec<D
     let mut found = Vec::new();
     for at in files {
         let source = &unit.files[at];
-        let root = source.tree.root_node();
+        let root = source.tree().root_node();
         let mut cursor = root.walk();
         for node in root.named_children(&mut cursor) {
             if node.kind() == "declaration" {
@@ -466,7 +466,7 @@ fn rebound(text: &[u8], name: &str) -> bool {
 
 /// Whether `name` is declared at file scope in `file` as a work item.
 fn declared_globally(file: &SourceFile, name: &str) -> bool {
-    let root = file.tree.root_node();
+    let root = file.tree().root_node();
     let mut cursor = root.walk();
     let found = root.named_children(&mut cursor).any(|node| {
         let text = node.utf8_text(&file.text).unwrap_or("");
@@ -536,7 +536,7 @@ fn struct_body(unit: &Unit, tag: &str) -> Option<(usize, std::ops::Range<usize>)
 pub fn waited_before(unit: &Unit, flush: &Site, expr: &str, kind: ItemKind) -> Option<String> {
     let file = &unit.files[flush.file];
     let call = file
-        .tree
+        .tree()
         .root_node()
         .descendant_for_byte_range(flush.range.start, flush.range.end)?;
     let statement = call

@@ -123,7 +123,7 @@ pub fn place(
         return None;
     }
     let body = file
-        .tree
+        .tree()
         .root_node()
         .descendant_for_byte_range(func.body.start, func.body.end)?;
     if body.kind() != "compound_statement" || has_return(body) {

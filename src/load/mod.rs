@@ -92,6 +92,13 @@ pub struct Unlisted {
     pub what: String,
 }
 
+/// What `Loader::survey` made of a module: its skimmed unit, or the texts
+/// of its own files when one of them (or a private header) flushes.
+pub enum Survey {
+    Skimmed(Box<Unit>),
+    Flushes(Vec<(PathBuf, Vec<u8>)>),
+}
+
 impl Unit {
     pub fn is_header(&self, file: usize) -> bool {
         self.files[file].path.extension().is_some_and(|e| e == "h")
@@ -127,6 +134,23 @@ impl Unit {
             .filter(|f| self.module.files.contains(&f.path))
             .flat_map(|f| crate::ctext::exported_names(&f.text))
             .collect()
+    }
+
+    /// The texts of the module's own files, as read (a unit's files are
+    /// its .c files in the module's order, then its private headers).
+    pub fn into_texts(self) -> Vec<(PathBuf, Vec<u8>)> {
+        let own = self.module.files.len();
+        self.files
+            .into_iter()
+            .take(own)
+            .map(|f| (f.path, f.text))
+            .collect()
+    }
+
+    /// Frees every file's parse tree until it is asked for again
+    /// (`SourceFile::drop_tree`).
+    pub fn drop_trees(&mut self) {
+        self.files.iter_mut().for_each(SourceFile::drop_tree);
     }
 
     /// Whether any file of the module uses `name` as an identifier.
@@ -189,21 +213,27 @@ impl Loader {
 
     /// Like `load` for a module none of whose files mentions a flush of a
     /// system workqueue (`flush_needles`), private headers included: its
-    /// files are only skimmed
-    /// (sites read from the text), which is all `scan --all` shows of a
-    /// module that flushes nothing. None when a file does mention one.
-    pub fn survey(&self, module: &Module, flush_needles: &[&str]) -> Result<Option<Unit>> {
+    /// files are only skimmed (sites read from the text), which is all
+    /// `scan --all` shows of a module that flushes nothing. When a file
+    /// does mention one, the texts read are handed back for `load_texts`:
+    /// a flushing module is read once.
+    pub fn survey(&self, module: &Module, flush_needles: &[&str]) -> Result<Survey> {
         let texts = self.read(module)?;
         let needles = crate::ctext::Needles::new(flush_needles);
         if texts.iter().any(|(_, text)| needles.is_match(text)) {
-            return Ok(None);
+            return Ok(Survey::Flushes(texts));
         }
         // A private header's macro or inline may hold the flush.
         let unit = self.unit(module, texts, false)?;
         match unit.files.iter().any(|f| needles.is_match(&f.text)) {
-            true => Ok(None),
-            false => Ok(Some(unit)),
+            true => Ok(Survey::Flushes(unit.into_texts())),
+            false => Ok(Survey::Skimmed(Box::new(unit))),
         }
+    }
+
+    /// `load` of a module whose files' texts were read already (`survey`).
+    pub fn load_texts(&self, module: &Module, texts: Vec<(PathBuf, Vec<u8>)>) -> Result<Unit> {
+        self.unit(module, texts, true)
     }
 
     fn read(&self, module: &Module) -> Result<Vec<(PathBuf, Vec<u8>)>> {

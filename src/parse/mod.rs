@@ -15,6 +15,7 @@ use ranges::{blank, included_ranges, largest, SKIPPED_BLOCKS};
 use std::cell::RefCell;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use tree_sitter::{Parser, Tree};
 
 pub use facts::{
@@ -112,8 +113,9 @@ pub struct SourceFile {
     /// Relative to the kernel tree's root.
     pub path: PathBuf,
     pub text: Vec<u8>,
-    /// The parse tree; an empty one for a skimmed file.
-    pub tree: Tree,
+    /// The parse tree (`tree()`); an empty one for a skimmed file. Made
+    /// again on first ask after `drop_tree`.
+    tree: OnceLock<Tree>,
     pub lines: LineIndex,
     /// For a skimmed file, only `includes` is filled (from the text).
     pub facts: Facts,
@@ -124,6 +126,10 @@ pub struct SourceFile {
     /// Branches that cannot be compiled for the kernel the module is
     /// built for (`compat`), also in `idle`.
     pub dead: Vec<Range<usize>>,
+    /// The whole text's parse errors as the rewrite check counts them
+    /// (`rewrite::count_errors`), or why it could not parse: counted on
+    /// first ask and kept, since a group rewrites a file again (`share`).
+    pub whole_errors: std::sync::OnceLock<Result<usize, String>>,
 }
 
 impl SourceFile {
@@ -185,12 +191,13 @@ impl SourceFile {
         Ok(SourceFile {
             path,
             text,
-            tree,
+            tree: OnceLock::from(tree),
             lines,
             facts,
             parsed: true,
             idle,
             dead: Vec::new(),
+            whole_errors: Default::default(),
         })
     }
 
@@ -205,13 +212,14 @@ impl SourceFile {
         };
         Ok(SourceFile {
             path,
-            tree: parse_c(b"")?,
+            tree: OnceLock::from(parse_c(b"")?),
             lines: LineIndex::new(&text),
             text,
             facts,
             parsed: false,
             idle: Vec::new(),
             dead: Vec::new(),
+            whole_errors: Default::default(),
         })
     }
 
@@ -225,11 +233,29 @@ impl SourceFile {
         Ok(file)
     }
 
+    /// The parse tree: of the text less its idle blocks, or an empty one
+    /// for a skimmed file.
+    pub fn tree(&self) -> &Tree {
+        self.tree.get_or_init(|| {
+            // The same parse as when the file was opened, of the same
+            // bytes: tree-sitter makes the same tree again.
+            let text: &[u8] = if self.parsed { &self.text } else { b"" };
+            parse_c_without(text, &self.idle).expect("the file was parsed once already")
+        })
+    }
+
+    /// Frees the parse tree, for as long as nothing asks for it: a unit
+    /// held for grouping keeps its facts and texts, and its trees were
+    /// most of a scan's peak memory while other modules converted.
+    pub fn drop_tree(&mut self) {
+        self.tree = OnceLock::new();
+    }
+
     /// The parse tree of the whole text, parsing now if the file was only
     /// skimmed or parsed in part.
     pub fn full_tree(&self) -> Result<Tree> {
         match self.parsed && self.idle.is_empty() {
-            true => Ok(self.tree.clone()),
+            true => Ok(self.tree().clone()),
             false => parse_c(&self.text),
         }
     }
@@ -272,7 +298,7 @@ impl SourceFile {
     /// it opens with a statement. Step 2 allocates right after them.
     pub fn declarations_end(&self, func: &Function) -> usize {
         let Some(body) = self
-            .tree
+            .tree()
             .root_node()
             .descendant_for_byte_range(func.body.start, func.body.end)
             .filter(|n| n.kind() == "compound_statement")
@@ -423,7 +449,7 @@ mod tests {
             kick(&whole),
             "offsets are those of the whole text"
         );
-        assert!(!file.tree.root_node().has_error());
+        assert!(!file.tree().root_node().has_error());
     }
 
     #[test]
@@ -458,7 +484,7 @@ mod tests {
                 .map(|c| c.range.clone())
         };
         assert_eq!(call(&file), call(&whole));
-        assert!(!file.tree.root_node().has_error());
+        assert!(!file.tree().root_node().has_error());
     }
 
     #[test]
@@ -488,7 +514,7 @@ mod tests {
         );
         let file = facts(&src);
         assert!(file.facts.calls.iter().any(|c| c.callee == "schedule_work"));
-        assert!(error_nodes(file.tree.root_node()).is_empty());
+        assert!(error_nodes(file.tree().root_node()).is_empty());
     }
 
     #[test]

@@ -226,7 +226,7 @@ pub fn alloc_lines(wq: &LocalWq) -> Vec<(usize, String)> {
 
 pub(super) fn body_node<'t>(file: &'t SourceFile, func: &Function) -> Option<Node<'t>> {
     let node = file
-        .tree
+        .tree()
         .root_node()
         .descendant_for_byte_range(func.body.start, func.body.end)?;
     (node.kind() == "compound_statement").then_some(node)

@@ -301,11 +301,11 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
     let errors = match &focused {
         Some(idle_after) => parse_c_without(&after, idle_after).map(|tree| {
             (
-                count_errors(file.tree.root_node()),
+                count_errors(file.tree().root_node()),
                 count_errors(tree.root_node()),
             )
         }),
-        None => whole_errors(&file.text, &after),
+        None => whole_errors(file, &after),
     };
     no_errors_added(file, errors)?;
     // A block left out that does not stand alone (an unbalanced brace in
@@ -313,13 +313,13 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
     // file that already has parse errors (where they recover differs with
     // what is left out): then the whole texts must agree too.
     if focused.is_some()
-        && (file.tree.root_node().has_error()
+        && (file.tree().root_node().has_error()
             || !file
                 .idle
                 .iter()
                 .all(|b| stands_alone(&file.text[b.clone()])))
     {
-        no_errors_added(file, whole_errors(&file.text, &after))?;
+        no_errors_added(file, whole_errors(file, &after))?;
     }
     Ok(FileChange {
         path: file.path.clone(),
@@ -340,10 +340,21 @@ fn stands_alone(block: &[u8]) -> bool {
 
 /// The errors of the whole texts before and after, each tree dropped once
 /// counted: a whole parse of a big file (mpt3sas's 340 KB) takes megabytes,
-/// and two of them at once made the peak of a scan.
-fn whole_errors(before: &[u8], after: &[u8]) -> anyhow::Result<(usize, usize)> {
-    let before = count_errors(parse_c(before)?.root_node());
-    Ok((before, count_errors(parse_c(after)?.root_node())))
+/// and two of them at once made the peak of a scan. The two are parsed
+/// side by side (a big file's check is the tail of a run), and the count
+/// before is kept in the file for a second rewrite of it.
+fn whole_errors(file: &SourceFile, after: &[u8]) -> anyhow::Result<(usize, usize)> {
+    let count =
+        |text: &[u8]| -> anyhow::Result<usize> { Ok(count_errors(parse_c(text)?.root_node())) };
+    let (before, after) = match file.whole_errors.get() {
+        Some(before) => (before.clone(), count(after)),
+        None => {
+            let (before, after) = rayon::join(|| count(&file.text), || count(after));
+            let before = before.map_err(|e| e.to_string());
+            (file.whole_errors.get_or_init(|| before).clone(), after)
+        }
+    };
+    Ok((before.map_err(anyhow::Error::msg)?, after?))
 }
 
 /// Refuses a rewrite whose text has more errors than the original's.

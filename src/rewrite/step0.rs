@@ -200,7 +200,7 @@ fn statement_of(
     call: std::ops::Range<usize>,
 ) -> Result<Statement, Refusal> {
     let node = file
-        .tree
+        .tree()
         .root_node()
         .descendant_for_byte_range(call.start, call.end)
         .and_then(|n| n.parent())

@@ -255,19 +255,22 @@ fn convert(
                 .named_like(&texts(unit), None),
         ),
     };
-    let mut parts = vec![super::rewritten(core, &core_sites, &core_conversion)?];
-    let mut conversions = Vec::new();
-    for (&at, sites) in members.iter().zip(&member_sites) {
-        let member = pool.get(at);
-        let conversion = Conversion {
+    let conversions: Vec<Conversion> = members
+        .iter()
+        .map(|_| Conversion {
             recommended: Strategy::Shared(Box::new(shared.clone())),
             strategy: Strategy::Shared(Box::new(shared.clone())),
             wq: None,
-        };
-        parts.push(super::rewritten(member, sites, &conversion)?);
-        conversions.push(conversion);
-    }
-    let changes = merged(parts)?;
+        })
+        .collect();
+    let jobs = std::iter::once((core, &core_sites[..], &core_conversion)).chain(
+        members
+            .iter()
+            .zip(&member_sites)
+            .zip(&conversions)
+            .map(|((&at, sites), conversion)| (pool.get(at), &sites[..], conversion)),
+    );
+    let changes = merged(super::rewritten_all(jobs.collect())?)?;
     let core_files = pool.get(core_at).module.files.clone();
     for (&at, conversion) in members.iter().zip(conversions) {
         let mut member = pool.take(at);

@@ -4,7 +4,7 @@
 //! flush helper, exported and declared beside the function; their flushes
 //! call the helper.
 
-use super::{group_flags, joined, merged, moved_sites, refused, rewritten, Pool};
+use super::{group_flags, joined, merged, moved_sites, refused, rewritten_all, Pool};
 use crate::analysis::entry_rules::entry_refusal;
 use crate::analysis::plan::called_outside;
 use crate::analysis::{
@@ -260,19 +260,27 @@ fn convert(pool: &mut Pool, owner_at: usize, callers: &[usize]) -> Result<(), Re
         strategy: Strategy::Shared(Box::new(shared.clone())),
         wq: Some(wq),
     };
-    let mut parts = vec![rewritten(owner, &sites, &owner_conversion)?];
-    let mut caller_conversions = Vec::new();
-    for (&at, sites) in callers.iter().zip(&caller_sites) {
-        let caller = pool.get(at);
-        let conversion = Conversion {
-            recommended: caller.decision.recommended().cloned().expect("a provider"),
+    let caller_conversions: Vec<Conversion> = callers
+        .iter()
+        .map(|&at| Conversion {
+            recommended: pool
+                .get(at)
+                .decision
+                .recommended()
+                .cloned()
+                .expect("a provider"),
             strategy: Strategy::Shared(Box::new(shared.clone())),
             wq: None,
-        };
-        parts.push(rewritten(caller, sites, &conversion)?);
-        caller_conversions.push(conversion);
-    }
-    let changes = merged(parts)?;
+        })
+        .collect();
+    let jobs = std::iter::once((owner, &sites[..], &owner_conversion)).chain(
+        callers
+            .iter()
+            .zip(&caller_sites)
+            .zip(&caller_conversions)
+            .map(|((&at, sites), conversion)| (pool.get(at), &sites[..], conversion)),
+    );
+    let changes = merged(rewritten_all(jobs.collect())?)?;
     for (&at, conversion) in callers.iter().zip(caller_conversions) {
         let caller = pool.take(at);
         pool.put(at, joined(caller, conversion, &[]), true);

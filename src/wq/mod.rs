@@ -225,7 +225,7 @@ pub const QUEUE_NEEDLES: &[&str] = &["schedule_work", "schedule_delayed_work", "
 
 /// A line only the workqueue implementation has: the file that queues for
 /// every caller and so is nobody's provider.
-const WORKQUEUE_IMPLEMENTATION: &str = "system_wq = alloc_workqueue";
+pub(crate) const WORKQUEUE_IMPLEMENTATION: &str = "system_wq = alloc_workqueue";
 
 /// Whether `text` is the workqueue implementation (kernel/workqueue.c),
 /// which creates and flushes the system workqueues for everyone: never a

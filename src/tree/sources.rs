@@ -1,0 +1,134 @@
+//! One walk for the two kinds of file a whole-tree selection reads: the
+//! .c files (every directory but the top-level ones without modules) and
+//! the private headers (`select::headers` says which directories hold
+//! them). A second walk of the tree for the headers listed its
+//! directories on one core, a tenth of a scan where nothing flushes.
+
+use super::{lock, KernelTree, Unread, Walked, SKIPPED_DIRS};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Which kind of file the walk found.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Source {
+    C,
+    Header,
+}
+
+/// Whether a directory is walked for each kind.
+#[derive(Clone, Copy)]
+struct Kinds {
+    c: bool,
+    header: bool,
+}
+
+impl KernelTree {
+    /// Reads every .c file of the tree and every header below the
+    /// directories `header_dir` accepts (checked on each directory, the
+    /// top one included), once, and keeps what `keep` makes of a .c
+    /// file's text and `keep_header` of a header, opened (it reads what it
+    /// needs); in no order. The .c files are those `filter_map_files`
+    /// reads, what cannot be read among them listed; a header is a regular
+    /// file (not a link), and one that cannot be opened or listed is left
+    /// out.
+    pub fn filter_map_sources<T: Send>(
+        &self,
+        header_dir: &(impl Fn(&Path) -> bool + Sync),
+        keep: impl Fn(&Path, &[u8]) -> Option<T> + Sync,
+        keep_header: impl Fn(&Path, fs::File) -> Option<T> + Sync,
+    ) -> Walked<T> {
+        let found = std::sync::Mutex::new(Vec::new());
+        let unread = std::sync::Mutex::new(Vec::new());
+        let visit = |entry: Result<(PathBuf, Source), Unread>| {
+            let (rel, kind) = match entry {
+                Ok(file) => file,
+                Err(failed) => return lock(&unread).push(failed),
+            };
+            let kept = match kind {
+                Source::C => match fs::read(self.root.join(&rel)) {
+                    Ok(bytes) => keep(&rel, &bytes),
+                    Err(err) => return lock(&unread).push(Unread::new(rel, &err)),
+                },
+                Source::Header => fs::File::open(self.root.join(&rel))
+                    .ok()
+                    .and_then(|file| keep_header(&rel, file)),
+            };
+            if let Some(kept) = kept {
+                lock(&found).push((rel, kept));
+            }
+        };
+        let top = PathBuf::new();
+        let kinds = Kinds {
+            c: true,
+            header: header_dir(&top),
+        };
+        rayon::scope(|scope| walk_both(scope, &self.root, top, kinds, header_dir, &visit));
+        let mut unread = unread.into_inner().expect("no panics while held");
+        unread.sort_by(|a, b| a.path.cmp(&b.path));
+        Walked {
+            kept: found.into_inner().expect("no panics while held"),
+            unread,
+        }
+    }
+}
+
+/// `walk_parallel` for the .c files and `select::headers`' listing for
+/// the headers, in one: each directory is listed once, for the kinds
+/// walked there, and each kind keeps its own rules (which directories,
+/// links, what an error stops).
+fn walk_both<'s>(
+    scope: &rayon::Scope<'s>,
+    root: &'s Path,
+    rel: PathBuf,
+    mut kinds: Kinds,
+    header_dir: &'s (impl Fn(&Path) -> bool + Sync),
+    visit: &'s (impl Fn(Result<(PathBuf, Source), Unread>) + Sync),
+) {
+    let entries = match fs::read_dir(root.join(&rel)) {
+        Ok(entries) => entries,
+        Err(err) if kinds.c => return visit(Err(Unread::new(rel, &err))),
+        Err(_) => return,
+    };
+    let top_level = rel.as_os_str().is_empty();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            // The .c walk stops listing the directory; the headers' goes on.
+            Err(err) if kinds.c => {
+                visit(Err(Unread::new(rel.clone(), &err)));
+                kinds.c = false;
+                continue;
+            }
+            Err(_) => continue,
+        };
+        let name = entry.file_name();
+        let child = rel.join(&name);
+        let kind = match entry.file_type() {
+            Ok(kind) => kind,
+            Err(err) => {
+                if kinds.c {
+                    visit(Err(Unread::new(child, &err)));
+                }
+                continue;
+            }
+        };
+        if kind.is_dir() {
+            let below = Kinds {
+                c: kinds.c && !(top_level && SKIPPED_DIRS.iter().any(|d| name == *d)),
+                header: kinds.header && header_dir(&child),
+            };
+            if below.c || below.header {
+                scope.spawn(move |scope| walk_both(scope, root, child, below, header_dir, visit));
+            }
+            continue;
+        }
+        let ext = child.extension();
+        if kinds.c && ext.is_some_and(|e| e == "c") && (kind.is_file() || kind.is_symlink()) {
+            if !(kind.is_symlink() && root.join(&child).is_dir()) {
+                visit(Ok((child, Source::C)));
+            }
+        } else if kinds.header && ext.is_some_and(|e| e == "h") && kind.is_file() {
+            visit(Ok((child, Source::Header)));
+        }
+    }
+}
