@@ -40,7 +40,13 @@ pub fn refilled(text: &[u8], comment: &Range<usize>, old: Range<usize>, new: &st
         .map(str::to_string)
         .collect::<Vec<_>>();
     let filled = fill(&calls_whole(words), &lead);
-    Some(Edit::replace(first.start..last.end, filled, "comment"))
+    // A CRLF file's last line keeps its `\r`: the lines between get theirs
+    // where every edit's newlines do (rewrite::apply_checked).
+    let end = match text[..last.end].ends_with(b"\r") {
+        true => last.end - 1,
+        false => last.end,
+    };
+    Some(Edit::replace(first.start..end, filled, "comment"))
 }
 
 /// The words with a quoted call kept on one line: words inside its
@@ -110,6 +116,20 @@ fn fill(words: &[String], lead: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_crlf_paragraph_keeps_its_line_ends() {
+        let text = "\t/*\r\n\t * kick schedule_work(&foo->work) as the packet is received from the wire\r\n\t */\r\n";
+        let comment = 1..text.len() - 2;
+        let at = text.find("schedule_work(").unwrap();
+        let old = at..at + "schedule_work(".len();
+        let edit = super::refilled(text.as_bytes(), &comment, old, "queue_work(foo_wq, ").unwrap();
+        assert!(!edit.text.contains('\r'), "{edit:?}");
+        assert_eq!(
+            &text.as_bytes()[edit.range.end..edit.range.end + 2],
+            b"\r\n"
+        );
+    }
+
     #[test]
     fn a_paragraph_is_filled_again_to_eighty_columns() {
         let text = "\t/*\n\t * For login requests, rx() will\n\t * kick schedule_delayed_work(&conn->login_work) as the packet is\n\t * received, which turns this into a NOP.\n\t *\n\t * Other.\n\t */\n";
