@@ -195,8 +195,8 @@ mod tests {
     fn new_helpers_are_led_by_the_modules_name() {
         let names = |module, wq| super::helper_names(module, wq);
         assert_eq!(
-            names("mlx4_ib", "cm_wq"),
-            ("mlx4_ib_cm_init".into(), "mlx4_ib_cm_destroy".into())
+            names("bar_ib", "cm_wq"),
+            ("bar_ib_cm_init".into(), "bar_ib_cm_destroy".into())
         );
         assert_eq!(
             names("baz", "baz_cm_wq"),

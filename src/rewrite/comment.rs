@@ -140,13 +140,13 @@ mod tests {
             text.as_bytes(),
             &comment,
             old,
-            "queue_delayed_work(isert_login_wq, ",
+            "queue_delayed_work(foo_pdu_login_wq, ",
         )
         .unwrap();
         let after = crate::edit::apply(text.as_bytes(), &[edit]).unwrap();
         assert_eq!(
             String::from_utf8(after).unwrap(),
-            "\t/*\n\t * For login requests, rx() will kick\n\t * queue_delayed_work(isert_login_wq, &conn->login_work) as the packet\n\t * is received, which turns this into a NOP.\n\t *\n\t * Other.\n\t */\n"
+            "\t/*\n\t * For login requests, rx() will kick\n\t * queue_delayed_work(foo_pdu_login_wq, &conn->login_work) as the packet\n\t * is received, which turns this into a NOP.\n\t *\n\t * Other.\n\t */\n"
         );
     }
 }
