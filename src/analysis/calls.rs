@@ -75,6 +75,28 @@ pub(super) fn reached<'s>(
     None
 }
 
+/// The module's functions `from` reaches within `DEPTH` calls, itself
+/// first, then nearest first.
+pub(super) fn reachable_from(
+    graph: &BTreeMap<String, BTreeSet<String>>,
+    from: &str,
+) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut order = Vec::new();
+    let mut queue = VecDeque::from([(from.to_string(), 0)]);
+    while let Some((function, depth)) = queue.pop_front() {
+        if !seen.insert(function.clone()) {
+            continue;
+        }
+        order.push(function.clone());
+        if depth < DEPTH {
+            let next = graph.get(&function).into_iter().flatten();
+            queue.extend(next.map(|callee| (callee.clone(), depth + 1)));
+        }
+    }
+    order
+}
+
 /// The module's functions that reach one of its converted sites (a
 /// queueing call or flush that the conversion points at the new
 /// workqueue) within `DEPTH` calls, the sites' own functions included:

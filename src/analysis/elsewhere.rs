@@ -58,7 +58,7 @@ pub fn waits_on(unit: &Unit, item: &QueuedItem) -> Vec<String> {
 
 /// The module's waiting calls, found once per unit: the wait model asks
 /// per item, and a unit can be megabytes.
-fn wait_calls(unit: &Unit) -> &[(usize, usize, &'static str)] {
+pub(super) fn wait_calls(unit: &Unit) -> &[(usize, usize, &'static str)] {
     unit.memo.item_waits.get_or_init(|| {
         unit.files
             .iter()

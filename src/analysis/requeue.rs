@@ -8,20 +8,19 @@
 //! the destroy is safe then; the reviewer is told, unless the module
 //! cancels the item somewhere (`cancel_work_sync()` stops a requeue).
 
-use super::calls::call_graph;
+use super::calls::{call_graph, reachable_from};
+use super::elsewhere::wait_calls;
 use super::home::home;
 use super::sites::{Site, SiteState};
 use super::{Flag, FlagKind};
 use crate::analysis::exports::item_key;
 use crate::analysis::reclaim::only_work_function;
-use crate::ctext::calls_in;
+use crate::ctext::{call_args, calls_in};
 use crate::load::Unit;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
-/// How many calls deep a work function or an exit helper is followed.
-const DEPTH: usize = 4;
-
-/// Calls that stop an item for good, requeues included.
+/// Of the module's waiting calls, those that stop an item for good,
+/// requeues included.
 const CANCELS: &[&str] = &[
     "cancel_work_sync",
     "cancel_delayed_work_sync",
@@ -44,7 +43,7 @@ pub fn flag(unit: &Unit, sites: &[Site]) -> Option<Flag> {
             let key = item_key(item)?;
             let work_fn = only_work_function(unit, &key)?;
             let queuer = site.enclosing(unit)?;
-            if !reach(graph, &work_fn).contains(&queuer.name) || cancelled(unit, &key) {
+            if !reachable_from(graph, &work_fn).contains(&queuer.name) || cancelled(unit, &key) {
                 return None;
             }
             let file = &unit.files[site.file];
@@ -66,25 +65,6 @@ pub fn flag(unit: &Unit, sites: &[Site]) -> Option<Flag> {
         })
 }
 
-/// The module's functions `from` reaches within `DEPTH` calls, itself
-/// first, then nearest first.
-fn reach(graph: &BTreeMap<String, BTreeSet<String>>, from: &str) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    let mut order = Vec::new();
-    let mut queue = VecDeque::from([(from.to_string(), 0)]);
-    while let Some((function, depth)) = queue.pop_front() {
-        if !seen.insert(function.clone()) {
-            continue;
-        }
-        order.push(function.clone());
-        if depth < DEPTH {
-            let next = graph.get(&function).into_iter().flatten();
-            queue.extend(next.map(|callee| (callee.clone(), depth + 1)));
-        }
-    }
-    order
-}
-
 /// The first release the exit makes, as "kfree()" or "helper(), which
 /// calls kfree()": a kernel call that frees, in the exit or in a
 /// function of the module it reaches (nearest first).
@@ -103,7 +83,7 @@ fn first_release(
         if !graph.contains_key(name) {
             return None;
         }
-        reach(graph, name).iter().find_map(|helper| {
+        reachable_from(graph, name).iter().find_map(|helper| {
             let (index, body) = body_of(unit, helper)?;
             calls_in(&unit.files[index].text[body])
                 .find(|(_, callee)| super::teardown::is_release(callee))
@@ -119,14 +99,17 @@ fn first_release(
 /// then ends its requeues where its object goes (nvmet's keep-alive work,
 /// cancelled when its controller is freed, before the module can go).
 fn cancelled(unit: &Unit, key: &str) -> bool {
-    unit.files.iter().any(|file| {
-        let text = &file.text;
-        crate::ctext::calls_named(text, CANCELS)
-            .into_iter()
-            .filter_map(|(at, call)| crate::ctext::call_args(text, at + call.len()))
-            .filter_map(|args| args.first().cloned())
-            .any(|arg| item_key(&String::from_utf8_lossy(&text[arg])).as_deref() == Some(key))
-    })
+    wait_calls(unit)
+        .iter()
+        .filter(|(_, _, call)| CANCELS.contains(call))
+        .any(|&(index, offset, call)| {
+            let text = &unit.files[index].text;
+            call_args(text, offset + call.len())
+                .and_then(|args| args.first().cloned())
+                .is_some_and(|arg| {
+                    item_key(&String::from_utf8_lossy(&text[arg])).as_deref() == Some(key)
+                })
+        })
 }
 
 /// The file index and body range of the module's function `name`.
