@@ -207,7 +207,7 @@ fn a_converted_hidden_flush_is_said_so_in_the_commit_message() {
     ));
     let prefix = localwq::report::commit::Prefix::new("foo: ".into(), false);
     let (_, body) =
-        localwq::report::commit::commit_message(&found, &prefix, "A <a@example.org>").unwrap();
+        localwq::report::commit::commit_message(&found, &[], &prefix, "A <a@example.org>").unwrap();
     assert!(
         body.contains("drivers/foo/foo_compat.h redefines flush_workqueue() as")
             && body.contains("remove it."),

@@ -248,3 +248,41 @@ fn workqueue_flags_are_decided_and_said() {
     assert!(all.contains("WQ_MEM_RECLAIM: foo_queue_rq()"), "{all}");
     assert!(all.contains("WQ_UNBOUND, WQ_UNBOUND_MAX_ACTIVE"), "{all}");
 }
+
+/// Modules built together under one option whose names share a first word
+/// and that each only lose a flush go out as one patch, a paragraph per
+/// distinct reason; a module of another option or another lead word keeps
+/// its own patch; `git am` takes the series.
+#[test]
+fn sibling_flush_removals_go_in_one_patch() {
+    let repo = repository("siblings");
+    let mails = series_mails(repo.path());
+    let names: Vec<&str> = mails.iter().map(|m| m.file_name.as_str()).collect();
+    insta::assert_snapshot!("series-files@siblings", names.join("\n"));
+    let group = mails
+        .iter()
+        .find(|m| m.file_name.contains("-zork-"))
+        .expect("one patch for the zork siblings");
+    let text = String::from_utf8(group.bytes.clone()).unwrap();
+    for file in ["zork_btemp.c", "zork_charger.c", "zork_fg.c"] {
+        assert!(
+            text.contains(&format!("+++ b/drivers/pmic/{file}")),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("zork_led.c"), "{text}");
+    insta::assert_snapshot!("mail@siblings-group", text);
+    let cover = String::from_utf8(mails[0].bytes.clone()).unwrap();
+    insta::assert_snapshot!("mail@siblings-cover", cover);
+    let patches = tempfile::tempdir().unwrap();
+    let mut numbered = Vec::new();
+    for mail in mails.iter().skip(1) {
+        let path = patches.path().join(&mail.file_name);
+        std::fs::write(&path, &mail.bytes).unwrap();
+        numbered.push(path.display().to_string());
+    }
+    let mut am = vec!["am", "-q"];
+    am.extend(numbered.iter().map(String::as_str));
+    git(repo.path(), &am);
+    assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
+}

@@ -90,7 +90,7 @@ pub(super) fn apply(
         let cover = cover_message(plans, rfc, &common, &name, base.id(), sig)?;
         let mut specs = vec![CommitSpec {
             message: cover,
-            changes: &[],
+            changes: Vec::new(),
         }];
         for plan in plans {
             specs.push(patch_spec(plan, identity, &common)?);
@@ -133,7 +133,7 @@ fn patch_spec<'a>(
     identity: &str,
     common: &Recipients,
 ) -> Result<CommitSpec<'a>> {
-    let (subject, body) = commit_message(plan.outcome, &plan.prefix, identity)?;
+    let (subject, body) = commit_message(plan.outcome, &plan.siblings, &plan.prefix, identity)?;
     let mut message = format!("{subject}\n\n{body}");
     for address in plan.recipients.to.iter().chain(&plan.recipients.cc) {
         if !common.to.contains(address) && !common.cc.contains(address) {
@@ -146,7 +146,7 @@ fn patch_spec<'a>(
     }
     Ok(CommitSpec {
         message,
-        changes: &plan.outcome.changes,
+        changes: plan.changes.clone(),
     })
 }
 

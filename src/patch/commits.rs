@@ -9,7 +9,7 @@ use git2::{FileMode, Oid, Repository, Signature, StatusOptions, Time};
 
 pub struct CommitSpec<'a> {
     pub message: String,
-    pub changes: &'a [FileChange],
+    pub changes: Vec<&'a FileChange>,
 }
 
 /// Where the commits go.
@@ -54,7 +54,7 @@ pub fn build(
     let mut commits = Vec::new();
     for spec in specs {
         let mut update = TreeUpdateBuilder::new();
-        for change in spec.changes {
+        for change in &spec.changes {
             let blob = repo.blob(&change.after)?;
             update.upsert(&change.path, blob, FileMode::Blob);
         }

@@ -12,8 +12,10 @@ pub mod mail;
 pub mod prefix;
 pub mod repo;
 pub mod series;
+pub mod siblings;
 
 use crate::analysis::Strategy;
+use crate::edit::FileChange;
 use crate::outcome::Outcome;
 use crate::report::commit::commit_message;
 use anyhow::{Context, Result};
@@ -33,11 +35,12 @@ pub struct ExtraRecipients {
 /// message and its diff.
 fn keyword_text(
     outcome: &Outcome,
+    siblings: &[&Outcome],
     prefix: &prefix::Prefix,
     identity: &str,
     diffs: &[FileDiff],
 ) -> Vec<u8> {
-    let Ok((subject, body)) = commit_message(outcome, prefix, identity) else {
+    let Ok((subject, body)) = commit_message(outcome, siblings, prefix, identity) else {
         return Vec::new();
     };
     let mut text =
@@ -50,11 +53,10 @@ fn keyword_text(
 
 /// Each changed file's diff, its function lines found by the driver the
 /// tree's `.gitattributes` give it.
-fn file_diffs(root: &Path, outcome: &Outcome) -> Vec<FileDiff> {
-    let paths: Vec<&Path> = outcome.changes.iter().map(|c| c.path.as_path()).collect();
+fn file_diffs(root: &Path, changes: &[&FileChange]) -> Vec<FileDiff> {
+    let paths: Vec<&Path> = changes.iter().map(|c| c.path.as_path()).collect();
     let attributes = funcname::Attributes::load(root, &paths);
-    outcome
-        .changes
+    changes
         .iter()
         .map(|change| {
             let (bytes, counts) = diff::file_diff(change, attributes.driver(&change.path));
@@ -67,7 +69,8 @@ fn file_diffs(root: &Path, outcome: &Outcome) -> Vec<FileDiff> {
         .collect()
 }
 
-/// The patch plans for the outcomes that have a conversion to send.
+/// The patch plans for the outcomes that have a conversion to send: one
+/// per module, or per group of siblings (`siblings`).
 fn plans<'a>(
     root: &Path,
     repo: Option<&Repository>,
@@ -76,31 +79,51 @@ fn plans<'a>(
     identity: &str,
 ) -> Vec<series::PatchPlan<'a>> {
     let maintainers = crate::maintainers::Maintainers::load(root);
-    outcomes
-        .iter()
-        .filter(|o| !o.changes.is_empty())
-        .map(|outcome| {
-            let files: Vec<&Path> = outcome.changes.iter().map(|c| c.path.as_path()).collect();
+    siblings::patches(outcomes)
+        .into_iter()
+        .map(|(outcome, siblings)| {
+            let changes = patch_changes(outcome, &siblings);
+            let files: Vec<&Path> = changes.iter().map(|c| c.path.as_path()).collect();
             let mut recipients = crate::maintainers::Recipients {
                 to: extra.to.clone(),
                 cc: extra.cc.clone(),
             };
-            let prefix =
-                prefix::subject_prefix(repo, &files, &patch_name(outcome), &outcome.module.dir);
-            let diffs = file_diffs(root, outcome);
+            let name = patch_name(outcome, &siblings);
+            let prefix = prefix::subject_prefix(repo, &files, &name, &outcome.module.dir);
+            let diffs = file_diffs(root, &changes);
             if let Some(m) = &maintainers {
-                let text = keyword_text(outcome, &prefix, identity, &diffs);
+                let text = keyword_text(outcome, &siblings, &prefix, identity, &diffs);
                 recipients.merge(&m.recipients(&files, &text));
             }
             series::PatchPlan {
                 outcome,
                 members: members_of(outcome, outcomes),
+                siblings,
+                changes,
                 prefix,
                 recipients,
                 diffs,
             }
         })
         .collect()
+}
+
+/// A patch's file changes: the lead's, then its siblings', in git's path
+/// order (siblings never share a file: each is one module's).
+fn patch_changes<'a>(outcome: &'a Outcome, siblings: &[&'a Outcome]) -> Vec<&'a FileChange> {
+    let mut changes: Vec<&FileChange> = outcome.changes.iter().collect();
+    for sibling in siblings {
+        changes.extend(sibling.changes.iter());
+    }
+    if !siblings.is_empty() {
+        changes.sort_by(|a, b| {
+            a.path
+                .as_os_str()
+                .as_encoded_bytes()
+                .cmp(b.path.as_os_str().as_encoded_bytes())
+        });
+    }
+    changes
 }
 
 /// The modules whose changes `owner`'s patch across modules carries:
@@ -123,19 +146,19 @@ fn members_of<'a>(owner: &Outcome, outcomes: &'a [Outcome]) -> Vec<&'a Outcome> 
 /// The name a patch goes by in its subject: the module's, or for a patch
 /// across modules the leading words their names share (`atmel` for
 /// atmel-i2c, atmel-ecc and atmel-sha204a), the owner's when none.
-fn patch_name(outcome: &Outcome) -> String {
+fn patch_name(outcome: &Outcome, siblings: &[&Outcome]) -> String {
     let owner = outcome.module.name.as_str();
-    let Some(Strategy::Shared(shared)) = outcome.decision.conversion().map(|c| &c.strategy) else {
-        return owner.to_string();
+    let others: Vec<&str> = match outcome.decision.conversion().map(|c| &c.strategy) {
+        Some(Strategy::Shared(shared)) => shared.members.iter().map(|(m, _)| m.as_str()).collect(),
+        _ => siblings.iter().map(|s| s.module.name.as_str()).collect(),
     };
     fn words(name: &str) -> Vec<&str> {
         name.split(['-', '_']).collect()
     }
     let mine = words(owner);
-    let shared_words = shared
-        .members
+    let shared_words = others
         .iter()
-        .map(|(member, _)| {
+        .map(|member| {
             let theirs = words(member);
             mine.iter().zip(&theirs).take_while(|(a, b)| a == b).count()
         })
@@ -213,10 +236,11 @@ fn commit_specs<'a>(
     plans
         .iter()
         .map(|plan| {
-            let (subject, body) = commit_message(plan.outcome, &plan.prefix, identity)?;
+            let (subject, body) =
+                commit_message(plan.outcome, &plan.siblings, &plan.prefix, identity)?;
             Ok(commits::CommitSpec {
                 message: format!("{subject}\n\n{body}"),
-                changes: &plan.outcome.changes,
+                changes: plan.changes.clone(),
             })
         })
         .collect()

@@ -37,6 +37,11 @@ pub struct PatchPlan<'a> {
     /// The other modules a patch across modules changes (its members),
     /// whose flushes' evidence goes below the `---` too.
     pub members: Vec<&'a Outcome>,
+    /// The sibling modules whose own patches this one carries (see
+    /// `siblings`): their flushes' evidence goes below the `---` too.
+    pub siblings: Vec<&'a Outcome>,
+    /// Every file the patch changes, siblings' included.
+    pub changes: Vec<&'a crate::edit::FileChange>,
     pub prefix: super::prefix::Prefix,
     pub recipients: Recipients,
     pub diffs: Vec<FileDiff>,
@@ -146,9 +151,15 @@ fn message_id(options: &SeriesOptions, base: &str) -> Option<String> {
 /// Review notes for below the `---`, where `git am` drops them.
 /// First what each flush waited for (the evidence), then the flags.
 pub(super) fn review_notes(plan: &PatchPlan) -> String {
-    let mut evidence = crate::report::waits::notes(plan.outcome)
-        + &crate::report::hidden::notes(plan.outcome)
-        + &crate::report::commit::reclaim_note(plan.outcome);
+    // A sibling's flush notes name its file: they follow the lead's.
+    let lead_and_siblings: Vec<&Outcome> = std::iter::once(plan.outcome)
+        .chain(plan.siblings.iter().copied())
+        .collect();
+    let mut evidence = crate::report::waits::notes_of(&lead_and_siblings);
+    for outcome in &lead_and_siblings {
+        evidence += &crate::report::hidden::notes(outcome);
+    }
+    evidence += &crate::report::commit::reclaim_note(plan.outcome);
     for member in &plan.members {
         let notes = crate::report::waits::notes(member);
         if !notes.is_empty() {
@@ -159,11 +170,15 @@ pub(super) fn review_notes(plan: &PatchPlan) -> String {
             );
         }
     }
-    let (review, left): (Vec<_>, Vec<_>) = plan
-        .outcome
-        .flags
-        .iter()
-        .partition(|f| f.kind.needs_review());
+    let mut flags: Vec<&crate::analysis::Flag> = plan.outcome.flags.iter().collect();
+    for sibling in &plan.siblings {
+        flags.extend(sibling.flags.iter());
+    }
+    if !plan.siblings.is_empty() {
+        flags.sort();
+        flags.dedup();
+    }
+    let (review, left): (Vec<_>, Vec<_>) = flags.into_iter().partition(|f| f.kind.needs_review());
     let mut notes = evidence;
     for (heading, flags) in [(NOTES_HEADING, review), (LEFT_HEADING, left)] {
         if !flags.is_empty() {
@@ -198,7 +213,12 @@ pub fn render(
         false => ids.first().and_then(|id| message_id(options, id)),
     };
     for (index, plan) in plans.iter().enumerate() {
-        let (subject, body) = commit_message(plan.outcome, &plan.prefix, &options.identity)?;
+        let (subject, body) = commit_message(
+            plan.outcome,
+            &plan.siblings,
+            &plan.prefix,
+            &options.identity,
+        )?;
         let file_stats: Vec<(String, Counts)> = plan
             .diffs
             .iter()
@@ -268,8 +288,11 @@ struct Cover<'a> {
 /// blurb, then each RFC's review notes.
 pub(super) fn cover_prose(plans: &[PatchPlan]) -> Result<(String, String)> {
     let rfc = plans.iter().any(PatchPlan::rfc);
-    let outcomes: Vec<&Outcome> = plans.iter().map(|p| p.outcome).collect();
-    let (subject, blurb) = cover_text(&outcomes, rfc)?;
+    let patches: Vec<(&Outcome, usize)> = plans
+        .iter()
+        .map(|p| (p.outcome, p.siblings.len()))
+        .collect();
+    let (subject, blurb) = cover_text(&patches, rfc)?;
     let mut body = format!("{blurb}\n\n");
     for plan in plans.iter().filter(|p| p.rfc()) {
         let module = &plan.outcome.module;

@@ -1,7 +1,7 @@
 //! The texts of a patch series, from templates/: each commit message
 //! (filled from the outcome's `Summary`) and the cover letter's blurb.
 
-use super::summary::Summary;
+use super::summary::{removal_of, Summary};
 use super::text::{fill, wrap};
 use crate::analysis::{LocalWq, SharedKind, SiteCounts, Strategy};
 use crate::outcome::Outcome;
@@ -56,8 +56,11 @@ impl Prefix {
 }
 
 /// The commit message's subject and body (with Signed-off-by).
+/// `siblings`: the modules whose flush removals the patch also carries
+/// (see `patch::siblings`).
 pub fn commit_message(
     outcome: &Outcome,
+    siblings: &[&Outcome],
     prefix: &Prefix,
     identity: &str,
 ) -> Result<(String, String)> {
@@ -71,6 +74,8 @@ pub fn commit_message(
         ("destroy", summary.destroy.clone()),
         ("queue_sites", sites(summary.converted_queue_sites)),
         ("flush_sites", sites(summary.converted_flush_sites)),
+        ("call", "call".into()),
+        ("it", "it".into()),
     ]);
     let strategy = outcome.decision.conversion().map(|c| &c.strategy);
     let template = match (strategy, &summary.wq) {
@@ -79,6 +84,20 @@ pub fn commit_message(
             values.insert("named", named(outcome));
             values.insert("timers", timers_note(strategy));
             FLUSH_WORK_TEMPLATE
+        }
+        (Some(Strategy::RemoveFlush { .. }), _) if !siblings.is_empty() => {
+            let all: Vec<&Outcome> = std::iter::once(outcome)
+                .chain(siblings.iter().copied())
+                .collect();
+            let count: usize = all
+                .iter()
+                .map(|o| Summary::of(o).converted_flush_sites)
+                .sum();
+            values.insert("removal", sibling_removal(&all));
+            values.insert("flush_sites", sites(count));
+            values.insert("call", "calls".into());
+            values.insert("it", "them".into());
+            REMOVE_FLUSH_TEMPLATE
         }
         (Some(Strategy::RemoveFlush { .. }), _) => {
             values.insert("removal", summary.removal.clone());
@@ -141,6 +160,33 @@ pub fn commit_message(
         ANNOUNCEMENT.trim()
     );
     Ok((prefix.subject(subject.trim()), body))
+}
+
+/// Why each sibling's flush may go, a paragraph per distinct reason:
+/// siblings with the same reason share one, said once for all of them.
+fn sibling_removal(all: &[&Outcome]) -> String {
+    let mut reasons: Vec<(String, Vec<&Outcome>)> = Vec::new();
+    for outcome in all {
+        let reason = removal_of(outcome, "the module");
+        match reasons.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, modules)) => modules.push(outcome),
+            None => reasons.push((reason, vec![outcome])),
+        }
+    }
+    let paragraphs: Vec<String> = reasons
+        .into_iter()
+        .map(|(reason, modules)| match modules.as_slice() {
+            [one] => removal_of(one, &one.module.name),
+            _ => {
+                let names: Vec<(String, SiteCounts)> = modules
+                    .iter()
+                    .map(|m| (m.module.name.clone(), SiteCounts::default()))
+                    .collect();
+                format!("For each of {}: {reason}", and_list(&names))
+            }
+        })
+        .collect();
+    paragraphs.join("\n\n")
 }
 
 /// For a conversion made for several kernels that writes a flag some of
@@ -321,13 +367,15 @@ pub fn reclaim_note(outcome: &Outcome) -> String {
 }
 
 /// The cover letter's subject and its blurb, wrapped at 72 columns: what
-/// the patches of the series do, counted by kind.
-pub fn cover_text(outcomes: &[&Outcome], rfc: bool) -> Result<(String, String)> {
+/// the patches of the series do, counted by kind. Each patch is its lead
+/// outcome and the number of siblings it also carries.
+pub fn cover_text(patches: &[(&Outcome, usize)], rfc: bool) -> Result<(String, String)> {
+    let (stops, touches) = scope(patches);
     let values = BTreeMap::from([
         ("version", env!("CARGO_PKG_VERSION").to_string()),
-        ("kinds", kinds(outcomes)),
-        ("stops", scope(outcomes).0),
-        ("touches", scope(outcomes).1),
+        ("kinds", kinds(patches)),
+        ("stops", stops),
+        ("touches", touches),
         (
             "rfc_note",
             match rfc {
@@ -342,25 +390,34 @@ pub fn cover_text(outcomes: &[&Outcome], rfc: bool) -> Result<(String, String)> 
 }
 
 /// What one patch covers, as the cover letter says it: one module, or a
-/// group that shares a workqueue (named, with its size).
-fn scope(outcomes: &[&Outcome]) -> (String, String) {
-    let groups: Vec<String> = outcomes
+/// group of modules (named, with its size): those that share a workqueue,
+/// or siblings that each lose a flush.
+fn scope(patches: &[(&Outcome, usize)]) -> (String, String) {
+    let groups: Vec<String> = patches
         .iter()
-        .filter_map(|o| match o.decision.conversion().map(|c| &c.strategy) {
-            Some(Strategy::Shared(shared)) => Some(format!(
-                "{}: {} modules",
-                shared.owner,
-                shared.members.len() + 1
-            )),
-            _ => None,
-        })
+        .filter_map(
+            |(o, siblings)| match o.decision.conversion().map(|c| &c.strategy) {
+                Some(Strategy::Shared(shared)) => Some(format!(
+                    "{}: {} modules that share a workqueue",
+                    shared.owner,
+                    shared.members.len() + 1
+                )),
+                _ if *siblings > 0 => Some(format!(
+                    "{} and {} sibling{} built with it, each losing a flush",
+                    o.module.name,
+                    siblings,
+                    if *siblings == 1 { "" } else { "s" }
+                )),
+                _ => None,
+            },
+        )
         .collect();
     match groups.is_empty() {
         true => ("one module".into(), "one module only".into()),
         false => (
-            "one module, or one group of modules that share a workqueue,".into(),
+            "one module, or one group of modules,".into(),
             format!(
-                "one module, or one group of modules that share a workqueue ({})",
+                "one module, or one group of modules ({})",
                 groups.join("; ")
             ),
         ),
@@ -368,11 +425,12 @@ fn scope(outcomes: &[&Outcome]) -> (String, String) {
 }
 
 /// "2 give the module a workqueue of its own …; 1 removes a flush …".
-fn kinds(outcomes: &[&Outcome]) -> String {
-    let (mut own, mut named, mut removed) = (0, 0, 0);
-    for outcome in outcomes {
+fn kinds(patches: &[(&Outcome, usize)]) -> String {
+    let (mut own, mut named, mut removed, mut removed_groups) = (0, 0, 0, 0);
+    for (outcome, siblings) in patches {
         match outcome.decision.conversion().map(|c| &c.strategy) {
             Some(Strategy::FlushWork(_)) => named += 1,
+            Some(Strategy::RemoveFlush { .. }) if *siblings > 0 => removed_groups += 1,
             Some(Strategy::RemoveFlush { .. }) => removed += 1,
             _ => own += 1,
         }
@@ -385,7 +443,7 @@ fn kinds(outcomes: &[&Outcome]) -> String {
     if own > 0 {
         // WQ_MEM_RECLAIM beyond the replaced queue's flags, where evidence
         // put it: the sentence must stay true of every patch.
-        let reclaim = outcomes.iter().any(|o| {
+        let reclaim = patches.iter().any(|(o, _)| {
             o.decision
                 .conversion()
                 .and_then(|c| c.wq.as_ref())
@@ -416,6 +474,15 @@ fn kinds(outcomes: &[&Outcome]) -> String {
             removed,
             "removes a flush that waits for none of the module's work",
             "remove a flush that waits for none of the module's work",
+        ));
+    }
+    if removed_groups > 0 {
+        parts.push(verb(
+            removed_groups,
+            "removes, from each module of a group, a flush that waits for none of that \
+             module's work",
+            "remove, from each module of a group, a flush that waits for none of that \
+             module's work",
         ));
     }
     parts.join("; ")

@@ -94,14 +94,7 @@ impl Summary {
             recommended: recommended.map(Strategy::slug),
             advice: recommended.map(advice),
             flush_items: conversion.map_or(Vec::new(), |c| c.strategy.flush_calls()),
-            removal: match conversion.map(|c| &c.strategy) {
-                Some(Strategy::RemoveFlush {
-                    waited,
-                    unclaimed,
-                    managed,
-                }) => removal(&outcome.module.name, &system, waited, unclaimed, managed),
-                _ => String::new(),
-            },
+            removal: removal_of(outcome, &outcome.module.name),
             wq,
             flush,
             flushed: match flushed.is_empty() {
@@ -202,6 +195,27 @@ fn shared_advice(shared: &SharedWq) -> String {
             shared.owner, shared.owner
         ),
     }
+}
+
+/// Why remove-flush may delete the module's flush, its sentences led by
+/// `module` (its name, or "the module" where several share them); empty
+/// for any other strategy.
+pub fn removal_of(outcome: &Outcome, module: &str) -> String {
+    let Some(Strategy::RemoveFlush {
+        waited,
+        unclaimed,
+        managed,
+    }) = outcome.decision.conversion().map(|c| &c.strategy)
+    else {
+        return String::new();
+    };
+    // No workqueue of its own: the system one is the first flush's.
+    let system = outcome
+        .sites
+        .iter()
+        .find(|s| s.is_flush() && s.state == SiteState::Convert)
+        .map_or("system_wq", |s| s.wq.ident());
+    removal(module, system, waited, unclaimed, managed)
 }
 
 /// Why remove-flush may delete the flush, in sentences a commit message

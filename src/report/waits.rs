@@ -224,7 +224,13 @@ pub fn header_lines(outcome: &Outcome) -> Vec<String> {
 /// The notes for below a patch's `---`: what each flush waited for and
 /// what waits for it after the patch, the proof a reviewer checks.
 pub fn notes(outcome: &Outcome) -> String {
-    let lines = header_lines(outcome);
+    notes_of(&[outcome])
+}
+
+/// `notes` of several modules' flushes under one heading (each flush
+/// line names its file).
+pub fn notes_of(outcomes: &[&Outcome]) -> String {
+    let lines: Vec<String> = outcomes.iter().flat_map(|o| header_lines(o)).collect();
     if lines.is_empty() {
         return String::new();
     }

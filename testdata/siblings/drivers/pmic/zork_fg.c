@@ -1,0 +1,16 @@
+#include <linux/module.h>
+#include <linux/workqueue.h>
+
+static int __init zork_fg_init(void)
+{
+	return zork_core_register();
+}
+
+static void __exit zork_fg_exit(void)
+{
+	zork_core_unregister();
+	flush_scheduled_work();
+}
+
+module_init(zork_fg_init);
+module_exit(zork_fg_exit);
