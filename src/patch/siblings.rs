@@ -47,7 +47,7 @@ fn first_word(name: &str) -> &str {
 
 /// The outcomes with changes as patches: each a lead and the siblings
 /// that join its patch (none for most), in the outcomes' order.
-pub fn patches<'a>(outcomes: &'a [Outcome]) -> Vec<(&'a Outcome, Vec<&'a Outcome>)> {
+pub fn patches(outcomes: &[Outcome]) -> Vec<(&Outcome, Vec<&Outcome>)> {
     let with_changes: Vec<&Outcome> = outcomes.iter().filter(|o| !o.changes.is_empty()).collect();
     let keys: Vec<Option<Key>> = with_changes.iter().map(|o| key(o)).collect();
     let mut taken = vec![false; with_changes.len()];
