@@ -19,7 +19,7 @@ pub fn subject_prefix(
     dir: &Path,
 ) -> Prefix {
     repo.and_then(|r| from_history(r, files))
-        .unwrap_or_else(|| from_path(module, dir, files.first().copied()))
+        .unwrap_or_else(|| from_path(module, dir, files))
 }
 
 /// The prefix most of the recent subjects touching `files` share, and the
@@ -84,7 +84,8 @@ const CONVENTIONS: &str = include_str!("../../templates/subject-prefixes.txt");
 
 /// A prefix in the subsystem's style from where the module sits: the
 /// convention of the deepest directory holding it, else `module: `.
-pub fn from_path(module: &str, dir: &Path, first_file: Option<&Path>) -> Prefix {
+pub fn from_path(module: &str, dir: &Path, files: &[&Path]) -> Prefix {
+    let first_file = files.first().copied();
     let dir = dir.to_string_lossy();
     let dir = format!("{}/", dir.trim_end_matches('/'));
     let row = CONVENTIONS
@@ -107,13 +108,34 @@ pub fn from_path(module: &str, dir: &Path, first_file: Option<&Path>) -> Prefix 
         .and_then(|f| f.file_stem())
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| module.to_string());
+    let part = files_part(module, files);
     let text = style
         .trim()
+        .replace("{part}", &part)
         .replace("{sub}", below.first().copied().unwrap_or(module))
         .replace("{leaf}", below.last().copied().unwrap_or(module))
         .replace("{module}", module)
         .replace("{stem}", &stem);
     Prefix::new(format!("{text} "), case == Some("lower"))
+}
+
+/// The one file a patch touches, by its stem, when that names a part of
+/// the module (`psmouse-smbus` of `psmouse`); else the module's name.
+fn files_part(module: &str, files: &[&Path]) -> String {
+    let [file] = files else {
+        return module.to_string();
+    };
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
+    match stem {
+        Some(stem)
+            if stem.len() > module.len() + 1
+                && stem.starts_with(module)
+                && stem[module.len()..].starts_with(['-', '_']) =>
+        {
+            stem
+        }
+        _ => module.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -140,14 +162,32 @@ mod tests {
     #[test]
     fn prefixes_from_paths_follow_the_directory_conventions() {
         let of = |module: &str, dir: &str, file: &str| {
-            from_path(module, Path::new(dir), Some(Path::new(file))).text
+            from_path(module, Path::new(dir), &[Path::new(file)]).text
         };
         assert_eq!(
             of("psmouse", "drivers/input/mouse", "m.c"),
             "Input: psmouse - "
         );
-        assert!(from_path("psmouse", Path::new("drivers/input/mouse"), None).lower);
-        assert!(!from_path("atmel-ecc", Path::new("drivers/crypto"), None).lower);
+        assert!(from_path("psmouse", Path::new("drivers/input/mouse"), &[]).lower);
+        assert!(!from_path("atmel-ecc", Path::new("drivers/crypto"), &[]).lower);
+        // Input names the driver's file when the patch touches only that
+        // part of the module.
+        assert_eq!(
+            of(
+                "psmouse",
+                "drivers/input/mouse",
+                "drivers/input/mouse/psmouse-smbus.c"
+            ),
+            "Input: psmouse-smbus - "
+        );
+        assert_eq!(
+            of(
+                "psmouse",
+                "drivers/input/mouse",
+                "drivers/input/mouse/psmousex.c"
+            ),
+            "Input: psmouse - "
+        );
         assert_eq!(of("aoe", "drivers/net/aoe", "aoe.c"), "aoe: ");
         assert_eq!(
             of("tsl2563", "drivers/iio/light", "t.c"),
