@@ -5,8 +5,11 @@
 /*
  * Both items queue themselves again from their own work functions. The
  * poll is cancelled where its device goes; the refill never is: it may
- * be pending after the exit's flush, when foo_free_all() frees the pool
- * it uses, before destroy_workqueue() drains it. Flagged: requeued.
+ * be pending after the exit's flush. The exit then frees the devices
+ * (through an array: which, localwq cannot tell), foo_log_cache, which
+ * the work never names, and foo_pool_cache, which the refill allocates
+ * from, before destroy_workqueue() drains it. Flagged: requeued, naming
+ * foo_pool_cache, the release shown to be used.
  */
 struct foo_dev {
 	struct delayed_work poll_work;
@@ -15,6 +18,8 @@ struct foo_dev {
 };
 
 static struct foo_dev *foo_devs[4];
+static struct kmem_cache *foo_log_cache;
+static struct kmem_cache *foo_pool_cache;
 
 static void foo_poll(struct work_struct *work)
 {
@@ -32,6 +37,7 @@ static void foo_refill(struct work_struct *work)
 {
 	struct foo_dev *dev = container_of(work, struct foo_dev, refill_work);
 
+	dev->pool = kmem_cache_alloc(foo_pool_cache, GFP_KERNEL);
 	if (!dev->pool)
 		foo_refill_later(dev);
 }
@@ -65,6 +71,8 @@ static void __exit foo_exit(void)
 {
 	flush_scheduled_work();
 	foo_free_all();
+	kmem_cache_destroy(foo_log_cache);
+	kmem_cache_destroy(foo_pool_cache);
 }
 
 module_init(foo_init);
