@@ -249,10 +249,10 @@ fn workqueue_flags_are_decided_and_said() {
     assert!(all.contains("WQ_UNBOUND, WQ_UNBOUND_MAX_ACTIVE"), "{all}");
 }
 
-/// Modules built together under one option whose names share a first word
-/// and that each only lose a flush go out as one patch, a paragraph per
-/// distinct reason; a module of another option or another lead word keeps
-/// its own patch; `git am` takes the series.
+/// Modules built together under one option that each only lose a flush go
+/// out as one patch, a paragraph per distinct reason; a module of another
+/// option keeps its own patch, and so do modules under one option whose
+/// names start with too many different words; `git am` takes the series.
 #[test]
 fn sibling_flush_removals_go_in_one_patch() {
     let repo = repository("siblings");
@@ -271,6 +271,12 @@ fn sibling_flush_removals_go_in_one_patch() {
         );
     }
     assert!(!text.contains("zork_led.c"), "{text}");
+    for demo in ["alpha", "beta", "gamma", "delta"] {
+        assert!(
+            names.iter().any(|n| n.contains(&format!("-{demo}-Remove"))),
+            "{names:?}"
+        );
+    }
     insta::assert_snapshot!("mail@siblings-group", text);
     let cover = String::from_utf8(mails[0].bytes.clone()).unwrap();
     insta::assert_snapshot!("mail@siblings-cover", cover);

@@ -86,7 +86,8 @@ struct Release {
 fn used_release(unit: &Unit, releases: &[Release], work: &[String]) -> Option<(String, String)> {
     let user = |object: &str| {
         work.iter().find(|f| {
-            body_of(unit, f).is_some_and(|(index, body)| has_word(&unit.files[index].text[body], object))
+            body_of(unit, f)
+                .is_some_and(|(index, body)| has_word(&unit.files[index].text[body], object))
         })
     };
     releases
@@ -135,13 +136,17 @@ fn releases_after_flush(
     // The last call that is, or reaches, a converted flush.
     let last_flush = calls
         .iter()
-        .filter(|(at, name)| {
-            flushes.iter().any(|s| s.file == file && s.range.start == *at)
+        .rev()
+        .find(|(at, name)| {
+            flushes
+                .iter()
+                .any(|s| s.file == file && s.range.start == *at)
                 || (graph.contains_key(*name)
-                    && reachable_from(graph, name).iter().any(|f| flushing.contains(f)))
+                    && reachable_from(graph, name)
+                        .iter()
+                        .any(|f| flushing.contains(f)))
         })
-        .map(|(at, _)| *at)
-        .last();
+        .map(|(at, _)| *at);
     let mut releases = Vec::new();
     for &(at, name) in calls.iter().filter(|(at, _)| Some(*at) > last_flush) {
         if super::teardown::is_release(name) {
@@ -185,7 +190,9 @@ fn release(text: &[u8], at: usize, name: &str, lead: String) -> Release {
     let plain = arg.trim_start_matches('&');
     let object = (!plain.is_empty()
         && !plain.starts_with(|c: char| c.is_ascii_digit())
-        && plain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        && plain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_'))
     .then(|| plain.to_string());
     Release {
         said: format!("{lead}({arg})"),

@@ -214,6 +214,21 @@ fn flush_fn(wait: &Wait) -> &'static str {
     }
 }
 
+/// The queueing calls of other code, as a commit message can say them:
+/// the code alone ("schedule_work(&psy->changed_work)"), its file:line
+/// left to the notes below the `---`, where it cannot go stale.
+fn queued_code(queued: &[String]) -> String {
+    let codes: Vec<&str> = queued
+        .iter()
+        .map(|q| {
+            q.split_once(": ")
+                .map_or(q.as_str(), |(_, code)| code)
+                .trim_end_matches(';')
+        })
+        .collect();
+    codes.join(" and ")
+}
+
 /// remove-flush, with its evidence from every set: the module's items
 /// already waited for, and other code's work that code waits for itself.
 fn removal(waits: &[WaitSet]) -> Strategy {
@@ -225,11 +240,15 @@ fn removal(waits: &[WaitSet]) -> Strategy {
             (Reach::Own { .. }, _) => (&mut waited, wait.item.clone()),
             (_, Some(by)) => (
                 &mut managed,
-                format!("{} ({}): {by}", wait.item, wait.queued.join(", ")),
+                format!(
+                    "{}, queued with {}: {by}",
+                    wait.item,
+                    queued_code(&wait.queued)
+                ),
             ),
             (Reach::ProviderItem { provider }, None) => (
                 &mut unclaimed,
-                format!("{provider}() ({})", wait.queued.join(", ")),
+                format!("{provider}() (with {})", queued_code(&wait.queued)),
             ),
             _ => continue,
         };

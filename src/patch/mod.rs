@@ -164,8 +164,19 @@ fn patch_name(outcome: &Outcome, siblings: &[&Outcome]) -> String {
         })
         .min()
         .unwrap_or(mine.len());
-    // The owner's name up to the separator after its last shared word.
+    // The owner's name up to the separator after its last shared word;
+    // siblings that share none go by their first words ("ab8500/pm2301").
     match shared_words {
+        0 if !siblings.is_empty() => {
+            let mut leads: Vec<&str> = vec![siblings::first_word(owner)];
+            for sibling in siblings {
+                let lead = siblings::first_word(&sibling.module.name);
+                if !leads.contains(&lead) {
+                    leads.push(lead);
+                }
+            }
+            leads.join("/")
+        }
         0 => owner.to_string(),
         n => {
             let end = owner.match_indices(['-', '_']).nth(n - 1);

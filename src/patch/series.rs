@@ -288,9 +288,9 @@ struct Cover<'a> {
 /// blurb, then each RFC's review notes.
 pub(super) fn cover_prose(plans: &[PatchPlan]) -> Result<(String, String)> {
     let rfc = plans.iter().any(PatchPlan::rfc);
-    let patches: Vec<(&Outcome, usize)> = plans
+    let patches: Vec<(&Outcome, &[&Outcome])> = plans
         .iter()
-        .map(|p| (p.outcome, p.siblings.len()))
+        .map(|p| (p.outcome, p.siblings.as_slice()))
         .collect();
     let (subject, blurb) = cover_text(&patches, rfc)?;
     let mut body = format!("{blurb}\n\n");

@@ -96,7 +96,7 @@ pub fn commit_message(
             values.insert("removal", sibling_removal(&all));
             values.insert("flush_sites", sites(count));
             values.insert("call", "calls".into());
-            values.insert("it", "them".into());
+            values.insert("it", "the flushes".into());
             REMOVE_FLUSH_TEMPLATE
         }
         (Some(Strategy::RemoveFlush { .. }), _) => {
@@ -368,8 +368,8 @@ pub fn reclaim_note(outcome: &Outcome) -> String {
 
 /// The cover letter's subject and its blurb, wrapped at 72 columns: what
 /// the patches of the series do, counted by kind. Each patch is its lead
-/// outcome and the number of siblings it also carries.
-pub fn cover_text(patches: &[(&Outcome, usize)], rfc: bool) -> Result<(String, String)> {
+/// outcome and the siblings it also carries.
+pub fn cover_text(patches: &[(&Outcome, &[&Outcome])], rfc: bool) -> Result<(String, String)> {
     let (stops, touches) = scope(patches);
     let values = BTreeMap::from([
         ("version", env!("CARGO_PKG_VERSION").to_string()),
@@ -392,7 +392,7 @@ pub fn cover_text(patches: &[(&Outcome, usize)], rfc: bool) -> Result<(String, S
 /// What one patch covers, as the cover letter says it: one module, or a
 /// group of modules (named, with its size): those that share a workqueue,
 /// or siblings that each lose a flush.
-fn scope(patches: &[(&Outcome, usize)]) -> (String, String) {
+fn scope(patches: &[(&Outcome, &[&Outcome])]) -> (String, String) {
     let groups: Vec<String> = patches
         .iter()
         .filter_map(
@@ -402,12 +402,16 @@ fn scope(patches: &[(&Outcome, usize)]) -> (String, String) {
                     shared.owner,
                     shared.members.len() + 1
                 )),
-                _ if *siblings > 0 => Some(format!(
-                    "{} and {} sibling{} built with it, each losing a flush",
-                    o.module.name,
-                    siblings,
-                    if *siblings == 1 { "" } else { "s" }
-                )),
+                _ if !siblings.is_empty() => {
+                    let names: Vec<(String, SiteCounts)> = std::iter::once(*o)
+                        .chain(siblings.iter().copied())
+                        .map(|m| (m.module.name.clone(), SiteCounts::default()))
+                        .collect();
+                    Some(format!(
+                        "{}: built together, each losing a flush",
+                        and_list(&names)
+                    ))
+                }
                 _ => None,
             },
         )
@@ -425,12 +429,12 @@ fn scope(patches: &[(&Outcome, usize)]) -> (String, String) {
 }
 
 /// "2 give the module a workqueue of its own …; 1 removes a flush …".
-fn kinds(patches: &[(&Outcome, usize)]) -> String {
+fn kinds(patches: &[(&Outcome, &[&Outcome])]) -> String {
     let (mut own, mut named, mut removed, mut removed_groups) = (0, 0, 0, 0);
     for (outcome, siblings) in patches {
         match outcome.decision.conversion().map(|c| &c.strategy) {
             Some(Strategy::FlushWork(_)) => named += 1,
-            Some(Strategy::RemoveFlush { .. }) if *siblings > 0 => removed_groups += 1,
+            Some(Strategy::RemoveFlush { .. }) if !siblings.is_empty() => removed_groups += 1,
             Some(Strategy::RemoveFlush { .. }) => removed += 1,
             _ => own += 1,
         }
