@@ -211,8 +211,9 @@ impl Session {
         let (decision, changes) = match decision {
             Decision::Convert(conversion) => match rewrite::rewrite(&unit, &sites, &conversion) {
                 Ok(changes) => (Decision::Convert(conversion), changes),
-                Err(refusal) => {
+                Err(mut refusal) => {
                     let recommended = Some(conversion.recommended);
+                    refusal.detail.push_str(&still_open(&flags));
                     (
                         Decision::Refused {
                             refusal,
@@ -234,6 +235,25 @@ impl Session {
             changes,
             kernels: Vec::new(),
         }
+    }
+}
+
+/// For a module the rewrite refused: what would still hold the patch back
+/// once the refusal's obstacle is gone (its review flags, listed with it),
+/// so the reason is not read as the only one.
+fn still_open(flags: &[analysis::Flag]) -> String {
+    let mut kinds: Vec<&str> = flags
+        .iter()
+        .filter(|f| f.kind.needs_review())
+        .map(|f| f.kind.slug())
+        .collect();
+    kinds.dedup();
+    match kinds.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; the patch would still need review besides: {} (the flags below)",
+            kinds.join(", ")
+        ),
     }
 }
 

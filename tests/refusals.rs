@@ -621,6 +621,44 @@ fn no_shared_header() {
     names(&refusal, &["drivers/foo/foo_dev.c"]);
 }
 
+/// A refusal is not read as the only obstacle: the review flags the patch
+/// would still carry are named after it.
+#[test]
+fn no_shared_header_names_the_review_flags_that_would_remain() {
+    let refusal = check_refused(
+        &[
+            (
+                "drivers/foo/Makefile",
+                "obj-$(CONFIG_FOO) += foo.o\nfoo-y := foo_main.o foo_dev.o\n",
+            ),
+            (
+                "drivers/foo/foo_main.c",
+                "#include <linux/module.h>\n#include <linux/slab.h>\n\
+                 #include <linux/workqueue.h>\n\n\
+                 void *foo_buf;\n\n\
+                 static int __init foo_init(void)\n{\n\treturn 0;\n}\n\n\
+                 static void __exit foo_exit(void)\n{\n\tflush_scheduled_work();\n\tkfree(foo_buf);\n}\n\n\
+                 module_init(foo_init);\nmodule_exit(foo_exit);\n",
+            ),
+            (
+                "drivers/foo/foo_dev.c",
+                "#include <linux/workqueue.h>\n\n\
+                 extern void *foo_buf;\n\n\
+                 static void foo_dev_poll(struct work_struct *work);\n\
+                 static DECLARE_WORK(foo_poll_work, foo_dev_poll);\n\n\
+                 static void foo_dev_poll(struct work_struct *work)\n{\n\
+                 \tif (foo_buf)\n\t\tschedule_work(&foo_poll_work);\n}\n",
+            ),
+        ],
+        Choice::LocalWq,
+        RefusalKind::NoSharedHeader,
+    );
+    names(
+        &refusal,
+        &["the patch would still need review besides: requeued (the flags below)"],
+    );
+}
+
 #[test]
 fn no_shared_header_names_the_file_that_lacks_the_nearest_one() {
     let user = |name: &str, include: &str| {
