@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 
 /// Bumped whenever what the index holds changes shape or meaning (2: an
 /// export that keeps a callback its work runs is a provider; providers
-/// read on demand).
-const FORMAT: u32 = 3;
+/// read on demand; 4: a provider's teardowns' waiting calls).
+const FORMAT: u32 = 4;
 
 /// Below this many `.c` files indexing costs less than the cache (and a
 /// scratch tree would leave a file behind for nothing).

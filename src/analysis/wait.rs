@@ -438,8 +438,12 @@ fn provider_entry(provider: &Provider, called: &BTreeSet<&str>, in_exit: bool) -
         )
     };
     let waited = if !teardown.is_empty() {
+        let how = match provider.teardown_waits.as_slice() {
+            [] => "cancels or flushes it".to_string(),
+            calls => format!("waits for it ({}())", calls.join("(), ")),
+        };
         Some(format!(
-            "{}(), which the module calls, cancels or flushes it",
+            "{}(), which the module calls, {how}",
             teardown.join("(), ")
         ))
     } else if provider.own_item {

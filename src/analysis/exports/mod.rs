@@ -40,6 +40,9 @@ pub struct Provider {
     /// `changed_work` that `power_supply_changed()` queues): the provider's
     /// own teardown, which a caller invokes instead of relying on its flush.
     pub teardown: Vec<String>,
+    /// The waiting calls those teardowns make on the item
+    /// (`cancel_work_sync`), for the reviewer.
+    pub teardown_waits: Vec<String>,
     /// The queued item is reached from the function's own parameter: the
     /// caller hands its item in (a callback may come with it).
     pub hands_item: bool,
@@ -253,6 +256,11 @@ mod tests {
         let mut index = TreeIndex::default();
         index.add_file("lib.c".into(), text, &facts());
         assert_eq!(index.providers["lib_changed"].teardown, ["lib_unregister"]);
+        // The wait is found through the helper the teardown calls.
+        assert_eq!(
+            index.providers["lib_changed"].teardown_waits,
+            ["cancel_work_sync"]
+        );
         let flushed = BTreeSet::from([facts().system_wq("system_wq").expect("declared")]);
         let provider = &index.providers["lib_changed"];
         assert!(provider.works_for_caller(&flushed, &BTreeSet::from(["lib_changed"])));

@@ -37,14 +37,24 @@ pub(super) fn providers_of(
         let pins_module = head.is_some_and(|f| f.pins_module);
         let hands_item = handed.contains_key(&export);
         let queuer = &direct[queuer];
-        let teardown = match &queuer.fields {
-            Some(fields) => exports
-                .iter()
-                .filter(|e| cancels.get(**e).is_some_and(|c| fields.is_subset(c)))
-                .map(|e| e.to_string())
-                .collect(),
-            None => Vec::new(),
-        };
+        let mut teardown = Vec::new();
+        let mut teardown_waits: Vec<String> = Vec::new();
+        if let Some(fields) = &queuer.fields {
+            for e in &exports {
+                let Some(cancelled) = cancels.get(*e) else {
+                    continue;
+                };
+                if !fields.iter().all(|f| cancelled.contains_key(f)) {
+                    continue;
+                }
+                teardown.push(e.to_string());
+                for call in fields.iter().flat_map(|f| &cancelled[f]) {
+                    if !teardown_waits.iter().any(|w| w == call) {
+                        teardown_waits.push(call.to_string());
+                    }
+                }
+            }
+        }
         providers.insert(
             export.clone(),
             Provider {
@@ -59,6 +69,7 @@ pub(super) fn providers_of(
                 // then, and says nothing of the item.
                 own_item: queuer.own_item && kept.is_none(),
                 teardown,
+                teardown_waits,
                 hands_item,
                 takes_callback,
                 pins_module,

@@ -248,18 +248,19 @@ const WAITS: &[&str] = &[
 ];
 
 /// For each function, the item fields it cancels or flushes, itself or
-/// through the functions of the file it calls.
+/// through the functions of the file it calls, each with the waiting
+/// calls that do it (`cancel_work_sync`).
 pub(super) fn cancelled_fields(
     functions: &[TextFunction],
     text: &[u8],
-) -> BTreeMap<String, BTreeSet<String>> {
-    let mut cancels: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+) -> BTreeMap<String, BTreeMap<String, BTreeSet<&'static str>>> {
+    let mut cancels: BTreeMap<String, BTreeMap<String, BTreeSet<&'static str>>> = BTreeMap::new();
     for function in functions {
         let body = &text[function.body_start..function.body_end];
         for (offset, word) in calls_in(body) {
-            if !WAITS.contains(&word) {
+            let Some(call) = WAITS.iter().find(|w| **w == word) else {
                 continue;
-            }
+            };
             let Some(args) = crate::ctext::call_args(body, offset + word.len()) else {
                 continue;
             };
@@ -269,24 +270,28 @@ pub(super) fn cancelled_fields(
                 cancels
                     .entry(function.name.clone())
                     .or_default()
-                    .insert(field);
+                    .entry(field)
+                    .or_default()
+                    .insert(call);
             }
         }
     }
     loop {
         let mut grew = false;
         for function in functions {
-            let inherited: BTreeSet<String> = function
-                .callees
-                .iter()
-                .filter_map(|c| cancels.get(c))
-                .flatten()
-                .cloned()
-                .collect();
+            let mut inherited: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+            for callee in function.callees.iter().filter_map(|c| cancels.get(c)) {
+                for (field, calls) in callee {
+                    inherited.entry(field.clone()).or_default().extend(calls);
+                }
+            }
             let own = cancels.entry(function.name.clone()).or_default();
-            let before = own.len();
-            own.extend(inherited);
-            grew |= own.len() > before;
+            for (field, calls) in inherited {
+                let known = own.entry(field).or_default();
+                let before = known.len();
+                known.extend(calls);
+                grew |= known.len() > before;
+            }
         }
         if !grew {
             return cancels;
