@@ -238,6 +238,15 @@ fn removal(waits: &[WaitSet]) -> Strategy {
     for wait in waits.iter().flat_map(|s| &s.entries) {
         let (list, text) = match (&wait.reach, &wait.waited) {
             (Reach::Own { .. }, _) => (&mut waited, wait.item.clone()),
+            // The caller hands in its object; the item is the provider's
+            // code's to queue and to wait for.
+            (Reach::HandedIn { provider }, Some(by)) => (
+                &mut managed,
+                format!(
+                    "{provider}() queues work there with {}, and {by}",
+                    queued_code(&wait.queued)
+                ),
+            ),
             (_, Some(by)) => (
                 &mut managed,
                 format!(

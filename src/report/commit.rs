@@ -235,8 +235,8 @@ fn named(outcome: &Outcome) -> String {
         .collect();
     match drains.as_slice() {
         [] => format!(
-            "Every work item {} queues there that the flush still waits for is known by \
-             name, so wait for those instead",
+            "The work items {} queues there that nothing waits for before the flush are \
+             known by name, so wait for those instead",
             outcome.module.name
         ),
         _ => {
