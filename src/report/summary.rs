@@ -259,7 +259,7 @@ fn advice(recommended: &Strategy) -> String {
     match recommended {
         Strategy::LocalWq { why } => format!("a local workqueue is needed: {why}"),
         Strategy::FlushWork(_) => format!(
-            "flush-work is the smaller fix: every item of the module's the flush waits for can be named, \
+            "flush-work is the smaller fix: every item of the module's that the flush waits for can be named, \
              so waiting for those ({}) can replace it",
             recommended.flush_calls().join(", ")
         ),
