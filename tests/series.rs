@@ -292,3 +292,33 @@ fn sibling_flush_removals_go_in_one_patch() {
     git(repo.path(), &am);
     assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
 }
+
+/// A patch across modules says, below its `---`, that each flush of the
+/// shared workqueue also waits for the other modules' work on it: each
+/// module's wait notes show only its own code's view.
+#[test]
+fn a_family_patch_says_its_flushes_wait_for_the_members_work() {
+    let repo = repository("family");
+    let session = Session::open(repo.path()).unwrap();
+    let modules = session.select(&[]).unwrap().modules;
+    let outcomes = session.share(modules.iter().map(|m| session.convert(m)).collect());
+    let mails = build_series(
+        repo.path(),
+        &outcomes,
+        &options(),
+        &ExtraRecipients::default(),
+    )
+    .unwrap();
+    let all: String = mails
+        .iter()
+        .map(|m| String::from_utf8_lossy(&m.bytes).into_owned())
+        .collect();
+    let notes = all.split("\n---\n").nth(1).unwrap_or_default();
+    let words: Vec<&str> = notes.split_whitespace().collect();
+    assert!(
+        words
+            .join(" ")
+            .contains("also waits for the work the other modules of this patch put on it"),
+        "{all}"
+    );
+}

@@ -148,6 +148,24 @@ fn message_id(options: &SeriesOptions, base: &str) -> Option<String> {
         .then(|| format!("{base}.{}.git.{email}", options.unix_time))
 }
 
+/// For a patch across modules: each flush of the shared workqueue also
+/// waits for what the other modules queue there, which the counts above
+/// (each module's own view) leave out.
+fn shared_note(plan: &PatchPlan) -> String {
+    let shared = match plan.outcome.decision.conversion().map(|c| &c.strategy) {
+        Some(crate::analysis::Strategy::Shared(shared)) if !plan.members.is_empty() => shared,
+        _ => return String::new(),
+    };
+    let text = format!(
+        "Each flush of {} also waits for the work the other modules of this patch put on \
+         it ({}), as the flush of the system workqueue did: the items above are only \
+         those this module's own code shows.",
+        shared.wq,
+        shared.member_names()
+    );
+    format!("{}\n\n", crate::report::text::wrap(&text, 75))
+}
+
 /// Review notes for below the `---`, where `git am` drops them.
 /// First what each flush waited for (the evidence), then the flags.
 pub(super) fn review_notes(plan: &PatchPlan) -> String {
@@ -160,6 +178,7 @@ pub(super) fn review_notes(plan: &PatchPlan) -> String {
         evidence += &crate::report::hidden::notes(outcome);
     }
     evidence += &crate::report::commit::reclaim_note(plan.outcome);
+    evidence += &shared_note(plan);
     for member in &plan.members {
         let notes = crate::report::waits::notes(member);
         if !notes.is_empty() {
