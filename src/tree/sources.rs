@@ -39,13 +39,14 @@ impl KernelTree {
     ) -> Walked<T> {
         let found = std::sync::Mutex::new(Vec::new());
         let unread = std::sync::Mutex::new(Vec::new());
+        let buffers = Buffers::default();
         let visit = |entry: Result<(PathBuf, Source), Unread>| {
             let (rel, kind) = match entry {
                 Ok(file) => file,
                 Err(failed) => return lock(&unread).push(failed),
             };
             let kept = match kind {
-                Source::C => match read_reused(&self.root.join(&rel), |text| keep(&rel, text)) {
+                Source::C => match buffers.read(&self.root.join(&rel), |text| keep(&rel, text)) {
                     Ok(kept) => kept,
                     Err(err) => return lock(&unread).push(Unread::new(rel, &err)),
                 },
@@ -72,20 +73,23 @@ impl KernelTree {
     }
 }
 
-/// What `keep` makes of the whole text of the file at `path`, read into
-/// this thread's buffer: `fs::read` asked the file's size first and
-/// allocated (and the kernel mapped and zeroed) a new buffer for each of
-/// the tree's 30 000 .c files.
-fn read_reused<T>(path: &Path, keep: impl FnOnce(&[u8]) -> T) -> std::io::Result<T> {
-    thread_local! {
-        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+/// Buffers a walk reads its .c files into, one per thread at work, freed
+/// with the walk: `fs::read` asked each file's size first and allocated
+/// (and the kernel mapped and zeroed) a new buffer for each of the tree's
+/// 30 000 .c files, and buffers kept per thread past the walk added to
+/// the peak memory of the conversions after it.
+#[derive(Default)]
+struct Buffers(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl Buffers {
+    /// What `keep` makes of the whole text of the file at `path`.
+    fn read<T>(&self, path: &Path, keep: impl FnOnce(&[u8]) -> T) -> std::io::Result<T> {
+        let mut file = fs::File::open(path)?;
+        let mut buf = lock(&self.0).pop().unwrap_or_default();
+        let read = read_all(&mut file, &mut buf).map(|len| keep(&buf[..len]));
+        lock(&self.0).push(buf);
+        read
     }
-    let mut file = fs::File::open(path)?;
-    BUF.with(|buf| {
-        let mut buf = buf.borrow_mut();
-        let len = read_all(&mut file, &mut buf)?;
-        Ok(keep(&buf[..len]))
-    })
 }
 
 /// Reads `file` to its end into `buf` (grown as needed, never shrunk):
