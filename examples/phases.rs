@@ -42,7 +42,14 @@ fn main() {
     slow.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap());
     let total: f64 = slow.iter().map(|s| s.0).sum();
     eprintln!("convert total (serial): {total:.2}s; slowest (total, load, plan, rewrite):");
-    for s in slow.iter().take(6) {
+    let sums = slow
+        .iter()
+        .fold((0.0, 0.0, 0.0), |a, s| (a.0 + s.1, a.1 + s.2, a.2 + s.3));
+    eprintln!(
+        "sums load {:.3} plan {:.3} rewrite {:.3}",
+        sums.0, sums.1, sums.2
+    );
+    for s in slow.iter().take(10) {
         eprintln!("  {:<20} {:.3} {:.3} {:.3} {:.3}", s.4, s.0, s.1, s.2, s.3);
     }
 }

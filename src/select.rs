@@ -23,8 +23,9 @@ pub struct Selection {
 
 /// The modules named by `paths`, or the modules of every file whose text
 /// matches `needles` when none is given. A whole-tree walk reads every .c
-/// file once; `glean` is handed each one too, so that other whole-tree
-/// facts cost no second read.
+/// file once; `glean` is handed each one that mentions a workqueue
+/// (`wq::mentions`) too, so that other whole-tree facts cost no second
+/// read.
 pub fn select<T: Send>(
     tree: &KernelTree,
     paths: &[PathBuf],
@@ -249,8 +250,14 @@ fn whole_tree<T: Send>(
     glean: &(impl Fn(&Path, &[u8]) -> Option<T> + Sync),
 ) -> (Walked<()>, Vec<T>, Vec<PathBuf>) {
     let matcher = Needles::new(needles);
+    let gated = wq::all_mention(needles);
     let header_dir = |rel: &Path| headers::private_dir(tree, rel);
     let c_file = |rel: &Path, text: &[u8]| {
+        if !wq::mentions(text) {
+            // Neither the implementation nor anything glean keeps.
+            let matched = !gated && matcher.is_match(text);
+            return matched.then_some(Kept::C(true, None));
+        }
         let gleaned = glean(rel, text);
         // The workqueue implementation flushes its own system workqueues:
         // it is the API, never a module to convert.

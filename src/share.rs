@@ -122,6 +122,32 @@ impl Pool {
         self.slots.len() - 1
     }
 
+    /// `find_or_plan` of each of `modules` in turn, the new ones planned
+    /// on all cores: a run's few cores were each loaded and planned alone
+    /// while the other cores idled at the end of the run.
+    fn find_or_plan_all(&mut self, session: &Session, modules: &[Module]) -> Vec<usize> {
+        use rayon::prelude::*;
+        let mut planned: Vec<Option<Outcome>> = modules
+            .par_iter()
+            .map(|m| self.find(m).is_none().then(|| session.plan_only(m)))
+            .collect();
+        modules
+            .iter()
+            .zip(&mut planned)
+            .map(
+                |(module, planned)| match (self.find(module), planned.take()) {
+                    (Some(at), _) => at,
+                    (None, planned) => {
+                        let outcome = planned.unwrap_or_else(|| session.plan_only(module));
+                        self.slots.push(Some(outcome));
+                        self.keep.push(false);
+                        self.slots.len() - 1
+                    }
+                },
+            )
+            .collect()
+    }
+
     fn get(&self, at: usize) -> &Outcome {
         self.slots[at].as_ref().expect("outcome not taken")
     }

@@ -6,6 +6,7 @@ use super::{Flag, FlagKind, Refusal, RefusalKind, Site};
 use crate::entry::{initcall_level, Entry};
 use crate::kbuild::ModuleKind;
 use crate::load::Unit;
+use std::collections::HashSet;
 
 /// Why the module's entry cannot take a local workqueue, if it cannot.
 pub fn entry_refusal(unit: &Unit, sites: &[Site]) -> Option<Refusal> {
@@ -122,10 +123,13 @@ fn early_init(unit: &Unit, sites: &[Site]) -> Option<Refusal> {
         .filter_map(|i| i.args.first().map(String::as_str))
         .collect();
     let mut early = Vec::new();
+    // Read once for every name: asked file by file per name, a built-in
+    // unit of a hundred files was split into words hundreds of times.
+    let mut called: Option<HashSet<&str>> = None;
     for file in &unit.files {
         for (name, offset) in global_init_functions(&file.text) {
-            let called_here = unit.files.iter().any(|f| calls(&f.text, &name));
-            if !initcalls.contains(&name.as_str()) && !called_here {
+            let called = called.get_or_insert_with(|| called_in_bodies(unit));
+            if !initcalls.contains(&name.as_str()) && !called.contains(name.as_str()) {
                 let at = format!("{}:{}", file.path.display(), file.line_of(offset));
                 early.push((name, at));
             }
@@ -195,11 +199,11 @@ fn open_to_others(
     // module declares (a public header does); one declared in the
     // module's own header only is the module's business.
     let exported = unit.exported();
-    let private = |name: &str| {
-        (0..unit.files.len())
-            .filter(|&h| unit.is_header(h))
-            .any(|h| crate::ctext::calls_in(&unit.files[h].text).any(|(_, w)| w == name))
-    };
+    let in_headers: HashSet<&str> = (0..unit.files.len())
+        .filter(|&h| unit.is_header(h))
+        .flat_map(|h| crate::ctext::calls_in(&unit.files[h].text).map(|(_, w)| w))
+        .collect();
+    let private = |name: &str| in_headers.contains(name);
     let entries = unit
         .files
         .iter()
@@ -265,16 +269,24 @@ fn global_init_functions(text: &[u8]) -> Vec<(String, usize)> {
         .collect()
 }
 
-/// Whether `text` calls `name`: on an indented line (a statement in a
-/// body), not at column 0 (its definition or a prototype).
-fn calls(text: &[u8], name: &str) -> bool {
-    crate::ctext::calls_in(text).any(|(at, word)| {
+/// The names the unit's files call on an indented line (a statement in a
+/// body), not at column 0 (a definition or a prototype).
+fn called_in_bodies(unit: &Unit) -> HashSet<&str> {
+    let indented = |text: &[u8], at: usize| {
         let line_start = text[..at]
             .iter()
             .rposition(|b| *b == b'\n')
             .map_or(0, |i| i + 1);
-        word == name && matches!(text.get(line_start), Some(b' ' | b'\t'))
-    })
+        matches!(text.get(line_start), Some(b' ' | b'\t'))
+    };
+    unit.files
+        .iter()
+        .flat_map(|f| {
+            crate::ctext::calls_in(&f.text)
+                .filter(|(at, _)| indented(&f.text, *at))
+                .map(|(_, word)| word)
+        })
+        .collect()
 }
 
 /// Built-in code and a missing exit: the workqueue may be used before it

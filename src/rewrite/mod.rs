@@ -5,6 +5,7 @@
 mod calls;
 mod comment;
 mod compat;
+mod counts;
 mod declare;
 mod driver_macro;
 mod exit;
@@ -19,8 +20,9 @@ use crate::analysis::{home, teardown};
 use crate::edit::{self, Edit, FileChange};
 use crate::entry::{Entry, Invocation};
 use crate::load::Unit;
-use crate::parse::{error_nodes, parse_c, parse_c_without, Function, SourceFile};
+use crate::parse::{error_nodes, parse_c_without, Function, SourceFile};
 use crate::refusal::{Refusal, RefusalKind};
+use counts::whole_count;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
@@ -344,17 +346,17 @@ fn stands_alone(block: &[u8]) -> bool {
 /// side by side (a big file's check is the tail of a run), and the count
 /// before is kept in the file for a second rewrite of it.
 fn whole_errors(file: &SourceFile, after: &[u8]) -> anyhow::Result<(usize, usize)> {
-    let count =
-        |text: &[u8]| -> anyhow::Result<usize> { Ok(count_errors(parse_c(text)?.root_node())) };
     let (before, after) = match file.whole_errors.get() {
-        Some(before) => (before.clone(), count(after)),
+        Some(before) => (before.clone(), whole_count(after)),
         None => {
-            let (before, after) = rayon::join(|| count(&file.text), || count(after));
-            let before = before.map_err(|e| e.to_string());
+            let (before, after) = rayon::join(|| whole_count(&file.text), || whole_count(after));
             (file.whole_errors.get_or_init(|| before).clone(), after)
         }
     };
-    Ok((before.map_err(anyhow::Error::msg)?, after?))
+    Ok((
+        before.map_err(anyhow::Error::msg)?,
+        after.map_err(anyhow::Error::msg)?,
+    ))
 }
 
 /// Refuses a rewrite whose text has more errors than the original's.

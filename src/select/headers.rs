@@ -67,6 +67,7 @@ fn pieces_match(
         .unwrap_or(0)
         .saturating_sub(1);
     buf.resize(PIECE + overlap, 0);
+    let gated = crate::wq::all_mention(needles);
     let (mut kept, mut matched) = (0, false);
     loop {
         let got = match file.read(&mut buf[kept..]) {
@@ -77,10 +78,13 @@ fn pieces_match(
         };
         let end = kept + got;
         let piece = &buf[..end];
-        if memchr::memmem::find(piece, implementation).is_some() {
+        // A piece that mentions no workqueue holds neither a needle nor
+        // the implementation's line: one pass over it for both.
+        let mentioned = !gated || crate::wq::mentions(piece);
+        if mentioned && memchr::memmem::find(piece, implementation).is_some() {
             return false;
         }
-        matched = matched || matcher.is_match(piece);
+        matched = matched || (mentioned && matcher.is_match(piece));
         kept = overlap.min(end);
         buf.copy_within(end - kept..end, 0);
     }

@@ -72,10 +72,7 @@ fn pull_cores(session: &Session, pool: &mut Pool) -> BTreeSet<usize> {
             }
         }
     }
-    cores
-        .iter()
-        .map(|core| pool.find_or_plan(session, core))
-        .collect()
+    pool.find_or_plan_all(session, &cores).into_iter().collect()
 }
 
 /// The flushed system workqueues of a module's converted flushes.

@@ -234,6 +234,29 @@ pub fn is_implementation(text: &[u8]) -> bool {
     memchr::memmem::find(text, WORKQUEUE_IMPLEMENTATION.as_bytes()).is_some()
 }
 
+/// Words one of which every needle above holds, and the implementation's
+/// line too: a text with none of them matches no needle. Most of a tree
+/// mentions no workqueue, and one pass over a file for these spared the
+/// whole-tree walk a pass for each needle it and the export index look
+/// for (six per file for `scan`, nine for `scan --all`).
+pub const MENTIONS: &[&str] = &["schedule", "system_"];
+
+/// Whether `text` holds a word of `MENTIONS`.
+pub fn mentions(text: &[u8]) -> bool {
+    static FINDERS: std::sync::OnceLock<crate::ctext::Needles> = std::sync::OnceLock::new();
+    FINDERS
+        .get_or_init(|| crate::ctext::Needles::new(MENTIONS))
+        .is_match(text)
+}
+
+/// Whether each of `needles` holds a word of `MENTIONS`: then a text
+/// that `mentions` none matches none of them.
+pub fn all_mention(needles: &[&str]) -> bool {
+    needles
+        .iter()
+        .all(|n| MENTIONS.iter().any(|m| n.contains(m)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +266,15 @@ mod tests {
         let a = intern("system_wq");
         let b = intern(&String::from("system_wq"));
         assert!(std::ptr::eq(a, b));
+    }
+
+    #[test]
+    fn every_needle_mentions_a_workqueue() {
+        for needles in [FLUSH_NEEDLES, USE_NEEDLES, QUEUE_NEEDLES] {
+            assert!(all_mention(needles), "{needles:?}");
+        }
+        assert!(all_mention(&[WORKQUEUE_IMPLEMENTATION]));
+        assert!(!all_mention(&["flush_workqueue("]));
     }
 
     #[test]
