@@ -178,11 +178,8 @@ fn sibling_removal(all: &[&Outcome]) -> String {
         .map(|(reason, modules)| match modules.as_slice() {
             [one] => removal_of(one, &one.module.name),
             _ => {
-                let names: Vec<(String, SiteCounts)> = modules
-                    .iter()
-                    .map(|m| (m.module.name.clone(), SiteCounts::default()))
-                    .collect();
-                format!("For each of {}: {reason}", and_list(&names))
+                let names: Vec<&str> = modules.iter().map(|m| m.module.name.as_str()).collect();
+                format!("For each of {}: {reason}", and_names(&names))
             }
         })
         .collect();
@@ -281,6 +278,11 @@ fn a_workqueue(outcome: &Outcome) -> String {
 /// "a, b and c", from the members' names.
 fn and_list(members: &[(String, SiteCounts)]) -> String {
     let names: Vec<&str> = members.iter().map(|(n, _)| n.as_str()).collect();
+    and_names(&names)
+}
+
+/// "a, b and c".
+fn and_names(names: &[&str]) -> String {
     match names.split_last() {
         Some((last, [])) => last.to_string(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
@@ -403,13 +405,13 @@ fn scope(patches: &[(&Outcome, &[&Outcome])]) -> (String, String) {
                     shared.members.len() + 1
                 )),
                 _ if !siblings.is_empty() => {
-                    let names: Vec<(String, SiteCounts)> = std::iter::once(*o)
+                    let names: Vec<&str> = std::iter::once(*o)
                         .chain(siblings.iter().copied())
-                        .map(|m| (m.module.name.clone(), SiteCounts::default()))
+                        .map(|m| m.module.name.as_str())
                         .collect();
                     Some(format!(
                         "{}: built together, each losing a flush",
-                        and_list(&names)
+                        and_names(&names)
                     ))
                 }
                 _ => None,
