@@ -25,7 +25,8 @@ pub mod rewrite;
 pub mod select;
 pub mod share;
 pub mod tree;
-// At the edges: writing files, building them.
+// At the edges: writing files, building them, caches.
+pub mod cache;
 pub mod check;
 pub mod index_cache;
 pub mod interrupt;

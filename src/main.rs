@@ -37,6 +37,9 @@ mod exit {
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
+    if let Some(log) = localwq::cache::counts::CountLog::open() {
+        localwq::rewrite::counts::keep_counts_in(Box::new(log));
+    }
     let cli = Cli::parse();
     if let Err(err) = localwq::interrupt::install() {
         eprintln!("localwq: error: cannot handle interruptions: {err}");

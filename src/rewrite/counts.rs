@@ -3,9 +3,12 @@
 //! know no count yet, and a group's rewrite can give a file the text a
 //! module's own rewrite gave it: each such whole parse (the costliest of
 //! a scan, a file's bodies and all) counted again a file counted already.
+//! Counts may also be kept between runs (`keep_counts_in`): the CLI keeps
+//! them in the user's cache (`cache::counts`).
 
 use super::count_errors;
 use crate::parse::parse_c;
+use sha2::Digest as _;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::{Mutex, OnceLock};
@@ -13,6 +16,23 @@ use std::sync::{Mutex, OnceLock};
 /// A text's length and two independent 64-bit hashes of it: a different
 /// text with the same key is not worth a thought.
 type Key = (usize, u64, u64);
+
+/// The SHA-256 of a text.
+pub type Digest = [u8; 32];
+
+/// Counts known from earlier runs, by the digest of their text.
+pub trait CountStore: Send + Sync {
+    fn get(&self, digest: &Digest) -> Option<usize>;
+    fn put(&self, digest: &Digest, count: usize);
+}
+
+static STORE: OnceLock<Box<dyn CountStore>> = OnceLock::new();
+
+/// Where counts are looked up before a text is parsed, and kept after:
+/// set once, before the first rewrite.
+pub fn keep_counts_in(store: Box<dyn CountStore>) {
+    let _ = STORE.set(store);
+}
 
 /// The errors `count_errors` finds in a whole parse of `text`, or why it
 /// could not parse.
@@ -27,9 +47,28 @@ pub(super) fn whole_count(text: &[u8]) -> Result<usize, String> {
         return known.clone();
     }
     // Counted outside the lock: files are counted on all cores at once.
-    let count = parse_c(text)
-        .map(|tree| count_errors(tree.root_node()))
-        .map_err(|e| e.to_string());
+    let count = kept_or_counted(text);
     lock().insert(key, count.clone());
     count
+}
+
+fn kept_or_counted(text: &[u8]) -> Result<usize, String> {
+    let Some(store) = STORE.get() else {
+        return counted(text);
+    };
+    let digest: Digest = sha2::Sha256::digest(text).into();
+    if let Some(known) = store.get(&digest) {
+        return Ok(known);
+    }
+    let count = counted(text);
+    if let Ok(count) = count {
+        store.put(&digest, count);
+    }
+    count
+}
+
+fn counted(text: &[u8]) -> Result<usize, String> {
+    parse_c(text)
+        .map(|tree| count_errors(tree.root_node()))
+        .map_err(|e| e.to_string())
 }

@@ -5,7 +5,7 @@
 mod calls;
 mod comment;
 mod compat;
-mod counts;
+pub mod counts;
 mod declare;
 mod driver_macro;
 mod exit;
