@@ -122,9 +122,11 @@ impl Session {
         let (selection, indexes) = select::select(&self.tree, paths, needles, |rel, text| {
             TreeIndex::of_file_deferred(rel, text, &self.tree.facts)
         })?;
+        // An index read back from the walk's cache knows its workqueues
+        // by name only.
         if let Some(indexes) = indexes {
-            self.around
-                .set_index(TreeIndex::merged(indexes.into_iter()));
+            let index = TreeIndex::merged(indexes.into_iter()).resolved(&self.tree.facts);
+            self.around.set_index(index);
         }
         // Every text a flush needle matches, one of `needles` matches too.
         let flushers = wq::FLUSH_NEEDLES

@@ -10,7 +10,7 @@ mod headers;
 use crate::ctext::Needles;
 use crate::kbuild::{self, Module};
 use crate::refusal::{Refusal, RefusalKind};
-use crate::tree::{KernelTree, Unread, Walked};
+use crate::tree::{KernelTree, Known, Stat, Unread, Walked};
 use crate::wq;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ pub struct Selection {
 /// file once; `glean` is handed each one that mentions a workqueue
 /// (`wq::mentions`) too, so that other whole-tree facts cost no second
 /// read.
-pub fn select<T: Send>(
+pub fn select<T: Send + Sync + Clone + serde::Serialize + serde::de::DeserializeOwned>(
     tree: &KernelTree,
     paths: &[PathBuf],
     needles: &[&str],
@@ -234,6 +234,7 @@ fn unread_refusal(unread: &Unread, consequence: &str) -> Refusal {
 }
 
 /// What a whole-tree walk keeps of one file.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 enum Kept<T> {
     /// A .c file: whether it matched, and what `glean` made of it.
     C(bool, Option<T>),
@@ -244,7 +245,7 @@ enum Kept<T> {
 /// The files of the whole tree that mention `needles`, sorted, what
 /// `glean` made of every .c file read, and what could not be read; and
 /// the private headers that mention them (sorted), from the same walk.
-fn whole_tree<T: Send>(
+fn whole_tree<T: Send + Sync + Clone + serde::Serialize + serde::de::DeserializeOwned>(
     tree: &KernelTree,
     needles: &[&str],
     glean: &(impl Fn(&Path, &[u8]) -> Option<T> + Sync),
@@ -267,19 +268,28 @@ fn whole_tree<T: Send>(
     let header = |_: &Path, file: std::fs::File| {
         headers::file_matches(needles, &matcher, file).then_some(Kept::Header)
     };
-    let walked = tree.filter_map_sources(&header_dir, c_file, header);
+    let cache = crate::cache::walk::WalkCache::open(&walk_key(tree, needles));
+    let known = cache
+        .as_ref()
+        .map(|c| move |rel: &Path, stat: &Stat| c.get(rel, stat));
+    let known = known.as_ref().map(|k| k as &Known<'_, Kept<T>>);
+    let walked = tree.filter_map_sources(&header_dir, c_file, header, known);
+    if let Some(cache) = &cache {
+        cache.save(&walked.kept);
+    }
     let mut matching = Vec::new();
     let mut gleaned = Vec::new();
     let mut headers = Vec::new();
-    for (rel, kept) in walked.kept {
-        match kept {
-            Kept::C(matched, kept) => {
+    for (rel, visited) in walked.kept {
+        match visited.kept {
+            Some(Kept::C(matched, kept)) => {
                 if matched {
                     matching.push((rel, ()));
                 }
                 gleaned.extend(kept);
             }
-            Kept::Header => headers.push(rel),
+            Some(Kept::Header) => headers.push(rel),
+            None => {}
         }
     }
     matching.sort_by(|a, b| a.0.cmp(&b.0));
@@ -289,6 +299,12 @@ fn whole_tree<T: Send>(
         unread: walked.unread,
     };
     (walked, gleaned, headers)
+}
+
+/// What a walk's files are read for: the tree, the needles and the
+/// tree's workqueue facts (what `glean` looks for).
+fn walk_key(tree: &KernelTree, needles: &[&str]) -> String {
+    format!("{} {needles:?} {:?}", tree.root.display(), tree.facts)
 }
 
 /// `path` relative to the tree's root: as given when it exists there,

@@ -9,6 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 mod sources;
+pub use sources::{Known, Stat, Visited};
 
 /// Top-level directories that hold no kernel modules.
 const SKIPPED_DIRS: &[&str] = &[".git", "Documentation", "tools", "scripts", "usr"];

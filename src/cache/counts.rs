@@ -16,7 +16,6 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
 
 /// The counts this build of localwq has kept, read when the store opens,
 /// and the log new ones are appended to.
@@ -25,9 +24,6 @@ pub struct CountLog {
     known: HashMap<Digest, usize>,
     log: Mutex<Option<File>>,
 }
-
-/// How long an unused log is kept.
-const STALE: Duration = Duration::from_secs(24 * 3600);
 
 impl CountLog {
     /// The log of this build in the cache directory, or None where there
@@ -42,7 +38,7 @@ impl CountLog {
         let path = dir.join(format!("{build:016x}.log"));
         let known = fs::read(&path).map(|t| parse(&t)).unwrap_or_default();
         if known.is_empty() {
-            remove_stale(dir, &path);
+            super::remove_stale(dir, "log", &path);
         }
         CountLog {
             path,
@@ -120,25 +116,6 @@ fn digest_of_hex(hex: &[u8]) -> Option<Digest> {
         *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
     }
     Some(digest)
-}
-
-/// Logs of other builds not written to for a day.
-fn remove_stale(dir: &Path, keep: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let now = SystemTime::now();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|m| now.duration_since(m).is_ok_and(|age| age > STALE));
-        let log = path.extension().is_some_and(|e| e == "log");
-        if old && log && path != keep {
-            let _ = fs::remove_file(path);
-        }
-    }
 }
 
 #[cfg(test)]

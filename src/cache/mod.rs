@@ -6,6 +6,7 @@
 //! read each other's half.
 
 pub mod counts;
+pub mod walk;
 
 use std::path::{Path, PathBuf};
 
@@ -40,4 +41,26 @@ pub fn build_id() -> Option<u64> {
     )
         .hash(&mut hasher);
     Some(hasher.finish())
+}
+
+/// How long a file of another build is kept after its last write.
+pub const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// The files in `dir` ending in `.ext`, but `keep`, not written to for
+/// `STALE`: another build's, most likely, which no run reads again.
+fn remove_stale(dir: &Path, ext: &str, keep: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|m| now.duration_since(m).is_ok_and(|age| age > STALE));
+        if old && path.extension().is_some_and(|e| e == ext) && path != keep {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }

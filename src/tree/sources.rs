@@ -8,6 +8,53 @@ use super::{lock, KernelTree, Unread, Walked, SKIPPED_DIRS};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// A file as the walk found it: its `Stat` when read (None when it
+/// could not be taken), and what was kept of it.
+#[derive(Debug)]
+pub struct Visited<T> {
+    pub stat: Option<Stat>,
+    pub kept: Option<T>,
+}
+
+/// What an earlier walk kept of a file, given its path and present
+/// `Stat`: None when it did not see the file so.
+pub type Known<'a, T> = dyn Fn(&Path, &Stat) -> Option<Option<T>> + Sync + 'a;
+
+/// What tells one version of a file from another without reading it, as
+/// git's index does: size, modification and change times and inode. Any
+/// write sets the change time to the present, which no tool can set back.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Stat {
+    pub size: u64,
+    pub mtime: (i64, i64),
+    pub ctime: (i64, i64),
+    pub ino: u64,
+    pub dev: u64,
+}
+
+impl Stat {
+    pub fn of(meta: &fs::Metadata) -> Stat {
+        use std::os::unix::fs::MetadataExt;
+        Stat {
+            size: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+            ino: meta.ino(),
+            dev: meta.dev(),
+        }
+    }
+}
+
+/// The file at `path` as `known` saw it, if it is unchanged.
+fn reuse<T>(known: &Known<'_, T>, rel: &Path, path: &Path) -> Option<Visited<T>> {
+    let stat = Stat::of(&fs::metadata(path).ok()?);
+    let kept = known(rel, &stat)?;
+    Some(Visited {
+        stat: Some(stat),
+        kept,
+    })
+}
+
 /// Which kind of file the walk found.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Source {
@@ -27,16 +74,18 @@ impl KernelTree {
     /// directories `header_dir` accepts (checked on each directory, the
     /// top one included), once, and keeps what `keep` makes of a .c
     /// file's text and `keep_header` of a header, opened (it reads what it
-    /// needs); in no order. The .c files are those `filter_map_files`
-    /// reads, what cannot be read among them listed; a header is a regular
-    /// file (not a link), and one that cannot be opened or listed is left
-    /// out.
+    /// needs); in no order, each file with its `Stat` as it was read. The
+    /// .c files are those `filter_map_files` reads, what cannot be read
+    /// among them listed; a header is a regular file (not a link), and one
+    /// that cannot be opened or listed is left out. A file `known` has
+    /// seen with its present `Stat` is not read again.
     pub fn filter_map_sources<T: Send>(
         &self,
         header_dir: &(impl Fn(&Path) -> bool + Sync),
         keep: impl Fn(&Path, &[u8]) -> Option<T> + Sync,
         keep_header: impl Fn(&Path, fs::File) -> Option<T> + Sync,
-    ) -> Walked<T> {
+        known: Option<&Known<'_, T>>,
+    ) -> Walked<Visited<T>> {
         let found = std::sync::Mutex::new(Vec::new());
         let unread = std::sync::Mutex::new(Vec::new());
         let buffers = Buffers::default();
@@ -45,18 +94,24 @@ impl KernelTree {
                 Ok(file) => file,
                 Err(failed) => return lock(&unread).push(failed),
             };
-            let kept = match kind {
-                Source::C => match buffers.read(&self.root.join(&rel), |text| keep(&rel, text)) {
-                    Ok(kept) => kept,
+            let path = self.root.join(&rel);
+            if let Some(visited) = known.and_then(|known| reuse(known, &rel, &path)) {
+                return lock(&found).push((rel, visited));
+            }
+            let visited = match kind {
+                Source::C => match buffers.read(&path, |text| keep(&rel, text)) {
+                    Ok((stat, kept)) => Visited { stat, kept },
                     Err(err) => return lock(&unread).push(Unread::new(rel, &err)),
                 },
-                Source::Header => fs::File::open(self.root.join(&rel))
-                    .ok()
-                    .and_then(|file| keep_header(&rel, file)),
+                Source::Header => match fs::File::open(&path) {
+                    Ok(file) => Visited {
+                        stat: file.metadata().ok().map(|m| Stat::of(&m)),
+                        kept: keep_header(&rel, file),
+                    },
+                    Err(_) => return,
+                },
             };
-            if let Some(kept) = kept {
-                lock(&found).push((rel, kept));
-            }
+            lock(&found).push((rel, visited));
         };
         let top = PathBuf::new();
         let kinds = Kinds {
@@ -82,11 +137,18 @@ impl KernelTree {
 struct Buffers(std::sync::Mutex<Vec<Vec<u8>>>);
 
 impl Buffers {
-    /// What `keep` makes of the whole text of the file at `path`.
-    fn read<T>(&self, path: &Path, keep: impl FnOnce(&[u8]) -> T) -> std::io::Result<T> {
+    /// What `keep` makes of the whole text of the file at `path`, and
+    /// the file's `Stat` (taken before it is read: a write while it is
+    /// read gives it another).
+    fn read<T>(
+        &self,
+        path: &Path,
+        keep: impl FnOnce(&[u8]) -> T,
+    ) -> std::io::Result<(Option<Stat>, T)> {
         let mut file = fs::File::open(path)?;
+        let stat = file.metadata().ok().map(|m| Stat::of(&m));
         let mut buf = lock(&self.0).pop().unwrap_or_default();
-        let read = read_all(&mut file, &mut buf).map(|len| keep(&buf[..len]));
+        let read = read_all(&mut file, &mut buf).map(|len| (stat, keep(&buf[..len])));
         lock(&self.0).push(buf);
         read
     }

@@ -111,7 +111,7 @@ impl QueueingFile {
 
 /// Saved for a kernel and read back (`index_cache`): the workqueues by
 /// name, given their flags again by `resolved`.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TreeIndex {
     pub providers: BTreeMap<String, Provider>,
     pub queueing: Vec<QueueingFile>,
@@ -119,8 +119,9 @@ pub struct TreeIndex {
     /// each name exported by a file that queues, with the files exporting
     /// it, by path. A run asks for the few that its modules call
     /// (`providers_of_file`): splitting every exporting file of a tree
-    /// into functions cost a whole scan an eighth of its time.
-    #[serde(skip)]
+    /// into functions cost a whole scan an eighth of its time. Kept by a
+    /// walk's cache (`cache::walk`), never by a kernel's (built whole).
+    #[serde(default)]
     pub deferred: BTreeMap<String, Vec<PathBuf>>,
 }
 

@@ -68,7 +68,7 @@ fn a_new_build_removes_old_logs_only() {
     for path in [&old, &recent, &other] {
         fs::write(path, "").unwrap();
     }
-    let long_ago = SystemTime::now() - 2 * STALE;
+    let long_ago = std::time::SystemTime::now() - 2 * crate::cache::STALE;
     for path in [&old, &other] {
         let file = File::options().write(true).open(path).unwrap();
         file.set_modified(long_ago).unwrap();
