@@ -71,10 +71,10 @@ impl TreeSurroundings {
     /// are read when asked for (`tree_provider`).
     pub fn index(&self) -> &TreeIndex {
         self.index.get_or_init(|| {
-            let per_file = self.tree.filter_map_files(Path::new(""), |rel, text| {
+            let per_file = crate::select::glean_tree(&self.tree, &|rel, text| {
                 TreeIndex::of_file_deferred(rel, text, &self.tree.facts)
             });
-            TreeIndex::merged(per_file.kept.into_iter().map(|(_, index)| index))
+            TreeIndex::merged(per_file.into_iter()).resolved(&self.tree.facts)
         })
     }
 

@@ -252,7 +252,8 @@ fn whole_tree<T: Send + Sync + Clone + serde::Serialize + serde::de::Deserialize
 ) -> (Walked<()>, Vec<T>, Vec<PathBuf>) {
     let matcher = Needles::new(needles);
     let gated = wq::all_mention(needles);
-    let header_dir = |rel: &Path| headers::private_dir(tree, rel);
+    // A walk for `glean` alone reads no header.
+    let header_dir = |rel: &Path| !needles.is_empty() && headers::private_dir(tree, rel);
     let c_file = |rel: &Path, text: &[u8]| {
         if !wq::mentions(text) {
             // Neither the implementation nor anything glean keeps.
@@ -305,6 +306,16 @@ fn whole_tree<T: Send + Sync + Clone + serde::Serialize + serde::de::Deserialize
 /// tree's workqueue facts (what `glean` looks for).
 fn walk_key(tree: &KernelTree, needles: &[&str]) -> String {
     format!("{} {needles:?} {:?}", tree.root.display(), tree.facts)
+}
+
+/// What `glean` makes of each .c file of the tree that mentions a
+/// workqueue (`wq::mentions`), from the walk's cache where a file is
+/// unchanged.
+pub fn glean_tree<T: Send + Sync + Clone + serde::Serialize + serde::de::DeserializeOwned>(
+    tree: &KernelTree,
+    glean: &(impl Fn(&Path, &[u8]) -> Option<T> + Sync),
+) -> Vec<T> {
+    whole_tree(tree, &[], glean).1
 }
 
 /// `path` relative to the tree's root: as given when it exists there,
