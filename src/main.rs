@@ -40,6 +40,9 @@ fn main() -> ExitCode {
     if let Some(log) = localwq::cache::counts::CountLog::open() {
         localwq::rewrite::counts::keep_counts_in(Box::new(log));
     }
+    if let Some(dir) = localwq::cache::facts::FactsDir::open() {
+        localwq::parse::kept::keep_facts_in(Box::new(dir));
+    }
     let cli = Cli::parse();
     if let Err(err) = localwq::interrupt::install() {
         eprintln!("localwq: error: cannot handle interruptions: {err}");

@@ -7,7 +7,7 @@ use crate::ctext::words_in;
 use std::ops::Range;
 use tree_sitter::{Node, Tree};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     pub name: String,
     pub range: Range<usize>,
@@ -16,9 +16,13 @@ pub struct Function {
     pub head: String,
     /// No ERROR node inside the body.
     pub body_clean: bool,
+    /// The end of the declarations that open the body (comments between
+    /// them included, trailing ones not); the body's `{` + 1 when it
+    /// opens with a statement. Step 2 allocates right after them.
+    pub declarations_end: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Call {
     pub callee: String,
     pub callee_range: Range<usize>,
@@ -33,14 +37,14 @@ pub struct Call {
 
 /// A workqueue identifier mentioned in a `#define` body, which the grammar
 /// does not parse.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MacroMention {
     pub word: String,
     pub offset: usize,
     pub macro_name: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Include {
     pub path: String,
     pub quoted: bool,
@@ -49,7 +53,7 @@ pub struct Include {
     pub top_level: bool,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Facts {
     pub functions: Vec<Function>,
     pub calls: Vec<Call>,
@@ -130,6 +134,7 @@ impl Walk<'_> {
             body: body.byte_range(),
             head: String::from_utf8_lossy(&self.text[node.start_byte()..body.start_byte()]).into(),
             body_clean: !has_real_error(body, self.text),
+            declarations_end: declarations_end(body),
         });
         Some(self.facts.functions.len() - 1)
     }
@@ -251,4 +256,18 @@ fn is_foreach_artifact(missing: Node, text: &[u8]) -> bool {
         .and_then(|f| f.utf8_text(text).ok())
         .is_some_and(|name| name.contains("for_each"));
     missing.kind() == ";" && (block_follows || named_for_each)
+}
+
+/// `Function::declarations_end` of a function's `body`.
+fn declarations_end(body: Node) -> usize {
+    let opening = body.start_byte() + 1;
+    let Some(body) = body
+        .descendant_for_byte_range(body.start_byte(), body.end_byte())
+        .filter(|n| n.kind() == "compound_statement")
+    else {
+        return opening;
+    };
+    super::leading_declarations(body)
+        .last()
+        .map_or(opening, |last| last.end_byte())
 }

@@ -5,6 +5,7 @@
 mod attributes;
 pub mod compat;
 mod facts;
+pub mod kept;
 mod ranges;
 mod reparse;
 
@@ -173,8 +174,24 @@ impl SourceFile {
     }
 
     fn parse_without(path: PathBuf, text: Vec<u8>, idle: Vec<Range<usize>>) -> Result<Self> {
-        let tree = parse_c_without(&text, &idle)?;
-        let mut facts = collect_facts(&tree, &text, crate::wq::is_macro_word);
+        let Some(store) = kept::store() else {
+            let (tree, facts) = Self::parse_facts(&text, &idle)?;
+            return Ok(Self::parsed(path, text, idle, OnceLock::from(tree), facts));
+        };
+        let key = kept::key_of(&text, &idle);
+        if let Some(facts) = store.get(&key) {
+            // The tree is made when something asks for it.
+            return Ok(Self::parsed(path, text, idle, OnceLock::new(), facts));
+        }
+        let (tree, facts) = Self::parse_facts(&text, &idle)?;
+        store.put(&key, &facts);
+        Ok(Self::parsed(path, text, idle, OnceLock::from(tree), facts))
+    }
+
+    /// The parse of `text` less `idle`, and its facts.
+    fn parse_facts(text: &[u8], idle: &[Range<usize>]) -> Result<(Tree, Facts)> {
+        let tree = parse_c_without(text, idle)?;
+        let mut facts = collect_facts(&tree, text, crate::wq::is_macro_word);
         // A function lost leaves an ERROR, or its calls outside any
         // function (a head the grammar took for a statement).
         let wanted = |word: &str| crate::wq::api(word).is_some();
@@ -185,20 +202,29 @@ impl SourceFile {
                 .any(|c| c.function.is_none() && wanted(&c.callee))
         };
         if tree.root_node().has_error() || outside() {
-            reparse::mend(&text, &idle, &mut facts, wanted, crate::wq::is_macro_word)?;
+            reparse::mend(text, idle, &mut facts, wanted, crate::wq::is_macro_word)?;
         }
-        let lines = LineIndex::new(&text);
-        Ok(SourceFile {
+        Ok((tree, facts))
+    }
+
+    fn parsed(
+        path: PathBuf,
+        text: Vec<u8>,
+        idle: Vec<Range<usize>>,
+        tree: OnceLock<Tree>,
+        facts: Facts,
+    ) -> Self {
+        SourceFile {
             path,
+            lines: LineIndex::new(&text),
             text,
-            tree: OnceLock::from(tree),
-            lines,
+            tree,
             facts,
             parsed: true,
             idle,
             dead: Vec::new(),
             whole_errors: Default::default(),
-        })
+        }
     }
 
     /// A file read but not parsed: its includes come from the text.
@@ -293,21 +319,10 @@ impl SourceFile {
             .find(|(_, f)| f.name == name)
     }
 
-    /// The end of the declarations that open `func`'s body (comments
-    /// between them included, trailing ones not); the body's `{` + 1 when
-    /// it opens with a statement. Step 2 allocates right after them.
+    /// The end of the declarations that open `func`'s body
+    /// (`Function::declarations_end`).
     pub fn declarations_end(&self, func: &Function) -> usize {
-        let Some(body) = self
-            .tree()
-            .root_node()
-            .descendant_for_byte_range(func.body.start, func.body.end)
-            .filter(|n| n.kind() == "compound_statement")
-        else {
-            return func.body.start + 1;
-        };
-        leading_declarations(body)
-            .last()
-            .map_or(func.body.start + 1, |last| last.end_byte())
+        func.declarations_end
     }
 
     pub fn in_inert(&self, offset: usize) -> bool {
