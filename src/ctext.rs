@@ -69,7 +69,14 @@ pub fn lines_holding(text: &[u8], needles: &[&str]) -> Vec<usize> {
 
 /// Whether `word` occurs in `text` as a whole identifier.
 pub fn has_word(text: &[u8], word: &str) -> bool {
-    memchr::memmem::find_iter(text, word.as_bytes()).any(|at| {
+    word_offsets(text, word).next().is_some()
+}
+
+/// Where `word` (an identifier) occurs in `text` as a whole one: the
+/// offsets `words_in` gives it, found by SIMD search instead of a walk
+/// over every word.
+pub fn word_offsets<'t>(text: &'t [u8], word: &'t str) -> impl Iterator<Item = usize> + 't {
+    memchr::memmem::find_iter(text, word.as_bytes()).filter(move |&at| {
         let before = at.checked_sub(1).map(|i| text[i]);
         let after = text.get(at + word.len()).copied();
         !before.is_some_and(is_word_byte) && !after.is_some_and(is_word_byte)

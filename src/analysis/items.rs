@@ -428,12 +428,8 @@ pub(super) fn file_scope(unit: &Unit, file: usize, typedefs: &Typedefs) -> Vec<D
     let mut found = Vec::new();
     for at in files {
         let source = &unit.files[at];
-        let root = source.tree().root_node();
-        let mut cursor = root.walk();
-        for node in root.named_children(&mut cursor) {
-            if node.kind() == "declaration" {
-                found.extend(declarations_in(&source.text[node.byte_range()], typedefs));
-            }
+        for declaration in &source.facts.top_declarations {
+            found.extend(declarations_in(&source.text[declaration.clone()], typedefs));
         }
     }
     found

@@ -61,6 +61,10 @@ pub struct Facts {
     pub includes: Vec<Include>,
     /// Comments and string literals: identifiers there are not code.
     pub inert: Vec<Range<usize>>,
+    /// The parse had an ERROR or MISSING node.
+    pub has_error: bool,
+    /// The top level's declarations (`declaration` nodes), in order.
+    pub top_declarations: Vec<Range<usize>>,
 }
 
 fn text_of<'a>(node: Node, text: &'a [u8]) -> &'a str {
@@ -94,6 +98,14 @@ pub(super) fn collect_facts(tree: &Tree, text: &[u8], keep: fn(&str) -> bool) ->
         facts: Facts::default(),
     };
     walk.visit_all(tree.root_node());
+    let root = tree.root_node();
+    walk.facts.has_error = root.has_error();
+    let mut cursor = root.walk();
+    walk.facts.top_declarations = root
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() == "declaration")
+        .map(|n| n.byte_range())
+        .collect();
     walk.facts
 }
 

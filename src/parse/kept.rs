@@ -31,7 +31,8 @@ pub(super) fn store() -> Option<&'static dyn FactsStore> {
     STORE.get().map(|s| s.as_ref())
 }
 
-pub(super) fn key_of(text: &[u8], idle: &[Range<usize>]) -> Key {
+/// The digest of `text` with `idle`: what a parse of it less them makes.
+pub fn key_of(text: &[u8], idle: &[Range<usize>]) -> Key {
     let mut hasher = sha2::Sha256::new();
     hasher.update((text.len() as u64).to_le_bytes());
     hasher.update(text);

@@ -1,4 +1,5 @@
-//! Whole-text parse error counts, kept for the run by the text's digest.
+//! Parse error counts of a text (whole, or less the blocks its focused
+//! parse leaves out), kept for the run by the text's digest.
 //! A module planned again for a group (`share`) is a new unit whose files
 //! know no count yet, and a group's rewrite can give a file the text a
 //! module's own rewrite gave it: each such whole parse (the costliest of
@@ -7,17 +8,19 @@
 //! them in the user's cache (`cache::counts`).
 
 use super::count_errors;
-use crate::parse::parse_c;
-use sha2::Digest as _;
+use crate::parse::parse_c_without;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
 
-/// A text's length and two independent 64-bit hashes of it: a different
-/// text with the same key is not worth a thought.
+/// A text's length and two independent 64-bit hashes of it and the
+/// blocks left out: a different text with the same key is not worth a
+/// thought.
 type Key = (usize, u64, u64);
 
-/// The SHA-256 of a text.
+/// The SHA-256 of a text and the blocks left out of its parse
+/// (`parse::kept::key_of`).
 pub type Digest = [u8; 32];
 
 /// Counts known from earlier runs, by the digest of their text.
@@ -37,38 +40,48 @@ pub fn keep_counts_in(store: Box<dyn CountStore>) {
 /// The errors `count_errors` finds in a whole parse of `text`, or why it
 /// could not parse.
 pub(super) fn whole_count(text: &[u8]) -> Result<usize, String> {
+    count(text, &[])
+}
+
+/// The errors `count_errors` finds in a parse of `text` less the `idle`
+/// blocks (`parse_c_without`), or why it could not parse.
+pub(super) fn count(text: &[u8], idle: &[Range<usize>]) -> Result<usize, String> {
     static KEYS: OnceLock<(std::hash::RandomState, std::hash::RandomState)> = OnceLock::new();
     static COUNTS: OnceLock<Mutex<HashMap<Key, Result<usize, String>>>> = OnceLock::new();
     let (a, b) = KEYS.get_or_init(Default::default);
-    let key = (text.len(), a.hash_one(text), b.hash_one(text));
+    let key = (
+        text.len(),
+        a.hash_one((text, idle)),
+        b.hash_one((text, idle)),
+    );
     let counts = COUNTS.get_or_init(Default::default);
     let lock = || counts.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(known) = lock().get(&key) {
         return known.clone();
     }
     // Counted outside the lock: files are counted on all cores at once.
-    let count = kept_or_counted(text);
+    let count = kept_or_counted(text, idle);
     lock().insert(key, count.clone());
     count
 }
 
-fn kept_or_counted(text: &[u8]) -> Result<usize, String> {
+fn kept_or_counted(text: &[u8], idle: &[Range<usize>]) -> Result<usize, String> {
     let Some(store) = STORE.get() else {
-        return counted(text);
+        return counted(text, idle);
     };
-    let digest: Digest = sha2::Sha256::digest(text).into();
+    let digest = crate::parse::kept::key_of(text, idle);
     if let Some(known) = store.get(&digest) {
         return Ok(known);
     }
-    let count = counted(text);
+    let count = counted(text, idle);
     if let Ok(count) = count {
         store.put(&digest, count);
     }
     count
 }
 
-fn counted(text: &[u8]) -> Result<usize, String> {
-    parse_c(text)
+fn counted(text: &[u8], idle: &[Range<usize>]) -> Result<usize, String> {
+    parse_c_without(text, idle)
         .map(|tree| count_errors(tree.root_node()))
         .map_err(|e| e.to_string())
 }

@@ -20,7 +20,7 @@ use crate::analysis::{home, teardown};
 use crate::edit::{self, Edit, FileChange};
 use crate::entry::{Entry, Invocation};
 use crate::load::Unit;
-use crate::parse::{error_nodes, parse_c_without, Function, SourceFile};
+use crate::parse::{error_nodes, Function, SourceFile};
 use crate::refusal::{Refusal, RefusalKind};
 use counts::whole_count;
 use std::collections::{BTreeMap, BTreeSet};
@@ -301,12 +301,9 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
         _ => None,
     };
     let errors = match &focused {
-        Some(idle_after) => parse_c_without(&after, idle_after).map(|tree| {
-            (
-                count_errors(file.tree().root_node()),
-                count_errors(tree.root_node()),
-            )
-        }),
+        Some(idle_after) => counts::count(&file.text, &file.idle)
+            .and_then(|before| Ok((before, counts::count(&after, idle_after)?)))
+            .map_err(anyhow::Error::msg),
         None => whole_errors(file, &after),
     };
     no_errors_added(file, errors)?;
@@ -315,7 +312,7 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
     // file that already has parse errors (where they recover differs with
     // what is left out): then the whole texts must agree too.
     if focused.is_some()
-        && (file.tree().root_node().has_error()
+        && (file.facts.has_error
             || !file
                 .idle
                 .iter()

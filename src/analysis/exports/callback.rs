@@ -7,7 +7,7 @@
 //! waits for it.
 
 use super::text::{item_key, Queuer, TextFunction};
-use crate::ctext::{call_args, calls_in, calls_named, installs_in, is_word_byte, words_in};
+use crate::ctext::{call_args, calls_in, calls_named, installs_in, is_word_byte};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a callback is kept: a struct member (`done` of `priv->done`) or
@@ -42,18 +42,24 @@ pub(super) fn called_back(
         return BTreeMap::new();
     }
     let bound = bound_work(text);
+    // Many functions keep their callbacks in the same slot (a big file's
+    // dozens of `->done` setters): each slot's callers are read once.
+    let mut callers_of: BTreeMap<&Slot, BTreeSet<&str>> = BTreeMap::new();
+    let callers = callers_by_callee(functions);
     let mut found = BTreeMap::new();
     for (function, slots) in &stores {
-        let items: BTreeSet<&str> = slots
-            .iter()
-            .flat_map(|slot| {
-                let callers = reaching_call_of(functions, text, slot);
+        let mut items: BTreeSet<&str> = BTreeSet::new();
+        for slot in slots {
+            let callers = callers_of
+                .entry(slot)
+                .or_insert_with(|| reaching_call_of(functions, text, slot, &callers));
+            items.extend(
                 bound
                     .iter()
-                    .filter(move |(_, work)| callers.contains(work.as_str()))
-                    .map(|(item, _)| item.as_str())
-            })
-            .collect();
+                    .filter(|(_, work)| callers.contains(work.as_str()))
+                    .map(|(item, _)| item.as_str()),
+            );
+        }
         let queuer = direct
             .iter()
             .find(|(_, q)| q.keys.iter().any(|k| items.contains(k.as_str())));
@@ -144,27 +150,38 @@ fn reaching_call_of<'f>(
     functions: &'f [TextFunction],
     text: &[u8],
     slot: &Slot,
+    callers: &BTreeMap<&str, Vec<&'f str>>,
 ) -> BTreeSet<&'f str> {
     let mut reached: BTreeSet<&str> = functions
         .iter()
         .filter(|f| calls_through(&text[f.body_start..f.body_end], slot))
         .map(|f| f.name.as_str())
         .collect();
-    loop {
-        let before = reached.len();
-        for function in functions {
-            if function
-                .callees
-                .iter()
-                .any(|c| reached.contains(c.as_str()))
-            {
-                reached.insert(function.name.as_str());
+    // Every function calling one reached is reached: the callers of each,
+    // once (the call graph read backwards).
+    let mut pending: Vec<&str> = reached.iter().copied().collect();
+    while let Some(name) = pending.pop() {
+        for &caller in callers.get(name).into_iter().flatten() {
+            if reached.insert(caller) {
+                pending.push(caller);
             }
         }
-        if reached.len() == before {
-            return reached;
+    }
+    reached
+}
+
+/// Each function's callers in the file, by the callee's name.
+fn callers_by_callee(functions: &[TextFunction]) -> BTreeMap<&str, Vec<&str>> {
+    let mut callers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for function in functions {
+        for callee in &function.callees {
+            callers
+                .entry(callee.as_str())
+                .or_default()
+                .push(function.name.as_str());
         }
     }
+    callers
 }
 
 /// Whether `body` calls the function kept in `slot`: `p->done(…)`,
@@ -174,11 +191,9 @@ fn calls_through(body: &[u8], slot: &Slot) -> bool {
         Slot::Field(name) => (name, true),
         Slot::Global(name) => (name, false),
     };
-    words_in(body).any(|(offset, word)| {
-        if word != name {
-            return false;
-        }
-        let after = body[offset + word.len()..].trim_ascii_start();
+    // Found by SIMD search: a big file has hundreds of bodies per slot.
+    crate::ctext::word_offsets(body, name).any(|offset| {
+        let after = body[offset + name.len()..].trim_ascii_start();
         let before = body[..offset].trim_ascii_end();
         let accessed = before.ends_with(b"->") || before.ends_with(b".");
         let called =
