@@ -48,16 +48,13 @@ pub fn load_or_build(kernel: &KernelTree, build: impl FnOnce() -> TreeIndex) -> 
     index
 }
 
-/// `$LOCALWQ_INDEX_CACHE` (`off`: none), else `$XDG_CACHE_HOME/localwq/index`,
-/// else `~/.cache/localwq/index`.
+/// `$LOCALWQ_INDEX_CACHE` (`off`: none), else the cache's `index`
+/// directory (`cache::dir`: `LOCALWQ_CACHE=off` turns every cache off).
 fn cache_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("LOCALWQ_INDEX_CACHE") {
         return (dir != "off").then(|| PathBuf::from(dir));
     }
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
-    Some(base.join("localwq").join("index"))
+    crate::cache::dir("index")
 }
 
 /// One file per KDIR, named by a hash of its path.
