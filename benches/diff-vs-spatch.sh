@@ -23,10 +23,16 @@ mapfile -t files < <(grep -rlE --exclude-dir=.git --include='*.c' "$pattern" "$t
 [ "${#files[@]}" -gt 0 ] || { echo "no .c file in $tree flushes a system workqueue" >&2; exit 1; }
 echo "spatch $(spatch --version | head -1 | awk '{print $3}'), ${#files[@]} files"
 
-# Warm the page cache for both.
+# Warm the page cache for both, and localwq's own caches (README: what
+# is kept between runs).
 "$localwq" diff "$tree" > /dev/null
 
 pairs=${PAIRS:-5}
+echo "== localwq's caches warm"
 python3 "$here/ab.py" "$pairs" "localwq diff" "spatch (Steps 4-5)" \
+	-- "$localwq" diff "$tree" \
+	-- spatch --very-quiet --sp-file "$here/steps45.cocci" "${files[@]}"
+echo "== localwq's caches off (LOCALWQ_CACHE=off)"
+A_ENV="LOCALWQ_CACHE=off" python3 "$here/ab.py" "$pairs" "localwq diff" "spatch (Steps 4-5)" \
 	-- "$localwq" diff "$tree" \
 	-- spatch --very-quiet --sp-file "$here/steps45.cocci" "${files[@]}"
