@@ -262,22 +262,36 @@ impl KernelTree {
         Walked { kept, unread }
     }
 
-    /// The kernel's headers below `under` (include/…) whose text contains
-    /// `needle`, read.
+    /// The kernel's headers below `under` (include/…), each with its text
+    /// when it contains `needle`; a header `known` has seen with its
+    /// present `Stat` is not read again.
     /// What could not be read (a header, a directory) is listed beside.
-    pub fn headers_containing(&self, under: &Path, needle: &str) -> Walked<Vec<u8>> {
+    pub fn headers_containing(
+        &self,
+        under: &Path,
+        needle: &str,
+        known: Option<&Known<'_, Vec<u8>>>,
+    ) -> Walked<Visited<Vec<u8>>> {
         let root = self.kernel_root();
         let found = std::sync::Mutex::new(Vec::new());
         let unread = std::sync::Mutex::new(Vec::new());
-        let visit = |entry: Result<PathBuf, Unread>| match entry {
-            Err(failed) => lock(&unread).push(failed),
-            Ok(rel) => match fs::read(root.join(&rel)) {
-                Ok(bytes) if memchr::memmem::find(&bytes, needle.as_bytes()).is_some() => {
-                    lock(&found).push((rel, bytes))
-                }
-                Ok(_) => {}
-                Err(err) => lock(&unread).push(Unread::new(rel, &err)),
-            },
+        let visit = |entry: Result<PathBuf, Unread>| {
+            let rel = match entry {
+                Ok(rel) => rel,
+                Err(failed) => return lock(&unread).push(failed),
+            };
+            let path = root.join(&rel);
+            let visited = match known.and_then(|known| sources::reuse(known, &rel, &path)) {
+                Some(visited) => visited,
+                None => match read_with_stat(&path) {
+                    Ok((stat, bytes)) => Visited {
+                        stat,
+                        kept: memchr::memmem::find(&bytes, needle.as_bytes()).map(|_| bytes),
+                    },
+                    Err(err) => return lock(&unread).push(Unread::new(rel, &err)),
+                },
+            };
+            lock(&found).push((rel, visited));
         };
         rayon::scope(|scope| walk_parallel(scope, root, under.to_path_buf(), "h", &visit));
         let mut unread = unread.into_inner().expect("no panics while held");
@@ -287,6 +301,16 @@ impl KernelTree {
             unread,
         }
     }
+}
+
+/// A file's text and its `Stat`, taken as it was opened.
+fn read_with_stat(path: &Path) -> std::io::Result<(Option<Stat>, Vec<u8>)> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    let meta = file.metadata().ok();
+    let mut bytes = Vec::with_capacity(meta.as_ref().map_or(0, |m| m.len() as usize));
+    file.read_to_end(&mut bytes)?;
+    Ok((meta.map(|m| Stat::of(&m)), bytes))
 }
 
 /// The workqueue facts of the tree at `root`: from its workqueue.h and,

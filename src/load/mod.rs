@@ -11,7 +11,7 @@ use crate::ctext::has_word;
 use crate::entry::{self, DriverMacro, Entry, Invocation};
 use crate::kbuild::{self, Module};
 use crate::parse::{self, SourceFile};
-use crate::tree::{resolve_include, KernelTree, Unread};
+use crate::tree::{resolve_include, KernelTree, Known, Stat, Unread};
 use crate::wq::WqFacts;
 use anyhow::{Context, Result};
 pub use includers::OutsideIncluders;
@@ -193,11 +193,21 @@ impl Loader {
     /// may define the macro a module uses.
     fn tree_driver_macros(&self) -> &(BTreeMap<String, DriverMacro>, Vec<Unread>) {
         self.driver_macros.get_or_init(|| {
-            let mut macros = BTreeMap::new();
+            let needle = "#define module_";
+            let key = format!("{} headers {needle:?}", self.tree.kernel_root().display());
+            let cache = crate::cache::walk::WalkCache::open(&key);
+            let known = cache
+                .as_ref()
+                .map(|c| move |rel: &Path, stat: &Stat| c.get(rel, stat));
+            let known = known.as_ref().map(|k| k as &Known<'_, Vec<u8>>);
             let walked = self
                 .tree
-                .headers_containing(Path::new("include"), "#define module_");
-            for (_, text) in &walked.kept {
+                .headers_containing(Path::new("include"), needle, known);
+            if let Some(cache) = &cache {
+                cache.save(&walked.kept);
+            }
+            let mut macros = BTreeMap::new();
+            for text in walked.kept.iter().filter_map(|(_, v)| v.kept.as_ref()) {
                 entry::driver_macros_in(text, &mut macros);
             }
             (macros, walked.unread)

@@ -46,7 +46,7 @@ impl Stat {
 }
 
 /// The file at `path` as `known` saw it, if it is unchanged.
-fn reuse<T>(known: &Known<'_, T>, rel: &Path, path: &Path) -> Option<Visited<T>> {
+pub(super) fn reuse<T>(known: &Known<'_, T>, rel: &Path, path: &Path) -> Option<Visited<T>> {
     let stat = Stat::of(&fs::metadata(path).ok()?);
     let kept = known(rel, &stat)?;
     Some(Visited {
