@@ -271,16 +271,18 @@ fn run_session<T: Send>(
     let bar = indicatif::ProgressBar::new(selection.modules.len() as u64);
     // Outcomes that may join a patch across modules are held until every
     // module has one; the others are mapped (and dropped) at once.
-    let slots: Vec<cli::stream::Slot<T>> = selection
-        .modules
-        .par_iter()
-        .progress_with(bar)
-        .map(|m| match survey {
+    // The biggest modules first (by their files: i915 is a tenth of a
+    // scan), so that none is left to run alone at the end; the slots are
+    // put back in selection order after.
+    let mut order: Vec<usize> = (0..selection.modules.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(selection.modules[i].files.len()));
+    let slot_of = |m: &localwq::kbuild::Module| {
+        let mut o = match survey {
             true => session.survey(m),
             false => session.convert(m),
-        })
-        .inspect(|o| count_unread(o.decision.refusal()))
-        .map(|mut o| match localwq::share::candidate(&o) {
+        };
+        count_unread(o.decision.refusal());
+        match localwq::share::candidate(&o) {
             true => {
                 // Held while every other module converts: its trees are
                 // made again only if grouping asks for them.
@@ -290,8 +292,15 @@ fn run_session<T: Send>(
                 cli::stream::Slot::Held(Box::new(o))
             }
             false => cli::stream::Slot::Mapped(cli::stream::module_key(&o.module), map(o)),
-        })
+        }
+    };
+    let mut slots: Vec<(usize, cli::stream::Slot<T>)> = order
+        .into_par_iter()
+        .progress_with(bar)
+        .map(|i| (i, slot_of(&selection.modules[i])))
         .collect();
+    slots.sort_by_key(|(i, _)| *i);
+    let slots = slots.into_iter().map(|(_, slot)| slot).collect();
     let mapped = cli::stream::unhold(session, slots, map);
     selection.orphans.iter().for_each(|o| count_unread(Some(o)));
     Ok((mapped, selection.orphans))
