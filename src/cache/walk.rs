@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 /// Bumped when the file's layout changes.
@@ -40,6 +41,8 @@ pub struct WalkCache<T> {
     key: String,
     started: SystemTime,
     known: HashMap<PathBuf, (Stat, Option<T>)>,
+    /// How many files `get` found unchanged.
+    hits: AtomicUsize,
 }
 
 impl<T: Serialize + DeserializeOwned + Clone> WalkCache<T> {
@@ -63,19 +66,29 @@ impl<T: Serialize + DeserializeOwned + Clone> WalkCache<T> {
             key,
             started: SystemTime::now(),
             known,
+            hits: AtomicUsize::new(0),
         }
     }
 
     /// What the earlier walk kept of `rel`, if it saw it with `stat`.
     pub fn get(&self, rel: &Path, stat: &Stat) -> Option<Option<T>> {
         let (known, kept) = self.known.get(rel)?;
-        (known == stat).then(|| kept.clone())
+        let unchanged = known == stat;
+        if unchanged {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        unchanged.then(|| kept.clone())
     }
 
     /// Keeps this walk's files for the next, when it read any file the
     /// cache did not hold or no longer finds one it held. A cache that
     /// cannot be written costs the next run its reading, nothing else.
     pub fn save(&self, visited: &[(PathBuf, Visited<T>)]) {
+        // Every file the walk visited was found unchanged, and no other.
+        let hits = self.hits.load(Ordering::Relaxed);
+        if hits == visited.len() && hits == self.known.len() {
+            return;
+        }
         let settled = self.started - std::time::Duration::from_secs(1);
         let kept: Vec<(&Path, &Stat, &Option<T>)> = visited
             .iter()

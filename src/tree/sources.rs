@@ -47,7 +47,11 @@ impl Stat {
 
 /// The file at `path` as `known` saw it, if it is unchanged.
 pub(super) fn reuse<T>(known: &Known<'_, T>, rel: &Path, path: &Path) -> Option<Visited<T>> {
-    let stat = Stat::of(&fs::metadata(path).ok()?);
+    reuse_stat(known, rel, Stat::of(&fs::metadata(path).ok()?))
+}
+
+/// The file `rel`, found with `stat`, as `known` saw it, if it is unchanged.
+fn reuse_stat<T>(known: &Known<'_, T>, rel: &Path, stat: Stat) -> Option<Visited<T>> {
     let kept = known(rel, &stat)?;
     Some(Visited {
         stat: Some(stat),
@@ -89,13 +93,17 @@ impl KernelTree {
         let found = std::sync::Mutex::new(Vec::new());
         let unread = std::sync::Mutex::new(Vec::new());
         let buffers = Buffers::default();
-        let visit = |entry: Result<(PathBuf, Source), Unread>| {
-            let (rel, kind) = match entry {
+        let visit = |entry: Result<(PathBuf, Source, Option<Stat>), Unread>| {
+            let (rel, kind, listed) = match entry {
                 Ok(file) => file,
                 Err(failed) => return lock(&unread).push(failed),
             };
             let path = self.root.join(&rel);
-            if let Some(visited) = known.and_then(|known| reuse(known, &rel, &path)) {
+            let reused = match listed {
+                Some(stat) => known.and_then(|known| reuse_stat(known, &rel, stat)),
+                None => known.and_then(|known| reuse(known, &rel, &path)),
+            };
+            if let Some(visited) = reused {
                 return lock(&found).push((rel, visited));
             }
             let visited = match kind {
@@ -118,7 +126,8 @@ impl KernelTree {
             c: true,
             header: header_dir(&top),
         };
-        rayon::scope(|scope| walk_both(scope, &self.root, top, kinds, header_dir, &visit));
+        let stat = known.is_some();
+        rayon::scope(|scope| walk_both(scope, &self.root, top, kinds, stat, header_dir, &visit));
         let mut unread = unread.into_inner().expect("no panics while held");
         unread.sort_by(|a, b| a.path.cmp(&b.path));
         Walked {
@@ -182,8 +191,9 @@ fn walk_both<'s>(
     root: &'s Path,
     rel: PathBuf,
     mut kinds: Kinds,
+    stat: bool,
     header_dir: &'s (impl Fn(&Path) -> bool + Sync),
-    visit: &'s (impl Fn(Result<(PathBuf, Source), Unread>) + Sync),
+    visit: &'s (impl Fn(Result<(PathBuf, Source, Option<Stat>), Unread>) + Sync),
 ) {
     let entries = match fs::read_dir(root.join(&rel)) {
         Ok(entries) => entries,
@@ -219,17 +229,30 @@ fn walk_both<'s>(
                 header: kinds.header && header_dir(&child),
             };
             if below.c || below.header {
-                scope.spawn(move |scope| walk_both(scope, root, child, below, header_dir, visit));
+                scope.spawn(move |scope| {
+                    walk_both(scope, root, child, below, stat, header_dir, visit)
+                });
             }
             continue;
         }
         let ext = child.extension();
         if kinds.c && ext.is_some_and(|e| e == "c") && (kind.is_file() || kind.is_symlink()) {
             if !(kind.is_symlink() && root.join(&child).is_dir()) {
-                visit(Ok((child, Source::C)));
+                visit(Ok((child, Source::C, listed_stat(&entry, kind, stat))));
             }
         } else if kinds.header && ext.is_some_and(|e| e == "h") && kind.is_file() {
-            visit(Ok((child, Source::Header)));
+            visit(Ok((child, Source::Header, listed_stat(&entry, kind, stat))));
         }
     }
+}
+
+/// The `Stat` of a regular file taken from its directory's listing
+/// (`fstatat` on the open directory: no path to resolve from the root, a
+/// tenth of a walk of the whole tree), when `wanted`; a link is stat'ed
+/// through its path instead, for its target's.
+fn listed_stat(entry: &fs::DirEntry, kind: fs::FileType, wanted: bool) -> Option<Stat> {
+    (wanted && kind.is_file())
+        .then(|| entry.metadata().ok())
+        .flatten()
+        .map(|m| Stat::of(&m))
 }
