@@ -332,6 +332,10 @@ struct FilePattern {
     slash: bool,
     /// It has no regex in it: it matches as a prefix.
     literal: bool,
+    /// Its only regex is `*` and `?`: it is matched as the glob it is
+    /// (`glob_matches_start`), no regex compiled (their caches were a
+    /// megabyte of a whole-tree scan).
+    wildcards: bool,
     /// The length of the plain text every match starts with
     /// (`drivers/net/` of `drivers/net/*/foo`): a file without it is no
     /// match, and the regex is never compiled for it (a lookup would
@@ -346,6 +350,7 @@ impl Clone for FilePattern {
             value: self.value.clone(),
             slash: self.slash,
             literal: self.literal,
+            wildcards: self.wildcards,
             prefix: self.prefix,
             regex: std::sync::OnceLock::new(),
         }
@@ -361,6 +366,9 @@ impl FilePattern {
         if !file.starts_with(&self.value[..self.prefix as usize]) {
             return false;
         }
+        if self.wildcards && !file.contains('\n') {
+            return glob_matches_start(&self.glob_chars(), file);
+        }
         self.regex
             .get_or_init(|| {
                 Regex::new(&format!("^{}", self.glob()))
@@ -370,6 +378,16 @@ impl FilePattern {
             })
             .as_ref()
             .is_some_and(|r| r.is_match(file))
+    }
+
+    /// The pattern as `glob_matches_start` reads it: the value, with the
+    /// `/` a directory gets.
+    fn glob_chars(&self) -> Vec<char> {
+        let mut chars: Vec<char> = self.value.chars().collect();
+        if self.slash {
+            chars.push('/');
+        }
+        chars
     }
 
     /// The pattern as the script's regex, without its `^`.
@@ -390,6 +408,45 @@ impl FilePattern {
     /// The `/`s of the glob.
     fn slashes(&self) -> usize {
         self.value.matches('/').count() + usize::from(self.slash)
+    }
+}
+
+/// Whether `file` starts with a match of `glob` (`*` any run of
+/// characters, `?` any one, the others themselves): what the script's
+/// regex `^…` of a glob with no other regex in it finds, in a name
+/// without a line break (a regex's `.` takes none).
+fn glob_matches_start(glob: &[char], file: &str) -> bool {
+    let text: Vec<char> = file.chars().collect();
+    let (mut g, mut t) = (0, 0);
+    // The last `*` seen, and where in the text its run ends for now: on a
+    // mismatch it takes one character more (the usual wildcard match).
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if g == glob.len() {
+            // A match of a start: the rest of the text does not count.
+            return true;
+        }
+        match glob[g] {
+            '*' => {
+                star = Some((g, t));
+                g += 1;
+                continue;
+            }
+            c if t < text.len() && (c == '?' || c == text[t]) => {
+                g += 1;
+                t += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((at, end)) if end < text.len() => {
+                star = Some((at, end + 1));
+                g = at + 1;
+                t = end + 1;
+            }
+            _ => return false,
+        }
     }
 }
 
@@ -415,6 +472,7 @@ fn file_pattern(value: &str, is_dir: &dyn Fn(&str) -> bool) -> (FilePattern, i32
         value: value.into(),
         slash,
         literal: !value.contains(SPECIAL),
+        wildcards: !value.contains(&SPECIAL[2..]),
         prefix: u32::try_from(literal_prefix(value, &SPECIAL).len()).unwrap_or(0),
         regex: std::sync::OnceLock::new(),
     };
