@@ -187,6 +187,7 @@ impl SourceFile {
         if tree.root_node().has_error() || outside() {
             reparse::mend(&text, &idle, &mut facts, wanted, crate::wq::is_macro_word)?;
         }
+        facts.shrink_to_fit();
         let lines = LineIndex::new(&text);
         Ok(SourceFile {
             path,
@@ -205,11 +206,12 @@ impl SourceFile {
     pub fn skim(path: PathBuf, text: Vec<u8>) -> Result<Self> {
         // Comments stay inert, so that the text's calls (`sites`) and
         // entry macros are those of the code.
-        let facts = Facts {
+        let mut facts = Facts {
             includes: text_includes(&text),
             inert: crate::ctext::comment_ranges(&text),
             ..Facts::default()
         };
+        facts.shrink_to_fit();
         Ok(SourceFile {
             path,
             tree: OnceLock::from(parse_c(b"")?),
@@ -229,6 +231,7 @@ impl SourceFile {
         let dead = version.map_or_else(Vec::new, |v| compat::dead_branches(&text, v));
         let mut file = Self::skim(path, text)?;
         file.facts.inert.extend(dead.iter().cloned());
+        file.facts.shrink_to_fit();
         file.dead = dead;
         Ok(file)
     }
