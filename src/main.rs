@@ -123,13 +123,17 @@ fn limit_malloc_arenas() {
     }
 }
 
-/// The size of a module's files as read: what its outcome freed, parse
-/// trees and all, is some multiple of it.
+/// The size of a module's parsed files: what its outcome freed, parse
+/// trees and all, is some multiple of it. A module only skimmed (most of
+/// `scan --all`'s) frees little more than its texts.
 fn unit_bytes(outcome: &Outcome) -> usize {
-    outcome
-        .unit
-        .as_ref()
-        .map_or(0, |u| u.files.iter().map(|f| f.text.len()).sum())
+    outcome.unit.as_ref().map_or(0, |u| {
+        u.files
+            .iter()
+            .filter(|f| f.parsed)
+            .map(|f| f.text.len())
+            .sum()
+    })
 }
 
 /// Past this much text, a module's outcome freed enough to hand back.
