@@ -101,11 +101,12 @@ impl TreeSurroundings {
             .filter(|p| files.contains(&p.file))
             .map(|p| (p.function.clone(), p.clone()))
             .collect();
-        let later: BTreeSet<&PathBuf> = index
+        let later: BTreeSet<&Path> = index
             .deferred
             .values()
             .flatten()
-            .filter(|file| files.contains(file))
+            .map(|file| &**file)
+            .filter(|file| files.iter().any(|f| f == file))
             .collect();
         for file in later {
             found.extend(self.providers_of_file(file).as_ref().clone());

@@ -129,6 +129,36 @@ fn limit_malloc_arenas() {
     }
 }
 
+/// The size of a module's parsed files: what its outcome freed, parse
+/// trees and all, is some multiple of it. A module only skimmed (most of
+/// `scan --all`'s) frees little more than its texts.
+fn unit_bytes(outcome: &Outcome) -> usize {
+    outcome.unit.as_ref().map_or(0, |u| {
+        u.files
+            .iter()
+            .filter(|f| f.parsed)
+            .map(|f| f.text.len())
+            .sum()
+    })
+}
+
+/// Past this much text, a module's outcome freed enough to hand back.
+const RELEASED_BYTES: usize = 1 << 20;
+
+/// Hands free heap pages back to the system once a big module's outcome
+/// freed them (`freed`: its text size). Each thread allocates from its own
+/// arena: the other one cannot reuse what a big module (hundreds of files)
+/// freed, and a whole-tree scan's peak was both arenas' highest at once.
+fn release_freed(freed: usize) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if freed > RELEASED_BYTES {
+        // SAFETY: malloc_trim only returns free pages; any thread may call it.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    }
+}
+
 /// Converts the selected modules; orphans go to stderr.
 fn convert(target: &Target) -> Result<(Sessions, Vec<Outcome>)> {
     let (session, outcomes, orphans) = convert_by(target, wq::FLUSH_NEEDLES)?;
@@ -289,9 +319,16 @@ fn run_session<T: Send>(
                 if let Some(unit) = o.unit.as_mut() {
                     unit.drop_trees();
                 }
+                release_freed(unit_bytes(&o));
                 cli::stream::Slot::Held(Box::new(o))
             }
-            false => cli::stream::Slot::Mapped(cli::stream::module_key(&o.module), map(o)),
+            false => {
+                let key = cli::stream::module_key(&o.module);
+                let freed = unit_bytes(&o);
+                let mapped = map(o);
+                release_freed(freed);
+                cli::stream::Slot::Mapped(key, mapped)
+            }
         }
     };
     let mut slots: Vec<(usize, cli::stream::Slot<T>)> = order

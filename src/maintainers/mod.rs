@@ -98,6 +98,9 @@ impl Maintainers {
             position += 1;
         }
         sections.retain(|s| !s.entries.is_empty());
+        // Held for the whole run: no spare capacity.
+        sections.iter_mut().for_each(|s| s.entries.shrink_to_fit());
+        sections.shrink_to_fit();
         Maintainers {
             sections,
             mailmap: Mailmap::default(),
@@ -318,82 +321,165 @@ fn entry(tag: &str, value: &str, position: usize, is_dir: &dyn Fn(&str) -> bool)
 /// An F:/X: pattern. Most name a file or directory literally and match as
 /// a prefix; the others are the script's regex, compiled on first use (a
 /// regex for each of 5.10's 20,000 patterns cost 60 MB and 0.2 s a run).
+/// Only the value as written is kept, the rest worked out from it when
+/// asked: a run holds every pattern of the file, and four strings each
+/// were a tenth of a whole-tree scan's peak memory.
 #[derive(Debug)]
 struct FilePattern {
-    /// The pattern as the script's regex, without its `^`.
-    glob: String,
-    /// The same as plain text, when it has no regex in it.
-    literal: Option<String>,
-    /// The plain text every match starts with (`drivers/net/` of
-    /// `drivers/net/*/foo`): a file without it is no match, and the regex
-    /// is never compiled for it (a lookup would otherwise compile every
-    /// glob of the file, 20 MB of regex caches).
-    prefix: String,
-    regex: std::sync::OnceLock<Option<Regex>>,
-    /// The value as written, escaped, for a glob that is no valid regex.
-    escaped: String,
+    /// The value as written.
+    value: Box<str>,
+    /// It names a directory without its `/`: the script adds one.
+    slash: bool,
+    /// It has no regex in it: it matches as a prefix.
+    literal: bool,
+    /// Its only regex is `*` and `?`: it is matched as the glob it is
+    /// (`glob_matches_start`), no regex compiled (their caches were a
+    /// megabyte of a whole-tree scan).
+    wildcards: bool,
+    /// The length of the plain text every match starts with
+    /// (`drivers/net/` of `drivers/net/*/foo`): a file without it is no
+    /// match, and the regex is never compiled for it (a lookup would
+    /// otherwise compile every glob of the file, 20 MB of regex caches).
+    prefix: u32,
+    regex: std::sync::OnceLock<Option<Box<Regex>>>,
 }
 
 impl Clone for FilePattern {
     fn clone(&self) -> Self {
         FilePattern {
-            glob: self.glob.clone(),
-            literal: self.literal.clone(),
-            prefix: self.prefix.clone(),
+            value: self.value.clone(),
+            slash: self.slash,
+            literal: self.literal,
+            wildcards: self.wildcards,
+            prefix: self.prefix,
             regex: std::sync::OnceLock::new(),
-            escaped: self.escaped.clone(),
         }
     }
 }
 
 impl FilePattern {
     fn is_match(&self, file: &str) -> bool {
-        if let Some(literal) = &self.literal {
-            return file.starts_with(literal.as_str());
+        if self.literal {
+            return file.starts_with(&*self.value)
+                && (!self.slash || file[self.value.len()..].starts_with('/'));
         }
-        if !file.starts_with(self.prefix.as_str()) {
+        if !file.starts_with(&self.value[..self.prefix as usize]) {
             return false;
+        }
+        if self.wildcards && !file.contains('\n') {
+            return glob_matches_start(&self.glob_chars(), file);
         }
         self.regex
             .get_or_init(|| {
-                Regex::new(&format!("^{}", self.glob))
-                    .or_else(|_| Regex::new(&format!("^{}", self.escaped)))
+                Regex::new(&format!("^{}", self.glob()))
+                    .or_else(|_| Regex::new(&format!("^{}", regex::escape(&self.value))))
                     .ok()
+                    .map(Box::new)
             })
             .as_ref()
             .is_some_and(|r| r.is_match(file))
     }
+
+    /// The pattern as `glob_matches_start` reads it: the value, with the
+    /// `/` a directory gets.
+    fn glob_chars(&self) -> Vec<char> {
+        let mut chars: Vec<char> = self.value.chars().collect();
+        if self.slash {
+            chars.push('/');
+        }
+        chars
+    }
+
+    /// The pattern as the script's regex, without its `^`.
+    fn glob(&self) -> String {
+        let mut glob = glob_of(&self.value);
+        if self.slash {
+            glob.push('/');
+        }
+        glob
+    }
+
+    /// Whether the pattern takes a directory's whole subtree (its glob
+    /// ends in `/`: the replacements of `glob_of` end in no `/`).
+    fn takes_subtree(&self) -> bool {
+        self.slash || self.value.ends_with('/')
+    }
+
+    /// The `/`s of the glob.
+    fn slashes(&self) -> usize {
+        self.value.matches('/').count() + usize::from(self.slash)
+    }
 }
 
-/// An F:/X: glob as the script's regex (`.` literal, `*` any run, `?`
-/// any one character, a directory given without its `/` gets one), and
-/// its depth: the `/`s it names, one more for a file, -1 for `*…`.
-fn file_pattern(value: &str, is_dir: &dyn Fn(&str) -> bool) -> (FilePattern, i32) {
-    let mut glob = value
+/// Whether `file` starts with a match of `glob` (`*` any run of
+/// characters, `?` any one, the others themselves): what the script's
+/// regex `^…` of a glob with no other regex in it finds, in a name
+/// without a line break (a regex's `.` takes none).
+fn glob_matches_start(glob: &[char], file: &str) -> bool {
+    let text: Vec<char> = file.chars().collect();
+    let (mut g, mut t) = (0, 0);
+    // The last `*` seen, and where in the text its run ends for now: on a
+    // mismatch it takes one character more (the usual wildcard match).
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if g == glob.len() {
+            // A match of a start: the rest of the text does not count.
+            return true;
+        }
+        match glob[g] {
+            '*' => {
+                star = Some((g, t));
+                g += 1;
+                continue;
+            }
+            c if t < text.len() && (c == '?' || c == text[t]) => {
+                g += 1;
+                t += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((at, end)) if end < text.len() => {
+                star = Some((at, end + 1));
+                g = at + 1;
+                t = end + 1;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// An F:/X: glob as the script's regex: `.` literal, `*` any run, `?` any
+/// one character.
+fn glob_of(value: &str) -> String {
+    value
         .replace('.', "\\.")
         .replace('*', ".*")
-        .replace('?', ".");
-    let mut literal = value.to_string();
-    if is_dir(&glob) && !glob.ends_with('/') {
-        glob.push('/');
-        literal.push('/');
-    }
-    let slashes = glob.matches('/').count() as i32;
-    let depth = match (glob.starts_with(".*"), glob.ends_with('/')) {
-        (true, _) => -1,
-        (false, true) => slashes,
-        (false, false) => slashes + 1,
-    };
+        .replace('?', ".")
+}
+
+/// An F:/X: glob as a pattern (a directory given without its `/` gets
+/// one), and its depth: the `/`s it names, one more for a file, -1 for
+/// `*…`.
+fn file_pattern(value: &str, is_dir: &dyn Fn(&str) -> bool) -> (FilePattern, i32) {
+    let glob = glob_of(value);
+    let slash = is_dir(&glob) && !glob.ends_with('/');
     const SPECIAL: [char; 13] = [
         '*', '?', '[', ']', '(', ')', '{', '}', '+', '|', '^', '$', '\\',
     ];
-    let is_literal = !value.contains(SPECIAL);
     let pattern = FilePattern {
-        glob,
-        literal: is_literal.then_some(literal),
-        prefix: literal_prefix(value, &SPECIAL),
+        value: value.into(),
+        slash,
+        literal: !value.contains(SPECIAL),
+        wildcards: !value.contains(&SPECIAL[2..]),
+        prefix: u32::try_from(literal_prefix(value, &SPECIAL).len()).unwrap_or(0),
         regex: std::sync::OnceLock::new(),
-        escaped: regex::escape(value),
+    };
+    let depth = match (glob.starts_with(".*"), pattern.takes_subtree()) {
+        (true, _) => -1,
+        (false, true) => pattern.slashes() as i32,
+        (false, false) => pattern.slashes() as i32 + 1,
     };
     (pattern, depth)
 }
@@ -420,8 +506,7 @@ fn file_matches(file: &str, pattern: &FilePattern) -> bool {
     if !pattern.is_match(file) {
         return false;
     }
-    let text = &pattern.glob;
-    text.ends_with('/') || file.matches('/').count() == text.matches('/').count()
+    pattern.takes_subtree() || file.matches('/').count() == pattern.slashes()
 }
 
 #[cfg(test)]

@@ -168,3 +168,57 @@ fn a_glob_is_tried_only_on_files_with_its_literal_start() {
     );
     assert!(pattern.is_match("drivers/a/x.c"));
 }
+
+#[test]
+fn a_wildcard_glob_matches_as_its_regex_does() {
+    let globs = [
+        "drivers/*/x.c",
+        "*/foo/*",
+        "a?c",
+        "a*b*c",
+        "*",
+        "**x",
+        "d/*.h",
+        "x?",
+        "a*",
+        "drivers/net/*/",
+        "*mlx*",
+        "ab*?c",
+    ];
+    let files = [
+        "drivers/a/x.c",
+        "drivers/a/b/x.c",
+        "drivers/x.c",
+        "x/foo/y",
+        "foo/y",
+        "abc",
+        "abbc",
+        "axbyc",
+        "ac",
+        "",
+        "x",
+        "xx",
+        "d/e.h",
+        "d/e/f.h",
+        "d/eh",
+        "drivers/net/a/b.c",
+        "drivers/net/a",
+        "net/mlx5/a.c",
+        "abxc",
+        "abc/d",
+        "é/x.c",
+        "drivers/é/x.c",
+    ];
+    for glob in globs {
+        let (pattern, _) = file_pattern(glob, &|_| false);
+        assert!(pattern.wildcards, "{glob}");
+        let regex = regex::Regex::new(&format!("^{}", pattern.glob())).unwrap();
+        for file in files {
+            assert_eq!(
+                glob_matches_start(&pattern.glob_chars(), file),
+                regex.is_match(file),
+                "{glob} on {file}"
+            );
+        }
+    }
+}

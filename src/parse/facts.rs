@@ -67,6 +67,20 @@ pub struct Facts {
     pub top_declarations: Vec<Range<usize>>,
 }
 
+impl Facts {
+    /// Drops spare capacity: a unit keeps its files' facts as long as it
+    /// lives, and a driver of hundreds of files has tens of thousands of
+    /// comments.
+    pub fn shrink_to_fit(&mut self) {
+        self.functions.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        self.macro_mentions.shrink_to_fit();
+        self.includes.shrink_to_fit();
+        self.inert.shrink_to_fit();
+        self.top_declarations.shrink_to_fit();
+    }
+}
+
 fn text_of<'a>(node: Node, text: &'a [u8]) -> &'a str {
     node.utf8_text(text).unwrap_or("")
 }

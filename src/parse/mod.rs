@@ -204,6 +204,7 @@ impl SourceFile {
         if tree.root_node().has_error() || outside() {
             reparse::mend(text, idle, &mut facts, wanted, crate::wq::is_macro_word)?;
         }
+        facts.shrink_to_fit();
         Ok((tree, facts))
     }
 
@@ -231,11 +232,12 @@ impl SourceFile {
     pub fn skim(path: PathBuf, text: Vec<u8>) -> Result<Self> {
         // Comments stay inert, so that the text's calls (`sites`) and
         // entry macros are those of the code.
-        let facts = Facts {
+        let mut facts = Facts {
             includes: text_includes(&text),
             inert: crate::ctext::comment_ranges(&text),
             ..Facts::default()
         };
+        facts.shrink_to_fit();
         Ok(SourceFile {
             path,
             tree: OnceLock::from(parse_c(b"")?),
@@ -255,6 +257,7 @@ impl SourceFile {
         let dead = version.map_or_else(Vec::new, |v| compat::dead_branches(&text, v));
         let mut file = Self::skim(path, text)?;
         file.facts.inert.extend(dead.iter().cloned());
+        file.facts.shrink_to_fit();
         file.dead = dead;
         Ok(file)
     }

@@ -18,6 +18,7 @@ use names::{calls_and_installs, name_hash};
 use providers::providers_of;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 pub(crate) use text::item_key;
 use text::system_queueing;
 
@@ -119,10 +120,11 @@ pub struct TreeIndex {
     /// each name exported by a file that queues, with the files exporting
     /// it, by path. A run asks for the few that its modules call
     /// (`providers_of_file`): splitting every exporting file of a tree
-    /// into functions cost a whole scan an eighth of its time. Kept by a
-    /// walk's cache (`cache::walk`), never by a kernel's (built whole).
+    /// into functions cost a whole scan an eighth of its time. A file's
+    /// names share its path (thousands of names). Kept by a walk's cache
+    /// (`cache::walk`), never by a kernel's (built whole).
     #[serde(default)]
-    pub deferred: BTreeMap<String, Vec<PathBuf>>,
+    pub deferred: BTreeMap<String, Vec<Arc<Path>>>,
 }
 
 impl TreeIndex {
@@ -175,7 +177,12 @@ impl TreeIndex {
             }
         }
         merged.queueing.sort_by(|a, b| a.path.cmp(&b.path));
-        merged.deferred.values_mut().for_each(|files| files.sort());
+        // Thousands of names, most exported by one file: no spare room.
+        merged.deferred.values_mut().for_each(|files| {
+            files.sort();
+            files.shrink_to_fit();
+        });
+        merged.queueing.shrink_to_fit();
         merged
     }
 
@@ -208,10 +215,11 @@ impl TreeIndex {
             self.providers.extend(providers_of(&path, text, facts));
             return;
         }
+        let shared: Arc<Path> = Arc::from(path.as_path());
         for name in exported_names(text) {
             let files = self.deferred.entry(name.to_string()).or_default();
-            if !files.contains(&path) {
-                files.push(path.clone());
+            if !files.contains(&shared) {
+                files.push(shared.clone());
             }
         }
     }
