@@ -283,7 +283,7 @@ impl KernelTree {
             let path = root.join(&rel);
             let visited = match known.and_then(|known| sources::reuse(known, &rel, &path)) {
                 Some(visited) => visited,
-                None => match read_with_stat(&path) {
+                None => match read_with_stat(&path, known.is_some()) {
                     Ok((stat, bytes)) => Visited {
                         stat,
                         kept: memchr::memmem::find(&bytes, needle.as_bytes()).map(|_| bytes),
@@ -303,14 +303,14 @@ impl KernelTree {
     }
 }
 
-/// A file's text and its `Stat`, taken as it was opened.
-fn read_with_stat(path: &Path) -> std::io::Result<(Option<Stat>, Vec<u8>)> {
+/// A file's text and, with `stat`, its `Stat`, taken as it was opened.
+fn read_with_stat(path: &Path, stat: bool) -> std::io::Result<(Option<Stat>, Vec<u8>)> {
     use std::io::Read;
     let mut file = fs::File::open(path)?;
     let meta = file.metadata().ok();
     let mut bytes = Vec::with_capacity(meta.as_ref().map_or(0, |m| m.len() as usize));
     file.read_to_end(&mut bytes)?;
-    Ok((meta.map(|m| Stat::of(&m)), bytes))
+    Ok((meta.filter(|_| stat).map(|m| Stat::of(&m)), bytes))
 }
 
 /// The workqueue facts of the tree at `root`: from its workqueue.h and,

@@ -93,6 +93,8 @@ impl KernelTree {
         let found = std::sync::Mutex::new(Vec::new());
         let unread = std::sync::Mutex::new(Vec::new());
         let buffers = Buffers::default();
+        // Stats are taken only for a cache to keep.
+        let stat = known.is_some();
         let visit = |entry: Result<(PathBuf, Source, Option<Stat>), Unread>| {
             let (rel, kind, listed) = match entry {
                 Ok(file) => file,
@@ -107,13 +109,16 @@ impl KernelTree {
                 return lock(&found).push((rel, visited));
             }
             let visited = match kind {
-                Source::C => match buffers.read(&path, |text| keep(&rel, text)) {
+                Source::C => match buffers.read(&path, stat, |text| keep(&rel, text)) {
                     Ok((stat, kept)) => Visited { stat, kept },
                     Err(err) => return lock(&unread).push(Unread::new(rel, &err)),
                 },
                 Source::Header => match fs::File::open(&path) {
                     Ok(file) => Visited {
-                        stat: file.metadata().ok().map(|m| Stat::of(&m)),
+                        stat: stat
+                            .then(|| file.metadata().ok())
+                            .flatten()
+                            .map(|m| Stat::of(&m)),
                         kept: keep_header(&rel, file),
                     },
                     Err(_) => return,
@@ -126,7 +131,6 @@ impl KernelTree {
             c: true,
             header: header_dir(&top),
         };
-        let stat = known.is_some();
         rayon::scope(|scope| walk_both(scope, &self.root, top, kinds, stat, header_dir, &visit));
         let mut unread = unread.into_inner().expect("no panics while held");
         unread.sort_by(|a, b| a.path.cmp(&b.path));
@@ -147,15 +151,19 @@ struct Buffers(std::sync::Mutex<Vec<Vec<u8>>>);
 
 impl Buffers {
     /// What `keep` makes of the whole text of the file at `path`, and
-    /// the file's `Stat` (taken before it is read: a write while it is
-    /// read gives it another).
+    /// with `stat` the file's `Stat` (taken before it is read: a write
+    /// while it is read gives it another).
     fn read<T>(
         &self,
         path: &Path,
+        stat: bool,
         keep: impl FnOnce(&[u8]) -> T,
     ) -> std::io::Result<(Option<Stat>, T)> {
         let mut file = fs::File::open(path)?;
-        let stat = file.metadata().ok().map(|m| Stat::of(&m));
+        let stat = stat
+            .then(|| file.metadata().ok())
+            .flatten()
+            .map(|m| Stat::of(&m));
         let mut buf = lock(&self.0).pop().unwrap_or_default();
         let read = read_all(&mut file, &mut buf).map(|len| (stat, keep(&buf[..len])));
         lock(&self.0).push(buf);
