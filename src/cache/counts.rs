@@ -38,7 +38,7 @@ impl CountLog {
         let path = dir.join(format!("{build:016x}.log"));
         let known = fs::read(&path).map(|t| parse(&t)).unwrap_or_default();
         if known.is_empty() {
-            super::remove_stale(dir, "log", &path);
+            super::remove_stale_files(dir, "log", &path);
         }
         CountLog {
             path,

@@ -30,7 +30,7 @@ impl FactsDir {
     fn open_in(facts: &Path, build: u64) -> Self {
         let dir = facts.join(format!("{FORMAT}-{build:016x}"));
         if !dir.is_dir() {
-            remove_stale_builds(facts, &dir);
+            super::remove_stale(facts, &dir, Path::is_dir);
         }
         FactsDir { dir }
     }
@@ -58,24 +58,6 @@ impl FactsStore for FactsDir {
     /// Facts that cannot be kept cost the next run a parse, nothing else.
     fn put(&self, key: &Key, facts: &Facts) {
         let _ = self.write(key, facts);
-    }
-}
-
-/// The directories of other builds not written to for `STALE`.
-fn remove_stale_builds(facts: &Path, keep: &Path) {
-    let Ok(entries) = fs::read_dir(facts) else {
-        return;
-    };
-    let now = std::time::SystemTime::now();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|m| now.duration_since(m).is_ok_and(|age| age > super::STALE));
-        if old && path.is_dir() && path != keep {
-            let _ = fs::remove_dir_all(path);
-        }
     }
 }
 

@@ -47,9 +47,10 @@ pub fn build_id() -> Option<u64> {
 /// How long a file of another build is kept after its last write.
 pub const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
-/// The files in `dir` ending in `.ext`, but `keep`, not written to for
-/// `STALE`: another build's, most likely, which no run reads again.
-fn remove_stale(dir: &Path, ext: &str, keep: &Path) {
+/// The entries of `dir` that are `ours` (a kind of file, a build's
+/// directory), but `keep`, not written to for `STALE`: another build's,
+/// most likely, which no run reads again.
+fn remove_stale(dir: &Path, keep: &Path, ours: impl Fn(&Path) -> bool) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -60,8 +61,19 @@ fn remove_stale(dir: &Path, ext: &str, keep: &Path) {
             .metadata()
             .and_then(|m| m.modified())
             .is_ok_and(|m| now.duration_since(m).is_ok_and(|age| age > STALE));
-        if old && path.extension().is_some_and(|e| e == ext) && path != keep {
-            let _ = std::fs::remove_file(path);
+        if !old || !ours(&path) || path == keep {
+            continue;
         }
+        let _ = match path.is_dir() {
+            true => std::fs::remove_dir_all(&path),
+            false => std::fs::remove_file(&path),
+        };
     }
+}
+
+/// `remove_stale` of the files ending in `.ext`.
+fn remove_stale_files(dir: &Path, ext: &str, keep: &Path) {
+    remove_stale(dir, keep, |p| {
+        p.is_file() && p.extension().is_some_and(|e| e == ext)
+    });
 }

@@ -58,7 +58,7 @@ impl<T: Serialize + DeserializeOwned + Clone> WalkCache<T> {
         let known = read(&path, &key).unwrap_or_default();
         if known.is_empty() {
             if let Some(dir) = path.parent() {
-                super::remove_stale(dir, "bin", &path);
+                super::remove_stale_files(dir, "bin", &path);
             }
         }
         WalkCache {
