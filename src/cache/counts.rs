@@ -10,7 +10,7 @@
 //! <count>\n`) is ignored. A log not written to for a day belongs to an
 //! older build and is removed when a new one is started.
 
-use crate::rewrite::counts::{CountStore, Digest};
+use crate::parse::kept::{CountStore, Key as Digest};
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;

@@ -27,6 +27,13 @@ pub fn keep_facts_in(store: Box<dyn FactsStore>) {
     let _ = STORE.set(store);
 }
 
+/// Parse error counts known from earlier runs, by `key_of` their text and
+/// the blocks left out of the parse (`rewrite::counts` asks).
+pub trait CountStore: Send + Sync {
+    fn get(&self, key: &Key) -> Option<usize>;
+    fn put(&self, key: &Key, count: usize);
+}
+
 pub(super) fn store() -> Option<&'static dyn FactsStore> {
     STORE.get().map(|s| s.as_ref())
 }

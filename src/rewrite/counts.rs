@@ -8,6 +8,7 @@
 //! them in the user's cache (`cache::counts`).
 
 use super::count_errors;
+use crate::parse::kept::CountStore;
 use crate::parse::parse_c_without;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -18,16 +19,6 @@ use std::sync::{Mutex, OnceLock};
 /// blocks left out: a different text with the same key is not worth a
 /// thought.
 type Key = (usize, u64, u64);
-
-/// The SHA-256 of a text and the blocks left out of its parse
-/// (`parse::kept::key_of`).
-pub type Digest = [u8; 32];
-
-/// Counts known from earlier runs, by the digest of their text.
-pub trait CountStore: Send + Sync {
-    fn get(&self, digest: &Digest) -> Option<usize>;
-    fn put(&self, digest: &Digest, count: usize);
-}
 
 static STORE: OnceLock<Box<dyn CountStore>> = OnceLock::new();
 
