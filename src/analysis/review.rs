@@ -212,7 +212,7 @@ fn queue_in_entry(unit: &Unit, site: &Site) -> Option<Flag> {
     let in_init = names(init).as_deref() == Some(function.name.as_str());
     // Step 2 allocates after init's declarations: a queueing call among
     // them (an initializer) runs before the workqueue exists.
-    let in_declarations = site.range.start < unit.files[site.file].declarations_end(function);
+    let in_declarations = site.range.start < function.declarations_end;
     (in_init && in_declarations).then(|| {
         flag_at(
             unit,

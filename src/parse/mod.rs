@@ -127,10 +127,6 @@ pub struct SourceFile {
     /// Branches that cannot be compiled for the kernel the module is
     /// built for (`compat`), also in `idle`.
     pub dead: Vec<Range<usize>>,
-    /// The whole text's parse errors as the rewrite check counts them
-    /// (`rewrite::count_errors`), or why it could not parse: counted on
-    /// first ask and kept, since a group rewrites a file again (`share`).
-    pub whole_errors: std::sync::OnceLock<Result<usize, String>>,
 }
 
 impl SourceFile {
@@ -224,7 +220,6 @@ impl SourceFile {
             parsed: true,
             idle,
             dead: Vec::new(),
-            whole_errors: Default::default(),
         }
     }
 
@@ -247,7 +242,6 @@ impl SourceFile {
             parsed: false,
             idle: Vec::new(),
             dead: Vec::new(),
-            whole_errors: Default::default(),
         })
     }
 
@@ -320,12 +314,6 @@ impl SourceFile {
             .iter()
             .enumerate()
             .find(|(_, f)| f.name == name)
-    }
-
-    /// The end of the declarations that open `func`'s body
-    /// (`Function::declarations_end`).
-    pub fn declarations_end(&self, func: &Function) -> usize {
-        func.declarations_end
     }
 
     pub fn in_inert(&self, offset: usize) -> bool {

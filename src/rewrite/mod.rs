@@ -340,16 +340,10 @@ fn stands_alone(block: &[u8]) -> bool {
 /// The errors of the whole texts before and after, each tree dropped once
 /// counted: a whole parse of a big file (mpt3sas's 340 KB) takes megabytes,
 /// and two of them at once made the peak of a scan. The two are parsed
-/// side by side (a big file's check is the tail of a run), and the count
-/// before is kept in the file for a second rewrite of it.
+/// side by side (a big file's check is the tail of a run); a count made
+/// once is kept (`counts`), for a second rewrite of the file.
 fn whole_errors(file: &SourceFile, after: &[u8]) -> anyhow::Result<(usize, usize)> {
-    let (before, after) = match file.whole_errors.get() {
-        Some(before) => (before.clone(), whole_count(after)),
-        None => {
-            let (before, after) = rayon::join(|| whole_count(&file.text), || whole_count(after));
-            (file.whole_errors.get_or_init(|| before).clone(), after)
-        }
-    };
+    let (before, after) = rayon::join(|| whole_count(&file.text), || whole_count(after));
     Ok((
         before.map_err(anyhow::Error::msg)?,
         after.map_err(anyhow::Error::msg)?,
