@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Bumped when the files' layout changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 pub struct FactsDir {
     dir: PathBuf,

@@ -63,6 +63,9 @@ pub struct Facts {
     pub inert: Vec<Range<usize>>,
     /// The parse had an ERROR or MISSING node.
     pub has_error: bool,
+    /// `count_errors` of the parse: what the rewrite's check compares a
+    /// rewritten text's count with, without parsing the file again.
+    pub error_count: usize,
     /// The top level's declarations (`declaration` nodes), in order.
     pub top_declarations: Vec<Range<usize>>,
 }
@@ -114,6 +117,7 @@ pub(super) fn collect_facts(tree: &Tree, text: &[u8], keep: fn(&str) -> bool) ->
     walk.visit_all(tree.root_node());
     let root = tree.root_node();
     walk.facts.has_error = root.has_error();
+    walk.facts.error_count = count_errors(root);
     let mut cursor = root.walk();
     walk.facts.top_declarations = root
         .named_children(&mut cursor)
@@ -250,6 +254,22 @@ pub fn error_nodes(node: Node) -> Vec<Node> {
             }
         }
     }
+}
+
+/// ERROR and MISSING nodes, less the ones a function attribute such as
+/// `__init` makes in a definition's head (the grammar knows no attributes).
+pub fn count_errors(node: Node) -> usize {
+    let attribute = |node: &Node| {
+        node.is_error()
+            && node
+                .parent()
+                .is_some_and(|p| p.kind() == "function_definition")
+            && node.named_child_count() == 1
+            && node
+                .named_child(0)
+                .is_some_and(|c| c.kind() == "identifier")
+    };
+    error_nodes(node).iter().filter(|n| !attribute(n)).count()
 }
 
 /// ERROR or MISSING nodes, except the MISSING `;` that a for-each macro

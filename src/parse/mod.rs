@@ -20,7 +20,8 @@ use std::sync::OnceLock;
 use tree_sitter::{Parser, Tree};
 
 pub use facts::{
-    error_nodes, function_name, has_real_error, Call, Facts, Function, Include, MacroMention,
+    count_errors, error_nodes, function_name, has_real_error, Call, Facts, Function, Include,
+    MacroMention,
 };
 
 thread_local! {
@@ -521,6 +522,23 @@ mod tests {
         let file = facts(&src);
         assert!(file.facts.calls.iter().any(|c| c.callee == "schedule_work"));
         assert!(error_nodes(file.tree().root_node()).is_empty());
+    }
+
+    #[test]
+    fn the_error_count_is_that_of_the_files_own_parse() {
+        // What the rewrite's check takes as the count before: it must be
+        // the count of a parse with the same blocks left out.
+        let src = "static int a(void)\n{\n\tint x = ;\n}\n\nstatic void b(void)\n{\n\tschedule_work(&w);\n\tfoo(;\n}\n";
+        let file = SourceFile::parse_focused("t.c".into(), src.into(), |b| {
+            has_word(b, "schedule_work")
+        })
+        .unwrap();
+        assert_eq!(file.idle.len(), 1, "a()'s body is left out");
+        let again = parse_c_without(src.as_bytes(), &file.idle).unwrap();
+        assert_eq!(file.facts.error_count, count_errors(again.root_node()));
+        assert!(file.facts.error_count > 0);
+        let whole = SourceFile::parse("t.c".into(), src.into()).unwrap();
+        assert!(whole.facts.error_count > file.facts.error_count);
     }
 
     #[test]

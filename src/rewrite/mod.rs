@@ -20,7 +20,8 @@ use crate::analysis::{home, teardown};
 use crate::edit::{self, Edit, FileChange};
 use crate::entry::{Entry, Invocation};
 use crate::load::Unit;
-use crate::parse::{error_nodes, Function, SourceFile};
+pub use crate::parse::count_errors;
+use crate::parse::{Function, SourceFile};
 use crate::refusal::{Refusal, RefusalKind};
 use counts::whole_count;
 use std::collections::{BTreeMap, BTreeSet};
@@ -301,8 +302,9 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
         _ => None,
     };
     let errors = match &focused {
-        Some(idle_after) => counts::count(&file.text, &file.idle)
-            .and_then(|before| Ok((before, counts::count(&after, idle_after)?)))
+        // The load's parse was this one: its count is in the facts.
+        Some(idle_after) => counts::count(&after, idle_after)
+            .map(|errors_after| (file.facts.error_count, errors_after))
             .map_err(anyhow::Error::msg),
         None => whole_errors(file, &after),
     };
@@ -343,7 +345,12 @@ fn stands_alone(block: &[u8]) -> bool {
 /// side by side (a big file's check is the tail of a run); a count made
 /// once is kept (`counts`), for a second rewrite of the file.
 fn whole_errors(file: &SourceFile, after: &[u8]) -> anyhow::Result<(usize, usize)> {
-    let (before, after) = rayon::join(|| whole_count(&file.text), || whole_count(after));
+    // A file parsed with nothing left out was parsed whole by the load.
+    let before = || match file.parsed && file.idle.is_empty() {
+        true => Ok(file.facts.error_count),
+        false => whole_count(&file.text),
+    };
+    let (before, after) = rayon::join(before, || whole_count(after));
     Ok((
         before.map_err(anyhow::Error::msg)?,
         after.map_err(anyhow::Error::msg)?,
@@ -407,22 +414,6 @@ fn shifted(idle: &[Range<usize>], edits: &[Edit]) -> Option<Vec<Range<usize>>> {
             (!touches).then(|| Some(moved(block.start)?..moved(block.end)?))?
         })
         .collect()
-}
-
-/// ERROR and MISSING nodes, less the ones a function attribute such as
-/// `__init` makes in a definition's head (the grammar knows no attributes).
-pub fn count_errors(node: tree_sitter::Node) -> usize {
-    let attribute = |node: &tree_sitter::Node| {
-        node.is_error()
-            && node
-                .parent()
-                .is_some_and(|p| p.kind() == "function_definition")
-            && node.named_child_count() == 1
-            && node
-                .named_child(0)
-                .is_some_and(|c| c.kind() == "identifier")
-    };
-    error_nodes(node).iter().filter(|n| !attribute(n)).count()
 }
 
 #[cfg(test)]
