@@ -334,17 +334,13 @@ fn empty_workqueue(
     ))
 }
 
-/// The functions a file calls: from the parse, and from the text (a word
+/// The functions a file calls: from its facts, and from the text (a word
 /// followed by `(`) where nothing was parsed.
 fn called_names(file: &SourceFile) -> Vec<&str> {
-    if !file.parsed {
-        return calls_in(&file.text).map(|(_, name)| name).collect();
+    match file.parsed {
+        true => file.facts.called.iter().map(String::as_str).collect(),
+        false => calls_in(&file.text).map(|(_, name)| name).collect(),
     }
-    let mut names: Vec<&str> = file.facts.calls.iter().map(|c| c.callee.as_str()).collect();
-    for block in &file.idle {
-        names.extend(calls_in(&file.text[block.clone()]).map(|(_, name)| name));
-    }
-    names
 }
 
 /// The functions the module calls that it does not define.

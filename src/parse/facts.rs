@@ -68,6 +68,10 @@ pub struct Facts {
     pub error_count: usize,
     /// The top level's declarations (`declaration` nodes), in order.
     pub top_declarations: Vec<Range<usize>>,
+    /// The names the file calls, in the parse and in the blocks left out
+    /// of it (a word followed by `(`), sorted and each once: what a
+    /// module calls that it does not define is asked of every file.
+    pub called: Vec<String>,
 }
 
 impl Facts {
@@ -81,6 +85,7 @@ impl Facts {
         self.includes.shrink_to_fit();
         self.inert.shrink_to_fit();
         self.top_declarations.shrink_to_fit();
+        self.called.shrink_to_fit();
     }
 }
 

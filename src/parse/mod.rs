@@ -24,6 +24,18 @@ pub use facts::{
     MacroMention,
 };
 
+/// The names `calls` calls and the `idle` blocks' text calls, sorted,
+/// each once.
+fn called_names(text: &[u8], idle: &[Range<usize>], calls: &[Call]) -> Vec<String> {
+    let mut names: Vec<&str> = calls.iter().map(|c| c.callee.as_str()).collect();
+    for block in idle {
+        names.extend(crate::ctext::calls_in(&text[block.clone()]).map(|(_, name)| name));
+    }
+    names.sort_unstable();
+    names.dedup();
+    names.into_iter().map(str::to_string).collect()
+}
+
 thread_local! {
     static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
 }
@@ -201,6 +213,7 @@ impl SourceFile {
         if tree.root_node().has_error() || outside() {
             reparse::mend(text, idle, &mut facts, wanted, crate::wq::is_macro_word)?;
         }
+        facts.called = called_names(text, idle, &facts.calls);
         facts.shrink_to_fit();
         Ok((tree, facts))
     }
