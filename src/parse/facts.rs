@@ -61,8 +61,6 @@ pub struct Facts {
     pub includes: Vec<Include>,
     /// Comments and string literals: identifiers there are not code.
     pub inert: Vec<Range<usize>>,
-    /// The parse had an ERROR or MISSING node.
-    pub has_error: bool,
     /// `count_errors` of the parse: what the rewrite's check compares a
     /// rewritten text's count with, without parsing the file again.
     pub error_count: usize,
@@ -121,7 +119,6 @@ pub(super) fn collect_facts(tree: &Tree, text: &[u8], keep: fn(&str) -> bool) ->
     };
     walk.visit_all(tree.root_node());
     let root = tree.root_node();
-    walk.facts.has_error = root.has_error();
     walk.facts.error_count = count_errors(root);
     let mut cursor = root.walk();
     walk.facts.top_declarations = root

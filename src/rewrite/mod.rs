@@ -312,9 +312,12 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
     // A block left out that does not stand alone (an unbalanced brace in
     // it) can hide what an edit does to the code around it, and so can a
     // file that already has parse errors (where they recover differs with
-    // what is left out): then the whole texts must agree too.
+    // what is left out): then the whole texts must agree too. The ERROR a
+    // function attribute leaves in a definition's head (`__init`, in most
+    // module files) is not counted: the grammar takes the head's next
+    // words as it would without it, whatever is left out elsewhere.
     if focused.is_some()
-        && (file.facts.has_error
+        && (file.facts.error_count > 0
             || !file
                 .idle
                 .iter()
