@@ -54,6 +54,8 @@ pub struct Session {
     /// flushes a system workqueue has an outcome, so grouping need not
     /// look for more.
     every_flusher: std::sync::atomic::AtomicBool,
+    /// Outcomes grouping will need, planned ahead (`share`).
+    planned_ahead: std::sync::Mutex<Vec<Outcome>>,
 }
 
 impl Session {
@@ -107,6 +109,7 @@ impl Session {
             tree,
             choice: Choice::Auto,
             every_flusher: Default::default(),
+            planned_ahead: Default::default(),
         }
     }
 

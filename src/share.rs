@@ -70,6 +70,47 @@ impl Session {
         }
     }
 
+    /// Plans now, on the caller's core, the modules grouping will pull in
+    /// for `outcome` (the cores whose exports queue the work its flush
+    /// waits for), unless `selected` has them: grouping runs once every
+    /// module has its outcome, on one core, and planned them there while
+    /// the other cores idled. Grouping takes them (`Pool::find_or_plan`).
+    pub fn plan_ahead(&self, outcome: &Outcome, selected: impl Fn(&Module) -> bool) {
+        if self.choice != crate::analysis::Choice::Auto {
+            return;
+        }
+        for module in family::cores_of(self, outcome) {
+            let known = |ahead: &mut Vec<Outcome>| ahead.iter().any(|o| same(&o.module, &module));
+            if selected(&module) || self.ahead(known) {
+                continue;
+            }
+            let mut planned = self.plan_only(&module);
+            // Held like the selection's candidates: trees are made again
+            // only if grouping asks for them.
+            if let Some(unit) = planned.unit.as_mut() {
+                unit.drop_trees();
+            }
+            self.ahead(|ahead| {
+                if !known(ahead) {
+                    ahead.push(planned);
+                }
+            });
+        }
+    }
+
+    /// `module`'s outcome if `plan_ahead` made it, taken.
+    fn planned_ahead(&self, module: &Module) -> Option<Outcome> {
+        self.ahead(|ahead| {
+            let at = ahead.iter().position(|o| same(&o.module, module))?;
+            Some(ahead.swap_remove(at))
+        })
+    }
+
+    fn ahead<R>(&self, with: impl FnOnce(&mut Vec<Outcome>) -> R) -> R {
+        let mut ahead = self.planned_ahead.lock().unwrap_or_else(|e| e.into_inner());
+        with(&mut ahead)
+    }
+
     /// A module's outcome without its rewrite.
     fn plan_only(&self, module: &Module) -> Outcome {
         let unit = match self.load(module) {
@@ -90,6 +131,11 @@ impl Session {
     }
 }
 
+/// The same module (by name and directory).
+fn same(a: &Module, b: &Module) -> bool {
+    a.name == b.name && a.dir == b.dir
+}
+
 /// The outcomes being grouped: the selection's, and modules outside it
 /// that a group needs, kept only if a group changes them.
 struct Pool {
@@ -106,10 +152,9 @@ impl Pool {
     }
 
     fn find(&self, module: &Module) -> Option<usize> {
-        self.slots.iter().position(|o| {
-            o.as_ref()
-                .is_some_and(|o| o.module.name == module.name && o.module.dir == module.dir)
-        })
+        self.slots
+            .iter()
+            .position(|o| o.as_ref().is_some_and(|o| same(&o.module, module)))
     }
 
     /// The index of `module`'s outcome, planned (not kept) if new.
@@ -117,7 +162,10 @@ impl Pool {
         if let Some(at) = self.find(module) {
             return at;
         }
-        self.slots.push(Some(session.plan_only(module)));
+        let planned = session
+            .planned_ahead(module)
+            .unwrap_or_else(|| session.plan_only(module));
+        self.slots.push(Some(planned));
         self.keep.push(false);
         self.slots.len() - 1
     }
@@ -129,7 +177,14 @@ impl Pool {
         use rayon::prelude::*;
         let mut planned: Vec<Option<Outcome>> = modules
             .par_iter()
-            .map(|m| self.find(m).is_none().then(|| session.plan_only(m)))
+            .map(|m| {
+                let new = self.find(m).is_none();
+                new.then(|| {
+                    session
+                        .planned_ahead(m)
+                        .unwrap_or_else(|| session.plan_only(m))
+                })
+            })
             .collect();
         modules
             .iter()

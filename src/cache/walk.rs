@@ -19,6 +19,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
@@ -40,7 +41,9 @@ pub struct WalkCache<T> {
     path: PathBuf,
     key: String,
     started: SystemTime,
-    known: HashMap<PathBuf, (Stat, Option<T>)>,
+    /// By the path's bytes: a `Path` hashes and compares by components,
+    /// which cost a warm scan more than the lookups' other work.
+    known: HashMap<Box<[u8]>, (Stat, Option<T>)>,
     /// How many files `get` found unchanged.
     hits: AtomicUsize,
 }
@@ -72,7 +75,7 @@ impl<T: Serialize + DeserializeOwned + Clone> WalkCache<T> {
 
     /// What the earlier walk kept of `rel`, if it saw it with `stat`.
     pub fn get(&self, rel: &Path, stat: &Stat) -> Option<Option<T>> {
-        let (known, kept) = self.known.get(rel)?;
+        let (known, kept) = self.known.get(rel.as_os_str().as_bytes())?;
         let unchanged = known == stat;
         if unchanged {
             self.hits.fetch_add(1, Ordering::Relaxed);
@@ -96,9 +99,10 @@ impl<T: Serialize + DeserializeOwned + Clone> WalkCache<T> {
             .filter(|(_, stat, _)| before(stat, settled))
             .collect();
         let unchanged = kept.len() == self.known.len()
-            && kept
-                .iter()
-                .all(|(rel, stat, _)| self.known.get(*rel).is_some_and(|k| &k.0 == *stat));
+            && kept.iter().all(|(rel, stat, _)| {
+                let known = self.known.get(rel.as_os_str().as_bytes());
+                known.is_some_and(|k| &k.0 == *stat)
+            });
         if unchanged || !worth_caching(visited.len()) {
             return;
         }
@@ -126,7 +130,7 @@ fn file_name(key: &str) -> String {
 fn read<T: DeserializeOwned>(
     path: &Path,
     key: &str,
-) -> Option<HashMap<PathBuf, (Stat, Option<T>)>> {
+) -> Option<HashMap<Box<[u8]>, (Stat, Option<T>)>> {
     let bytes = fs::read(path).ok()?;
     let newline = memchr::memchr(b'\n', &bytes)?;
     if &bytes[..newline] != key.as_bytes() {
@@ -137,7 +141,10 @@ fn read<T: DeserializeOwned>(
     Some(
         files
             .into_iter()
-            .map(|(rel, stat, kept)| (rel, (stat, kept)))
+            .map(|(rel, stat, kept)| {
+                let rel = rel.into_os_string().into_vec().into_boxed_slice();
+                (rel, (stat, kept))
+            })
             .collect(),
     )
 }

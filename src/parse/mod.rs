@@ -542,10 +542,9 @@ mod tests {
         // What the rewrite's check takes as the count before: it must be
         // the count of a parse with the same blocks left out.
         let src = "static int a(void)\n{\n\tint x = ;\n}\n\nstatic void b(void)\n{\n\tschedule_work(&w);\n\tfoo(;\n}\n";
-        let file = SourceFile::parse_focused("t.c".into(), src.into(), |b| {
-            has_word(b, "schedule_work")
-        })
-        .unwrap();
+        let file =
+            SourceFile::parse_focused("t.c".into(), src.into(), |b| has_word(b, "schedule_work"))
+                .unwrap();
         assert_eq!(file.idle.len(), 1, "a()'s body is left out");
         let again = parse_c_without(src.as_bytes(), &file.idle).unwrap();
         assert_eq!(file.facts.error_count, count_errors(again.root_node()));

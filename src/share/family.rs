@@ -4,7 +4,7 @@
 //! workqueue, allocated in the core and exported in the header the
 //! members include, takes the queueing and flushes of all of them.
 
-use super::{group_flags, joined, merged, moved_sites, Pool};
+use super::{group_flags, joined, merged, moved_sites, same, Pool};
 use crate::analysis::entry_rules::entry_refusal;
 use crate::analysis::plan::called_outside;
 use crate::analysis::{
@@ -47,32 +47,38 @@ pub(super) fn group(session: &Session, pool: &mut Pool) {
 fn pull_cores(session: &Session, pool: &mut Pool) -> BTreeSet<usize> {
     let mut cores: Vec<crate::kbuild::Module> = Vec::new();
     for at in 0..pool.slots.len() {
-        let outcome = pool.get(at);
-        if !outcome
-            .flags
-            .iter()
-            .any(|f| f.kind == FlagKind::ProviderWork)
-        {
-            continue;
-        }
-        let Some(unit) = outcome.unit.as_ref() else {
-            continue;
-        };
-        for name in called_outside(unit) {
-            let Some(provider) = session.around.provider(name) else {
-                continue;
-            };
-            if let Ok(module) = session.module_of(&provider.file) {
-                if !cores
-                    .iter()
-                    .any(|c| c.name == module.name && c.dir == module.dir)
-                {
-                    cores.push(module);
-                }
+        for module in cores_of(session, pool.get(at)) {
+            if !cores.iter().any(|c| same(c, &module)) {
+                cores.push(module);
             }
         }
     }
     pool.find_or_plan_all(session, &cores).into_iter().collect()
+}
+
+/// The modules whose exported functions queue work `outcome`'s flush
+/// waits for (none without a work-from-provider flag), in the order its
+/// calls name them.
+pub(super) fn cores_of(session: &Session, outcome: &Outcome) -> Vec<crate::kbuild::Module> {
+    let mut cores: Vec<crate::kbuild::Module> = Vec::new();
+    let provider_work = |f: &Flag| f.kind == FlagKind::ProviderWork;
+    let Some(unit) = outcome.unit.as_ref() else {
+        return cores;
+    };
+    if !outcome.flags.iter().any(provider_work) {
+        return cores;
+    }
+    for name in called_outside(unit) {
+        let Some(provider) = session.around.provider(name) else {
+            continue;
+        };
+        if let Ok(module) = session.module_of(&provider.file) {
+            if !cores.iter().any(|c| same(c, &module)) {
+                cores.push(module);
+            }
+        }
+    }
+    cores
 }
 
 /// The flushed system workqueues of a module's converted flushes.
@@ -101,10 +107,7 @@ fn members_of(session: &Session, pool: &mut Pool, core_at: usize) -> Option<Vec<
         let names: Vec<&str> = exports.iter().map(String::as_str).collect();
         for dependent in session.around.dependents(&names, &flushed, &core_files) {
             let module = session.module_of(&dependent.file).ok()?;
-            if !modules
-                .iter()
-                .any(|m| m.name == module.name && m.dir == module.dir)
-            {
+            if !modules.iter().any(|m| same(m, &module)) {
                 modules.push(module);
             }
         }
