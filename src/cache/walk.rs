@@ -36,6 +36,9 @@ fn worth_caching(files: usize) -> bool {
     files >= WORTH_CACHING || std::env::var_os("LOCALWQ_CACHE_SMALL").is_some_and(|v| v == "1")
 }
 
+/// What an earlier walk kept of each file, by its path's bytes.
+type Known<T> = HashMap<Box<[u8]>, (Stat, Option<T>)>;
+
 /// An earlier walk's files, and where this one's are kept.
 pub struct WalkCache<T> {
     path: PathBuf,
@@ -43,7 +46,7 @@ pub struct WalkCache<T> {
     started: SystemTime,
     /// By the path's bytes: a `Path` hashes and compares by components,
     /// which cost a warm scan more than the lookups' other work.
-    known: HashMap<Box<[u8]>, (Stat, Option<T>)>,
+    known: Known<T>,
     /// How many files `get` found unchanged.
     hits: AtomicUsize,
 }
@@ -127,10 +130,7 @@ fn file_name(key: &str) -> String {
     format!("{:016x}.bin", hasher.finish())
 }
 
-fn read<T: DeserializeOwned>(
-    path: &Path,
-    key: &str,
-) -> Option<HashMap<Box<[u8]>, (Stat, Option<T>)>> {
+fn read<T: DeserializeOwned>(path: &Path, key: &str) -> Option<Known<T>> {
     let bytes = fs::read(path).ok()?;
     let newline = memchr::memchr(b'\n', &bytes)?;
     if &bytes[..newline] != key.as_bytes() {
