@@ -5,6 +5,7 @@
 mod attributes;
 pub mod compat;
 mod facts;
+mod incremental;
 pub mod kept;
 mod ranges;
 mod reparse;
@@ -12,6 +13,7 @@ mod reparse;
 use crate::ctext::{column0_blocks, has_word};
 use anyhow::{anyhow, Result};
 use facts::collect_facts;
+pub use incremental::reparse_whole;
 use ranges::{blank, included_ranges, largest, SKIPPED_BLOCKS};
 use std::cell::RefCell;
 use std::ops::Range;
@@ -67,13 +69,7 @@ pub fn parse_c_without(text: &[u8], idle: &[Range<usize>]) -> Result<Tree> {
     let included = included_ranges(text, &skipped);
     PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            let mut parser = Parser::new();
-            parser.set_language(&tree_sitter_c::LANGUAGE.into())?;
-            *slot = Some(parser);
-        }
-        let parser = slot.as_mut().expect("parser was just created");
-        parser.reset();
+        let parser = parser(&mut slot)?;
         parser
             .set_included_ranges(&included)
             .map_err(|e| anyhow!("tree-sitter refused the ranges to parse: {e:?}"))?;
@@ -81,6 +77,18 @@ pub fn parse_c_without(text: &[u8], idle: &[Range<usize>]) -> Result<Tree> {
             .parse(source, None)
             .ok_or_else(|| anyhow!("tree-sitter gave up on the file"))
     })
+}
+
+/// The thread's parser, made on first use, reset.
+fn parser(slot: &mut Option<Parser>) -> Result<&mut Parser> {
+    if slot.is_none() {
+        let mut parser = Parser::new();
+        parser.set_language(&tree_sitter_c::LANGUAGE.into())?;
+        *slot = Some(parser);
+    }
+    let parser = slot.as_mut().expect("parser was just created");
+    parser.reset();
+    Ok(parser)
 }
 
 /// Interiors of the column-0-braced blocks (kernel style puts a function's

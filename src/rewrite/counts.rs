@@ -28,47 +28,54 @@ pub fn keep_counts_in(store: Box<dyn CountStore>) {
     let _ = STORE.set(store);
 }
 
-/// The errors `count_errors` finds in a whole parse of `text`, or why it
-/// could not parse.
-pub(super) fn whole_count(text: &[u8]) -> Result<usize, String> {
-    count(text, &[])
-}
-
 /// The errors `count_errors` finds in a parse of `text` less the `idle`
 /// blocks (`parse_c_without`), or why it could not parse.
 pub(super) fn count(text: &[u8], idle: &[Range<usize>]) -> Result<usize, String> {
-    static KEYS: OnceLock<(std::hash::RandomState, std::hash::RandomState)> = OnceLock::new();
-    static COUNTS: OnceLock<Mutex<HashMap<Key, Result<usize, String>>>> = OnceLock::new();
-    let (a, b) = KEYS.get_or_init(Default::default);
-    let key = (
-        text.len(),
-        a.hash_one((text, idle)),
-        b.hash_one((text, idle)),
-    );
-    let counts = COUNTS.get_or_init(Default::default);
-    let lock = || counts.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(known) = lock().get(&key) {
-        return known.clone();
+    if let Some(known) = known(text, idle) {
+        return known;
     }
     // Counted outside the lock: files are counted on all cores at once.
-    let count = kept_or_counted(text, idle);
-    lock().insert(key, count.clone());
+    let count = counted(text, idle);
+    keep(text, idle, count.clone());
     count
 }
 
-fn kept_or_counted(text: &[u8], idle: &[Range<usize>]) -> Result<usize, String> {
-    let Some(store) = STORE.get() else {
-        return counted(text, idle);
-    };
-    let digest = crate::parse::kept::key_of(text, idle);
-    if let Some(known) = store.get(&digest) {
-        return Ok(known);
+/// `count` if this run or the store has it, without parsing.
+pub(super) fn known(text: &[u8], idle: &[Range<usize>]) -> Option<Result<usize, String>> {
+    let key = key_of(text, idle);
+    if let Some(known) = lock().get(&key) {
+        return Some(known.clone());
     }
-    let count = counted(text, idle);
-    if let Ok(count) = count {
-        store.put(&digest, count);
+    let store = STORE.get()?;
+    let known = store.get(&crate::parse::kept::key_of(text, idle))?;
+    lock().insert(key, Ok(known));
+    Some(Ok(known))
+}
+
+/// Keeps a count made elsewhere (`whole_errors`' reparse) as `count`
+/// would have.
+pub(super) fn keep(text: &[u8], idle: &[Range<usize>], count: Result<usize, String>) {
+    if let (Some(store), Ok(count)) = (STORE.get(), &count) {
+        store.put(&crate::parse::kept::key_of(text, idle), *count);
     }
-    count
+    lock().insert(key_of(text, idle), count);
+}
+
+/// The run's counts, by `key_of`.
+fn lock() -> std::sync::MutexGuard<'static, HashMap<Key, Result<usize, String>>> {
+    static COUNTS: OnceLock<Mutex<HashMap<Key, Result<usize, String>>>> = OnceLock::new();
+    let counts = COUNTS.get_or_init(Default::default);
+    counts.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn key_of(text: &[u8], idle: &[Range<usize>]) -> Key {
+    static KEYS: OnceLock<(std::hash::RandomState, std::hash::RandomState)> = OnceLock::new();
+    let (a, b) = KEYS.get_or_init(Default::default);
+    (
+        text.len(),
+        a.hash_one((text, idle)),
+        b.hash_one((text, idle)),
+    )
 }
 
 fn counted(text: &[u8], idle: &[Range<usize>]) -> Result<usize, String> {

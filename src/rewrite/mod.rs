@@ -21,9 +21,8 @@ use crate::edit::{self, Edit, FileChange};
 use crate::entry::{Entry, Invocation};
 use crate::load::Unit;
 pub use crate::parse::count_errors;
-use crate::parse::{Function, SourceFile};
+use crate::parse::{parse_c_without, Function, SourceFile};
 use crate::refusal::{Refusal, RefusalKind};
-use counts::whole_count;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
@@ -306,7 +305,7 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
         Some(idle_after) => counts::count(&after, idle_after)
             .map(|errors_after| (file.facts.error_count, errors_after))
             .map_err(anyhow::Error::msg),
-        None => whole_errors(file, &after),
+        None => whole_errors(file, &edits, &after),
     };
     no_errors_added(file, errors)?;
     // A block left out that does not stand alone (an unbalanced brace in
@@ -323,7 +322,7 @@ fn apply_checked(file: &SourceFile, edits: Vec<Edit>) -> Result<FileChange, Refu
                 .iter()
                 .all(|b| stands_alone(&file.text[b.clone()])))
     {
-        no_errors_added(file, whole_errors(file, &after))?;
+        no_errors_added(file, whole_errors(file, &edits, &after))?;
     }
     Ok(FileChange {
         path: file.path.clone(),
@@ -342,22 +341,40 @@ fn stands_alone(block: &[u8]) -> bool {
     count(b"{") == count(b"}") && count(b"/*") == count(b"*/") && conditionals == ends
 }
 
-/// The errors of the whole texts before and after, each tree dropped once
-/// counted: a whole parse of a big file (mpt3sas's 340 KB) takes megabytes,
-/// and two of them at once made the peak of a scan. The two are parsed
-/// side by side (a big file's check is the tail of a run); a count made
-/// once is kept (`counts`), for a second rewrite of the file.
-fn whole_errors(file: &SourceFile, after: &[u8]) -> anyhow::Result<(usize, usize)> {
+/// The errors of the whole texts before and after `edits`. The text after
+/// is parsed by reparsing the one before (`reparse_whole`), which reuses
+/// all the edits leave alone; the trees are dropped once counted (a whole
+/// parse of a big file, mpt3sas's 340 KB, takes megabytes). A count made
+/// once is kept (`counts`), for a second rewrite of the file or run.
+fn whole_errors(file: &SourceFile, edits: &[Edit], after: &[u8]) -> anyhow::Result<(usize, usize)> {
     // A file parsed with nothing left out was parsed whole by the load.
-    let before = || match file.parsed && file.idle.is_empty() {
-        true => Ok(file.facts.error_count),
-        false => whole_count(&file.text),
+    let loaded_whole = file.parsed && file.idle.is_empty();
+    let before = match loaded_whole {
+        true => Some(Ok(file.facts.error_count)),
+        false => counts::known(&file.text, &[]),
     };
-    let (before, after) = rayon::join(before, || whole_count(after));
-    Ok((
-        before.map_err(anyhow::Error::msg)?,
-        after.map_err(anyhow::Error::msg)?,
-    ))
+    if let (Some(before), Some(after)) = (&before, counts::known(after, &[])) {
+        return Ok((
+            before.clone().map_err(anyhow::Error::msg)?,
+            after.map_err(anyhow::Error::msg)?,
+        ));
+    }
+    let tree = match loaded_whole {
+        true => file.tree().clone(),
+        false => parse_c_without(&file.text, &[])?,
+    };
+    let before = count_errors(tree.root_node());
+    counts::keep(&file.text, &[], Ok(before));
+    let mut changes: Vec<(Range<usize>, usize)> = edits
+        .iter()
+        .map(|e| (e.range.clone(), e.text.len()))
+        .collect();
+    changes.sort_by_key(|(range, _)| range.start);
+    let reparsed = crate::parse::reparse_whole(&file.text, &tree, after, &changes)
+        .unwrap_or_else(|| parse_c_without(after, &[]))?;
+    let errors_after = count_errors(reparsed.root_node());
+    counts::keep(after, &[], Ok(errors_after));
+    Ok((before, errors_after))
 }
 
 /// Refuses a rewrite whose text has more errors than the original's.
