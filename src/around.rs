@@ -5,6 +5,7 @@
 
 use crate::analysis::exports::QueueingFile;
 use crate::analysis::{Dependent, Provider, StructOwner, Surroundings, TreeIndex};
+use crate::cache::kept::KeptDir;
 use crate::ctext::defines_function;
 use crate::load::Unit;
 use crate::maintainers::Maintainers;
@@ -14,6 +15,14 @@ use crate::wq::SystemWq;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
+
+/// Where exporting files' providers are kept between runs: set once, by
+/// the CLI, before the first run (`cache::kept`).
+static PROVIDERS: OnceLock<KeptDir<BTreeMap<String, Provider>>> = OnceLock::new();
+
+pub fn keep_providers_in(dir: KeptDir<BTreeMap<String, Provider>>) {
+    let _ = PROVIDERS.set(dir);
+}
 
 pub struct TreeSurroundings {
     tree: KernelTree,
@@ -122,9 +131,35 @@ impl TreeSurroundings {
             return read.clone();
         }
         let text = std::fs::read(self.tree.root.join(file)).unwrap_or_default();
-        let read = Arc::new(TreeIndex::providers_of_file(file, &text, &self.tree.facts));
+        let read = Arc::new(self.kept_providers(file, &text));
         lock().insert(file.to_path_buf(), read.clone());
         read
+    }
+
+    /// `TreeIndex::providers_of_file`, kept between runs when the CLI
+    /// keeps them (`keep_providers_in`): a module that calls exported
+    /// functions (i915, hundreds of drm's) has their files read for their
+    /// providers on every run, the same text for the same answer.
+    fn kept_providers(&self, file: &Path, text: &[u8]) -> BTreeMap<String, Provider> {
+        let Some(store) = PROVIDERS.get() else {
+            return TreeIndex::providers_of_file(file, text, &self.tree.facts);
+        };
+        // What the answer is computed from: the file's path and text, and
+        // the tree's workqueue facts (a provider's queue is one of them).
+        let mut keyed = format!("providers {:?} {:?}\n", file, self.tree.facts).into_bytes();
+        keyed.extend_from_slice(text);
+        let key = crate::parse::kept::key_of(&keyed, &[]);
+        if let Some(providers) = store.read(&key) {
+            // Read back by name: the tree's flags are put back.
+            let index = TreeIndex {
+                providers,
+                ..TreeIndex::default()
+            };
+            return index.resolved(&self.tree.facts).providers;
+        }
+        let providers = TreeIndex::providers_of_file(file, text, &self.tree.facts);
+        store.keep(&key, &providers);
+        providers
     }
 }
 

@@ -40,8 +40,11 @@ fn main() -> ExitCode {
     if let Some(log) = localwq::cache::counts::CountLog::open() {
         localwq::rewrite::counts::keep_counts_in(Box::new(log));
     }
-    if let Some(dir) = localwq::cache::facts::FactsDir::open() {
+    if let Some(dir) = localwq::cache::kept::FactsDir::open("facts") {
         localwq::parse::kept::keep_facts_in(Box::new(dir));
+    }
+    if let Some(dir) = localwq::cache::kept::KeptDir::open("providers") {
+        localwq::around::keep_providers_in(dir);
     }
     let cli = Cli::parse();
     if let Err(err) = localwq::interrupt::install() {

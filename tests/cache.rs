@@ -54,6 +54,18 @@ fn walk_files(cache: &Path) -> Vec<(std::path::PathBuf, std::time::SystemTime)> 
     files
 }
 
+/// How many files are under `dir`, at any depth.
+fn kept_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |d| {
+        d.flatten()
+            .map(|e| match e.path().is_dir() {
+                true => kept_files(&e.path()),
+                false => 1,
+            })
+            .sum()
+    })
+}
+
 #[test]
 fn every_fixture_scans_the_same_with_caches_cold_warm_and_off() {
     let cache = tempfile::tempdir().unwrap();
@@ -70,6 +82,10 @@ fn every_fixture_scans_the_same_with_caches_cold_warm_and_off() {
     // One per tree and needles; a tree without drivers/ selects nothing.
     let saved = walk_files(cache.path());
     assert!(saved.len() > 2 * cases.len(), "{} walks kept", saved.len());
+    // Exporting files' providers were read and kept: the warm runs read
+    // them back.
+    let providers = kept_files(&cache.path().join("providers"));
+    assert!(providers > 0, "no providers kept");
     for how in EVERY_HOW {
         for case in &cases {
             let tree = common::testdata().join(case);

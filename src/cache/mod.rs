@@ -6,7 +6,7 @@
 //! read each other's half.
 
 pub mod counts;
-pub mod facts;
+pub mod kept;
 pub mod walk;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Facts kept between runs: a module's files are most of a scan's parsing,
 //! and for one build of localwq a file's facts are a function of its text
 //! and of the blocks left out of its parse (`idle`) alone. The CLI keeps
-//! them in the user's cache (`cache::facts`); a file whose facts are found
+//! them in the user's cache (`cache::kept`); a file whose facts are found
 //! there is not parsed until something asks for its tree (`tree()` makes
 //! the same tree the parse would have).
 
