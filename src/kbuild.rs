@@ -79,6 +79,12 @@ pub struct Unresolved {
 }
 
 impl Module {
+    /// The same module as `other`: the same object in the same directory
+    /// (a module's files are read from those).
+    pub fn is(&self, other: &Module) -> bool {
+        self.name == other.name && self.dir == other.dir
+    }
+
     /// The module's directory as reports print it: `.` for the top of an
     /// out-of-tree module's directory.
     pub fn dir_shown(&self) -> String {

@@ -317,10 +317,7 @@ fn run_session<T: Send>(
         count_unread(o.decision.refusal());
         match localwq::share::candidate(&o) {
             true => {
-                session.plan_ahead(&o, |m| {
-                    let same = |s: &&localwq::kbuild::Module| s.name == m.name && s.dir == m.dir;
-                    selection.modules.iter().any(|s| same(&s))
-                });
+                session.plan_ahead(&o, |m| selection.modules.iter().any(|s| s.is(m)));
                 // Held while every other module converts: its trees are
                 // made again only if grouping asks for them.
                 if let Some(unit) = o.unit.as_mut() {

@@ -74,13 +74,13 @@ impl Session {
     /// for `outcome` (the cores whose exports queue the work its flush
     /// waits for), unless `selected` has them: grouping runs once every
     /// module has its outcome, on one core, and planned them there while
-    /// the other cores idled. Grouping takes them (`Pool::find_or_plan`).
+    /// the other cores idled. Grouping takes them (`planned`).
     pub fn plan_ahead(&self, outcome: &Outcome, selected: impl Fn(&Module) -> bool) {
         if self.choice != crate::analysis::Choice::Auto {
             return;
         }
         for module in family::cores_of(self, outcome) {
-            let known = |ahead: &mut Vec<Outcome>| ahead.iter().any(|o| same(&o.module, &module));
+            let known = |ahead: &mut Vec<Outcome>| ahead.iter().any(|o| o.module.is(&module));
             if selected(&module) || self.ahead(known) {
                 continue;
             }
@@ -98,12 +98,14 @@ impl Session {
         }
     }
 
-    /// `module`'s outcome if `plan_ahead` made it, taken.
-    fn planned_ahead(&self, module: &Module) -> Option<Outcome> {
-        self.ahead(|ahead| {
-            let at = ahead.iter().position(|o| same(&o.module, module))?;
+    /// `module`'s outcome without its rewrite: the one `plan_ahead` made,
+    /// taken, or planned now.
+    fn planned(&self, module: &Module) -> Outcome {
+        let ahead = self.ahead(|ahead| {
+            let at = ahead.iter().position(|o| o.module.is(module))?;
             Some(ahead.swap_remove(at))
-        })
+        });
+        ahead.unwrap_or_else(|| self.plan_only(module))
     }
 
     fn ahead<R>(&self, with: impl FnOnce(&mut Vec<Outcome>) -> R) -> R {
@@ -131,11 +133,6 @@ impl Session {
     }
 }
 
-/// The same module (by name and directory).
-fn same(a: &Module, b: &Module) -> bool {
-    a.name == b.name && a.dir == b.dir
-}
-
 /// The outcomes being grouped: the selection's, and modules outside it
 /// that a group needs, kept only if a group changes them.
 struct Pool {
@@ -154,7 +151,7 @@ impl Pool {
     fn find(&self, module: &Module) -> Option<usize> {
         self.slots
             .iter()
-            .position(|o| o.as_ref().is_some_and(|o| same(&o.module, module)))
+            .position(|o| o.as_ref().is_some_and(|o| o.module.is(module)))
     }
 
     /// The index of `module`'s outcome, planned (not kept) if new.
@@ -162,10 +159,7 @@ impl Pool {
         if let Some(at) = self.find(module) {
             return at;
         }
-        let planned = session
-            .planned_ahead(module)
-            .unwrap_or_else(|| session.plan_only(module));
-        self.slots.push(Some(planned));
+        self.slots.push(Some(session.planned(module)));
         self.keep.push(false);
         self.slots.len() - 1
     }
@@ -177,14 +171,7 @@ impl Pool {
         use rayon::prelude::*;
         let mut planned: Vec<Option<Outcome>> = modules
             .par_iter()
-            .map(|m| {
-                let new = self.find(m).is_none();
-                new.then(|| {
-                    session
-                        .planned_ahead(m)
-                        .unwrap_or_else(|| session.plan_only(m))
-                })
-            })
+            .map(|m| self.find(m).is_none().then(|| session.planned(m)))
             .collect();
         modules
             .iter()
@@ -193,7 +180,7 @@ impl Pool {
                 |(module, planned)| match (self.find(module), planned.take()) {
                     (Some(at), _) => at,
                     (None, planned) => {
-                        let outcome = planned.unwrap_or_else(|| session.plan_only(module));
+                        let outcome = planned.unwrap_or_else(|| session.planned(module));
                         self.slots.push(Some(outcome));
                         self.keep.push(false);
                         self.slots.len() - 1

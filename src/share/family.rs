@@ -4,7 +4,7 @@
 //! workqueue, allocated in the core and exported in the header the
 //! members include, takes the queueing and flushes of all of them.
 
-use super::{group_flags, joined, merged, moved_sites, same, Pool};
+use super::{group_flags, joined, merged, moved_sites, Pool};
 use crate::analysis::entry_rules::entry_refusal;
 use crate::analysis::plan::called_outside;
 use crate::analysis::{
@@ -48,7 +48,7 @@ fn pull_cores(session: &Session, pool: &mut Pool) -> BTreeSet<usize> {
     let mut cores: Vec<crate::kbuild::Module> = Vec::new();
     for at in 0..pool.slots.len() {
         for module in cores_of(session, pool.get(at)) {
-            if !cores.iter().any(|c| same(c, &module)) {
+            if !cores.iter().any(|c| c.is(&module)) {
                 cores.push(module);
             }
         }
@@ -73,7 +73,7 @@ pub(super) fn cores_of(session: &Session, outcome: &Outcome) -> Vec<crate::kbuil
             continue;
         };
         if let Ok(module) = session.module_of(&provider.file) {
-            if !cores.iter().any(|c| same(c, &module)) {
+            if !cores.iter().any(|c| c.is(&module)) {
                 cores.push(module);
             }
         }
@@ -107,7 +107,7 @@ fn members_of(session: &Session, pool: &mut Pool, core_at: usize) -> Option<Vec<
         let names: Vec<&str> = exports.iter().map(String::as_str).collect();
         for dependent in session.around.dependents(&names, &flushed, &core_files) {
             let module = session.module_of(&dependent.file).ok()?;
-            if !modules.iter().any(|m| same(m, &module)) {
+            if !modules.iter().any(|m| m.is(&module)) {
                 modules.push(module);
             }
         }
